@@ -1,0 +1,20 @@
+/** `doctor`: runs every check and prints pass, warn or fail with the fix. */
+import { runDoctor } from '../../doctor/checks.js';
+import { createKeychainStore } from '../../secrets/keychain.js';
+import type { CommandContext } from '../context.js';
+
+const MARK = { pass: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
+
+export async function doctor(ctx: CommandContext): Promise<number> {
+  const results = await runDoctor({ configFile: ctx.global.config, profile: ctx.global.profile, keychain: createKeychainStore() });
+  const failed = results.find((r) => r.status === 'fail');
+  ctx.out.result({ ok: !failed, checks: results.map(({ exitCode: _exit, ...r }) => ({ ...r, fix: r.fix ?? null })) }, () =>
+    results
+      .map((r) => {
+        const color = r.status === 'pass' ? 'green' : r.status === 'warn' ? 'yellow' : 'red';
+        return `${ctx.out.paint(MARK[r.status], color)}  ${r.name.padEnd(17)} ${r.detail}${r.fix && r.status !== 'pass' ? `\n      fix: ${r.fix}` : ''}`;
+      })
+      .join('\n'),
+  );
+  return failed ? (failed.exitCode ?? 1) : 0;
+}

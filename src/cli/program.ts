@@ -1,0 +1,102 @@
+/**
+ * The command tree. Only commander is loaded here: each action imports its command module when it
+ * runs, so `--help`, `--version` and every help page stay fast.
+ */
+import { Argument, Command, type Option } from 'commander';
+import { type CommandContext, createContext } from './context.js';
+
+export const VERSION = '0.1.0';
+
+type Handler = (ctx: CommandContext, ...args: string[]) => Promise<number | void>;
+
+/** An action that loads its module on demand and records the exit code it returns. */
+function lazy(load: () => Promise<Record<string, unknown>>, name: string) {
+  return async (...args: unknown[]) => {
+    const command = args[args.length - 1] as Command;
+    const positional = args.slice(0, command.registeredArguments.length) as string[];
+    const handler = (await load())[name] as Handler;
+    const code = await handler(createContext(command), ...positional);
+    if (typeof code === 'number') process.exitCode = code;
+  };
+}
+
+function addGlobalOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'use this configuration file')
+    .option('--profile <name>', 'use another credential set and config overlay')
+    .option('--json', 'print one JSON document on stdout (NDJSON for streams)')
+    .option('--quiet', 'print only results and errors')
+    .option('--no-color', 'plain text without colours')
+    .option('--sandbox', 'use the local Twilio sandbox (OPENCLAW_TELEPHONY_SANDBOX_URL)');
+}
+
+function registerCommands(root: Command): void {
+  const auth = root.command('auth').description('Twilio credentials in the OS credential store');
+  auth
+    .command('login')
+    .description('store the Account SID and Auth Token in the OS credential store')
+    .option('--account-sid <AC...>', 'Account SID (asked for on a terminal when missing)')
+    .option('--auth-token-stdin', 'read the Auth Token from standard input (for scripts)')
+    .option('--no-verify', 'store without checking the pair against the API')
+    .action(lazy(() => import('./commands/auth.js'), 'authLogin'));
+  auth
+    .command('status')
+    .description('where each credential comes from (never its value)')
+    .action(lazy(() => import('./commands/auth.js'), 'authStatus'));
+  auth
+    .command('logout')
+    .description("remove this profile's entries from the OS credential store")
+    .action(lazy(() => import('./commands/auth.js'), 'authLogout'));
+
+  const config = root.command('config').description('find, show, check and edit the configuration');
+  config.command('path').description('which configuration file is used').action(lazy(() => import('./commands/config.js'), 'configPath'));
+  config.command('show').description('the resolved configuration, secrets redacted, with each value\'s source').action(lazy(() => import('./commands/config.js'), 'configShow'));
+  config.command('validate').description('check the configuration file (exit 3 on errors)').action(lazy(() => import('./commands/config.js'), 'configValidate'));
+  config
+    .command('init')
+    .description('write a commented JSON5 starter configuration')
+    .option('--user', 'write it to the user config folder instead of the working directory')
+    .option('--path <file>', 'write it to this file')
+    .option('--force', 'overwrite an existing file')
+    .action(lazy(() => import('./commands/config.js'), 'configInit'));
+  config
+    .command('set')
+    .description('set one key of channels.telephony in the configuration file')
+    .argument('<key>', 'dotted key, e.g. sms.maxLength')
+    .argument('<value>', 'the value (lists: comma-separated or JSON)')
+    .action(lazy(() => import('./commands/config.js'), 'configSet'));
+
+  root
+    .command('completion')
+    .description('print a shell completion script')
+    .addArgument(new Argument('<shell>', 'bash, zsh, fish or powershell').choices(['bash', 'zsh', 'fish', 'powershell']))
+    .action(lazy(() => import('./commands/completion.js'), 'completion'));
+
+  root.command('doctor').description('check Node, configuration, credentials and the store, with fixes').action(lazy(() => import('./commands/doctor.js'), 'doctor'));
+}
+
+export interface ProgramOptions {
+  /** `openclaw telephony ...` (true) or `openclaw-telephony ...` (false). */
+  telephonyWord: boolean;
+}
+
+export function buildProgram(opts: ProgramOptions): Command {
+  const program = new Command(opts.telephonyWord ? 'openclaw' : 'openclaw-telephony');
+  program.configureHelp({ showGlobalOptions: true });
+  let root = program;
+  if (opts.telephonyWord) {
+    root = program.command('telephony').description('the phone line of an AI agent (Twilio)');
+    program.description('OpenClaw commands provided by openclaw-telephony');
+  } else {
+    program.description('the phone line of an AI agent (Twilio)');
+  }
+  root.version(VERSION, '-V, --version', 'print the version');
+  addGlobalOptions(root);
+  registerCommands(root);
+  return program;
+}
+
+/** Every option that takes a fixed set of values, for completions. */
+export function choicesOf(option: Option): readonly string[] | undefined {
+  return (option as unknown as { argChoices?: string[] }).argChoices;
+}

@@ -1,0 +1,32 @@
+/** The one place that maps an error to output and an exit code. */
+import { ExitCode, InternalError, TwilioApiError } from '../errors.js';
+import { redact } from '../secrets/redact.js';
+import type { Output } from './output.js';
+
+interface ReportableError {
+  message: string;
+  code: string;
+  exitCode: number;
+  hint?: string;
+}
+
+function isReportable(err: unknown): err is ReportableError {
+  return err instanceof Error && typeof (err as Partial<ReportableError>).exitCode === 'number' && typeof (err as Partial<ReportableError>).code === 'string';
+}
+
+export function reportError(err: unknown, out: Output): number {
+  const e: ReportableError = isReportable(err)
+    ? err
+    : new InternalError(err instanceof Error ? err.message : String(err));
+  const twilio = err instanceof TwilioApiError ? { twilioCode: err.twilioCode, status: err.status, moreInfo: err.moreInfo } : {};
+  if (out.json) {
+    out.stdout.write(redact(JSON.stringify({ error: { code: e.code, message: e.message, hint: e.hint ?? null, ...twilio } })) + '\n');
+  } else {
+    const lines = [`${out.paint('error:', 'red')} ${e.message}`];
+    if (err instanceof TwilioApiError) lines.push(`  Twilio error ${err.twilioCode} (HTTP ${err.status}): ${err.moreInfo}`);
+    if (e.hint) lines.push(`  ${out.paint('fix:', 'bold')} ${e.hint}`);
+    if (e.exitCode === ExitCode.unexpected && err instanceof Error && err.stack && process.env.OPENCLAW_DEBUG) lines.push(err.stack);
+    out.stderr.write(redact(lines.join('\n')) + '\n');
+  }
+  return e.exitCode;
+}

@@ -1,0 +1,86 @@
+/**
+ * Finds and reads the configuration file: `--config`, else cosmiconfig's upward search from the
+ * working directory, else the user config in the platform config folder.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import JSON5 from 'json5';
+import { ConfigError } from '../errors.js';
+import type { AppPaths } from './paths.js';
+
+export const SEARCH_PLACES = ['openclaw.config.json5', '.openclawrc', '.openclawrc.json5', '.openclawrc.json', 'package.json'];
+export const USER_CONFIG_NAMES = ['openclaw.config.json5', 'config.json5', 'config.json', 'config'];
+
+export interface LoadedFile {
+  filepath: string;
+  /** The whole document as parsed. */
+  document: Record<string, unknown>;
+  /** `channels.telephony` of the document (empty when absent). */
+  telephony: Record<string, unknown>;
+  /** Key path from the top of the file to `channels.telephony`, for locating keys in the text. */
+  rootKeys: string[];
+  text: string;
+}
+
+/** Parses JSON5 text, turning a syntax error into a ConfigError with the file, line and column. */
+export function parseJson5(text: string, filepath: string): unknown {
+  try {
+    return JSON5.parse(text);
+  } catch (err) {
+    const e = err as SyntaxError & { lineNumber?: number; columnNumber?: number };
+    const where = e.lineNumber ? `:${e.lineNumber}:${e.columnNumber}` : '';
+    const reason = e.message.replace(/^JSON5: /, '').replace(/ at \d+:\d+$/, '');
+    throw new ConfigError(
+      `${filepath}${where}: syntax error: ${reason}`,
+      'Fix the JSON5 syntax at that line: check for a missing comma, quote or closing brace.',
+      'config_syntax',
+    );
+  }
+}
+
+export async function findConfigFile(opts: { explicit?: string; cwd: string; paths: AppPaths }): Promise<string | undefined> {
+  if (opts.explicit) {
+    const file = path.resolve(opts.cwd, opts.explicit);
+    if (!existsSync(file)) {
+      throw new ConfigError(`config file not found: ${file}`, 'Check the path given to --config, or create one with `openclaw telephony config init`.', 'config_missing');
+    }
+    return file;
+  }
+  // cosmiconfig is loaded only here, so commands that never read configuration stay fast.
+  const { cosmiconfig } = await import('cosmiconfig');
+  const explorer = cosmiconfig('openclaw', {
+    searchPlaces: SEARCH_PLACES,
+    searchStrategy: 'global',
+    stopDir: path.parse(opts.cwd).root,
+    packageProp: 'openclaw',
+    loaders: { '.json5': (fp, text) => parseJson5(text, fp), '.json': (fp, text) => parseJson5(text, fp), noExt: (fp, text) => parseJson5(text, fp) },
+    cache: false,
+  });
+  const found = await explorer.search(opts.cwd);
+  if (found && !found.isEmpty) return found.filepath;
+  for (const name of USER_CONFIG_NAMES) {
+    const candidate = path.join(opts.paths.configDir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+export function readConfigFile(filepath: string): LoadedFile {
+  const text = readFileSync(filepath, 'utf8');
+  const isPackageJson = path.basename(filepath) === 'package.json';
+  const parsed = parseJson5(text, filepath);
+  const document = (isPackageJson ? (parsed as Record<string, unknown>)?.openclaw : parsed) ?? {};
+  if (typeof document !== 'object' || Array.isArray(document)) {
+    throw new ConfigError(`${filepath}: the configuration must be an object`, 'Write { channels: { telephony: { ... } } } in the file.');
+  }
+  const doc = document as Record<string, unknown>;
+  const channels = doc.channels as Record<string, unknown> | undefined;
+  const telephony = (channels && typeof channels === 'object' ? channels.telephony : undefined) ?? {};
+  return {
+    filepath,
+    document: doc,
+    telephony: telephony as Record<string, unknown>,
+    rootKeys: [...(isPackageJson ? ['openclaw'] : []), 'channels', 'telephony'],
+    text,
+  };
+}

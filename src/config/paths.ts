@@ -1,0 +1,21 @@
+/** Platform folders (env-paths): %APPDATA%\openclaw\Config on Windows, ~/.config/openclaw on Linux. */
+import envPaths from 'env-paths';
+import path from 'node:path';
+
+export interface AppPaths {
+  configDir: string;
+  dataDir: string;
+}
+
+export function resolveAppPaths(env: NodeJS.ProcessEnv = process.env): AppPaths {
+  // env-paths reads XDG_* from process.env at call time; tests point them at temporary folders.
+  const p = envPaths('openclaw', { suffix: '' });
+  return {
+    configDir: env.OPENCLAW_TELEPHONY_CONFIG_DIR ?? p.config,
+    dataDir: env.OPENCLAW_TELEPHONY_DATA_DIR ?? p.data,
+  };
+}
+
+export function defaultSqlitePath(paths: AppPaths): string {
+  return path.join(paths.dataDir, 'telephony.sqlite');
+}

@@ -1,0 +1,164 @@
+/**
+ * Resolves the configuration: schema defaults, then the file, then the profile overlay, then the
+ * environment, then flags. Records where each value came from for `config show`.
+ */
+import { ConfigError } from '../errors.js';
+import { findConfigFile, type LoadedFile, readConfigFile } from './load.js';
+import { locateKey } from './locate.js';
+import { type AppPaths, defaultSqlitePath, resolveAppPaths } from './paths.js';
+import { envNameFor, listLeaves } from './schema.js';
+import { checkLeaf, type ConfigProblem, isPlainObject, parseLeafText, validateTelephony } from './validate.js';
+
+export type ValueSource = 'default' | 'file' | 'profile' | 'env' | 'flag' | 'keychain';
+
+export interface ResolvedConfig {
+  enabled: boolean;
+  provider: 'twilio';
+  fromNumber?: string;
+  inboundPolicy: 'disabled' | 'allowlist' | 'pairing' | 'open';
+  allowFrom: string[];
+  twilio: {
+    accountSid?: string;
+    authToken?: string;
+    messagingServiceSid?: string;
+    apiKey?: string;
+    apiSecret?: string;
+    region?: string;
+    edge?: string;
+    apiBaseUrl?: string;
+  };
+  sms: { chunkMode: 'auto' | 'length' | 'newline' | 'off'; maxLength: number; segmentNumbering: boolean };
+  voice: { enabled: boolean; maxDurationSeconds: number };
+  serve: { port: number; bind: string; path: string; statusPath: string };
+  tunnel: { provider: 'ngrok' | 'tailscale-funnel' | 'none'; ngrokAuthToken?: string; ngrokDomain?: string };
+  webhookSecurity: { allowedHosts: string[]; trustForwardingHeaders: boolean; trustedProxies: string[] };
+  publicUrl?: string;
+  skipSignatureVerification: boolean;
+  maxConcurrentSessions: number;
+  store: { url: string };
+}
+
+export interface ResolveConfigOptions {
+  /** `--config <file>` */
+  configFile?: string;
+  /** `--profile <name>`; also OPENCLAW_TELEPHONY_PROFILE. */
+  profile?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values given as command-line flags, by dotted key path. */
+  flags?: Record<string, unknown>;
+  /** Keep going when the file has errors (for `config validate` and `doctor`). */
+  tolerateErrors?: boolean;
+}
+
+export interface ConfigResolution {
+  config: ResolvedConfig;
+  sources: Record<string, ValueSource>;
+  /** Which environment variable a value came from, by key path. */
+  envNames: Record<string, string>;
+  profile: string;
+  file?: LoadedFile;
+  problems: ConfigProblem[];
+  paths: AppPaths;
+}
+
+export async function resolveConfig(opts: ResolveConfigOptions = {}): Promise<ConfigResolution> {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const paths = resolveAppPaths(env);
+  const profile = opts.profile ?? env.OPENCLAW_TELEPHONY_PROFILE ?? 'default';
+  const filepath = await findConfigFile({ explicit: opts.configFile ?? env.OPENCLAW_TELEPHONY_CONFIG, cwd, paths });
+  const file = filepath ? readConfigFile(filepath) : undefined;
+
+  const problems = file ? validateTelephony(file.telephony).map((p) => withLocation(p, file)) : [];
+  const errors = problems.filter((p) => p.severity === 'error');
+  if (errors.length > 0 && !opts.tolerateErrors) throw configErrorFrom(errors, file!);
+
+  const flat: Record<string, unknown> = {};
+  const sources: Record<string, ValueSource> = {};
+  const envNames: Record<string, string> = {};
+  const erroneous = new Set(errors.map((e) => e.path));
+  const overlay = profileOverlay(file, profile);
+
+  for (const { path, spec } of listLeaves()) {
+    const set = (value: unknown, source: ValueSource) => {
+      flat[path] = value;
+      sources[path] = source;
+    };
+    if (spec.default !== undefined) set(structuredClone(spec.default), 'default');
+    const fromFile = getPath(file?.telephony, path);
+    if (fromFile !== undefined && !erroneous.has(path)) set(fromFile, 'file');
+    const fromProfile = getPath(overlay, path);
+    if (fromProfile !== undefined && !erroneous.has(`profiles.${profile}.${path}`)) set(fromProfile, 'profile');
+    for (const name of [...(spec.env ?? []), envNameFor(path)]) {
+      const text = env[name];
+      if (text === undefined || text === '') continue;
+      const value = parseLeafText(spec, text);
+      const problem = checkLeaf(spec, value);
+      if (problem) {
+        throw new ConfigError(`environment variable ${name}: ${problem.message}`, problem.hint ?? `Unset ${name} or give it a valid value.`);
+      }
+      set(value, 'env');
+      envNames[path] = name;
+    }
+    const fromFlag = opts.flags?.[path];
+    if (fromFlag !== undefined) set(fromFlag, 'flag');
+  }
+  if (flat['store.url'] === undefined) {
+    flat['store.url'] = defaultSqlitePath(paths);
+    sources['store.url'] = 'default';
+  }
+  return { config: nest(flat) as unknown as ResolvedConfig, sources, envNames, profile, file, problems, paths };
+}
+
+function profileOverlay(file: LoadedFile | undefined, profile: string): Record<string, unknown> | undefined {
+  const profiles = file?.telephony.profiles;
+  if (!isPlainObject(profiles)) return undefined;
+  const overlay = profiles[profile];
+  return isPlainObject(overlay) ? overlay : undefined;
+}
+
+export function withLocation(problem: ConfigProblem, file: LoadedFile): ConfigProblem & { line?: number; column?: number } {
+  const where = locateKey(file.text, [...file.rootKeys, ...problem.path.split('.').filter(Boolean)]);
+  return { ...problem, ...(where ?? {}) };
+}
+
+export function formatProblem(p: ConfigProblem & { line?: number; column?: number }, file: LoadedFile): string {
+  const where = p.line ? `${file.filepath}:${p.line}:${p.column}` : file.filepath;
+  return `${where}: channels.telephony.${p.path}: ${p.message}`;
+}
+
+function configErrorFrom(errors: ConfigProblem[], file: LoadedFile): ConfigError {
+  const lines = errors.map((e) => formatProblem(e, file));
+  const hints = errors.map((e) => e.hint).filter(Boolean);
+  return new ConfigError(
+    errors.length === 1 ? lines[0] : `${errors.length} problems in the configuration:\n  ${lines.join('\n  ')}`,
+    hints.length ? hints.join(' ') : 'Run `openclaw telephony config validate` for details.',
+  );
+}
+
+export function getPath(obj: unknown, dotted: string): unknown {
+  let cur: unknown = obj;
+  for (const part of dotted.split('.')) {
+    if (!isPlainObject(cur)) return undefined;
+    cur = cur[part];
+  }
+  return cur;
+}
+
+function nest(flat: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [dotted, value] of Object.entries(flat)) {
+    const parts = dotted.split('.');
+    let cur = out;
+    for (const part of parts.slice(0, -1)) cur = (cur[part] ??= {}) as Record<string, unknown>;
+    cur[parts[parts.length - 1]] = value;
+  }
+  // Groups with no values set still exist, so `config.twilio.accountSid` never throws.
+  for (const { path } of listLeaves()) {
+    const parts = path.split('.');
+    let cur = out;
+    for (const part of parts.slice(0, -1)) cur = (cur[part] ??= {}) as Record<string, unknown>;
+  }
+  return out;
+}

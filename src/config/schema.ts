@@ -1,0 +1,151 @@
+/**
+ * The schema of `channels.telephony`: the single source of truth for validation, defaults,
+ * environment overrides, `config show`, `config set` and the completion of config keys.
+ */
+
+export type LeafKind = 'string' | 'integer' | 'boolean' | 'enum' | 'e164' | 'e164List' | 'stringList' | 'url' | 'sid';
+
+export interface LeafSpec {
+  kind: LeafKind;
+  description: string;
+  default?: unknown;
+  /** Allowed values of an enum. */
+  values?: readonly string[];
+  /** Two-letter prefix of a Twilio SID (AC, MG, SK). */
+  sidPrefix?: string;
+  min?: number;
+  max?: number;
+  /** Kept in the OS credential store; redacted everywhere; warned about when written in a file. */
+  secret?: boolean;
+  /** Resolved like a credential: flag, env, keychain, config. */
+  credential?: boolean;
+  /** Well-known environment variables (besides OPENCLAW_TELEPHONY_<KEY>). */
+  env?: readonly string[];
+}
+
+export interface GroupSpec {
+  kind: 'group';
+  description: string;
+  children: Record<string, NodeSpec>;
+}
+
+export type NodeSpec = LeafSpec | GroupSpec;
+
+const group = (description: string, children: Record<string, NodeSpec>): GroupSpec => ({ kind: 'group', description, children });
+
+export const TELEPHONY_SCHEMA: GroupSpec = group('channels.telephony', {
+  enabled: { kind: 'boolean', default: true, description: 'Turn the telephony channel on or off.' },
+  provider: { kind: 'enum', values: ['twilio'], default: 'twilio', description: 'The telephony provider.' },
+  fromNumber: { kind: 'e164', env: ['TWILIO_PHONE_NUMBER'], description: 'Default sender number in E.164, e.g. +15550001234.' },
+  inboundPolicy: {
+    kind: 'enum',
+    values: ['disabled', 'allowlist', 'pairing', 'open'],
+    default: 'pairing',
+    description: 'Who may talk to the agent.',
+  },
+  allowFrom: { kind: 'e164List', default: [], description: 'Numbers always allowed to talk to the agent (E.164).' },
+  twilio: group('Twilio account and API settings', {
+    accountSid: { kind: 'sid', sidPrefix: 'AC', credential: true, env: ['TWILIO_ACCOUNT_SID'], description: 'Account SID (AC + 32 hex).' },
+    authToken: { kind: 'string', secret: true, credential: true, env: ['TWILIO_AUTH_TOKEN'], description: 'Auth Token: keep it in the credential store (`auth login`).' },
+    messagingServiceSid: {
+      kind: 'sid',
+      sidPrefix: 'MG',
+      env: ['TWILIO_MESSAGING_SERVICE_SID'],
+      description: 'Messaging Service SID; wins over fromNumber for outbound messages.',
+    },
+    apiKey: { kind: 'sid', sidPrefix: 'SK', credential: true, env: ['TWILIO_API_KEY'], description: 'API key SID (SK...), used with apiSecret instead of the Auth Token.' },
+    apiSecret: { kind: 'string', secret: true, credential: true, env: ['TWILIO_API_SECRET'], description: 'API key secret.' },
+    region: { kind: 'string', description: 'Twilio region, e.g. ie1 or au1.' },
+    edge: { kind: 'string', description: 'Twilio edge location, e.g. dublin or sydney.' },
+    apiBaseUrl: {
+      kind: 'url',
+      env: ['OPENCLAW_TELEPHONY_SANDBOX_URL'],
+      description: 'REST API base URL; point it at the local sandbox (default https://api.twilio.com).',
+    },
+  }),
+  sms: group('Outbound SMS', {
+    chunkMode: { kind: 'enum', values: ['auto', 'length', 'newline', 'off'], default: 'auto', description: 'How a long body is split.' },
+    maxLength: { kind: 'integer', min: 1, max: 1600, default: 1600, description: 'Longest body sent as one message (characters).' },
+    segmentNumbering: { kind: 'boolean', default: false, description: 'Add "(1/3)" markers to split messages.' },
+  }),
+  voice: group('Voice calls', {
+    enabled: { kind: 'boolean', default: false, description: 'Take and place voice calls.' },
+    maxDurationSeconds: { kind: 'integer', min: 1, max: 14400, default: 300, description: 'Longest call, in seconds.' },
+  }),
+  serve: group('The webhook server', {
+    port: { kind: 'integer', min: 0, max: 65535, default: 3335, description: 'Port to listen on.' },
+    bind: { kind: 'string', default: '127.0.0.1', description: 'Address to listen on.' },
+    path: { kind: 'string', default: '/telephony/webhook', description: 'Path of the inbound webhook.' },
+    statusPath: { kind: 'string', default: '/telephony/status', description: 'Path of the status callbacks.' },
+  }),
+  tunnel: group('How Twilio reaches the server', {
+    provider: { kind: 'enum', values: ['ngrok', 'tailscale-funnel', 'none'], default: 'none', description: 'Tunnel to open.' },
+    ngrokAuthToken: { kind: 'string', secret: true, credential: true, env: ['NGROK_AUTHTOKEN'], description: 'ngrok auth token.' },
+    ngrokDomain: { kind: 'string', description: 'Reserved ngrok domain.' },
+  }),
+  webhookSecurity: group('Webhook verification', {
+    allowedHosts: { kind: 'stringList', default: [], description: 'Hosts accepted in webhook URLs.' },
+    trustForwardingHeaders: { kind: 'boolean', default: false, description: 'Trust X-Forwarded-Host/Proto from trusted proxies.' },
+    trustedProxies: { kind: 'stringList', default: [], description: 'Proxy addresses whose forwarding headers are trusted.' },
+  }),
+  publicUrl: { kind: 'url', description: 'The public URL Twilio uses to reach the server.' },
+  skipSignatureVerification: {
+    kind: 'boolean',
+    default: false,
+    description: 'Accept unsigned webhooks (only honoured on a loopback bind, for development).',
+  },
+  maxConcurrentSessions: { kind: 'integer', min: 1, max: 10000, default: 50, description: 'Most concurrent agent sessions.' },
+  store: group('Where the tool keeps its state', {
+    url: {
+      kind: 'string',
+      description: 'A SQLite file path or sqlite:PATH (default: telephony.sqlite in the data folder), or postgres://... for PostgreSQL.',
+    },
+  }),
+});
+
+export interface LeafEntry {
+  path: string;
+  spec: LeafSpec;
+}
+
+/** Every leaf of the schema with its dotted path, in schema order. */
+export function listLeaves(node: GroupSpec = TELEPHONY_SCHEMA, prefix = ''): LeafEntry[] {
+  const out: LeafEntry[] = [];
+  for (const [key, child] of Object.entries(node.children)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (child.kind === 'group') out.push(...listLeaves(child, path));
+    else out.push({ path, spec: child });
+  }
+  return out;
+}
+
+export function findLeaf(path: string): LeafSpec | undefined {
+  return listLeaves().find((l) => l.path === path)?.spec;
+}
+
+/** `serve.port` -> `OPENCLAW_TELEPHONY_SERVE_PORT`. */
+export function envNameFor(path: string): string {
+  return 'OPENCLAW_TELEPHONY_' + path.split('.').map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_');
+}
+
+/** Human description of what a leaf accepts, used in validation messages. */
+export function describeExpected(spec: LeafSpec): string {
+  switch (spec.kind) {
+    case 'enum':
+      return `one of ${spec.values!.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'e164':
+      return 'a phone number in E.164 form, e.g. "+15550001234"';
+    case 'e164List':
+      return 'a list of E.164 phone numbers, e.g. ["+15550001234"]';
+    case 'stringList':
+      return 'a list of strings';
+    case 'sid':
+      return `a Twilio SID: "${spec.sidPrefix}" followed by 32 hex characters`;
+    case 'url':
+      return 'an http(s) URL, e.g. "https://example.com"';
+    case 'integer':
+      return `a whole number${spec.min !== undefined ? ` from ${spec.min}` : ''}${spec.max !== undefined ? ` to ${spec.max}` : ''}`;
+    default:
+      return `a ${spec.kind}`;
+  }
+}

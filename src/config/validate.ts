@@ -1,0 +1,167 @@
+/**
+ * Checks a raw `channels.telephony` object against the schema. Returns problems rather than
+ * throwing, so `config validate` can list them all at once and the loader can throw the first.
+ */
+import { describeExpected, type GroupSpec, type LeafSpec, TELEPHONY_SCHEMA } from './schema.js';
+
+export interface ConfigProblem {
+  severity: 'error' | 'warning';
+  /** Dotted key path below channels.telephony, e.g. `sms.maxLength`. */
+  path: string;
+  message: string;
+  hint?: string;
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+// Values copied from a setup guide without being filled in: ACxxxxxxxx..., your_auth_token, <token>.
+const PLACEHOLDER = /x{4,}|X{4,}|^your[_ -]|^<.*>$|^\.\.\.$|changeme/i;
+
+export function isPlaceholder(value: string): boolean {
+  return PLACEHOLDER.test(value);
+}
+
+export function validateTelephony(raw: unknown, root = 'channels.telephony'): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (!isPlainObject(raw)) {
+    problems.push({ severity: 'error', path: '', message: `${root} must be an object`, hint: `Write ${root}: { ... } in the file.` });
+    return problems;
+  }
+  const { profiles, ...rest } = raw;
+  walkGroup(TELEPHONY_SCHEMA, rest, '', problems);
+  if (profiles !== undefined) {
+    if (!isPlainObject(profiles)) {
+      problems.push({ severity: 'error', path: 'profiles', message: 'profiles must be an object of named overlays', hint: 'e.g. profiles: { work: { fromNumber: "+15550001234" } }' });
+    } else {
+      for (const [name, overlay] of Object.entries(profiles)) {
+        if (!isPlainObject(overlay)) {
+          problems.push({ severity: 'error', path: `profiles.${name}`, message: `profile "${name}" must be an object` });
+          continue;
+        }
+        const inner: ConfigProblem[] = [];
+        walkGroup(TELEPHONY_SCHEMA, overlay, '', inner);
+        for (const p of inner) problems.push({ ...p, path: `profiles.${name}.${p.path}` });
+      }
+    }
+  }
+  return problems;
+}
+
+function walkGroup(spec: GroupSpec, value: Record<string, unknown>, prefix: string, out: ConfigProblem[]): void {
+  const known = Object.keys(spec.children);
+  for (const [key, child] of Object.entries(value)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    const childSpec = spec.children[key];
+    if (!childSpec) {
+      const guess = closest(key, prefix ? known : [...known, 'profiles']);
+      out.push({
+        severity: 'error',
+        path,
+        message: `unknown key "${path}"${guess ? `; did you mean "${prefix ? prefix + '.' : ''}${guess}"?` : ''}`,
+        hint: guess ? `Rename it to "${guess}".` : `Known keys here: ${known.join(', ')}.`,
+      });
+      continue;
+    }
+    if (childSpec.kind === 'group') {
+      if (!isPlainObject(child)) out.push({ severity: 'error', path, message: `"${path}" must be an object`, hint: `Write ${key}: { ... }.` });
+      else walkGroup(childSpec, child, path, out);
+      continue;
+    }
+    const problem = checkLeaf(childSpec, child);
+    if (problem) out.push({ severity: 'error', path, ...problem });
+    else if (childSpec.secret && typeof child === 'string' && child !== '') {
+      out.push({
+        severity: 'warning',
+        path,
+        message: `"${path}" is a secret written in plain text in the config file`,
+        hint: 'Move it to the OS credential store with `openclaw telephony auth login` (or an environment variable) and delete it from the file.',
+      });
+    }
+  }
+}
+
+/** Returns a problem for a value that does not fit its leaf, or undefined when it fits. */
+export function checkLeaf(spec: LeafSpec, value: unknown): { message: string; hint?: string } | undefined {
+  const expected = describeExpected(spec);
+  const bad = (why?: string) => ({ message: why ?? `expected ${expected}, got ${JSON.stringify(value)}`, hint: `Set it to ${expected}.` });
+  if (typeof value === 'string' && isPlaceholder(value)) {
+    return { message: `${JSON.stringify(value)} is a placeholder, not a real value`, hint: `Replace it with ${expected}.` };
+  }
+  switch (spec.kind) {
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : bad();
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return bad();
+      if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) return bad(`${value} is out of range: expected ${expected}`);
+      return undefined;
+    case 'enum':
+      return typeof value === 'string' && spec.values!.includes(value) ? undefined : bad();
+    case 'e164':
+      return typeof value === 'string' && E164.test(value) ? undefined : bad();
+    case 'e164List':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string' && E164.test(v)) ? undefined : bad();
+    case 'stringList':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string') ? undefined : bad();
+    case 'sid':
+      return typeof value === 'string' && new RegExp(`^${spec.sidPrefix}[0-9a-fA-F]{32}$`).test(value) ? undefined : bad();
+    case 'url':
+      return typeof value === 'string' && /^https?:\/\/[^\s/]+/.test(value) ? undefined : bad();
+    default:
+      return typeof value === 'string' ? undefined : bad();
+  }
+}
+
+/** Turns the text of an environment variable or `config set` argument into the leaf's type. */
+export function parseLeafText(spec: LeafSpec, text: string): unknown {
+  switch (spec.kind) {
+    case 'boolean':
+      if (/^(true|1|yes|on)$/i.test(text)) return true;
+      if (/^(false|0|no|off)$/i.test(text)) return false;
+      return text;
+    case 'integer':
+      return /^-?\d+$/.test(text.trim()) ? Number(text) : text;
+    case 'e164List':
+    case 'stringList':
+      if (text.trim().startsWith('[')) {
+        try {
+          return JSON.parse(text);
+        } catch {
+          return text;
+        }
+      }
+      return text.split(',').map((s) => s.trim()).filter(Boolean);
+    default:
+      return text;
+  }
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The candidate nearest to `word` by edit distance, if it is near enough to be a typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = c;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}

@@ -1,0 +1,111 @@
+/**
+ * The one module of typed errors. Every failure the CLI can report is one of these, and
+ * `src/cli/report-error.ts` is the one place that turns them into output and exit codes.
+ */
+
+/** Exit codes, documented in the README and used by every command. */
+export const ExitCode = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  config: 3,
+  credentials: 4,
+  twilio: 5,
+  network: 6,
+  partial: 7,
+  interrupted: 130,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** A mistake the user can fix: bad input, bad configuration, missing credentials. */
+export class UserError extends Error {
+  readonly exitCode: ExitCodeValue;
+  readonly code: string;
+  readonly hint?: string;
+  constructor(message: string, opts: { code: string; exitCode?: ExitCodeValue; hint?: string }) {
+    super(message);
+    this.name = 'UserError';
+    this.code = opts.code;
+    this.exitCode = opts.exitCode ?? ExitCode.usage;
+    this.hint = opts.hint;
+  }
+}
+
+export class ConfigError extends UserError {
+  constructor(message: string, hint?: string, code = 'config_invalid') {
+    super(message, { code, exitCode: ExitCode.config, hint });
+    this.name = 'ConfigError';
+  }
+}
+
+export class CredentialsError extends UserError {
+  constructor(message: string, hint?: string, code = 'credentials') {
+    super(message, { code, exitCode: ExitCode.credentials, hint });
+    this.name = 'CredentialsError';
+  }
+}
+
+/** Twilio answered with an error document (`{code, message, more_info, status}`). */
+export class TwilioApiError extends Error {
+  readonly exitCode = ExitCode.twilio;
+  readonly code = 'twilio_api';
+  readonly twilioCode: number;
+  readonly status: number;
+  readonly moreInfo: string;
+  readonly hint?: string;
+  constructor(opts: { twilioCode: number; status: number; message: string; moreInfo?: string; hint?: string }) {
+    super(opts.message);
+    this.name = 'TwilioApiError';
+    this.twilioCode = opts.twilioCode;
+    this.status = opts.status;
+    this.moreInfo = opts.moreInfo ?? `https://www.twilio.com/docs/errors/${opts.twilioCode}`;
+    this.hint = opts.hint ?? twilioHint(opts.twilioCode);
+  }
+}
+
+/** The API could not be reached at all (DNS, refused connection, timeout). */
+export class NetworkError extends Error {
+  readonly exitCode = ExitCode.network;
+  readonly code = 'network';
+  readonly hint?: string;
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = 'NetworkError';
+    this.hint = hint;
+  }
+}
+
+/** A bug or an unexpected state: reported with exit code 1. */
+export class InternalError extends Error {
+  readonly exitCode = ExitCode.unexpected;
+  readonly code = 'internal';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InternalError';
+  }
+}
+
+/** The user pressed Ctrl-C. */
+export class InterruptedError extends Error {
+  readonly exitCode = ExitCode.interrupted;
+  readonly code = 'interrupted';
+  constructor(message = 'Interrupted.') {
+    super(message);
+    this.name = 'InterruptedError';
+  }
+}
+
+const TWILIO_HINTS: Record<number, string> = {
+  20003: 'Check the Account SID and Auth Token (or API key and secret): `openclaw telephony auth status` shows where each comes from.',
+  20404: 'The resource does not exist in this account: check the SID and the account.',
+  20429: 'Too many requests: slow down (see --rate) and retry later.',
+  21211: 'The To number is not a valid phone number: use E.164, for example +15550005678.',
+  21408: 'Sending to this region is not enabled: turn it on in the Twilio console under Messaging > Geo permissions.',
+  21604: 'A To number is required.',
+  21606: 'The From number does not belong to this account: list yours with `openclaw telephony numbers list`.',
+  21610: 'The recipient has opted out (replied STOP); they must reply START before you can message them again.',
+};
+
+export function twilioHint(code: number): string | undefined {
+  return TWILIO_HINTS[code];
+}

@@ -1,0 +1,26 @@
+/**
+ * Redaction of secrets in every log line, error message and printed config. Each secret value the
+ * tool resolves is registered here, and `redact` replaces any occurrence of it.
+ */
+const known = new Set<string>();
+
+export const REDACTED = '[redacted]';
+
+export function registerSecret(value: string | undefined | null): void {
+  // Very short values would redact ordinary words; real tokens are long.
+  if (value && value.length >= 8) known.add(value);
+}
+
+export function redact(text: string): string {
+  let out = text;
+  for (const secret of known) out = out.split(secret).join(REDACTED);
+  // Authorization headers and credentials in URLs, whatever their value.
+  out = out.replace(/(authorization:\s*(?:basic|bearer)\s+)[^\s"',]+/gi, `$1${REDACTED}`);
+  out = out.replace(/(\/\/[^/\s:@]+:)[^@\s/]+@/g, `$1${REDACTED}@`);
+  return out;
+}
+
+/** Shows that a secret is set without showing it: the last 4 characters of a long value. */
+export function maskSecret(value: string): string {
+  return value.length > 12 ? `${'*'.repeat(8)}${value.slice(-4)}` : '*'.repeat(8);
+}

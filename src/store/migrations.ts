@@ -1,0 +1,105 @@
+/**
+ * Versioned migrations, the same for SQLite and PostgreSQL. Add a new entry for every change;
+ * never edit one that has shipped.
+ */
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+function migration001(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('messages')
+        .addColumn('sid', 'text', (c) => c.primaryKey())
+        .addColumn('account_sid', 'text')
+        .addColumn('direction', 'text', (c) => c.notNull())
+        .addColumn('from_number', 'text', (c) => c.notNull())
+        .addColumn('to_number', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('num_segments', 'integer')
+        .addColumn('error_code', 'integer')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('messages_to_created').on('messages').columns(['to_number', 'created_at']).execute();
+      await db.schema
+        .createTable('calls')
+        .addColumn('sid', 'text', (c) => c.primaryKey())
+        .addColumn('direction', 'text', (c) => c.notNull())
+        .addColumn('from_number', 'text', (c) => c.notNull())
+        .addColumn('to_number', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('duration_seconds', 'integer')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('events')
+        .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('correlation_id', 'text')
+        .addColumn('data', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('events_kind_at').on('events').columns(['kind', 'at']).execute();
+      await db.schema
+        .createTable('idempotency_keys')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('request', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('result', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('settled_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('processed_webhooks')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('route', 'text', (c) => c.notNull())
+        .addColumn('response_status', 'integer', (c) => c.notNull())
+        .addColumn('response_type', 'text', (c) => c.notNull())
+        .addColumn('response_body', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('processed_webhooks_expiry').on('processed_webhooks').column('expires_at').execute();
+      await db.schema
+        .createTable('pairing_requests')
+        .addColumn('code', 'text', (c) => c.primaryKey())
+        .addColumn('phone', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('decided_at', 'text')
+        .execute();
+      await db.schema.createIndex('pairing_requests_phone').on('pairing_requests').columns(['phone', 'created_at']).execute();
+      await db.schema
+        .createTable('allowlist')
+        .addColumn('phone', 'text', (c) => c.primaryKey())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('added_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('optouts')
+        .addColumn('phone', 'text', (c) => c.primaryKey())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const t of ['optouts', 'allowlist', 'pairing_requests', 'processed_webhooks', 'idempotency_keys', 'events', 'calls', 'messages']) {
+        await db.schema.dropTable(t).ifExists().execute();
+      }
+    },
+  };
+}
+
+export function createMigrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      return { '001_initial': migration001(dialect) };
+    },
+  };
+}

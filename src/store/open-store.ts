@@ -1,0 +1,73 @@
+/**
+ * Opens the store: a SQLite file (WAL mode) by default, PostgreSQL when the URL says postgres://.
+ * Migrations are applied on open, so every command sees the current schema.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { ConfigError } from '../errors.js';
+import { createMigrationProvider, type Dialect } from './migrations.js';
+import type { Database } from './tables.js';
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** Where the data lives, with any password removed. */
+  location: string;
+  close(): Promise<void>;
+}
+
+export function describeStoreUrl(url: string): { dialect: Dialect; location: string } {
+  if (/^postgres(ql)?:\/\//i.test(url)) return { dialect: 'postgres', location: url.replace(/(\/\/[^/:@]+):[^@/]*@/, '$1:***@') };
+  return { dialect: 'sqlite', location: url.replace(/^sqlite:/i, '') };
+}
+
+export async function openStore(url: string): Promise<Store> {
+  const { dialect, location } = describeStoreUrl(url);
+  const db = dialect === 'postgres' ? await openPostgres(url) : await openSqlite(location);
+  const migrator = new Migrator({ db, provider: createMigrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new ConfigError(
+      `The store at ${location} could not be migrated${failed ? ` (migration ${failed})` : ''}: ${(error as Error).message ?? error}`,
+      'Check that the database is reachable and writable, or point store.url at another one.',
+      'store_migration',
+    );
+  }
+  return { db, dialect, location, close: () => db.destroy() };
+}
+
+async function openSqlite(file: string): Promise<Kysely<Database>> {
+  const { default: BetterSqlite3 } = await import('better-sqlite3');
+  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  let sqlite;
+  try {
+    sqlite = new BetterSqlite3(file);
+  } catch (err) {
+    throw new ConfigError(`The SQLite store ${file} could not be opened: ${(err as Error).message}`, 'Check the path in store.url and that the folder is writable.', 'store_open');
+  }
+  // WAL lets readers (doctor, list commands) work while serve writes; NORMAL sync is safe with WAL.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+async function openPostgres(url: string): Promise<Kysely<Database>> {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (err) {
+    await pool.end();
+    throw new ConfigError(
+      `The PostgreSQL store could not be reached: ${(err as Error).message}`,
+      'Check store.url (host, port, database, user) and that the server is running.',
+      'store_open',
+    );
+  }
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

@@ -1,0 +1,89 @@
+/** Row types of the store's tables, as Kysely sees them. Timestamps are ISO-8601 text in both databases. */
+import type { Generated } from 'kysely';
+
+export interface MessagesTable {
+  sid: string;
+  account_sid: string | null;
+  direction: string;
+  from_number: string;
+  to_number: string;
+  body: string;
+  status: string;
+  num_segments: number | null;
+  error_code: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CallsTable {
+  sid: string;
+  direction: string;
+  from_number: string;
+  to_number: string;
+  status: string;
+  duration_seconds: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  at: string;
+  kind: string;
+  correlation_id: string | null;
+  data: string;
+}
+
+export interface IdempotencyKeysTable {
+  key: string;
+  scope: string;
+  /** JSON of the request, written before it is sent. */
+  request: string;
+  state: 'pending' | 'settled' | 'failed';
+  /** JSON of the outcome, written when settled. */
+  result: string | null;
+  created_at: string;
+  settled_at: string | null;
+}
+
+export interface ProcessedWebhooksTable {
+  key: string;
+  route: string;
+  response_status: number;
+  response_type: string;
+  response_body: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface PairingRequestsTable {
+  code: string;
+  phone: string;
+  status: 'pending' | 'approved' | 'rejected' | 'expired';
+  created_at: string;
+  expires_at: string;
+  decided_at: string | null;
+}
+
+export interface AllowlistTable {
+  phone: string;
+  source: string;
+  added_at: string;
+}
+
+export interface OptoutsTable {
+  phone: string;
+  source: string;
+  created_at: string;
+}
+
+export interface Database {
+  messages: MessagesTable;
+  calls: CallsTable;
+  events: EventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  processed_webhooks: ProcessedWebhooksTable;
+  pairing_requests: PairingRequestsTable;
+  allowlist: AllowlistTable;
+  optouts: OptoutsTable;
+}

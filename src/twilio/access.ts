@@ -1,0 +1,60 @@
+/**
+ * Decides which API the product talks to and with what credentials: Twilio itself, or the local
+ * sandbox (same code, another base URL). With --sandbox and no credentials in flags or the
+ * environment, the sandbox's own account is read from the sandbox.
+ */
+import { NetworkError } from '../errors.js';
+import type { Settings } from '../cli/settings.js';
+import { requireTwilioAuth } from '../secrets/credentials.js';
+import { registerSecret } from '../secrets/redact.js';
+import { createRestClient, type RestClient, type RestClientOptions } from './rest-client.js';
+
+export const DEFAULT_SANDBOX_URL = 'http://127.0.0.1:4010';
+
+export interface TwilioAccess {
+  baseUrl?: string;
+  accountSid: string;
+  username: string;
+  password: string;
+  sandbox: boolean;
+  region?: string;
+  edge?: string;
+}
+
+export interface SandboxAccount {
+  baseUrl: string;
+  accountSid: string;
+  authToken: string;
+  numbers: { phoneNumber: string; sid: string }[];
+}
+
+export async function fetchSandboxAccount(baseUrl: string): Promise<SandboxAccount> {
+  let res: Response;
+  try {
+    res = await fetch(`${baseUrl.replace(/\/+$/, '')}/sandbox/v1/account`);
+  } catch {
+    throw new NetworkError(`The sandbox is not running at ${baseUrl}.`, 'Start it with `openclaw telephony sandbox` (or set OPENCLAW_TELEPHONY_SANDBOX_URL to where it runs).');
+  }
+  if (!res.ok) throw new NetworkError(`${baseUrl} did not answer like the sandbox (HTTP ${res.status}).`, 'Check OPENCLAW_TELEPHONY_SANDBOX_URL.');
+  const account = (await res.json()) as SandboxAccount;
+  registerSecret(account.authToken);
+  return account;
+}
+
+export async function resolveTwilioAccess(settings: Settings, opts: { sandbox?: boolean }): Promise<TwilioAccess> {
+  const { config, sources } = settings.resolution;
+  const configuredBase = config.twilio.apiBaseUrl;
+  const sandbox = opts.sandbox === true;
+  const baseUrl = sandbox ? (configuredBase ?? DEFAULT_SANDBOX_URL) : configuredBase;
+  const explicit = (key: string) => sources[key] === 'env' || sources[key] === 'flag';
+  if (sandbox && !(explicit('twilio.accountSid') && (explicit('twilio.authToken') || explicit('twilio.apiSecret')))) {
+    const account = await fetchSandboxAccount(baseUrl!);
+    return { baseUrl, accountSid: account.accountSid, username: account.accountSid, password: account.authToken, sandbox };
+  }
+  const auth = requireTwilioAuth(settings.credentials);
+  return { baseUrl, ...auth, sandbox: sandbox || Boolean(configuredBase), region: config.twilio.region, edge: config.twilio.edge };
+}
+
+export function createTwilioClient(access: TwilioAccess, extra: Partial<RestClientOptions> = {}): RestClient {
+  return createRestClient({ ...access, ...extra });
+}
