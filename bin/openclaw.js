@@ -1,4 +1,6 @@
 #!/usr/bin/env node
 // `openclaw telephony ...`: the product's command tree under the `telephony` word.
-import { run } from '../dist/cli/main.js';
-run(process.argv, { telephonyWord: true });
+import { isBareVersionCall, VERSION } from '../dist/cli/version.js';
+
+if (isBareVersionCall(process.argv.slice(2), true)) console.log(VERSION);
+else import('../dist/cli/main.js').then((m) => m.run(process.argv, { telephonyWord: true }));

@@ -4,8 +4,8 @@
  */
 import { Argument, Command, type Option } from 'commander';
 import { type CommandContext, createContext } from './context.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
 
 type Handler = (ctx: CommandContext, ...args: string[]) => Promise<number | void>;
 
@@ -35,7 +35,7 @@ function registerCommands(root: Command): void {
   auth
     .command('login')
     .description('store the Account SID and Auth Token in the OS credential store')
-    .option('--account-sid <AC...>', 'Account SID (asked for on a terminal when missing)')
+    .option('--account-sid <sid>', 'Account SID (asked for on a terminal when missing)')
     .option('--auth-token-stdin', 'read the Auth Token from standard input (for scripts)')
     .option('--no-verify', 'store without checking the pair against the API')
     .action(lazy(() => import('./commands/auth.js'), 'authLogin'));

@@ -67,15 +67,17 @@ export function setConfigValue(file: string, key: string, value: unknown): SetRe
 }
 
 function replaceInPlace(text: string, keys: string[], value: unknown): string | undefined {
-  const where = locateKey(text, keys);
-  if (!where) return undefined;
+  const uncommented = locateKey(text, keys);
+  const where = uncommented?.exact ? uncommented : locateKey(text, keys, { includeComments: true });
+  if (!where?.exact) return undefined;
   const lines = text.split('\n');
   const line = lines[where.line - 1];
   const last = keys[keys.length - 1];
   // Only a complete one-line scalar or list value: `key: value,` with nothing but a comment after it.
-  const re = new RegExp(`^(\\s*["']?${last}["']?\\s*:\\s*)("[^"]*"|'[^']*'|[-\\w.+]+|\\[[^\\]]*\\])(\\s*,?\\s*(?://.*)?)$`);
+  // A key the starter left commented out (`// key: "",`) is uncommented as it is filled in.
+  const re = new RegExp(`^(\\s*)(?:\\/\\/\\s*)?(["']?${last}["']?\\s*:\\s*)("[^"]*"|'[^']*'|[-\\w.+]+|\\[[^\\]]*\\])(\\s*,?\\s*(?://.*)?)$`);
   const m = re.exec(line);
   if (!m) return undefined;
-  lines[where.line - 1] = `${m[1]}${JSON.stringify(value)}${m[3]}`;
+  lines[where.line - 1] = `${m[1]}${m[2]}${JSON.stringify(value)}${m[4]}`;
   return lines.join('\n');
 }

@@ -120,7 +120,7 @@ function profileOverlay(file: LoadedFile | undefined, profile: string): Record<s
 
 export function withLocation(problem: ConfigProblem, file: LoadedFile): ConfigProblem & { line?: number; column?: number } {
   const where = locateKey(file.text, [...file.rootKeys, ...problem.path.split('.').filter(Boolean)]);
-  return { ...problem, ...(where ?? {}) };
+  return { ...problem, ...(where ? { line: where.line, column: where.column } : {}) };
 }
 
 export function formatProblem(p: ConfigProblem & { line?: number; column?: number }, file: LoadedFile): string {

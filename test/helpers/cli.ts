@@ -1,0 +1,51 @@
+/** Spawns the real CLI (bin/openclaw.js) as a user would, in an isolated home. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const REPO = path.resolve(__dirname, '../..');
+export const BIN = path.join(REPO, 'bin/openclaw.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A fresh home: config, data and working folders of its own, and no Twilio variables. */
+export function isolatedEnv(extra: Record<string, string | undefined> = {}): { env: NodeJS.ProcessEnv; home: string; cwd: string } {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'oct-home-'));
+  const cwd = path.join(home, 'work');
+  mkdirSync(cwd);
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(TWILIO_|OPENCLAW_|NGROK_)/.test(k)) continue;
+    env[k] = v;
+  }
+  Object.assign(env, {
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_DATA_HOME: path.join(home, '.local/share'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    NO_COLOR: '1',
+    ...extra,
+  });
+  return { env, home, cwd };
+}
+
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; bin?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], { env: opts.env ?? process.env, cwd: opts.cwd ?? REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** `openclaw telephony <args>` */
+export const telephony = (args: string[], opts: Parameters<typeof runCli>[1] = {}) => runCli(['telephony', ...args], opts);

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import BetterSqlite3 from 'better-sqlite3';
+import { openStore } from '../../src/store/open-store.js';
+import { requirePgInCi, storeKinds } from '../helpers/stores.js';
+
+requirePgInCi();
+
+const TABLES = ['allowlist', 'calls', 'events', 'idempotency_keys', 'messages', 'optouts', 'pairing_requests', 'processed_webhooks'];
+
+for (const kind of storeKinds) {
+  describe.skipIf(kind.skip)(`store on ${kind.name}`, () => {
+    it('creates every table on open and re-opens without migrating twice', async () => {
+      const url = await kind.url();
+      const store = await openStore(url);
+      const tables = (await store.db.introspection.getTables()).map((t) => t.name).filter((n) => !n.startsWith('kysely_'));
+      expect(tables.sort()).toEqual(TABLES);
+      await store.close();
+      const again = await openStore(url);
+      const migrations = await sql<{ name: string }>`select name from kysely_migration`.execute(again.db);
+      expect(migrations.rows.map((r) => r.name)).toEqual(['001_initial']);
+      await again.close();
+    });
+
+    it('writes and reads rows, auto-numbers events and enforces unique keys', async () => {
+      const store = await openStore(await kind.url());
+      const now = new Date().toISOString();
+      await store.db.insertInto('events').values({ at: now, kind: 'twilio.sms.send', correlation_id: 'c1', data: '{}' }).execute();
+      await store.db.insertInto('events').values({ at: now, kind: 'twilio.sms.send', correlation_id: 'c2', data: '{}' }).execute();
+      const ids = (await store.db.selectFrom('events').select('id').orderBy('id').execute()).map((r) => r.id);
+      expect(ids).toEqual([1, 2]);
+      const key = { key: 'k1', scope: 'sms', request: '{"to":"+15550005678"}', state: 'pending' as const, result: null, created_at: now, settled_at: null };
+      await store.db.insertInto('idempotency_keys').values(key).execute();
+      await expect(store.db.insertInto('idempotency_keys').values(key).execute()).rejects.toThrow();
+      await store.db.updateTable('idempotency_keys').set({ state: 'settled', result: '{"sid":"SM1"}', settled_at: now }).where('key', '=', 'k1').execute();
+      const row = await store.db.selectFrom('idempotency_keys').selectAll().where('key', '=', 'k1').executeTakeFirstOrThrow();
+      expect(row.state).toBe('settled');
+      await store.db.insertInto('optouts').values({ phone: '+15550005678', source: 'cli', created_at: now }).execute();
+      expect(await store.db.selectFrom('optouts').select('phone').execute()).toEqual([{ phone: '+15550005678' }]);
+      await store.close();
+    });
+  });
+}
+
+describe('SQLite specifics', () => {
+  it('uses WAL mode', async () => {
+    const url = await storeKinds[0].url();
+    const store = await openStore(url);
+    await store.close();
+    const raw = new BetterSqlite3(url);
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
+  });
+});

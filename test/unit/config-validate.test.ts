@@ -1,0 +1,114 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { validateTelephony } from '../../src/config/validate.js';
+import { ConfigError } from '../../src/errors.js';
+
+const FULL = path.resolve(__dirname, '../fixtures/setup-guide-full.json5');
+
+function writeConfig(text: string): { dir: string; file: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'oct-cfg-'));
+  const file = path.join(dir, 'openclaw.config.json5');
+  writeFileSync(file, text);
+  return { dir, file };
+}
+
+const env = { XDG_CONFIG_HOME: '/nonexistent-config', XDG_DATA_HOME: os.tmpdir() };
+
+describe('configuration', () => {
+  it("validates the setup guide's full example and resolves its values", async () => {
+    const r = await resolveConfig({ configFile: FULL, env });
+    expect(r.problems).toEqual([]);
+    expect(r.config.fromNumber).toBe('+15550001234');
+    expect(r.config.twilio.messagingServiceSid).toBe('MG1e2d3c4b5a69788796a5b4c3d2e1f0a9');
+    expect(r.config.sms.segmentNumbering).toBe(true);
+    expect(r.sources['serve.port']).toBe('file');
+    expect(r.sources['skipSignatureVerification']).toBe('file');
+  });
+
+  it('fills defaults when there is no file', async () => {
+    const { dir } = writeConfig('{}');
+    const r = await resolveConfig({ cwd: dir, env });
+    expect(r.config.inboundPolicy).toBe('pairing');
+    expect(r.config.serve).toEqual({ port: 3335, bind: '127.0.0.1', path: '/telephony/webhook', statusPath: '/telephony/status' });
+    expect(r.config.sms.maxLength).toBe(1600);
+    expect(r.config.maxConcurrentSessions).toBe(50);
+    expect(r.sources['serve.port']).toBe('default');
+  });
+
+  it('names a misspelt key with its line and a suggestion', async () => {
+    const { file } = writeConfig('{\n  channels: {\n    telephony: {\n      inboundPolcy: "open",\n    },\n  },\n}\n');
+    const err = await resolveConfig({ configFile: file, env }).catch((e) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toContain(`${file}:4:7`);
+    expect(err.message).toContain('did you mean "inboundPolicy"?');
+    expect(err.exitCode).toBe(3);
+  });
+
+  it('gives the line and column of a JSON5 syntax error', async () => {
+    const { file } = writeConfig('{\n  channels: {\n    telephony: {\n      fromNumber: "+15550001234"\n      enabled: true,\n    },\n  },\n}\n');
+    const err = await resolveConfig({ configFile: file, env }).catch((e) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(new RegExp(`${file.replace(/[.\\/]/g, '\\$&')}:5:\\d+: syntax error`));
+  });
+
+  it('reports a placeholder as a placeholder', () => {
+    const problems = validateTelephony({ twilio: { accountSid: 'ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' } });
+    expect(problems).toHaveLength(1);
+    expect(problems[0].message).toContain('placeholder');
+    expect(problems[0].path).toBe('twilio.accountSid');
+  });
+
+  it('explains wrong types, ranges and enums with the expected form', () => {
+    const problems = validateTelephony({ sms: { maxLength: 2000, chunkMode: 'words' }, fromNumber: '555-1234', allowFrom: ['+15550005678', 'x'] });
+    const byPath = Object.fromEntries(problems.map((p) => [p.path, p.message]));
+    expect(byPath['sms.maxLength']).toContain('out of range');
+    expect(byPath['sms.chunkMode']).toContain('one of "auto", "length", "newline", "off"');
+    expect(byPath['fromNumber']).toContain('E.164');
+    expect(byPath['allowFrom']).toBeDefined();
+  });
+
+  it('warns about a secret written in plain text', () => {
+    const problems = validateTelephony({ twilio: { authToken: '0123456789abcdef0123456789abcdef' } });
+    expect(problems).toEqual([expect.objectContaining({ severity: 'warning', path: 'twilio.authToken' })]);
+  });
+
+  it('applies environment overrides over the file, with well-known and generic names', async () => {
+    const r = await resolveConfig({
+      configFile: FULL,
+      env: { ...env, TWILIO_PHONE_NUMBER: '+15550009999', OPENCLAW_TELEPHONY_SERVE_PORT: '4000', OPENCLAW_TELEPHONY_SMS_CHUNK_MODE: 'newline' },
+    });
+    expect(r.config.fromNumber).toBe('+15550009999');
+    expect(r.envNames.fromNumber).toBe('TWILIO_PHONE_NUMBER');
+    expect(r.config.serve.port).toBe(4000);
+    expect(r.config.sms.chunkMode).toBe('newline');
+    expect(r.sources['serve.port']).toBe('env');
+  });
+
+  it('refuses a bad environment value and names the variable', async () => {
+    const err = await resolveConfig({ configFile: FULL, env: { ...env, OPENCLAW_TELEPHONY_SERVE_PORT: 'eighty' } }).catch((e) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toContain('OPENCLAW_TELEPHONY_SERVE_PORT');
+  });
+
+  it('overlays a profile', async () => {
+    const { file } = writeConfig('{ channels: { telephony: { fromNumber: "+15550001111", profiles: { work: { fromNumber: "+15550002222", sms: { maxLength: 320 } } } } } }');
+    const base = await resolveConfig({ configFile: file, env });
+    const work = await resolveConfig({ configFile: file, env, profile: 'work' });
+    expect(base.config.fromNumber).toBe('+15550001111');
+    expect(work.config.fromNumber).toBe('+15550002222');
+    expect(work.config.sms.maxLength).toBe(320);
+    expect(work.sources.fromNumber).toBe('profile');
+  });
+
+  it('finds the file by searching upward from the working directory', async () => {
+    const { dir } = writeConfig('{ channels: { telephony: { fromNumber: "+15550003333" } } }');
+    const nested = path.join(dir, 'a', 'b');
+    (await import('node:fs')).mkdirSync(nested, { recursive: true });
+    const r = await resolveConfig({ cwd: nested, env });
+    expect(r.file?.filepath).toBe(path.join(dir, 'openclaw.config.json5'));
+    expect(r.config.fromNumber).toBe('+15550003333');
+  });
+});
