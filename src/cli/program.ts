@@ -72,6 +72,29 @@ function registerCommands(root: Command): void {
     .addArgument(new Argument('<shell>', 'bash, zsh, fish or powershell').choices(['bash', 'zsh', 'fish', 'powershell']))
     .action(lazy(() => import('./commands/completion.js'), 'completion'));
 
+  const sandbox = root
+    .command('sandbox')
+    .description('run the local Twilio sandbox in the foreground (REST API, webhooks, handsets)')
+    .option('--port <port>', 'port to listen on (0: any free port)', '4010')
+    .option('--bind <address>', 'address to listen on', '127.0.0.1')
+    .option('--data <dir>', 'keep state in this folder across restarts (default: in memory)')
+    .option('--fault <spec>', 'inject faults into REST answers, e.g. "429:5%,500:2%,reset:1%,latency:200ms"')
+    .option('--rates <spec>', 'messages per second per sender, e.g. "longcode=1,tollfree=3,shortcode=100,service=100"')
+    .action(lazy(() => import('./commands/sandbox.js'), 'sandbox'));
+  sandbox
+    .command('text')
+    .description('a simulated handset texts one of the sandbox numbers')
+    .requiredOption('--from <e164>', 'the handset number')
+    .requiredOption('--to <e164>', 'the sandbox number')
+    .option('--media <url>', 'attach media (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .argument('<body>', 'the text')
+    .action(lazy(() => import('./commands/sandbox.js'), 'sandboxText'));
+  sandbox
+    .command('inbox')
+    .description('what a simulated handset has received')
+    .argument('<e164>', 'the handset number')
+    .action(lazy(() => import('./commands/sandbox.js'), 'sandboxInbox'));
+
   root.command('doctor').description('check Node, configuration, credentials and the store, with fixes').action(lazy(() => import('./commands/doctor.js'), 'doctor'));
 }
 

@@ -1,0 +1,109 @@
+/** `sandbox` (start the local Twilio), `sandbox text` (a handset texts a number), `sandbox inbox`. */
+import { UserError } from '../../errors.js';
+import { parseFaults } from '../../sandbox/faults.js';
+import type { SenderRates } from '../../sandbox/context.js';
+import { startSandbox } from '../../sandbox/server.js';
+import { DEFAULT_SANDBOX_URL } from '../../twilio/access.js';
+import { NetworkError } from '../../errors.js';
+import type { CommandContext } from '../context.js';
+import { formatTable } from '../output.js';
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new UserError(`--port ${text} is not a port number`, { code: 'invalid_port', hint: 'Use a whole number from 0 to 65535 (0 picks a free port).' });
+  return port;
+}
+
+export function parseRates(spec: string | undefined): Partial<SenderRates> {
+  const rates: Partial<SenderRates> = {};
+  for (const part of (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(longcode|tollfree|shortcode|service)=(\d+(?:\.\d+)?)$/.exec(part);
+    if (!m || Number(m[2]) <= 0) {
+      throw new UserError(`--rates: cannot read "${part}"`, { code: 'invalid_rates', hint: 'Use KIND=PER_SECOND with kinds longcode, tollfree, shortcode, service, e.g. "longcode=1,service=100".' });
+    }
+    rates[m[1] as keyof SenderRates] = Number(m[2]);
+  }
+  return rates;
+}
+
+export async function sandbox(ctx: CommandContext): Promise<number> {
+  const { opts, out } = ctx;
+  const sb = await startSandbox({
+    port: parsePort(String(opts.port ?? '4010')),
+    bind: (opts.bind as string) ?? '127.0.0.1',
+    dataDir: opts.data as string | undefined,
+    faults: parseFaults(opts.fault as string | undefined),
+    rates: parseRates(opts.rates as string | undefined),
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE') throw new UserError(`Port ${opts.port ?? 4010} is in use.`, { code: 'port_in_use', hint: 'Stop what uses it, or pick another with --port (0 picks a free one).' });
+    throw err;
+  });
+  const info = sb.describe();
+  if (out.json) out.line(info);
+  else {
+    out.stdout.write(
+      [
+        `Twilio sandbox listening on ${info.baseUrl}`,
+        `  account SID   ${info.accountSid}`,
+        `  auth token    ${info.authToken}`,
+        `  API key       ${info.apiKeySid} / ${info.apiKeySecret}`,
+        `  messaging svc ${info.messagingServiceSid}`,
+        ...info.numbers.map((n) => `  number        ${n.phoneNumber} (${n.sid})`),
+        '',
+        `Use it from another terminal: set OPENCLAW_TELEPHONY_SANDBOX_URL=${info.baseUrl} and pass --sandbox.`,
+        'Ctrl-C stops it.',
+        '',
+      ].join('\n'),
+    );
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    process.once('SIGBREAK' as NodeJS.Signals, stop);
+  });
+  out.info('Stopping the sandbox...');
+  await sb.close();
+  return 0;
+}
+
+function sandboxUrl(): string {
+  return (process.env.OPENCLAW_TELEPHONY_SANDBOX_URL ?? DEFAULT_SANDBOX_URL).replace(/\/+$/, '');
+}
+
+async function callSandbox(path: string, init?: RequestInit): Promise<unknown> {
+  const base = sandboxUrl();
+  let res: Response;
+  try {
+    res = await fetch(`${base}${path}`, init);
+  } catch {
+    throw new NetworkError(`The sandbox is not running at ${base}.`, 'Start it with `openclaw telephony sandbox`, or set OPENCLAW_TELEPHONY_SANDBOX_URL to where it runs.');
+  }
+  const body = (await res.json()) as { message?: string; code?: number };
+  if (!res.ok) throw new UserError(`The sandbox refused: ${body.message ?? res.status}`, { code: 'sandbox_refused', hint: 'Text one of the numbers `openclaw telephony sandbox` printed.' });
+  return body;
+}
+
+export async function sandboxText(ctx: CommandContext, body: string): Promise<number> {
+  const { opts, out } = ctx;
+  const form = new URLSearchParams({ To: String(opts.to), Body: body });
+  for (const m of (opts.media as string[] | undefined) ?? []) form.append('MediaUrl', m);
+  const result = (await callSandbox(`/sandbox/v1/handsets/${encodeURIComponent(String(opts.from))}/messages`, { method: 'POST', body: form })) as {
+    sid: string;
+    webhook: { url: string; ok: boolean; status: number | null } | null;
+  };
+  out.result(result, () => {
+    const w = result.webhook;
+    const fate = !w ? 'the number has no SmsUrl, so no webhook was sent' : w.ok ? `webhook ${w.url} answered ${w.status}` : `webhook ${w.url} failed (${w.status ?? 'no answer'})`;
+    return `${result.sid}: ${opts.from} -> ${opts.to}; ${fate}`;
+  });
+  return 0;
+}
+
+export async function sandboxInbox(ctx: CommandContext, handset: string): Promise<number> {
+  const result = (await callSandbox(`/sandbox/v1/handsets/${encodeURIComponent(handset)}/inbox`)) as { messages: { sid: string; from: string; body: string; dateSent: string }[] };
+  ctx.out.result(result, () =>
+    result.messages.length ? formatTable([['FROM', 'SENT', 'BODY'], ...result.messages.map((m) => [m.from, m.dateSent, m.body])]) : `Nothing has reached ${handset} yet.`,
+  );
+  return 0;
+}

@@ -1,0 +1,80 @@
+/** What every part of the sandbox shares: its state, its account, webhook sender, pacing and options. */
+import { randomBytes } from 'node:crypto';
+import type { FaultSpec } from './faults.js';
+import { newSid, rfc2822 } from './ids.js';
+import type { Pacer } from './pacing.js';
+import type { SandboxStore } from './sandbox-store.js';
+import type { WebhookSender } from './webhooks.js';
+
+export interface SenderRates {
+  /** A long code (ordinary number): messages per second. @default 1 */
+  longcode: number;
+  /** @default 3 */
+  tollfree: number;
+  /** @default 100 */
+  shortcode: number;
+  /** A Messaging Service; by default the sum of its pool's rates. */
+  service?: number;
+}
+
+export interface SandboxOptions {
+  /** @default 4010 */
+  port?: number;
+  /** @default 127.0.0.1 */
+  bind?: string;
+  /** Persist state here (SQLite); in memory when absent. */
+  dataDir?: string;
+  faults?: FaultSpec;
+  rates?: Partial<SenderRates>;
+  /** How long a webhook may take to answer. @default 15000 (Twilio's) */
+  webhookTimeoutMs?: number;
+  /** From `sent` to `delivered`. @default 100 */
+  deliveryDelayMs?: number;
+  /** How long an answered call stays in progress before the far end hangs up. @default 2000 */
+  callTalkMs?: number;
+  /** Concurrent REST requests per account before 429. @default 100 */
+  maxConcurrentRequests?: number;
+}
+
+export interface AccountRecord {
+  sid: string;
+  authToken: string;
+  apiKeySid: string;
+  apiKeySecret: string;
+  messagingServiceSid: string;
+  friendlyName: string;
+  dateCreated: string;
+}
+
+export interface SandboxContext {
+  store: SandboxStore;
+  account: AccountRecord;
+  webhooks: WebhookSender;
+  pacer: Pacer<string>;
+  rates: SenderRates;
+  options: Required<Pick<SandboxOptions, 'deliveryDelayMs' | 'callTalkMs'>>;
+  /** Set once the server listens. */
+  baseUrl: string;
+  accountPath: string;
+  /** A timer that shutdown cancels. */
+  later(ms: number, fn: () => void): void;
+}
+
+/** The account of this data folder: made once, then the same on every start. */
+export function loadOrCreateAccount(store: SandboxStore): AccountRecord {
+  const existing = store.getMeta('account');
+  if (existing) return JSON.parse(existing) as AccountRecord;
+  const account: AccountRecord = {
+    sid: newSid('AC'),
+    authToken: randomBytes(16).toString('hex'),
+    apiKeySid: newSid('SK'),
+    apiKeySecret: randomBytes(16).toString('hex'),
+    messagingServiceSid: newSid('MG'),
+    friendlyName: 'openclaw sandbox',
+    dateCreated: rfc2822(new Date()),
+  };
+  store.setMeta('account', JSON.stringify(account));
+  return account;
+}
+
+export const DEFAULT_RATES: SenderRates = { longcode: 1, tollfree: 3, shortcode: 100 };

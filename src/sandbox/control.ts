@@ -1,0 +1,63 @@
+/**
+ * The sandbox's own endpoints under /sandbox/v1 (not Twilio's API): its account for `--sandbox`,
+ * simulated handsets that text the account's numbers and read what they received, and what the
+ * sandbox sent (webhooks, notifications, the TwiML calls fetched) for tests and debugging.
+ */
+import type { SandboxContext } from './context.js';
+import { notFound, type Router, SandboxApiError } from './http.js';
+import { receiveText } from './inbound.js';
+import type { CallRecord } from './resources/calls.js';
+import type { MessageRecord } from './resources/messages.js';
+import type { NumberRecord } from './resources/numbers.js';
+
+export function sandboxAccountView(ctx: SandboxContext) {
+  return {
+    baseUrl: ctx.baseUrl,
+    accountSid: ctx.account.sid,
+    authToken: ctx.account.authToken,
+    apiKeySid: ctx.account.apiKeySid,
+    apiKeySecret: ctx.account.apiKeySecret,
+    messagingServiceSid: ctx.account.messagingServiceSid,
+    numbers: ctx.store.list<NumberRecord>('number').map((n) => ({ phoneNumber: n.phone_number, sid: n.sid, smsUrl: n.sms_url, voiceUrl: n.voice_url })),
+  };
+}
+
+export function inboxOf(ctx: SandboxContext, handset: string) {
+  return ctx.store
+    .list<MessageRecord>('message')
+    .filter((m) => m.to === handset && m.direction !== 'inbound' && m.status === 'delivered')
+    .map((m) => ({ sid: m.sid, from: m.from, to: m.to, body: m.body, media: m._media, dateSent: m.date_sent }));
+}
+
+export function registerControl(router: Router, ctx: SandboxContext): void {
+  router.on('GET', '/sandbox/v1/account', () => ({ status: 200, json: sandboxAccountView(ctx) }));
+  router.on('GET', '/sandbox/v1/health', () => ({ status: 200, json: { ok: true, queued: ctx.pacer.pending() } }));
+  router.on('POST', '/sandbox/v1/handsets/:Phone/messages', async (req) => {
+    const to = req.form.get('To');
+    if (!to) throw new SandboxApiError(400, 21604, "A 'To' phone number is required.");
+    const { message, processed } = receiveText(ctx, { from: req.params.Phone, to, body: req.form.get('Body') ?? '', media: req.form.getAll('MediaUrl') });
+    const webhook = req.query.get('wait') === 'false' ? undefined : await processed;
+    return {
+      status: 201,
+      json: {
+        sid: message.sid,
+        from: message.from,
+        to: message.to,
+        body: message.body,
+        webhook: webhook ? { url: webhook.url, ok: webhook.ok, status: webhook.status ?? null, attempts: webhook.attempts, usedFallback: webhook.usedFallback } : null,
+      },
+    };
+  });
+  router.on('GET', '/sandbox/v1/handsets/:Phone/inbox', (req) => ({ status: 200, json: { handset: req.params.Phone, messages: inboxOf(ctx, req.params.Phone) } }));
+  router.on('GET', '/sandbox/v1/webhooks', (req) => {
+    const kind = req.query.get('kind');
+    const related = req.query.get('relatedSid');
+    return { status: 200, json: { webhooks: ctx.webhooks.deliveries().filter((d) => (!kind || d.kind === kind) && (!related || d.relatedSid === related)) } };
+  });
+  router.on('GET', '/sandbox/v1/notifications', () => ({ status: 200, json: { notifications: ctx.store.list('notification') } }));
+  router.on('GET', '/sandbox/v1/calls/:Sid/documents', (req) => {
+    const call = ctx.store.get<CallRecord>('call', req.params.Sid);
+    if (!call) throw notFound(req.path);
+    return { status: 200, json: { callSid: call.sid, status: call.status, documents: call._documents } };
+  });
+}

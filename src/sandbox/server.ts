@@ -1,0 +1,168 @@
+/**
+ * The local Twilio: an HTTP server speaking the 2010-04-01 REST API (Basic auth by account SID and
+ * token, or API key and secret), the control endpoints under /sandbox/v1, pacing, webhooks and faults.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type AccountRecord, DEFAULT_RATES, loadOrCreateAccount, type SandboxContext, type SandboxOptions } from './context.js';
+import { registerControl, sandboxAccountView } from './control.js';
+import { drawStatusFault, NO_FAULTS } from './faults.js';
+import { type ApiResponse, createRouter, errorBody, readBody, SandboxApiError } from './http.js';
+import { receiveText } from './inbound.js';
+import { createPacer } from './pacing.js';
+import { registerAccount } from './resources/account.js';
+import { registerCalls } from './resources/calls.js';
+import { dispatchMessage, enqueue, type MessageRecord, registerMessages } from './resources/messages.js';
+import { createNumberRecord, registerNumbers } from './resources/numbers.js';
+import { registerRecordings } from './resources/recordings.js';
+import { searchAvailable } from './available-numbers.js';
+import { openSandboxStore } from './sandbox-store.js';
+import { createWebhookSender } from './webhooks.js';
+
+export interface Sandbox {
+  baseUrl: string;
+  account: AccountRecord;
+  /** `{baseUrl, accountSid, authToken, numbers, ...}` as `sandbox --json` prints it. */
+  describe(): ReturnType<typeof sandboxAccountView>;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const store = await openSandboxStore(options.dataDir);
+  const account = loadOrCreateAccount(store);
+  const timers = new Set<NodeJS.Timeout>();
+  const webhooks = createWebhookSender({ authToken: () => account.authToken, timeoutMs: options.webhookTimeoutMs });
+  const ctx: SandboxContext = {
+    store,
+    account,
+    webhooks,
+    pacer: createPacer<string>((sid) => dispatchMessage(ctx, sid, deliverToOwnNumber)),
+    rates: { ...DEFAULT_RATES, ...options.rates },
+    options: { deliveryDelayMs: options.deliveryDelayMs ?? 100, callTalkMs: options.callTalkMs ?? 2000 },
+    baseUrl: '',
+    accountPath: `/2010-04-01/Accounts/${account.sid}`,
+    later(ms, fn) {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        fn();
+      }, ms);
+      timers.add(t);
+    },
+  };
+  // A message to one of the account's own numbers arrives there as an inbound text.
+  function deliverToOwnNumber(m: MessageRecord) {
+    void receiveText(ctx, { from: m.from!, to: m.to, body: m.body, media: m._media }).processed;
+  }
+
+  const api = createRouter();
+  registerAccount(api, ctx);
+  registerMessages(api, ctx);
+  registerCalls(api, ctx);
+  registerNumbers(api, ctx);
+  registerRecordings(api, ctx);
+  const control = createRouter();
+  registerControl(control, ctx);
+
+  const faults = options.faults ?? NO_FAULTS;
+  const maxConcurrent = options.maxConcurrentRequests ?? 100;
+  let inFlight = 0;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const method = req.method ?? 'GET';
+    const isControl = url.pathname.startsWith('/sandbox/');
+    const router = isControl ? control : api;
+    let answer: ApiResponse;
+    let counted = false;
+    let reset = false;
+    try {
+      if (!isControl) {
+        authenticate(req, url.pathname, account);
+        if (inFlight >= maxConcurrent) throw new SandboxApiError(429, 20429, 'Too Many Requests');
+        inFlight++;
+        counted = true;
+        if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
+        const status = drawStatusFault(faults);
+        if (status) throw new SandboxApiError(status, status === 429 ? 20429 : status === 503 ? 20503 : 20500, status === 429 ? 'Too Many Requests' : 'Injected fault');
+        reset = Math.random() < faults.resetProbability;
+      }
+      const match = router.match(method, url.pathname);
+      if (!match) throw new SandboxApiError(404, 20404, `The requested resource ${url.pathname} was not found`);
+      const text = method === 'POST' ? await readBody(req) : '';
+      const form = (req.headers['content-type'] ?? '').includes('json') ? jsonToForm(text) : new URLSearchParams(text);
+      answer = await match.handler({ method, path: url.pathname, query: url.searchParams, form, params: match.params, headers: req.headers });
+    } catch (err) {
+      answer = err instanceof SandboxApiError ? { status: err.status, json: errorBody(err.status, err.code, err.message) } : { status: 500, json: errorBody(500, 20500, `Internal sandbox error: ${(err as Error).message}`) };
+      if (answer.status === 429) answer.headers = { 'retry-after': '1' };
+    } finally {
+      if (counted) inFlight--;
+    }
+    if (reset) {
+      // The request took effect, but the client never hears so.
+      req.socket.destroy();
+      return;
+    }
+    const body = answer.json !== undefined ? JSON.stringify(answer.json) : (answer.body ?? '');
+    res.writeHead(answer.status, {
+      'content-type': answer.json !== undefined ? 'application/json; charset=utf-8' : (answer.contentType ?? 'text/plain'),
+      'twilio-request-id': `RQ${Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32)}`,
+      ...answer.headers,
+    });
+    res.end(answer.status === 204 ? undefined : body);
+  }
+
+  const server = createServer((req, res) => void handle(req, res));
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 4010, options.bind ?? '127.0.0.1', () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  ctx.baseUrl = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+
+  if (store.list('number').length === 0) {
+    const first = searchAvailable({ country: 'US', type: 'Local', areaCode: '415', limit: 1, exclude: new Set() })[0];
+    createNumberRecord(ctx, first.phone_number, 'sandbox number');
+  }
+  // Messages still waiting when the sandbox last stopped go back in their queues.
+  for (const m of store.list<MessageRecord>('message')) if (m.status === 'queued' || m.status === 'accepted') enqueue(ctx, m);
+
+  return {
+    baseUrl: ctx.baseUrl,
+    account,
+    describe: () => sandboxAccountView(ctx),
+    async close() {
+      ctx.pacer.stop();
+      for (const t of timers) clearTimeout(t);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await webhooks.drain();
+      await webhooks.close();
+      store.close();
+    },
+  };
+}
+
+function authenticate(req: IncomingMessage, path: string, account: AccountRecord): void {
+  const header = req.headers.authorization ?? '';
+  const m = /^Basic\s+(.+)$/i.exec(header);
+  const [user, pass] = m ? Buffer.from(m[1], 'base64').toString('utf8').split(/:(.*)/s) : [];
+  const ok = (user === account.sid && pass === account.authToken) || (user === account.apiKeySid && pass === account.apiKeySecret);
+  if (!ok) throw new SandboxApiError(401, 20003, m ? 'Authentication Error - invalid username' : 'Authentication Error - No credentials provided');
+  const pathAccount = /^\/2010-04-01\/Accounts\/([^/.]+)/.exec(path)?.[1];
+  if (pathAccount && pathAccount !== account.sid) throw new SandboxApiError(401, 20003, 'Authentication Error - the account in the URL is not yours');
+}
+
+function jsonToForm(text: string): URLSearchParams {
+  const form = new URLSearchParams();
+  try {
+    for (const [k, v] of Object.entries(JSON.parse(text || '{}') as Record<string, unknown>)) {
+      for (const item of Array.isArray(v) ? v : [v]) form.append(k, String(item));
+    }
+  } catch {
+    throw new SandboxApiError(400, 20001, 'The request body is not valid JSON');
+  }
+  return form;
+}
