@@ -89,6 +89,11 @@ function setStatus(ctx: SandboxContext, m: MessageRecord, status: string): void 
   m.status = status;
   m.date_updated = rfc2822(new Date());
   ctx.store.put('message', m);
+  postStatus(ctx, m);
+}
+
+/** Posts the message's current status to its StatusCallback. Like Twilio's, these may arrive out of order. */
+function postStatus(ctx: SandboxContext, m: MessageRecord): void {
   if (m._statusCallback) {
     void ctx.webhooks.send({ url: m._statusCallback, method: m._statusCallbackMethod ?? 'POST', params: messageStatusParams(ctx, m), kind: 'message-status', relatedSid: m.sid });
   }
@@ -186,6 +191,7 @@ export function createOutboundMessage(ctx: SandboxContext, input: OutboundInput)
     _statusCallbackMethod: input.statusCallbackMethod,
   };
   ctx.store.put('message', m);
+  postStatus(ctx, m);
   enqueue(ctx, m);
   return m;
 }

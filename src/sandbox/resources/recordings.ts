@@ -60,14 +60,16 @@ export function createRecording(ctx: SandboxContext, callSid: string, seconds: n
 }
 
 export function registerRecordings(router: Router, ctx: SandboxContext): void {
-  const list = (callSid?: string) => (req: Parameters<Parameters<Router['on']>[2]>[0]) => {
-    const wanted = callSid ?? req.params.CallSid ?? req.query.get('CallSid');
+  const list = (callScoped: boolean) => (req: Parameters<Parameters<Router['on']>[2]>[0]) => {
+    const wanted = req.params.CallSid ?? req.query.get('CallSid');
     const day = req.query.get('DateCreated');
     const items = ctx.store
       .list<RecordingRecord>('recording')
       .filter((r) => (!wanted || r.call_sid === wanted) && (!day || new Date(r.date_created).toISOString().slice(0, 10) === day))
       .reverse()
-      .map(publicView);
+      .map(publicView)
+      // The call-scoped resource has a numeric price and a track, per Twilio's spec.
+      .map((r) => (callScoped ? { ...r, price: Number(r.price), track: 'both' } : r));
     return pageOf(req, items, 'recordings');
   };
   const one = (sid: string, path: string) => {
@@ -75,8 +77,8 @@ export function registerRecordings(router: Router, ctx: SandboxContext): void {
     if (!r) throw notFound(path);
     return r;
   };
-  router.on('GET', '/2010-04-01/Accounts/:AccountSid/Recordings.json', list());
-  router.on('GET', '/2010-04-01/Accounts/:AccountSid/Calls/:CallSid/Recordings.json', list());
+  router.on('GET', '/2010-04-01/Accounts/:AccountSid/Recordings.json', list(false));
+  router.on('GET', '/2010-04-01/Accounts/:AccountSid/Calls/:CallSid/Recordings.json', list(true));
   router.on('GET', '/2010-04-01/Accounts/:AccountSid/Recordings/:Sid.json', (req) => ({ status: 200, json: publicView(one(req.params.Sid, req.path)) }));
   router.on('DELETE', '/2010-04-01/Accounts/:AccountSid/Recordings/:Sid.json', (req) => {
     one(req.params.Sid, req.path);
