@@ -6,7 +6,7 @@ _openclaw_words() {
   esac
   case "$1" in
     '') _oc_words='telephony help' ;;
-    'telephony') _oc_words='auth config completion doctor --version -V --config --profile --json --quiet --no-color --sandbox help' ;;
+    'telephony') _oc_words='auth config completion sandbox doctor --version -V --config --profile --json --quiet --no-color --sandbox help' ;;
     'telephony auth') _oc_words='login status logout --config --profile --json --quiet --no-color --sandbox help' ;;
     'telephony auth login') _oc_words='--config --profile --json --quiet --no-color --sandbox --account-sid --auth-token-stdin --no-verify' ;;
     'telephony auth status') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
@@ -18,6 +18,9 @@ _openclaw_words() {
     'telephony config init') _oc_words='--config --profile --json --quiet --no-color --sandbox --user --path --force' ;;
     'telephony config set') _oc_words='--config --profile --json --quiet --no-color --sandbox enabled provider fromNumber inboundPolicy allowFrom twilio.accountSid twilio.messagingServiceSid twilio.apiKey twilio.region twilio.edge twilio.apiBaseUrl sms.chunkMode sms.maxLength sms.segmentNumbering voice.enabled voice.maxDurationSeconds serve.port serve.bind serve.path serve.statusPath tunnel.provider tunnel.ngrokDomain webhookSecurity.allowedHosts webhookSecurity.trustForwardingHeaders webhookSecurity.trustedProxies publicUrl skipSignatureVerification maxConcurrentSessions store.url' ;;
     'telephony completion') _oc_words='--config --profile --json --quiet --no-color --sandbox bash zsh fish powershell' ;;
+    'telephony sandbox') _oc_words='text inbox --config --profile --json --quiet --no-color --sandbox --port --bind --data --fault --rates help' ;;
+    'telephony sandbox text') _oc_words='--config --profile --json --quiet --no-color --sandbox --from --to --media' ;;
+    'telephony sandbox inbox') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony doctor') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     *) _oc_words='' ;;
   esac

@@ -2,7 +2,7 @@
 # Install: openclaw telephony completion powershell >> $PROFILE   (then open a new PowerShell)
 $script:OpenclawWords = @{
     '' = @('telephony', 'help')
-    'telephony' = @('auth', 'config', 'completion', 'doctor', '--version', '-V', '--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', 'help')
+    'telephony' = @('auth', 'config', 'completion', 'sandbox', 'doctor', '--version', '-V', '--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', 'help')
     'telephony auth' = @('login', 'status', 'logout', '--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', 'help')
     'telephony auth login' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--account-sid', '--auth-token-stdin', '--no-verify')
     'telephony auth status' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
@@ -14,6 +14,9 @@ $script:OpenclawWords = @{
     'telephony config init' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--user', '--path', '--force')
     'telephony config set' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', 'enabled', 'provider', 'fromNumber', 'inboundPolicy', 'allowFrom', 'twilio.accountSid', 'twilio.messagingServiceSid', 'twilio.apiKey', 'twilio.region', 'twilio.edge', 'twilio.apiBaseUrl', 'sms.chunkMode', 'sms.maxLength', 'sms.segmentNumbering', 'voice.enabled', 'voice.maxDurationSeconds', 'serve.port', 'serve.bind', 'serve.path', 'serve.statusPath', 'tunnel.provider', 'tunnel.ngrokDomain', 'webhookSecurity.allowedHosts', 'webhookSecurity.trustForwardingHeaders', 'webhookSecurity.trustedProxies', 'publicUrl', 'skipSignatureVerification', 'maxConcurrentSessions', 'store.url')
     'telephony completion' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', 'bash', 'zsh', 'fish', 'powershell')
+    'telephony sandbox' = @('text', 'inbox', '--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--port', '--bind', '--data', '--fault', '--rates', 'help')
+    'telephony sandbox text' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--from', '--to', '--media')
+    'telephony sandbox inbox' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
     'telephony doctor' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
 }
 $script:OpenclawValues = @{

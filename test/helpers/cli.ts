@@ -49,3 +49,21 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: st
 
 /** `openclaw telephony <args>` */
 export const telephony = (args: string[], opts: Parameters<typeof runCli>[1] = {}) => runCli(['telephony', ...args], opts);
+
+/** Starts a long-running command (e.g. `sandbox --json`) and resolves with its first stdout line. */
+export async function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: opts.env ?? process.env, cwd: opts.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const firstLine = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const nl = stdout.indexOf('\n');
+      if (nl >= 0) resolve(stdout.slice(0, nl));
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code} before printing a line: ${stderr}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, firstLine, exited, stderr: () => stderr, stop: async (signal: NodeJS.Signals = 'SIGTERM') => (child.kill(signal), exited) };
+}

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startSandbox } from '../../src/sandbox/server.js';
 import { isolatedEnv, telephony } from '../helpers/cli.js';
 
 const hasKeyring = Boolean(process.env.OPENCLAW_TEST_KEYRING);
@@ -49,6 +50,23 @@ describe.skipIf(!hasKeyring)('auth with the real Secret Service', () => {
     expect(logout.removed.sort()).toEqual(['twilio.accountSid', 'twilio.authToken']);
     const after = JSON.parse((await telephony(['auth', 'status', '--profile', profile, '--json'], { env, cwd })).stdout);
     expect(after.credentials.find((c: { key: string }) => c.key === 'twilio.authToken').set).toBe(false);
+  });
+
+  it('login --sandbox verifies the pair against the sandbox before storing it', async () => {
+    const sb = await startSandbox({ port: 0 });
+    try {
+      const a = sb.describe();
+      const { env, cwd } = isolatedEnv({ DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS, OPENCLAW_TELEPHONY_SANDBOX_URL: a.baseUrl });
+      const profile = `s${Date.now().toString(36)}`;
+      const login = await telephony(['auth', 'login', '--sandbox', '--profile', profile, '--account-sid', a.accountSid, '--auth-token-stdin', '--json'], { env, cwd, input: a.authToken });
+      expect(login.code).toBe(0);
+      expect(JSON.parse(login.stdout)).toMatchObject({ stored: true, verified: true });
+      const status = JSON.parse((await telephony(['auth', 'status', '--profile', profile, '--json'], { env, cwd })).stdout);
+      expect(status.credentials.find((c: { key: string }) => c.key === 'twilio.authToken')).toMatchObject({ set: true, source: 'keychain' });
+      await telephony(['auth', 'logout', '--profile', profile], { env, cwd });
+    } finally {
+      await sb.close();
+    }
   });
 
   it('environment variables win over the keychain', async () => {
