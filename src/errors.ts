@@ -53,9 +53,12 @@ export class TwilioApiError extends Error {
   readonly status: number;
   readonly moreInfo: string;
   readonly hint?: string;
-  constructor(opts: { twilioCode: number; status: number; message: string; moreInfo?: string; hint?: string }) {
+  /** From a Retry-After header, when the answer had one. */
+  readonly retryAfterMs?: number;
+  constructor(opts: { twilioCode: number; status: number; message: string; moreInfo?: string; hint?: string; retryAfterMs?: number }) {
     super(opts.message);
     this.name = 'TwilioApiError';
+    this.retryAfterMs = opts.retryAfterMs;
     this.twilioCode = opts.twilioCode;
     this.status = opts.status;
     this.moreInfo = opts.moreInfo ?? `https://www.twilio.com/docs/errors/${opts.twilioCode}`;

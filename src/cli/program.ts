@@ -72,6 +72,48 @@ function registerCommands(root: Command): void {
     .addArgument(new Argument('<shell>', 'bash, zsh, fish or powershell').choices(['bash', 'zsh', 'fish', 'powershell']))
     .action(lazy(() => import('./commands/completion.js'), 'completion'));
 
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  root
+    .command('send')
+    .description('send an SMS or MMS, a dry run, or a batch')
+    .argument('[to]', 'recipient, E.164 (e.g. +15550005678)')
+    .argument('[body]', 'the text; - reads it from standard input')
+    .option('--body-file <path>', 'read the body from a file')
+    .option('--from <e164>', 'sender number (default: fromNumber / TWILIO_PHONE_NUMBER)')
+    .option('--messaging-service <MG>', 'send through a Messaging Service (wins over --from)')
+    .option('--media <url>', 'attach media, making it MMS (repeatable)', collect)
+    .option('--status-callback <url>', 'URL for delivery status callbacks')
+    .option('--idempotency-key <key>', 'send at most once under this key')
+    .option('--dry-run', 'send nothing: print chunks, encoding, segments and estimated price')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--default-country <code>', 'country for national numbers, e.g. US')
+    .option('--rate <per-second>', 'messages per second (overrides the sender default)')
+    .option('--batch <file>', 'send rows from a CSV (to,body[,media,key,from]) or NDJSON file; - for standard input')
+    .option('--to-file <file>', 'send the body to every number in a file (one per line)')
+    .option('--concurrency <n>', 'requests in flight for a batch')
+    .action(lazy(() => import('./commands/send.js'), 'send'));
+
+  const messages = root.command('messages').description('read messages from the API');
+  messages
+    .command('list')
+    .description('recent messages, newest first')
+    .option('--to <e164>', 'only to this number')
+    .option('--from <e164>', 'only from this number')
+    .option('--since <date>', 'sent on or after (YYYY-MM-DD, or 7d, 12h)')
+    .option('--limit <n>', 'at most this many', '20')
+    .action(lazy(() => import('./commands/messages.js'), 'messagesList'));
+  messages.command('get').description('one message').argument('<sid>', 'SM... or MM...').action(lazy(() => import('./commands/messages.js'), 'messagesGet'));
+
+  const optouts = root.command('optouts').description('numbers that must not be messaged');
+  optouts.command('list').description('every opted-out number').action(lazy(() => import('./commands/optouts.js'), 'optoutsList'));
+  optouts.command('add').description('stop messaging a number').argument('<e164>').action(lazy(() => import('./commands/optouts.js'), 'optoutsAdd'));
+  optouts.command('remove').description('allow messaging a number again').argument('<e164>').action(lazy(() => import('./commands/optouts.js'), 'optoutsRemove'));
+
+  const approvals = root.command('approvals').description('outbound messages waiting for an operator (outbound.approval)');
+  approvals.command('list').description('pending approvals').option('--all', 'decided ones too').action(lazy(() => import('./commands/approvals.js'), 'approvalsList'));
+  approvals.command('approve').description('send it (exactly once)').argument('<id>').action(lazy(() => import('./commands/approvals.js'), 'approvalsApprove'));
+  approvals.command('reject').description('never send it').argument('<id>').action(lazy(() => import('./commands/approvals.js'), 'approvalsReject'));
+
   const sandbox = root
     .command('sandbox')
     .description('run the local Twilio sandbox in the foreground (REST API, webhooks, handsets)')
@@ -86,7 +128,7 @@ function registerCommands(root: Command): void {
     .description('a simulated handset texts one of the sandbox numbers')
     .requiredOption('--from <e164>', 'the handset number')
     .requiredOption('--to <e164>', 'the sandbox number')
-    .option('--media <url>', 'attach media (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--media <url>', 'attach media (repeatable)', collect)
     .argument('<body>', 'the text')
     .action(lazy(() => import('./commands/sandbox.js'), 'sandboxText'));
   sandbox

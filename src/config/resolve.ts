@@ -27,7 +27,17 @@ export interface ResolvedConfig {
     edge?: string;
     apiBaseUrl?: string;
   };
-  sms: { chunkMode: 'auto' | 'length' | 'newline' | 'off'; maxLength: number; segmentNumbering: boolean };
+  sms: {
+    chunkMode: 'auto' | 'length' | 'newline' | 'off';
+    maxLength: number;
+    segmentNumbering: boolean;
+    defaultCountry?: string;
+    senderType: 'auto' | 'longcode' | 'tollfree' | 'shortcode';
+    rate?: number;
+    pricePerSegment: number;
+    pricePerMms: number;
+  };
+  outbound: { approval: 'none' | 'first-contact' | 'always' };
   voice: { enabled: boolean; maxDurationSeconds: number };
   serve: { port: number; bind: string; path: string; statusPath: string };
   tunnel: { provider: 'ngrok' | 'tailscale-funnel' | 'none'; ngrokAuthToken?: string; ngrokDomain?: string };

@@ -3,7 +3,7 @@
  * environment overrides, `config show`, `config set` and the completion of config keys.
  */
 
-export type LeafKind = 'string' | 'integer' | 'boolean' | 'enum' | 'e164' | 'e164List' | 'stringList' | 'url' | 'sid';
+export type LeafKind = 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'e164' | 'e164List' | 'stringList' | 'url' | 'sid';
 
 export interface LeafSpec {
   kind: LeafKind;
@@ -67,6 +67,24 @@ export const TELEPHONY_SCHEMA: GroupSpec = group('channels.telephony', {
     chunkMode: { kind: 'enum', values: ['auto', 'length', 'newline', 'off'], default: 'auto', description: 'How a long body is split.' },
     maxLength: { kind: 'integer', min: 1, max: 1600, default: 1600, description: 'Longest body sent as one message (characters).' },
     segmentNumbering: { kind: 'boolean', default: false, description: 'Add "(1/3)" markers to split messages.' },
+    defaultCountry: { kind: 'string', description: 'Country (ISO code, e.g. US) for numbers written without +country code.' },
+    senderType: {
+      kind: 'enum',
+      values: ['auto', 'longcode', 'tollfree', 'shortcode'],
+      default: 'auto',
+      description: "Sender kind for rate limits; auto reads it from the number's shape.",
+    },
+    rate: { kind: 'number', min: 0.01, max: 10000, description: 'Messages per second for the sender (default: 1 long code, 3 toll-free, 100 short code, 10 a Messaging Service).' },
+    pricePerSegment: { kind: 'number', min: 0, max: 10, default: 0.0079, description: 'Estimated price of one outbound SMS segment (USD).' },
+    pricePerMms: { kind: 'number', min: 0, max: 10, default: 0.02, description: 'Estimated price of one outbound MMS (USD).' },
+  }),
+  outbound: group('Outbound actions', {
+    approval: {
+      kind: 'enum',
+      values: ['none', 'first-contact', 'always'],
+      default: 'none',
+      description: 'Which sends wait for an operator: none, numbers never messaged before, or all.',
+    },
   }),
   voice: group('Voice calls', {
     enabled: { kind: 'boolean', default: false, description: 'Take and place voice calls.' },
@@ -143,6 +161,8 @@ export function describeExpected(spec: LeafSpec): string {
       return `a Twilio SID: "${spec.sidPrefix}" followed by 32 hex characters`;
     case 'url':
       return 'an http(s) URL, e.g. "https://example.com"';
+    case 'number':
+      return `a number${spec.min !== undefined ? ` from ${spec.min}` : ''}${spec.max !== undefined ? ` to ${spec.max}` : ''}`;
     case 'integer':
       return `a whole number${spec.min !== undefined ? ` from ${spec.min}` : ''}${spec.max !== undefined ? ` to ${spec.max}` : ''}`;
     default:

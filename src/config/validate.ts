@@ -93,6 +93,10 @@ export function checkLeaf(spec: LeafSpec, value: unknown): { message: string; hi
       if (typeof value !== 'number' || !Number.isInteger(value)) return bad();
       if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) return bad(`${value} is out of range: expected ${expected}`);
       return undefined;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return bad();
+      if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) return bad(`${value} is out of range: expected ${expected}`);
+      return undefined;
     case 'enum':
       return typeof value === 'string' && spec.values!.includes(value) ? undefined : bad();
     case 'e164':
@@ -119,6 +123,8 @@ export function parseLeafText(spec: LeafSpec, text: string): unknown {
       return text;
     case 'integer':
       return /^-?\d+$/.test(text.trim()) ? Number(text) : text;
+    case 'number':
+      return text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
     case 'e164List':
     case 'stringList':
       if (text.trim().startsWith('[')) {

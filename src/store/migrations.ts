@@ -96,10 +96,30 @@ function migration001(dialect: Dialect): Migration {
   };
 }
 
+const migration002: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('approvals')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('request', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('decided_at', 'text')
+      .execute();
+    await db.schema.createIndex('approvals_key').on('approvals').column('key').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('approvals').ifExists().execute();
+  },
+};
+
 export function createMigrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
-      return { '001_initial': migration001(dialect) };
+      return { '001_initial': migration001(dialect), '002_approvals': migration002 };
     },
   };
 }

@@ -77,7 +77,21 @@ export interface OptoutsTable {
   created_at: string;
 }
 
+export interface ApprovalsTable {
+  id: string;
+  /** The idempotency key the approved send will use, so approving twice sends once. */
+  key: string;
+  kind: string;
+  /** JSON of what will be sent. */
+  request: string;
+  status: 'pending' | 'approved' | 'rejected';
+  reason: string;
+  created_at: string;
+  decided_at: string | null;
+}
+
 export interface Database {
+  approvals: ApprovalsTable;
   messages: MessagesTable;
   calls: CallsTable;
   events: EventsTable;

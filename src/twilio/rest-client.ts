@@ -37,6 +37,8 @@ export interface RequestOptions {
    * was lost may have taken effect, and resending it would act twice.
    */
   retryUnsafe?: boolean;
+  /** Overrides the client's maxRetries for this request (0: the caller retries itself). */
+  maxRetries?: number;
 }
 
 export interface RestClient {
@@ -79,7 +81,7 @@ export function createRestClient(opts: RestClientOptions): RestClient {
     return `${baseUrl}${absolute}${qs ? (absolute.includes('?') ? '&' : '?') + qs : ''}`;
   };
 
-  async function send(method: string, url: string, body: string | undefined, retryUnsafe: boolean) {
+  async function send(method: string, url: string, body: string | undefined, retryUnsafe: boolean, retries = maxRetries) {
     const safe = method === 'GET' || method === 'DELETE' || retryUnsafe;
     for (let attempt = 0; ; attempt++) {
       let reason: string;
@@ -97,12 +99,12 @@ export function createRestClient(opts: RestClientOptions): RestClient {
           body,
         });
         const retryable = RETRY_ALWAYS.has(res.statusCode) || (safe && res.statusCode >= 500);
-        if (!retryable || attempt >= maxRetries) return res;
+        if (!retryable || attempt >= retries) return res;
         retryAfterMs = parseRetryAfter(res.headers['retry-after']);
         await res.body.dump();
         reason = `HTTP ${res.statusCode}`;
       } catch (err) {
-        if (!safe || attempt >= maxRetries) throw networkError(err, baseUrl);
+        if (!safe || attempt >= retries) throw networkError(err, baseUrl);
         reason = (err as Error).message;
       }
       const backoff = Math.min(10_000, 250 * 2 ** attempt);
@@ -117,9 +119,9 @@ export function createRestClient(opts: RestClientOptions): RestClient {
     baseUrl,
     async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, ro: RequestOptions = {}) {
       const body = method === 'POST' ? encodeForm(ro.body) : undefined;
-      const res = await send(method, urlFor(path, ro.query), body, ro.retryUnsafe ?? false);
+      const res = await send(method, urlFor(path, ro.query), body, ro.retryUnsafe ?? false, ro.maxRetries);
       const text = await res.body.text();
-      if (res.statusCode >= 400) throw apiError(res.statusCode, text);
+      if (res.statusCode >= 400) throw apiError(res.statusCode, text, parseRetryAfter(res.headers['retry-after']));
       if (res.statusCode === 204 || text === '') return undefined as T;
       return JSON.parse(text) as T;
     },
@@ -142,15 +144,15 @@ function parseRetryAfter(header: string | string[] | undefined): number {
   return Number.isFinite(date) ? Math.min(60_000, Math.max(0, date - Date.now())) : 0;
 }
 
-export function apiError(status: number, text: string): TwilioApiError {
+export function apiError(status: number, text: string, retryAfterMs?: number): TwilioApiError {
   try {
     const doc = JSON.parse(text) as { code?: number; message?: string; more_info?: string };
-    if (typeof doc.code === 'number') return new TwilioApiError({ twilioCode: doc.code, status, message: doc.message ?? `HTTP ${status}`, moreInfo: doc.more_info });
+    if (typeof doc.code === 'number') return new TwilioApiError({ twilioCode: doc.code, status, message: doc.message ?? `HTTP ${status}`, moreInfo: doc.more_info, retryAfterMs });
   } catch {
     // Not Twilio's JSON error document (a proxy's HTML page, say): fall through to the status.
   }
   const fallback = status === 401 ? 20003 : status === 404 ? 20404 : status === 429 ? 20429 : 0;
-  return new TwilioApiError({ twilioCode: fallback, status, message: `Twilio answered HTTP ${status}` });
+  return new TwilioApiError({ twilioCode: fallback, status, message: `Twilio answered HTTP ${status}`, retryAfterMs });
 }
 
 function networkError(err: unknown, baseUrl: string): NetworkError {

@@ -1,0 +1,35 @@
+/** A one-line progress bar on a terminal's stderr: done / failed / remaining, rate and time left. */
+export interface Progress {
+  update(done: number, failed: number): void;
+  finish(): void;
+}
+
+export function createProgress(total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+  if (!stream.isTTY) return { update() {}, finish() {} };
+  const started = performance.now();
+  let last = 0;
+  let line = '';
+  const render = (done: number, failed: number) => {
+    const elapsed = (performance.now() - started) / 1000;
+    const finished = done + failed;
+    const rate = elapsed > 0 ? finished / elapsed : 0;
+    const left = total - finished;
+    const eta = rate > 0 ? Math.round(left / rate) : 0;
+    const width = 24;
+    const filled = Math.round((finished / Math.max(1, total)) * width);
+    line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] sent ${done}  failed ${failed}  remaining ${left}  ${rate.toFixed(1)}/s  ${Math.floor(eta / 60)}:${String(eta % 60).padStart(2, '0')} left`;
+    stream.write(`\r${line}\u001b[K`);
+  };
+  return {
+    update(done, failed) {
+      // Redraw at most ten times a second: a terminal is slower than a fast batch.
+      const now = performance.now();
+      if (now - last < 100 && done + failed < total) return;
+      last = now;
+      render(done, failed);
+    },
+    finish() {
+      if (line) stream.write('\n');
+    },
+  };
+}

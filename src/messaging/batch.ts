@@ -1,0 +1,143 @@
+/**
+ * Batches: rows from CSV (header row), NDJSON or a list of numbers, each with a key derived from the
+ * batch and the row so a re-run skips what was sent; sent by a pool of workers through the per-sender
+ * rate limiters; stopping takes no new rows and lets the ones in flight settle.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, realpathSync } from 'node:fs';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { UserError } from '../errors.js';
+import type { SendResult } from './deliver.js';
+import { toE164 } from './phone.js';
+import type { MessagingSession } from './session.js';
+import { sendText, type TextOutcome } from './send-text.js';
+
+export interface BatchRow {
+  /** 1-based row number in the input (data rows, the CSV header excluded). */
+  row: number;
+  to: string;
+  body: string;
+  media: string[];
+  key: string;
+  from?: string;
+}
+
+export interface BatchInput {
+  rows: BatchRow[];
+  /** Rows that could not be read, with why. */
+  invalid: { row: number; raw: Record<string, unknown>; error: string }[];
+}
+
+export type BatchFormat = 'csv' | 'ndjson';
+
+const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+/** Identifies a batch: its file's real path, or (standard input) its content. */
+export function batchId(source: string, text: string): string {
+  return hash(source === '-' ? `stdin:${text}` : `file:${realpathSync(source)}`);
+}
+
+export function parseBatch(text: string, format: BatchFormat, id: string): Record<string, unknown>[] {
+  if (format === 'ndjson') {
+    return text
+      .split(/\r?\n/)
+      .map((line, i) => ({ line: line.trim(), i }))
+      .filter(({ line }) => line !== '')
+      .map(({ line, i }) => {
+        try {
+          return JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          throw new UserError(`batch ${id}: line ${i + 1} is not JSON`, { code: 'batch_unreadable', hint: 'Each line of an NDJSON batch is one object: {"to":"+1555...","body":"..."}.' });
+        }
+      });
+  }
+  try {
+    return parseCsv(text, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true, relax_column_count: true });
+  } catch (err) {
+    throw new UserError(`The batch CSV cannot be read: ${(err as Error).message}`, { code: 'batch_unreadable', hint: 'The first row names the columns: to,body (optional media, key, from).' });
+  }
+}
+
+export function formatOf(source: string, text: string): BatchFormat {
+  if (/\.(ndjson|jsonl)$/i.test(source)) return 'ndjson';
+  if (/\.csv$/i.test(source)) return 'csv';
+  return text.trimStart().startsWith('{') ? 'ndjson' : 'csv';
+}
+
+export function readBatchFile(source: string, stdinText?: string): { text: string; id: string; format: BatchFormat } {
+  let text: string;
+  try {
+    text = source === '-' ? (stdinText ?? '') : readFileSync(source, 'utf8');
+  } catch (err) {
+    throw new UserError(`Cannot read the batch file ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { code: 'batch_missing', hint: 'Check the path.' });
+  }
+  return { text, id: batchId(source, text), format: formatOf(source, text) };
+}
+
+/** Validates each record into a row; bad rows are kept aside, not dropped. */
+export function toRows(records: Record<string, unknown>[], id: string, defaultCountry?: string): BatchInput {
+  const rows: BatchRow[] = [];
+  const invalid: BatchInput['invalid'] = [];
+  records.forEach((raw, i) => {
+    const row = i + 1;
+    try {
+      const toText = String(raw.to ?? '').trim();
+      const body = String(raw.body ?? '');
+      const media = Array.isArray(raw.media) ? raw.media.map(String) : String(raw.media ?? '').split(/[\s|]+/).filter(Boolean);
+      if (!toText) throw new Error('the "to" column is empty');
+      if (!body && !media.length) throw new Error('the "body" column is empty');
+      const to = toE164(toText, defaultCountry, 'To number');
+      const from = raw.from ? toE164(String(raw.from), defaultCountry, 'From number') : undefined;
+      const key = raw.key ? String(raw.key) : `batch:${id}:${row}:${hash(`${to}\n${body}\n${media.join(' ')}`)}`;
+      rows.push({ row, to, body, media, key, from });
+    } catch (err) {
+      invalid.push({ row, raw, error: (err as Error).message });
+    }
+  });
+  return { rows, invalid };
+}
+
+export interface RowOutcome {
+  row: number;
+  to: string;
+  key: string;
+  ok: boolean;
+  results?: SendResult[];
+  approvalId?: string;
+  error?: { code: string; message: string; twilioCode?: number };
+}
+
+export interface BatchRunOptions {
+  concurrency: number;
+  statusCallback?: string;
+  /** Set to stop taking new rows (Ctrl-C). */
+  shouldStop: () => boolean;
+  onOutcome: (o: RowOutcome) => void;
+}
+
+export async function runBatch(session: MessagingSession, rows: BatchRow[], opts: BatchRunOptions): Promise<{ outcomes: RowOutcome[]; stopped: boolean }> {
+  const outcomes: RowOutcome[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < rows.length && !opts.shouldStop()) {
+      const r = rows[next++];
+      const sender = r.from ? { from: r.from } : session.sender;
+      let outcome: RowOutcome;
+      try {
+        const res: TextOutcome = await sendText(
+          { to: r.to, body: r.body, media: r.media, ...sender, statusCallback: opts.statusCallback, idempotencyKey: r.key },
+          session.policy,
+          session.depsFor(sender),
+        );
+        outcome = res.kind === 'sent' ? { row: r.row, to: r.to, key: r.key, ok: true, results: res.results } : { row: r.row, to: r.to, key: r.key, ok: true, approvalId: res.approvalId };
+      } catch (err) {
+        const e = err as Error & { code?: string; twilioCode?: number };
+        outcome = { row: r.row, to: r.to, key: r.key, ok: false, error: { code: e.code ?? 'error', message: e.message, ...(e.twilioCode ? { twilioCode: e.twilioCode } : {}) } };
+      }
+      outcomes.push(outcome);
+      opts.onOutcome(outcome);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, rows.length)) }, worker));
+  return { outcomes, stopped: next < rows.length };
+}

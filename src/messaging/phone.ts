@@ -1,0 +1,36 @@
+/** Phone numbers in, E.164 out, with libphonenumber-js; a bad number is refused before any request. */
+import { type CountryCode, getCountries, parsePhoneNumberWithError, ParseError } from 'libphonenumber-js';
+import { UserError } from '../errors.js';
+
+const REASONS: Record<string, string> = {
+  INVALID_COUNTRY: 'it has no country code',
+  NOT_A_NUMBER: 'it is not a phone number',
+  TOO_SHORT: 'it is too short',
+  TOO_LONG: 'it is too long',
+  INVALID_LENGTH: 'it has the wrong length',
+};
+
+/** `+1 (555) 000-5678` -> `+15550005678`. Short codes (5-6 digits) pass as they are. */
+export function toE164(input: string, defaultCountry?: string, what = 'number'): string {
+  const text = input.trim();
+  if (/^\d{5,6}$/.test(text)) return text;
+  const country = defaultCountry?.toUpperCase();
+  if (country && !getCountries().includes(country as CountryCode)) {
+    throw new UserError(`"${defaultCountry}" is not a country code`, { code: 'invalid_country', hint: 'Use a two-letter ISO code such as US, GB or DE.' });
+  }
+  const refuse = (reason: string) =>
+    new UserError(`${what} "${input}" is not a valid phone number: ${reason}`, {
+      code: 'invalid_number',
+      hint: text.startsWith('+') || country
+        ? 'Write it in E.164 form with the country code, for example +15550005678.'
+        : 'Write it in E.164 form, for example +15550005678, or give --default-country (or sms.defaultCountry) for national numbers.',
+    });
+  try {
+    const parsed = parsePhoneNumberWithError(text, country as CountryCode | undefined);
+    if (!parsed.isPossible()) throw refuse(parsed.nationalNumber.length < 6 ? 'it is too short' : 'it has the wrong length for its country');
+    return parsed.number;
+  } catch (err) {
+    if (err instanceof ParseError) throw refuse(REASONS[err.message] ?? err.message);
+    throw err;
+  }
+}

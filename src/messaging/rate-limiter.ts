@@ -1,0 +1,41 @@
+/**
+ * A token bucket per sender, one token a slot: each `take` reserves the next free slot at the
+ * sender's rate and waits for it. Slots follow the nominal schedule, so a late timer catches up and
+ * the average rate holds; `refund` hands back a slot a rejected request (429) did not use.
+ */
+export interface RateLimiter {
+  take(): Promise<void>;
+  refund(): void;
+  readonly ratePerSecond: number;
+}
+
+export function createRateLimiter(ratePerSecond: number, now = () => performance.now()): RateLimiter {
+  const interval = 1000 / ratePerSecond;
+  let next = 0;
+  return {
+    ratePerSecond,
+    async take() {
+      const t = now();
+      const slot = Math.max(t, next);
+      next = slot + interval;
+      if (slot > t) await new Promise((r) => setTimeout(r, slot - t));
+    },
+    refund() {
+      next = Math.max(now(), next - interval);
+    },
+  };
+}
+
+export type SenderKind = 'longcode' | 'tollfree' | 'shortcode' | 'service';
+
+export function senderKindOf(sender: { from?: string; messagingServiceSid?: string }, configured: 'auto' | Exclude<SenderKind, 'service'> = 'auto'): SenderKind {
+  if (sender.messagingServiceSid) return 'service';
+  if (configured !== 'auto') return configured;
+  const from = sender.from ?? '';
+  if (/^\d{5,6}$/.test(from)) return 'shortcode';
+  if (/^\+1(800|833|844|855|866|877|888)\d{7}$/.test(from)) return 'tollfree';
+  return 'longcode';
+}
+
+/** Twilio's documented per-sender rates; a Messaging Service spreads over its pool (10/s unless configured). */
+export const DEFAULT_RATES: Record<SenderKind, number> = { longcode: 1, tollfree: 3, shortcode: 100, service: 10 };

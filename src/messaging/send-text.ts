@@ -1,0 +1,84 @@
+/**
+ * The `send` verb for one recipient: normalise the numbers, refuse an opted-out recipient before the
+ * API, hold it for approval when `outbound.approval` says so, split the body, and deliver each chunk
+ * exactly once. The same function serves the CLI, batches, approvals and `serve`.
+ */
+import { randomUUID } from 'node:crypto';
+import { UserError } from '../errors.js';
+import { requestApproval } from '../store/approvals.js';
+import { hasMessaged } from '../store/message-log.js';
+import { isOptedOut } from '../store/optouts.js';
+import type { ChunkOptions } from './chunk.js';
+import { type DeliverDeps, deliverMessage, type SendResult } from './deliver.js';
+import { planMessage, type Prices } from './plan.js';
+
+export interface TextRequest {
+  to: string;
+  body: string;
+  from?: string;
+  messagingServiceSid?: string;
+  media: string[];
+  statusCallback?: string;
+  /** Given by the caller, or a fresh one. */
+  idempotencyKey?: string;
+}
+
+export interface TextPolicy {
+  chunking: ChunkOptions;
+  prices: Prices;
+  approval: 'none' | 'first-contact' | 'always';
+  /** Skip the approval gate: this send was approved. */
+  approved?: boolean;
+}
+
+export type TextOutcome =
+  | { kind: 'sent'; results: SendResult[] }
+  | { kind: 'pending-approval'; approvalId: string; idempotencyKey: string; reason: string };
+
+export async function sendText(req: TextRequest, policy: TextPolicy, deps: DeliverDeps): Promise<TextOutcome> {
+  if (!req.from && !req.messagingServiceSid) {
+    throw new UserError('No sender: neither a from number nor a Messaging Service is configured.', {
+      code: 'no_sender',
+      hint: 'Pass --from +1555... or --messaging-service MG..., or set fromNumber / twilio.messagingServiceSid (TWILIO_PHONE_NUMBER / TWILIO_MESSAGING_SERVICE_SID).',
+    });
+  }
+  if (!req.body && req.media.length === 0) throw new UserError('The message is empty.', { code: 'empty_body', hint: 'Give a body, --body-file, or --media.' });
+  if (await isOptedOut(deps.store, req.to)) {
+    throw new UserError(`${req.to} has opted out (replied STOP); nothing was sent.`, {
+      code: 'opted_out',
+      hint: 'They must text START to opt back in; `openclaw telephony optouts remove` if you know they did.',
+    });
+  }
+  const key = req.idempotencyKey ?? `send:${randomUUID()}`;
+  if (!policy.approved && policy.approval !== 'none') {
+    const firstContact = !(await hasMessaged(deps.store, req.to));
+    if (policy.approval === 'always' || firstContact) {
+      const reason = policy.approval === 'always' ? 'outbound.approval is "always"' : `first contact with ${req.to}`;
+      const approval = await requestApproval(deps.store, { key, kind: 'sms', request: { ...req, idempotencyKey: key }, reason });
+      return { kind: 'pending-approval', approvalId: approval.id, idempotencyKey: key, reason };
+    }
+  }
+  const plan = planMessage(req.body, req.media, policy.chunking, policy.prices);
+  const results: SendResult[] = [];
+  for (const [i, chunk] of plan.chunks.entries()) {
+    const chunks = plan.chunks.length;
+    results.push(
+      await deliverMessage(
+        {
+          key: chunks > 1 ? `${key}#${i + 1}/${chunks}` : key,
+          to: req.to,
+          from: req.from,
+          messagingServiceSid: req.messagingServiceSid,
+          body: chunk.text,
+          // Media goes with the first chunk only, so it is paid for once.
+          media: i === 0 ? req.media : [],
+          statusCallback: req.statusCallback,
+          chunk: i + 1,
+          chunks,
+        },
+        deps,
+      ),
+    );
+  }
+  return { kind: 'sent', results };
+}

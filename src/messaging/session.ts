@@ -1,0 +1,83 @@
+/**
+ * Everything a sending command needs, built once from the settings: the store, a REST client for
+ * Twilio or the sandbox, the policy (chunking, prices, approvals), the default sender, and one rate
+ * limiter per sender shared by everything this process sends.
+ */
+import type { Settings } from '../cli/settings.js';
+import { createLogger, type Logger } from '../log.js';
+import { openStore, type Store } from '../store/open-store.js';
+import { createTwilioClient, resolveTwilioAccess } from '../twilio/access.js';
+import type { RestClient } from '../twilio/rest-client.js';
+import type { DeliverDeps } from './deliver.js';
+import { toE164 } from './phone.js';
+import { createRateLimiter, DEFAULT_RATES, type RateLimiter, senderKindOf } from './rate-limiter.js';
+import type { TextPolicy } from './send-text.js';
+
+export interface SessionOptions {
+  sandbox?: boolean;
+  /** --rate: messages per second for every sender. */
+  rate?: number;
+  from?: string;
+  messagingServiceSid?: string;
+  defaultCountry?: string;
+}
+
+export interface MessagingSession {
+  store: Store;
+  client: RestClient;
+  logger: Logger;
+  policy: TextPolicy;
+  sender: { from?: string; messagingServiceSid?: string };
+  defaultCountry?: string;
+  depsFor(sender: { from?: string; messagingServiceSid?: string }): DeliverDeps;
+  rateFor(sender: { from?: string; messagingServiceSid?: string }): number;
+  close(): Promise<void>;
+}
+
+export async function openMessagingSession(settings: Settings, opts: SessionOptions): Promise<MessagingSession> {
+  const { config } = settings.resolution;
+  const defaultCountry = opts.defaultCountry ?? config.sms.defaultCountry;
+  // A Messaging Service wins over a from number, as Twilio's setup guide says.
+  const messagingServiceSid = opts.messagingServiceSid ?? (opts.from ? undefined : config.twilio.messagingServiceSid);
+  const fromText = messagingServiceSid ? undefined : (opts.from ?? config.fromNumber);
+  const from = fromText ? toE164(fromText, defaultCountry, 'From number') : undefined;
+  const access = await resolveTwilioAccess(settings, { sandbox: opts.sandbox });
+  const store = await openStore(config.store.url);
+  const client = createTwilioClient(access);
+  const logger = createLogger();
+  const limiters = new Map<string, RateLimiter>();
+  const rateFor = (s: { from?: string; messagingServiceSid?: string }) =>
+    opts.rate ?? config.sms.rate ?? DEFAULT_RATES[senderKindOf(s, config.sms.senderType)];
+  const crashAfter = Number(process.env.OPENCLAW_TELEPHONY_FAULT_CRASH_AFTER_SENDS ?? 0);
+  let accepted = 0;
+  return {
+    store,
+    client,
+    logger,
+    defaultCountry,
+    sender: { from, messagingServiceSid },
+    policy: {
+      chunking: { mode: config.sms.chunkMode, maxLength: config.sms.maxLength, numbering: config.sms.segmentNumbering },
+      prices: { pricePerSegment: config.sms.pricePerSegment, pricePerMms: config.sms.pricePerMms },
+      approval: config.outbound.approval,
+    },
+    rateFor,
+    depsFor(s) {
+      const id = s.messagingServiceSid ?? s.from ?? '';
+      let limiter = limiters.get(id);
+      if (!limiter) limiters.set(id, (limiter = createRateLimiter(rateFor(s))));
+      return {
+        store,
+        client,
+        limiter,
+        logger,
+        // Fault injection for the crash tests: die between Twilio's answer and the settle.
+        afterAccepted: crashAfter > 0 ? () => ++accepted >= crashAfter && process.kill(process.pid, 'SIGKILL') : undefined,
+      };
+    },
+    async close() {
+      await client.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/** The Messages resource as the product uses it: create, fetch, and list with Twilio's filters and paging. */
+import type { RestClient } from './rest-client.js';
+
+export interface TwilioMessage {
+  sid: string;
+  to: string;
+  from: string | null;
+  body: string;
+  status: string;
+  num_segments: string;
+  num_media: string;
+  messaging_service_sid: string | null;
+  date_created: string;
+  date_sent: string | null;
+  price: string | null;
+  error_code: number | null;
+  error_message: string | null;
+  direction: string;
+}
+
+interface MessagePage {
+  messages: TwilioMessage[];
+  next_page_uri: string | null;
+}
+
+export interface CreateMessageParams {
+  to: string;
+  from?: string;
+  messagingServiceSid?: string;
+  body: string;
+  media: string[];
+  statusCallback?: string;
+}
+
+export function createMessage(client: RestClient, p: CreateMessageParams, opts: { maxRetries?: number } = {}): Promise<TwilioMessage> {
+  return client.request<TwilioMessage>('POST', 'Messages.json', {
+    body: { To: p.to, From: p.messagingServiceSid ? undefined : p.from, MessagingServiceSid: p.messagingServiceSid, Body: p.body || undefined, MediaUrl: p.media, StatusCallback: p.statusCallback },
+    maxRetries: opts.maxRetries,
+  });
+}
+
+export function fetchMessage(client: RestClient, sid: string): Promise<TwilioMessage> {
+  return client.request<TwilioMessage>('GET', `Messages/${encodeURIComponent(sid)}.json`);
+}
+
+export interface ListMessagesFilter {
+  to?: string;
+  from?: string;
+  /** YYYY-MM-DD: messages sent on or after this day. */
+  sentAfter?: string;
+  limit: number;
+}
+
+/** Follows next_page_uri until `limit` messages (newest first). */
+export async function listMessages(client: RestClient, f: ListMessagesFilter): Promise<TwilioMessage[]> {
+  const out: TwilioMessage[] = [];
+  let page = await client.request<MessagePage>('GET', 'Messages.json', {
+    query: { To: f.to, From: f.from, 'DateSent>': f.sentAfter, PageSize: Math.min(1000, Math.max(1, f.limit)) },
+  });
+  for (;;) {
+    out.push(...page.messages);
+    if (out.length >= f.limit || !page.next_page_uri) return out.slice(0, f.limit);
+    page = await client.request<MessagePage>('GET', page.next_page_uri);
+  }
+}
