@@ -6,7 +6,7 @@ _openclaw_words() {
   esac
   case "$1" in
     '') _oc_words='telephony help' ;;
-    'telephony') _oc_words='auth config completion sandbox doctor --version -V --config --profile --json --quiet --no-color --sandbox help' ;;
+    'telephony') _oc_words='auth config completion send messages optouts approvals sandbox doctor --version -V --config --profile --json --quiet --no-color --sandbox help' ;;
     'telephony auth') _oc_words='login status logout --config --profile --json --quiet --no-color --sandbox help' ;;
     'telephony auth login') _oc_words='--config --profile --json --quiet --no-color --sandbox --account-sid --auth-token-stdin --no-verify' ;;
     'telephony auth status') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
@@ -16,8 +16,20 @@ _openclaw_words() {
     'telephony config show') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony config validate') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony config init') _oc_words='--config --profile --json --quiet --no-color --sandbox --user --path --force' ;;
-    'telephony config set') _oc_words='--config --profile --json --quiet --no-color --sandbox enabled provider fromNumber inboundPolicy allowFrom twilio.accountSid twilio.messagingServiceSid twilio.apiKey twilio.region twilio.edge twilio.apiBaseUrl sms.chunkMode sms.maxLength sms.segmentNumbering voice.enabled voice.maxDurationSeconds serve.port serve.bind serve.path serve.statusPath tunnel.provider tunnel.ngrokDomain webhookSecurity.allowedHosts webhookSecurity.trustForwardingHeaders webhookSecurity.trustedProxies publicUrl skipSignatureVerification maxConcurrentSessions store.url' ;;
+    'telephony config set') _oc_words='--config --profile --json --quiet --no-color --sandbox enabled provider fromNumber inboundPolicy allowFrom twilio.accountSid twilio.messagingServiceSid twilio.apiKey twilio.region twilio.edge twilio.apiBaseUrl sms.chunkMode sms.maxLength sms.segmentNumbering sms.defaultCountry sms.senderType sms.rate sms.pricePerSegment sms.pricePerMms outbound.approval voice.enabled voice.maxDurationSeconds serve.port serve.bind serve.path serve.statusPath tunnel.provider tunnel.ngrokDomain webhookSecurity.allowedHosts webhookSecurity.trustForwardingHeaders webhookSecurity.trustedProxies publicUrl skipSignatureVerification maxConcurrentSessions store.url' ;;
     'telephony completion') _oc_words='--config --profile --json --quiet --no-color --sandbox bash zsh fish powershell' ;;
+    'telephony send') _oc_words='--config --profile --json --quiet --no-color --sandbox --body-file --from --messaging-service --media --status-callback --idempotency-key --dry-run --yes --default-country --rate --batch --to-file --concurrency' ;;
+    'telephony messages') _oc_words='list get --config --profile --json --quiet --no-color --sandbox help' ;;
+    'telephony messages list') _oc_words='--config --profile --json --quiet --no-color --sandbox --to --from --since --limit' ;;
+    'telephony messages get') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'telephony optouts') _oc_words='list add remove --config --profile --json --quiet --no-color --sandbox help' ;;
+    'telephony optouts list') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'telephony optouts add') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'telephony optouts remove') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'telephony approvals') _oc_words='list approve reject --config --profile --json --quiet --no-color --sandbox help' ;;
+    'telephony approvals list') _oc_words='--config --profile --json --quiet --no-color --sandbox --all' ;;
+    'telephony approvals approve') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'telephony approvals reject') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony sandbox') _oc_words='text inbox --config --profile --json --quiet --no-color --sandbox --port --bind --data --fault --rates help' ;;
     'telephony sandbox text') _oc_words='--config --profile --json --quiet --no-color --sandbox --from --to --media' ;;
     'telephony sandbox inbox') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;

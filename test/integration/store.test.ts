@@ -6,7 +6,7 @@ import { requirePgInCi, storeKinds } from '../helpers/stores.js';
 
 requirePgInCi();
 
-const TABLES = ['allowlist', 'calls', 'events', 'idempotency_keys', 'messages', 'optouts', 'pairing_requests', 'processed_webhooks'];
+const TABLES = ['allowlist', 'approvals', 'calls', 'events', 'idempotency_keys', 'messages', 'optouts', 'pairing_requests', 'processed_webhooks'];
 
 for (const kind of storeKinds) {
   describe.skipIf(kind.skip)(`store on ${kind.name}`, () => {
@@ -18,7 +18,7 @@ for (const kind of storeKinds) {
       await store.close();
       const again = await openStore(url);
       const migrations = await sql<{ name: string }>`select name from kysely_migration`.execute(again.db);
-      expect(migrations.rows.map((r) => r.name)).toEqual(['001_initial']);
+      expect(migrations.rows.map((r) => r.name)).toEqual(['001_initial', '002_approvals']);
       await again.close();
     });
 

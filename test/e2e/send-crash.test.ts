@@ -1,0 +1,134 @@
+/**
+ * Nothing lost, nothing twice: batches killed between Twilio's answer and the settle, killed from
+ * outside, interrupted with Ctrl-C, and sent through 429s and dropped answers; each re-run ends with
+ * every row sent exactly once. Runs on SQLite and on PostgreSQL.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFaults } from '../../src/sandbox/faults.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { BIN, isolatedEnv, telephony } from '../helpers/cli.js';
+import { duplicates, sentMessages } from '../helpers/sent.js';
+import { requirePgInCi, storeKinds } from '../helpers/stores.js';
+
+requirePgInCi();
+
+let sb: Sandbox;
+let from: string;
+
+beforeAll(async () => {
+  sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 } });
+  from = sb.describe().numbers[0].phoneNumber;
+});
+afterAll(() => sb.close());
+
+function batchFile(dir: string, name: string, rows: number): string {
+  const file = path.join(dir, `${name}.csv`);
+  writeFileSync(file, ['to,body', ...Array.from({ length: rows }, (_, i) => `+1555200${String(i).padStart(4, '0')},${name} ${i}`)].join('\n'));
+  return file;
+}
+
+/** Runs a batch in the background; resolves when it prints `afterLines` result lines, then signals it. */
+function runAndSignal(args: string[], env: NodeJS.ProcessEnv, cwd: string, afterLines: number, signal: NodeJS.Signals) {
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }>((resolve) => {
+    const child = spawn(process.execPath, [BIN, 'telephony', ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let sent = false;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (!sent && stdout.split('\n').filter((l) => l.startsWith('{"row"')).length >= afterLines) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    child.on('exit', (code, sig) => resolve({ code, signal: sig, stdout }));
+  });
+}
+
+const bodiesOf = async (prefix: string) => (await sentMessages(sb)).filter((m) => m.body.startsWith(prefix + ' '));
+
+for (const kind of storeKinds) {
+  describe.skipIf(kind.skip)(`exactly once on ${kind.name}`, () => {
+    let env: NodeJS.ProcessEnv;
+    let cwd: string;
+    beforeAll(async () => {
+      ({ env, cwd } = isolatedEnv());
+      Object.assign(env, { OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl, TWILIO_PHONE_NUMBER: from, OPENCLAW_TELEPHONY_STORE_URL: await kind.url() });
+    });
+
+    it('a crash between the API call and the settle is reconciled, not resent', async () => {
+      const prefix = `crash-${kind.name}`;
+      const file = batchFile(cwd, prefix, 20);
+      const crashed = await telephony(['send', '--sandbox', '--batch', file, '--rate', '200', '--concurrency', '1', '--json'], { env: { ...env, OPENCLAW_TELEPHONY_FAULT_CRASH_AFTER_SENDS: '5' }, cwd });
+      expect(crashed.code).toBeNull(); // killed by SIGKILL
+      expect((await bodiesOf(prefix)).length).toBe(5); // the fifth went out but was never settled
+      const rerun = await telephony(['send', '--sandbox', '--batch', file, '--rate', '200', '--json'], { env, cwd });
+      expect(rerun.code).toBe(0);
+      const summary = JSON.parse(rerun.stdout.trim().split('\n').at(-1)!).summary;
+      expect(summary).toMatchObject({ sent: 20, failed: 0 });
+      expect(summary.deduplicated).toBe(5); // four settled, one reconciled from Twilio's list
+      const all = await bodiesOf(prefix);
+      expect(all.length).toBe(20);
+      expect(duplicates(all)).toEqual([]);
+    });
+
+    it('a single send killed before its settle answers from Twilio on retry', async () => {
+      const body = `single crash ${kind.name}`;
+      const crashed = await telephony(['send', '--sandbox', '+15559000001', body, '--idempotency-key', `k-${kind.name}`], { env: { ...env, OPENCLAW_TELEPHONY_FAULT_CRASH_AFTER_SENDS: '1' }, cwd });
+      expect(crashed.code).toBeNull();
+      const retry = await telephony(['send', '--sandbox', '+15559000001', body, '--idempotency-key', `k-${kind.name}`, '--json'], { env, cwd });
+      expect(JSON.parse(retry.stdout)).toMatchObject({ deduplicated: true });
+      expect((await sentMessages(sb)).filter((m) => m.body === body).length).toBe(1);
+    });
+
+    it('kill -9 from outside mid-batch loses nothing: the re-run completes each row once', async () => {
+      const prefix = `kill9-${kind.name}`;
+      const file = batchFile(cwd, prefix, 60);
+      const killed = await runAndSignal(['send', '--sandbox', '--batch', file, '--rate', '40', '--json'], env, cwd, 15, 'SIGKILL');
+      expect(killed.signal).toBe('SIGKILL');
+      const rerun = await telephony(['send', '--sandbox', '--batch', file, '--rate', '200', '--json'], { env, cwd });
+      expect(rerun.code).toBe(0);
+      const all = await bodiesOf(prefix);
+      expect(all.length).toBe(60);
+      expect(duplicates(all)).toEqual([]);
+    });
+
+    it('Ctrl-C stops taking rows, settles those in flight and exits 130', async () => {
+      const prefix = `sigint-${kind.name}`;
+      const file = batchFile(cwd, prefix, 60);
+      const stopped = await runAndSignal(['send', '--sandbox', '--batch', file, '--rate', '20', '--json'], env, cwd, 5, 'SIGINT');
+      expect(stopped.code).toBe(130);
+      const summary = JSON.parse(stopped.stdout.trim().split('\n').at(-1)!).summary;
+      expect(summary.interrupted).toBe(true);
+      expect(summary.notStarted).toBeGreaterThan(0);
+      // Everything it reported as sent really went out, and nothing more than it started.
+      expect((await bodiesOf(prefix)).length).toBe(summary.sent);
+      const rerun = await telephony(['send', '--sandbox', '--batch', file, '--rate', '200', '--json'], { env, cwd });
+      expect(rerun.code).toBe(0);
+      const all = await bodiesOf(prefix);
+      expect(all.length).toBe(60);
+      expect(duplicates(all)).toEqual([]);
+    });
+  });
+}
+
+describe('through injected faults', () => {
+  it('429s are retried and dropped answers reconciled: every row once', async () => {
+    const faulty = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 }, faults: parseFaults('429:20%,503:5%,reset:5%') });
+    try {
+      const { env, cwd } = isolatedEnv({ OPENCLAW_TELEPHONY_SANDBOX_URL: faulty.baseUrl, TWILIO_PHONE_NUMBER: faulty.describe().numbers[0].phoneNumber });
+      const file = batchFile(cwd, 'faulty', 80);
+      const res = await telephony(['send', '--sandbox', '--batch', file, '--rate', '200', '--json'], { env, cwd });
+      const summary = JSON.parse(res.stdout.trim().split('\n').at(-1)!).summary;
+      expect(summary.failed).toBe(0);
+      expect(res.code).toBe(0);
+      const all = (await sentMessages(faulty)).filter((m) => m.body.startsWith('faulty '));
+      expect(all.length).toBe(80);
+      expect(duplicates(all)).toEqual([]);
+    } finally {
+      await faulty.close();
+    }
+  });
+});

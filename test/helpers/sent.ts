@@ -1,0 +1,22 @@
+/** What the sandbox has accepted, for exactly-once checks. */
+import type { Sandbox } from '../../src/sandbox/server.js';
+
+export async function sentMessages(sb: Sandbox): Promise<{ sid: string; to: string; body: string; status: string; from: string }[]> {
+  const a = sb.describe();
+  const auth = 'Basic ' + Buffer.from(`${a.accountSid}:${a.authToken}`).toString('base64');
+  const out = [];
+  let uri: string | null = `/2010-04-01/Accounts/${a.accountSid}/Messages.json?PageSize=1000`;
+  while (uri) {
+    const page: { messages: never[]; next_page_uri: string | null } = await (await fetch(`${sb.baseUrl}${uri}`, { headers: { authorization: auth } })).json();
+    out.push(...page.messages);
+    uri = page.next_page_uri;
+  }
+  return (out as { direction: string }[]).filter((m) => m.direction !== 'inbound') as never;
+}
+
+/** Bodies that were sent more than once. */
+export function duplicates(messages: { body: string; to: string }[]): string[] {
+  const seen = new Map<string, number>();
+  for (const m of messages) seen.set(`${m.to}|${m.body}`, (seen.get(`${m.to}|${m.body}`) ?? 0) + 1);
+  return [...seen].filter(([, n]) => n > 1).map(([k]) => k);
+}
