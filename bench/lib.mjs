@@ -1,5 +1,5 @@
 // Shared helpers for the benchmarks: timing whole processes, and their peak memory.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,19 +24,30 @@ const RSS_PRELOAD = 'data:text/javascript,' + encodeURIComponent(
   "import{writeFileSync}from'node:fs';process.on('exit',()=>writeFileSync(process.env.BENCH_RSS_FILE,String(process.resourceUsage().maxRSS)))",
 );
 
+/** Runs a child to its end (asynchronously, so a server in this process can answer it). */
+function runChild(args, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
 /** Runs `node <args>` `runs` times: median wall ms (plain runs) and median peak MiB (measured runs). */
-export function measureProcess(args, { runs = 15, env = process.env, input } = {}) {
+export async function measureProcess(args, { runs = 15, env = process.env, argsFor = () => args } = {}) {
   const wall = [];
   const rss = [];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'oct-bench-'));
   try {
     for (let i = 0; i < runs; i++) {
       const start = process.hrtime.bigint();
-      const res = spawnSync(process.execPath, args, { env, input, encoding: 'utf8' });
+      const res = await runChild(argsFor(2 * i), env);
       wall.push(Number(process.hrtime.bigint() - start) / 1e6);
-      if (res.status !== 0) throw new Error(`node ${args.join(' ')} exited ${res.status}: ${res.stderr}`);
+      if (res.code !== 0) throw new Error(`node ${args.join(' ')} exited ${res.code}: ${res.stderr}`);
       const file = path.join(dir, `rss-${i}`);
-      spawnSync(process.execPath, ['--import', RSS_PRELOAD, ...args], { env: { ...env, BENCH_RSS_FILE: file }, input });
+      await runChild(['--import', RSS_PRELOAD, ...argsFor(2 * i + 1)], { ...env, BENCH_RSS_FILE: file });
       rss.push(Number(readFileSync(file, 'utf8')) / 1024);
     }
   } finally {

@@ -3,4 +3,4 @@
 import { isBareVersionCall, VERSION } from '../dist/cli/version.js';
 
 if (isBareVersionCall(process.argv.slice(2), true)) console.log(VERSION);
-else import('../dist/cli/main.js').then((m) => m.run(process.argv, { telephonyWord: true }));
+else import('../dist/bundle/main.js').then((m) => m.run(process.argv, { telephonyWord: true }));

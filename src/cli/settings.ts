@@ -10,13 +10,14 @@ import type { GlobalOptions } from './context.js';
 
 export interface Settings {
   resolution: ConfigResolution;
-  credentials: ResolvedCredentials;
+  /** Read from flags, env, the OS credential store and the file on first use (the sandbox needs none). */
+  credentials(): Promise<ResolvedCredentials>;
   keychain: SecretStore;
 }
 
 export async function loadSettings(global: GlobalOptions, opts: { tolerateErrors?: boolean } = {}): Promise<Settings> {
   const resolution = await resolveConfig({ configFile: global.config, profile: global.profile, tolerateErrors: opts.tolerateErrors });
   const keychain = createKeychainStore();
-  const credentials = await resolveCredentials(resolution, keychain);
-  return { resolution, credentials, keychain };
+  let credentials: Promise<ResolvedCredentials> | undefined;
+  return { resolution, keychain, credentials: () => (credentials ??= resolveCredentials(resolution, keychain)) };
 }

@@ -51,7 +51,7 @@ export async function resolveTwilioAccess(settings: Settings, opts: { sandbox?: 
     const account = await fetchSandboxAccount(baseUrl!);
     return { baseUrl, accountSid: account.accountSid, username: account.accountSid, password: account.authToken, sandbox };
   }
-  const auth = requireTwilioAuth(settings.credentials);
+  const auth = requireTwilioAuth(await settings.credentials());
   return { baseUrl, ...auth, sandbox: sandbox || Boolean(configuredBase), region: config.twilio.region, edge: config.twilio.edge };
 }
 

@@ -57,7 +57,7 @@ export async function authLogin(ctx: CommandContext): Promise<number> {
 
 export async function authStatus(ctx: CommandContext): Promise<number> {
   const settings = await loadSettings(ctx.global, { tolerateErrors: true });
-  const { statuses, storeError } = settings.credentials;
+  const { statuses, storeError } = await settings.credentials();
   const data = {
     profile: settings.resolution.profile,
     credentialStore: { available: storeError === undefined, error: storeError ?? null },
