@@ -13,20 +13,15 @@ import { beginKey, failKey, findKey, retryKey, settleKey } from '../store/idempo
 import { recordMessage } from '../store/message-log.js';
 import type { Store } from '../store/open-store.js';
 import { addOptOut } from '../store/optouts.js';
-import { createMessage, type TwilioMessage } from '../twilio/messages-api.js';
+import { createMessage, type CreateMessageParams, type TwilioMessage } from '../twilio/messages-api.js';
 import type { RestClient } from '../twilio/rest-client.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { findSentMessage } from './reconcile.js';
 import { analyzeSegments, type Encoding } from './segments.js';
 
-export interface OutboundMessage {
+/** One message to create, under its idempotency key. */
+export interface OutboundMessage extends CreateMessageParams {
   key: string;
-  to: string;
-  from?: string;
-  messagingServiceSid?: string;
-  body: string;
-  media: string[];
-  statusCallback?: string;
   chunk?: number;
   chunks?: number;
 }
@@ -125,7 +120,15 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
       }
       if (err instanceof NetworkError) {
         // The request may have gone through even though no answer came back: look before resending.
-        const found = await findSentMessage(client, store, { ...request, since: new Date(since.getTime() - 1000) }).catch(() => undefined);
+        // If even the look fails, resending could send twice: leave the key pending and stop here;
+        // the next run reconciles it.
+        let found: TwilioMessage | undefined;
+        try {
+          found = await findSentMessage(client, store, { ...request, since: new Date(since.getTime() - 1000) });
+        } catch (lookupError) {
+          await log('unknown', { error: err.message, lookupError: (lookupError as Error).message });
+          throw new NetworkError(`${err.message}; whether the message went out could not be checked, so it was not resent`, 'Run the same command again: it checks Twilio first and sends only if nothing went out.');
+        }
         if (found) return settle(found, false, 'sent-reconciled');
         if (attempt < maxRetries) {
           await log('retry', { error: err.message, attempt: attempt + 1 });

@@ -115,15 +115,38 @@ for (const kind of storeKinds) {
 }
 
 describe('through injected faults', () => {
+  it('never resends when it cannot tell whether a message went out', async () => {
+    // Every answer is lost after the request took effect, the Messages list included.
+    const blind = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 }, faults: parseFaults('reset:100%') });
+    try {
+      const { env, cwd } = isolatedEnv({ OPENCLAW_TELEPHONY_SANDBOX_URL: blind.baseUrl, TWILIO_PHONE_NUMBER: blind.describe().numbers[0].phoneNumber });
+      const res = await telephony(['send', '--sandbox', '+15559100001', 'in the dark', '--idempotency-key', 'dark-1'], { env, cwd });
+      expect(res.code).toBe(6);
+      expect(res.stderr).toContain('not resent');
+      const inbox = await (await fetch(`${blind.baseUrl}/sandbox/v1/handsets/${encodeURIComponent('+15559100001')}/inbox`)).json();
+      await expect.poll(async () => (await (await fetch(`${blind.baseUrl}/sandbox/v1/handsets/${encodeURIComponent('+15559100001')}/inbox`)).json()).messages.length).toBe(1);
+      expect(inbox.messages.length).toBeLessThanOrEqual(1);
+    } finally {
+      await blind.close();
+    }
+  });
+
   it('429s are retried and dropped answers reconciled: every row once', async () => {
     const faulty = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 }, faults: parseFaults('429:20%,503:5%,reset:5%') });
     try {
       const { env, cwd } = isolatedEnv({ OPENCLAW_TELEPHONY_SANDBOX_URL: faulty.baseUrl, TWILIO_PHONE_NUMBER: faulty.describe().numbers[0].phoneNumber });
       const file = batchFile(cwd, 'faulty', 80);
-      const res = await telephony(['send', '--sandbox', '--batch', file, '--rate', '200', '--json'], { env, cwd });
-      const summary = JSON.parse(res.stdout.trim().split('\n').at(-1)!).summary;
-      expect(summary.failed).toBe(0);
-      expect(res.code).toBe(0);
+      // With faults this dense a row can still run out of its 3 retries: it fails with exit 7, as
+      // for a user, and the re-run completes it. Nothing may be sent twice along the way.
+      let summary: { failed: number; sent: number } | undefined;
+      for (let run = 0; run < 4 && (!summary || summary.failed > 0); run++) {
+        const res = await telephony(['send', '--sandbox', '--batch', file, '--rate', '200', '--json'], { env, cwd });
+        const lines = res.stdout.trim().split('\n').map((l) => JSON.parse(l));
+        summary = lines.at(-1).summary;
+        expect(res.code).toBe(summary!.failed ? 7 : 0);
+        for (const l of lines.filter((x) => x.row && !x.ok)) expect(['twilio_api', 'network']).toContain(l.error.code);
+      }
+      expect(summary).toMatchObject({ failed: 0, sent: 80 });
       const all = (await sentMessages(faulty)).filter((m) => m.body.startsWith('faulty '));
       expect(all.length).toBe(80);
       expect(duplicates(all)).toEqual([]);

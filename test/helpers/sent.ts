@@ -6,8 +6,14 @@ export async function sentMessages(sb: Sandbox): Promise<{ sid: string; to: stri
   const auth = 'Basic ' + Buffer.from(`${a.accountSid}:${a.authToken}`).toString('base64');
   const out = [];
   let uri: string | null = `/2010-04-01/Accounts/${a.accountSid}/Messages.json?PageSize=1000`;
-  while (uri) {
-    const page: { messages: never[]; next_page_uri: string | null } = await (await fetch(`${sb.baseUrl}${uri}`, { headers: { authorization: auth } })).json();
+  for (let failures = 0; uri; ) {
+    // A sandbox with injected faults answers this check with 429s and dropped connections too.
+    const res = await fetch(`${sb.baseUrl}${uri}`, { headers: { authorization: auth } }).catch(() => undefined);
+    if (!res || res.status !== 200) {
+      if (++failures > 50) throw new Error(`the sandbox kept failing the Messages list (${res?.status ?? 'connection dropped'})`);
+      continue;
+    }
+    const page: { messages: never[]; next_page_uri: string | null } = await res.json();
     out.push(...page.messages);
     uri = page.next_page_uri;
   }

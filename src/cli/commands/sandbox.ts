@@ -26,8 +26,22 @@ export function parseRates(spec: string | undefined): Partial<SenderRates> {
   return rates;
 }
 
+/** Resolves on Ctrl-C or a termination request; listening starts at once, before any ready line. */
+export function stopRequested(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', ...(process.platform === 'win32' ? (['SIGBREAK'] as NodeJS.Signals[]) : [])];
+    const stop = (signal: NodeJS.Signals) => {
+      for (const s of signals) process.off(s, stop);
+      resolve(signal);
+    };
+    for (const s of signals) process.on(s, stop);
+  });
+}
+
 export async function sandbox(ctx: CommandContext): Promise<number> {
   const { opts, out } = ctx;
+  // Listen before printing the ready line: a supervisor may stop us the moment it reads it.
+  const stopped = stopRequested();
   const sb = await startSandbox({
     port: parsePort(String(opts.port ?? '4010')),
     bind: (opts.bind as string) ?? '127.0.0.1',
@@ -56,12 +70,7 @@ export async function sandbox(ctx: CommandContext): Promise<number> {
       ].join('\n'),
     );
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    process.once('SIGBREAK' as NodeJS.Signals, stop);
-  });
+  await stopped;
   out.info('Stopping the sandbox...');
   await sb.close();
   return 0;
