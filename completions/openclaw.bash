@@ -3,10 +3,11 @@
 _openclaw_words() {
   # $1: command path, $2: previous word
   case "$1|$2" in
+    'telephony numbers search|--type') _oc_words='local tollfree mobile'; return ;;
   esac
   case "$1" in
     '') _oc_words='telephony help' ;;
-    'telephony') _oc_words='auth config completion send messages optouts approvals sandbox doctor --version -V --config --profile --json --quiet --no-color --sandbox help' ;;
+    'telephony') _oc_words='auth config completion send messages optouts approvals numbers sandbox doctor --version -V --config --profile --json --quiet --no-color --sandbox help' ;;
     'telephony auth') _oc_words='login status logout --config --profile --json --quiet --no-color --sandbox help' ;;
     'telephony auth login') _oc_words='--config --profile --json --quiet --no-color --sandbox --account-sid --auth-token-stdin --no-verify' ;;
     'telephony auth status') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
@@ -30,6 +31,12 @@ _openclaw_words() {
     'telephony approvals list') _oc_words='--config --profile --json --quiet --no-color --sandbox --all' ;;
     'telephony approvals approve') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony approvals reject') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'telephony numbers') _oc_words='search buy list configure release --config --profile --json --quiet --no-color --sandbox help' ;;
+    'telephony numbers search') _oc_words='--config --profile --json --quiet --no-color --sandbox --country --type --area-code --contains --sms --voice --mms --limit' ;;
+    'telephony numbers buy') _oc_words='--config --profile --json --quiet --no-color --sandbox --yes' ;;
+    'telephony numbers list') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'telephony numbers configure') _oc_words='--config --profile --json --quiet --no-color --sandbox --sms-url --voice-url --status-callback --to-serve' ;;
+    'telephony numbers release') _oc_words='--config --profile --json --quiet --no-color --sandbox --yes' ;;
     'telephony sandbox') _oc_words='text inbox --config --profile --json --quiet --no-color --sandbox --port --bind --data --fault --rates help' ;;
     'telephony sandbox text') _oc_words='--config --profile --json --quiet --no-color --sandbox --from --to --media' ;;
     'telephony sandbox inbox') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;

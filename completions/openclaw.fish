@@ -2,12 +2,14 @@
 # Install: openclaw telephony completion fish > ~/.config/fish/completions/openclaw.fish
 function __openclaw_words --argument-names path prev
     switch "$path|$prev"
+        case 'telephony numbers search|--type'
+            string split ' ' -- 'local tollfree mobile'; return
     end
     switch "$path"
         case ''
             string split ' ' -- 'telephony help'
         case 'telephony'
-            string split ' ' -- 'auth config completion send messages optouts approvals sandbox doctor --version -V --config --profile --json --quiet --no-color --sandbox help'
+            string split ' ' -- 'auth config completion send messages optouts approvals numbers sandbox doctor --version -V --config --profile --json --quiet --no-color --sandbox help'
         case 'telephony auth'
             string split ' ' -- 'login status logout --config --profile --json --quiet --no-color --sandbox help'
         case 'telephony auth login'
@@ -54,6 +56,18 @@ function __openclaw_words --argument-names path prev
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox'
         case 'telephony approvals reject'
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox'
+        case 'telephony numbers'
+            string split ' ' -- 'search buy list configure release --config --profile --json --quiet --no-color --sandbox help'
+        case 'telephony numbers search'
+            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --country --type --area-code --contains --sms --voice --mms --limit'
+        case 'telephony numbers buy'
+            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --yes'
+        case 'telephony numbers list'
+            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox'
+        case 'telephony numbers configure'
+            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --sms-url --voice-url --status-callback --to-serve'
+        case 'telephony numbers release'
+            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --yes'
         case 'telephony sandbox'
             string split ' ' -- 'text inbox --config --profile --json --quiet --no-color --sandbox --port --bind --data --fault --rates help'
         case 'telephony sandbox text'

@@ -2,7 +2,7 @@
 # Install: openclaw telephony completion powershell >> $PROFILE   (then open a new PowerShell)
 $script:OpenclawWords = @{
     '' = @('telephony', 'help')
-    'telephony' = @('auth', 'config', 'completion', 'send', 'messages', 'optouts', 'approvals', 'sandbox', 'doctor', '--version', '-V', '--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', 'help')
+    'telephony' = @('auth', 'config', 'completion', 'send', 'messages', 'optouts', 'approvals', 'numbers', 'sandbox', 'doctor', '--version', '-V', '--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', 'help')
     'telephony auth' = @('login', 'status', 'logout', '--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', 'help')
     'telephony auth login' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--account-sid', '--auth-token-stdin', '--no-verify')
     'telephony auth status' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
@@ -26,12 +26,19 @@ $script:OpenclawWords = @{
     'telephony approvals list' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--all')
     'telephony approvals approve' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
     'telephony approvals reject' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
+    'telephony numbers' = @('search', 'buy', 'list', 'configure', 'release', '--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', 'help')
+    'telephony numbers search' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--country', '--type', '--area-code', '--contains', '--sms', '--voice', '--mms', '--limit')
+    'telephony numbers buy' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--yes')
+    'telephony numbers list' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
+    'telephony numbers configure' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--sms-url', '--voice-url', '--status-callback', '--to-serve')
+    'telephony numbers release' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--yes')
     'telephony sandbox' = @('text', 'inbox', '--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--port', '--bind', '--data', '--fault', '--rates', 'help')
     'telephony sandbox text' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--from', '--to', '--media')
     'telephony sandbox inbox' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
     'telephony doctor' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
 }
 $script:OpenclawValues = @{
+    'telephony numbers search|--type' = @('local', 'tollfree', 'mobile')
 }
 Register-ArgumentCompleter -Native -CommandName 'openclaw', 'openclaw-telephony', 'openclaw.cmd', 'openclaw-telephony.cmd' -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)

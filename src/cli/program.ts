@@ -2,7 +2,7 @@
  * The command tree. Only commander is loaded here: each action imports its command module when it
  * runs, so `--help`, `--version` and every help page stay fast.
  */
-import { Argument, Command, type Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { type CommandContext, createContext } from './context.js';
 import { VERSION } from './version.js';
 
@@ -113,6 +113,37 @@ function registerCommands(root: Command): void {
   approvals.command('list').description('pending approvals').option('--all', 'decided ones too').action(lazy(() => import('./commands/approvals.js'), 'approvalsList'));
   approvals.command('approve').description('send it (exactly once)').argument('<id>').action(lazy(() => import('./commands/approvals.js'), 'approvalsApprove'));
   approvals.command('reject').description('never send it').argument('<id>').action(lazy(() => import('./commands/approvals.js'), 'approvalsReject'));
+
+  const numbers = root.command('numbers').description("search, buy, list, configure and release the account's numbers");
+  numbers
+    .command('search')
+    .description('numbers you can buy')
+    .option('--country <code>', 'ISO country', 'US')
+    .addOption(new Option('--type <type>', 'kind of number').choices(['local', 'tollfree', 'mobile']).default('local'))
+    .option('--area-code <code>', 'area code (US, Canada)')
+    .option('--contains <pattern>', 'digits, letters or * the number contains')
+    .option('--sms', 'SMS-capable only')
+    .option('--voice', 'voice-capable only')
+    .option('--mms', 'MMS-capable only')
+    .option('--limit <n>', 'at most this many (1-50)', '20')
+    .action(lazy(() => import('./commands/numbers.js'), 'numbersSearch'));
+  numbers.command('buy').description('buy a number (costs money)').argument('<e164>').option('--yes', 'confirm without asking').action(lazy(() => import('./commands/numbers.js'), 'numbersBuy'));
+  numbers.command('list').description("the account's numbers").action(lazy(() => import('./commands/numbers.js'), 'numbersList'));
+  numbers
+    .command('configure')
+    .description("set a number's webhook URLs")
+    .argument('<number>', 'E.164 or PN SID')
+    .option('--sms-url <url>', 'inbound SMS webhook ("" clears it)')
+    .option('--voice-url <url>', 'inbound call webhook ("" clears it)')
+    .option('--status-callback <url>', 'status callback URL ("" clears it)')
+    .option('--to-serve', 'point all three at `serve` (publicUrl + serve.path / serve.statusPath)')
+    .action(lazy(() => import('./commands/numbers.js'), 'numbersConfigure'));
+  numbers
+    .command('release')
+    .description('give a number back to Twilio (cannot be undone)')
+    .argument('<number>', 'E.164 or PN SID')
+    .option('--yes', 'confirm without asking')
+    .action(lazy(() => import('./commands/numbers.js'), 'numbersRelease'));
 
   const sandbox = root
     .command('sandbox')

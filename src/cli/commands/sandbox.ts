@@ -1,10 +1,9 @@
 /** `sandbox` (start the local Twilio), `sandbox text` (a handset texts a number), `sandbox inbox`. */
-import { UserError } from '../../errors.js';
+import { NetworkError, UserError } from '../../errors.js';
 import { parseFaults } from '../../sandbox/faults.js';
 import type { SenderRates } from '../../sandbox/context.js';
 import { startSandbox } from '../../sandbox/server.js';
 import { DEFAULT_SANDBOX_URL } from '../../twilio/access.js';
-import { NetworkError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
 

@@ -113,7 +113,8 @@ export function enqueue(ctx: SandboxContext, m: MessageRecord): void {
   ctx.pacer.queueFor(m.messaging_service_sid ?? m.from!, senderRate(ctx, m)).push(m.sid);
 }
 
-let roundRobin = 0;
+// Where each sandbox's Messaging Service is in its pool.
+const poolPosition = new WeakMap<SandboxContext, number>();
 
 /** The pacer's dispatch: the message leaves its queue now. */
 export function dispatchMessage(ctx: SandboxContext, sid: string, deliverInbound: (m: MessageRecord) => void): void {
@@ -121,7 +122,9 @@ export function dispatchMessage(ctx: SandboxContext, sid: string, deliverInbound
   if (!m || !['queued', 'accepted'].includes(m.status)) return;
   if (!m.from) {
     const pool = poolOf(ctx);
-    m.from = pool[roundRobin++ % pool.length]?.phone_number ?? null;
+    const position = poolPosition.get(ctx) ?? 0;
+    poolPosition.set(ctx, position + 1);
+    m.from = pool[position % pool.length]?.phone_number ?? null;
   }
   if (m.status === 'accepted') setStatus(ctx, m, 'queued');
   m.date_sent = rfc2822(new Date());
