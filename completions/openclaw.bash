@@ -6,8 +6,8 @@ _openclaw_words() {
     'telephony numbers search|--type') _oc_words='local tollfree mobile'; return ;;
   esac
   case "$1" in
-    '') _oc_words='telephony help' ;;
-    'telephony') _oc_words='auth config completion send messages optouts approvals numbers sandbox doctor --version -V --config --profile --json --quiet --no-color --sandbox help' ;;
+    '') _oc_words='telephony pairing help' ;;
+    'telephony') _oc_words='auth config completion send messages optouts approvals numbers serve pairing sandbox doctor --version -V --config --profile --json --quiet --no-color --sandbox help' ;;
     'telephony auth') _oc_words='login status logout --config --profile --json --quiet --no-color --sandbox help' ;;
     'telephony auth login') _oc_words='--config --profile --json --quiet --no-color --sandbox --account-sid --auth-token-stdin --no-verify' ;;
     'telephony auth status') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
@@ -17,7 +17,7 @@ _openclaw_words() {
     'telephony config show') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony config validate') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony config init') _oc_words='--config --profile --json --quiet --no-color --sandbox --user --path --force' ;;
-    'telephony config set') _oc_words='--config --profile --json --quiet --no-color --sandbox enabled provider fromNumber inboundPolicy allowFrom twilio.accountSid twilio.messagingServiceSid twilio.apiKey twilio.region twilio.edge twilio.apiBaseUrl sms.chunkMode sms.maxLength sms.segmentNumbering sms.defaultCountry sms.senderType sms.rate sms.pricePerSegment sms.pricePerMms outbound.approval voice.enabled voice.maxDurationSeconds serve.port serve.bind serve.path serve.statusPath tunnel.provider tunnel.ngrokDomain webhookSecurity.allowedHosts webhookSecurity.trustForwardingHeaders webhookSecurity.trustedProxies publicUrl skipSignatureVerification maxConcurrentSessions store.url' ;;
+    'telephony config set') _oc_words='--config --profile --json --quiet --no-color --sandbox enabled provider fromNumber inboundPolicy allowFrom twilio.accountSid twilio.messagingServiceSid twilio.apiKey twilio.region twilio.edge twilio.apiBaseUrl sms.chunkMode sms.maxLength sms.segmentNumbering sms.defaultCountry sms.senderType sms.rate sms.pricePerSegment sms.pricePerMms sms.helpText agent.kind agent.url agent.command agent.replyTimeoutMs agent.timeoutMs pairing.codeTtlMinutes pairing.maxCodesPerHour outbound.approval voice.enabled voice.maxDurationSeconds serve.port serve.bind serve.path serve.statusPath tunnel.provider tunnel.ngrokDomain webhookSecurity.allowedHosts webhookSecurity.trustForwardingHeaders webhookSecurity.trustedProxies publicUrl skipSignatureVerification maxConcurrentSessions store.url' ;;
     'telephony completion') _oc_words='--config --profile --json --quiet --no-color --sandbox bash zsh fish powershell' ;;
     'telephony send') _oc_words='--config --profile --json --quiet --no-color --sandbox --body-file --from --messaging-service --media --status-callback --idempotency-key --dry-run --yes --default-country --rate --batch --to-file --concurrency' ;;
     'telephony messages') _oc_words='list get --config --profile --json --quiet --no-color --sandbox help' ;;
@@ -37,10 +37,18 @@ _openclaw_words() {
     'telephony numbers list') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony numbers configure') _oc_words='--config --profile --json --quiet --no-color --sandbox --sms-url --voice-url --status-callback --to-serve' ;;
     'telephony numbers release') _oc_words='--config --profile --json --quiet --no-color --sandbox --yes' ;;
+    'telephony serve') _oc_words='--config --profile --json --quiet --no-color --sandbox --port --bind --public-url' ;;
+    'telephony pairing') _oc_words='list approve reject revoke --config --profile --json --quiet --no-color --sandbox help' ;;
+    'telephony pairing list') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'telephony pairing approve') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'telephony pairing reject') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'telephony pairing revoke') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony sandbox') _oc_words='text inbox --config --profile --json --quiet --no-color --sandbox --port --bind --data --fault --rates help' ;;
     'telephony sandbox text') _oc_words='--config --profile --json --quiet --no-color --sandbox --from --to --media' ;;
     'telephony sandbox inbox') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony doctor') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'pairing') _oc_words='approve --config --profile --json --quiet --no-color --sandbox help' ;;
+    'pairing approve') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     *) _oc_words='' ;;
   esac
 }

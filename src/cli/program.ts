@@ -145,6 +145,20 @@ function registerCommands(root: Command): void {
     .option('--yes', 'confirm without asking')
     .action(lazy(() => import('./commands/numbers.js'), 'numbersRelease'));
 
+  root
+    .command('serve')
+    .description('run the webhook server: texts in, the agent, replies out')
+    .option('--port <port>', 'port to listen on (default serve.port, 3335; 0: any free port)')
+    .option('--bind <address>', 'address to listen on (default serve.bind, 127.0.0.1)')
+    .option('--public-url <url>', 'the URL Twilio reaches this server at (default publicUrl)')
+    .action(lazy(() => import('./commands/serve.js'), 'serve'));
+
+  const pairing = root.command('pairing').description('who may talk to the agent (inboundPolicy "pairing")');
+  pairing.command('list').description('codes waiting for approval, and the allowlist').action(lazy(() => import('./commands/pairing.js'), 'pairingList'));
+  pairing.command('approve').description('let the sender of this code talk to the agent').argument('<code>').action(lazy(() => import('./commands/pairing.js'), 'pairingApprove'));
+  pairing.command('reject').description('refuse a pairing code').argument('<code>').action(lazy(() => import('./commands/pairing.js'), 'pairingReject'));
+  pairing.command('revoke').description('take a number off the allowlist').argument('<e164>').action(lazy(() => import('./commands/pairing.js'), 'pairingRevoke'));
+
   const sandbox = root
     .command('sandbox')
     .description('run the local Twilio sandbox in the foreground (REST API, webhooks, handsets)')
@@ -189,6 +203,16 @@ export function buildProgram(opts: ProgramOptions): Command {
   root.version(VERSION, '-V, --version', 'print the version');
   addGlobalOptions(root);
   registerCommands(root);
+  if (opts.telephonyWord) {
+    // `openclaw pairing approve telephony <code>`: the form OpenClaw's own CLI uses.
+    const pairing = addGlobalOptions(program.command('pairing').description('pairing across OpenClaw channels (here: telephony)'));
+    pairing
+      .command('approve')
+      .description('approve a pairing code of a channel')
+      .argument('<channel>', 'telephony')
+      .argument('<code>')
+      .action(lazy(() => import('./commands/pairing.js'), 'pairingApproveForChannel'));
+  }
   return program;
 }
 

@@ -36,7 +36,10 @@ export interface ResolvedConfig {
     rate?: number;
     pricePerSegment: number;
     pricePerMms: number;
+    helpText: string;
   };
+  agent: { kind?: 'http' | 'command' | 'echo'; url?: string; token?: string; command?: string; replyTimeoutMs: number; timeoutMs: number };
+  pairing: { codeTtlMinutes: number; maxCodesPerHour: number };
   outbound: { approval: 'none' | 'first-contact' | 'always' };
   voice: { enabled: boolean; maxDurationSeconds: number };
   serve: { port: number; bind: string; path: string; statusPath: string };

@@ -77,6 +77,19 @@ export const TELEPHONY_SCHEMA: GroupSpec = group('channels.telephony', {
     rate: { kind: 'number', min: 0.01, max: 10000, description: 'Messages per second for the sender (default: 1 long code, 3 toll-free, 100 short code, 10 a Messaging Service).' },
     pricePerSegment: { kind: 'number', min: 0, max: 10, default: 0.0079, description: 'Estimated price of one outbound SMS segment (USD).' },
     pricePerMms: { kind: 'number', min: 0, max: 10, default: 0.02, description: 'Estimated price of one outbound MMS (USD).' },
+    helpText: { kind: 'string', default: 'Reply STOP to unsubscribe. Msg & data rates may apply.', description: 'The answer to HELP.' },
+  }),
+  agent: group('The agent that answers texts', {
+    kind: { kind: 'enum', values: ['http', 'command', 'echo'], description: 'http (POST to agent.url), command (run agent.command), or echo (the default with --sandbox).' },
+    url: { kind: 'url', description: 'Where the http agent takes turns (e.g. the OpenClaw gateway).' },
+    token: { kind: 'string', secret: true, credential: true, env: ['OPENCLAW_AGENT_TOKEN'], description: 'Bearer token for the http agent.' },
+    command: { kind: 'string', description: 'Command run per turn with the turn as JSON on stdin; its stdout is the reply.' },
+    replyTimeoutMs: { kind: 'integer', min: 100, max: 14000, default: 5000, description: 'Longer than this, the reply goes out through the REST API instead of the webhook answer.' },
+    timeoutMs: { kind: 'integer', min: 1000, max: 600000, default: 60000, description: 'A turn that takes longer fails.' },
+  }),
+  pairing: group('Pairing codes for unknown senders', {
+    codeTtlMinutes: { kind: 'integer', min: 1, max: 1440, default: 60, description: 'How long a pairing code is valid.' },
+    maxCodesPerHour: { kind: 'integer', min: 1, max: 10000, default: 20, description: 'Pairing codes sent per hour in all, against SMS pumping.' },
   }),
   outbound: group('Outbound actions', {
     approval: {

@@ -1,0 +1,58 @@
+/** `pairing list | approve | reject | revoke`: who may talk to the agent under the "pairing" policy. */
+import { toE164 } from '../../messaging/phone.js';
+import { approvePairing, rejectPairing } from '../../pairing/pairing.js';
+import { openStore, type Store } from '../../store/open-store.js';
+import { listAllowed, listRequests, revoke } from '../../store/pairing.js';
+import type { CommandContext } from '../context.js';
+import { formatTable } from '../output.js';
+import { loadSettings } from '../settings.js';
+
+async function withStore<T>(ctx: CommandContext, fn: (store: Store) => Promise<T>): Promise<T> {
+  const settings = await loadSettings(ctx.global);
+  const store = await openStore(settings.resolution.config.store.url);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export async function pairingList(ctx: CommandContext): Promise<number> {
+  const { pending, allowed } = await withStore(ctx, async (store) => ({ pending: await listRequests(store, new Date()), allowed: await listAllowed(store) }));
+  const data = { pending: pending.map((r) => ({ code: r.code, phone: r.phone, createdAt: r.created_at, expiresAt: r.expires_at })), allowed: allowed.map((a) => ({ phone: a.phone, source: a.source, since: a.added_at })) };
+  ctx.out.result(data, () =>
+    [
+      data.pending.length ? formatTable([['CODE', 'FROM', 'EXPIRES'], ...data.pending.map((r) => [r.code, r.phone, r.expiresAt])]) : 'No pairing codes are waiting.',
+      data.allowed.length ? `\nAllowed: ${data.allowed.map((a) => a.phone).join(', ')}` : '',
+    ].join(''),
+  );
+  return 0;
+}
+
+export async function pairingApprove(ctx: CommandContext, code: string): Promise<number> {
+  const phone = await withStore(ctx, (store) => approvePairing(store, code));
+  ctx.out.result({ code: code.toUpperCase(), phone, status: 'approved' }, () => `Approved: ${phone} may now talk to the agent.`);
+  return 0;
+}
+
+/** `openclaw pairing approve telephony <code>`: the form OpenClaw's own CLI uses. */
+export async function pairingApproveForChannel(ctx: CommandContext, channel: string, code: string): Promise<number> {
+  if (channel !== 'telephony') {
+    const { UserError } = await import('../../errors.js');
+    throw new UserError(`This openclaw only knows the "telephony" channel, not "${channel}".`, { code: 'unknown_channel', hint: 'openclaw pairing approve telephony <code>' });
+  }
+  return pairingApprove(ctx, code);
+}
+
+export async function pairingReject(ctx: CommandContext, code: string): Promise<number> {
+  const phone = await withStore(ctx, (store) => rejectPairing(store, code));
+  ctx.out.result({ code: code.toUpperCase(), phone, status: 'rejected' }, () => `Rejected the code of ${phone}.`);
+  return 0;
+}
+
+export async function pairingRevoke(ctx: CommandContext, phoneText: string): Promise<number> {
+  const phone = toE164(phoneText);
+  const removed = await withStore(ctx, (store) => revoke(store, phone));
+  ctx.out.result({ phone, revoked: removed }, () => (removed ? `${phone} may no longer talk to the agent.` : `${phone} was not on the allowlist.`));
+  return 0;
+}

@@ -1,0 +1,46 @@
+/** `serve`: the long-running webhook server. Logs go to stderr: plain lines, or NDJSON with --json. */
+import { UserError } from '../../errors.js';
+import { startServe } from '../../server/serve.js';
+import type { CommandContext } from '../context.js';
+import { loadSettings } from '../settings.js';
+import { stopRequested } from './sandbox.js';
+
+export async function serve(ctx: CommandContext): Promise<number> {
+  const { opts, out, global } = ctx;
+  const port = opts.port === undefined ? undefined : Number(opts.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new UserError(`--port ${opts.port} is not a port number`, { code: 'invalid_port', hint: 'A whole number from 0 to 65535 (0 picks a free port).' });
+  }
+  const publicUrl = opts.publicUrl as string | undefined;
+  if (publicUrl && !/^https?:\/\/[^\s/]+/.test(publicUrl)) throw new UserError(`--public-url ${publicUrl} is not a URL`, { code: 'invalid_url', hint: 'e.g. https://bot.example.com' });
+  const log = (event: string, fields: Record<string, unknown>) => {
+    if (out.json) out.stderr.write(JSON.stringify({ time: new Date().toISOString(), event, ...fields }) + '\n');
+    else if (!out.quiet || event === 'warning') out.stderr.write(`${new Date().toISOString().slice(11, 19)} ${event} ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}\n`);
+  };
+  const stopped = stopRequested();
+  const settings = await loadSettings(global);
+  const running = await startServe(settings, { port, bind: opts.bind as string | undefined, publicUrl, sandbox: global.sandbox, log });
+  const ready = { url: running.url, publicUrl: running.publicUrl, webhook: running.publicUrl + settings.resolution.config.serve.path, sandbox: running.sandbox ?? null, policy: settings.resolution.config.inboundPolicy };
+  if (out.json) out.line(ready);
+  else {
+    out.stdout.write(
+      [
+        `serve listening on ${running.url}`,
+        `  webhook URL   ${ready.webhook}`,
+        `  policy        ${ready.policy}`,
+        ...(running.sandbox
+          ? [
+              `  sandbox       ${running.sandbox.baseUrl}${running.sandbox.inProcess ? ' (in this process)' : ''}, number ${running.sandbox.number}`,
+              `  try it        OPENCLAW_TELEPHONY_SANDBOX_URL=${running.sandbox.baseUrl} openclaw telephony sandbox text --from +15550001111 --to ${running.sandbox.number} "hello"`,
+            ]
+          : []),
+        'Ctrl-C stops it.',
+        '',
+      ].join('\n'),
+    );
+  }
+  await stopped;
+  log('stopping', {});
+  await running.close();
+  return 0;
+}

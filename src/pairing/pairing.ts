@@ -1,0 +1,53 @@
+/**
+ * Pairing: an unknown sender gets one code by SMS (6 letters and digits from an alphabet without
+ * look-alikes), valid for an hour; at most one code per sender per validity period and a global cap
+ * per hour, so a stranger cannot make the number send many texts. The operator approves the code and
+ * the sender joins the allowlist.
+ */
+import { randomInt } from 'node:crypto';
+import { UserError } from '../errors.js';
+import type { Store } from '../store/open-store.js';
+import { activeRequest, allow, codesIssuedSince, createRequest, decideRequest, findRequest } from '../store/pairing.js';
+
+// No 0/O, 1/I/L, 5/S, 2/Z, 8/B: codes are read off a phone and typed.
+export const CODE_ALPHABET = 'ACDEFGHJKMNPQRTUVWXY34679';
+export const CODE_LENGTH = 6;
+
+export function newPairingCode(): string {
+  return Array.from({ length: CODE_LENGTH }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
+}
+
+export interface PairingLimits {
+  codeTtlMinutes: number;
+  maxCodesPerHour: number;
+}
+
+export type PairingDecision = { kind: 'send-code'; code: string; text: string } | { kind: 'already-sent'; code: string } | { kind: 'capped' };
+
+/** What to do with a message from a sender who is not allowed yet. */
+export async function requestPairing(store: Store, phone: string, limits: PairingLimits, now = new Date()): Promise<PairingDecision> {
+  const active = await activeRequest(store, phone, now);
+  if (active) return { kind: 'already-sent', code: active.code };
+  if ((await codesIssuedSince(store, new Date(now.getTime() - 3_600_000))) >= limits.maxCodesPerHour) return { kind: 'capped' };
+  const code = newPairingCode();
+  await createRequest(store, { code, phone, created_at: now.toISOString(), expires_at: new Date(now.getTime() + limits.codeTtlMinutes * 60_000).toISOString() });
+  return { kind: 'send-code', code, text: `Your pairing code is ${code}. Ask the operator to approve it; it is valid for ${limits.codeTtlMinutes} minutes.` };
+}
+
+export async function approvePairing(store: Store, code: string, now = new Date()): Promise<string> {
+  const request = await findRequest(store, code);
+  if (!request) throw new UserError(`No pairing code ${code.toUpperCase()}.`, { code: 'pairing_not_found', hint: '`openclaw telephony pairing list` shows the pending codes.' });
+  if (request.status !== 'pending') throw new UserError(`Pairing code ${request.code} is already ${request.status}.`, { code: 'pairing_decided' });
+  if (request.expires_at <= now.toISOString()) throw new UserError(`Pairing code ${request.code} has expired.`, { code: 'pairing_expired', hint: 'The sender gets a new code with their next text.' });
+  await decideRequest(store, request.code, 'approved');
+  await allow(store, request.phone, `pairing:${request.code}`);
+  return request.phone;
+}
+
+export async function rejectPairing(store: Store, code: string): Promise<string> {
+  const request = await findRequest(store, code);
+  if (!request || !(await decideRequest(store, code, 'rejected'))) {
+    throw new UserError(`No pending pairing code ${code.toUpperCase()}.`, { code: 'pairing_not_found', hint: '`openclaw telephony pairing list` shows the pending codes.' });
+  }
+  return request.phone;
+}

@@ -1,0 +1,118 @@
+/**
+ * An inbound text, after verification and de-duplication: stored first, then opt-out keywords, then
+ * the inbound policy (disabled, allowlist, pairing, open), then the agent. A fast reply goes back in the
+ * TwiML answer; a reply slower than agent.replyTimeoutMs goes out through the REST API, exactly once.
+ */
+import type { Agent, Turn } from '../agent/agent.js';
+import type { ResolvedConfig } from '../config/resolve.js';
+import { splitBody } from '../messaging/chunk.js';
+import { requestPairing } from '../pairing/pairing.js';
+import { appendEvent } from '../store/events.js';
+import { recordMessage } from '../store/message-log.js';
+import type { Store } from '../store/open-store.js';
+import { addOptOut, removeOptOut } from '../store/optouts.js';
+import { isAllowed } from '../store/pairing.js';
+import type { StoredAnswer } from './dedup.js';
+import type { Metrics } from './metrics.js';
+import { messagingResponse } from './twiml.js';
+
+const STOP_WORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
+const START_WORDS = new Set(['START', 'YES', 'UNSTOP']);
+
+export interface InboundDeps {
+  store: Store;
+  agent: Agent;
+  config: ResolvedConfig;
+  metrics: Metrics;
+  /** Sends a slow reply through the REST API under an idempotency key. */
+  sendReply(reply: { to: string; from: string; body: string; key: string }): Promise<void>;
+  /** Keeps work that outlives the answer, so shutdown can wait for it. */
+  background(work: Promise<unknown>): void;
+  log(event: string, fields: Record<string, unknown>): void;
+}
+
+export type InboundParams = Record<string, string | string[]>;
+
+const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? '';
+
+// One turn at a time per conversation, so replies keep their order.
+const sessions = new WeakMap<Store, Map<string, Promise<unknown>>>();
+function inSession<T>(store: Store, id: string, work: () => Promise<T>): Promise<T> {
+  let map = sessions.get(store);
+  if (!map) sessions.set(store, (map = new Map()));
+  const previous = map.get(id) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(work);
+  map.set(id, next);
+  void next.finally(() => map!.get(id) === next && map!.delete(id)).catch(() => undefined);
+  return next;
+}
+
+const answer = (texts: string[] = []): StoredAnswer => ({ status: 200, type: 'text/xml', body: messagingResponse(texts) });
+
+export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Promise<StoredAnswer> {
+  const { store, config } = deps;
+  const from = one(p.From);
+  const to = one(p.To);
+  const text = one(p.Body);
+  const sid = one(p.MessageSid) || one(p.SmsSid);
+  const media = Object.keys(p).filter((k) => /^MediaUrl\d+$/.test(k)).sort().map((k) => one(p[k]));
+  await recordMessage(store, { sid, account_sid: one(p.AccountSid) || null, direction: 'inbound', from_number: from, to_number: to, body: text, status: 'received', num_segments: Number(one(p.NumSegments)) || null, error_code: null });
+  await appendEvent(store, 'sms.inbound', sid, { from, to, media: media.length });
+
+  const word = text.trim().toUpperCase();
+  if (STOP_WORDS.has(word)) {
+    await addOptOut(store, from, 'sms-stop');
+    deps.log('sms.optout', { from });
+    return answer();
+  }
+  if (START_WORDS.has(word)) {
+    await removeOptOut(store, from);
+    deps.log('sms.optin', { from });
+    return answer();
+  }
+  if (word === 'HELP') return answer([config.sms.helpText]);
+
+  const policy = config.inboundPolicy;
+  const allowed = policy === 'open' || config.allowFrom.includes(from) || ((policy === 'allowlist' || policy === 'pairing') && (await isAllowed(store, from)));
+  if (policy === 'disabled' || (!allowed && policy === 'allowlist')) {
+    deps.log('sms.ignored', { from, policy });
+    return answer();
+  }
+  if (!allowed) {
+    const decision = await requestPairing(store, from, config.pairing);
+    deps.log('pairing.request', { from, outcome: decision.kind });
+    deps.metrics.count('pairing_requests_total', { outcome: decision.kind });
+    return decision.kind === 'send-code' ? answer([decision.text]) : answer();
+  }
+
+  const turn: Turn = { channel: 'sms', sessionId: `sms:${from}`, from, to, text, media, messageSid: sid };
+  const started = performance.now();
+  const reply = inSession(store, turn.sessionId, () => deps.agent.turn(turn)).then((r) => {
+    deps.metrics.observeTurn(performance.now() - started);
+    return r;
+  });
+  const chunks = (r: string) => splitBody(r, { mode: config.sms.chunkMode === 'off' ? 'length' : config.sms.chunkMode, maxLength: config.sms.maxLength, numbering: config.sms.segmentNumbering });
+  const timedOut = Symbol('timeout');
+  let timer: NodeJS.Timeout | undefined;
+  const first = await Promise.race([reply, new Promise<typeof timedOut>((r) => (timer = setTimeout(() => r(timedOut), config.agent.replyTimeoutMs)))]).catch((err: Error) => err);
+  clearTimeout(timer);
+  if (first instanceof Error) {
+    deps.log('agent.error', { from, error: first.message });
+    deps.metrics.count('agent_errors_total');
+    return answer();
+  }
+  if (first !== timedOut) return answer(first ? chunks(first) : []);
+  // Slower than the webhook may wait: answer now, send the reply through the API when it comes.
+  deps.log('agent.slow', { from, replyTimeoutMs: config.agent.replyTimeoutMs });
+  deps.background(
+    reply.then(
+      async (r) => {
+        if (!r) return;
+        const parts = chunks(r);
+        for (const [i, body] of parts.entries()) await deps.sendReply({ to: from, from: to, body, key: `reply:${sid}:${i + 1}/${parts.length}` });
+      },
+      (err: Error) => deps.log('agent.error', { from, error: err.message }),
+    ),
+  );
+  return answer();
+}

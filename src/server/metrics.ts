@@ -1,0 +1,43 @@
+/** Counters and a latency summary for /metrics, in Prometheus text format. */
+export interface Metrics {
+  count(name: string, labels?: Record<string, string>): void;
+  observeTurn(ms: number): void;
+  setGauge(name: string, value: () => number): void;
+  render(): string;
+}
+
+export function createMetrics(): Metrics {
+  const counters = new Map<string, number>();
+  const gauges = new Map<string, () => number>();
+  const turns: number[] = [];
+  const key = (name: string, labels: Record<string, string> = {}) => {
+    const l = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',');
+    return l ? `${name}{${l}}` : name;
+  };
+  return {
+    count(name, labels) {
+      const k = key(name, labels);
+      counters.set(k, (counters.get(k) ?? 0) + 1);
+    },
+    observeTurn(ms) {
+      turns.push(ms);
+      // A bounded window: the last 1000 turns.
+      if (turns.length > 1000) turns.shift();
+    },
+    setGauge(name, value) {
+      gauges.set(name, value);
+    },
+    render() {
+      const lines: string[] = [];
+      for (const [k, v] of [...counters].sort()) lines.push(`openclaw_telephony_${k} ${v}`);
+      for (const [k, v] of gauges) lines.push(`openclaw_telephony_${k} ${v()}`);
+      const sorted = [...turns].sort((a, b) => a - b);
+      for (const q of [0.5, 0.9, 0.99]) {
+        const v = sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
+        lines.push(`openclaw_telephony_agent_turn_ms{quantile="${q}"} ${v}`);
+      }
+      lines.push(`openclaw_telephony_agent_turn_ms_count ${turns.length}`);
+      return lines.join('\n') + '\n';
+    },
+  };
+}

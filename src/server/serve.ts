@@ -1,0 +1,148 @@
+/**
+ * `serve`: opens the store, picks the agent, starts the Fastify app, and (with --sandbox) starts or
+ * joins the sandbox and points its number at this server, restoring it on the way out. Returns a
+ * handle whose close() stops accepting, finishes turns in flight and flushes the store.
+ */
+import type { AddressInfo } from 'node:net';
+import { createAgent } from '../agent/agent.js';
+import type { Settings } from '../cli/settings.js';
+import { ConfigError, CredentialsError } from '../errors.js';
+import { deliverMessage } from '../messaging/deliver.js';
+import { createRateLimiter, DEFAULT_RATES, senderKindOf } from '../messaging/rate-limiter.js';
+import { silentLogger } from '../log.js';
+import { startSandbox, type Sandbox } from '../sandbox/server.js';
+import { openStore } from '../store/open-store.js';
+import { createTwilioClient, DEFAULT_SANDBOX_URL, fetchSandboxAccount, resolveTwilioAccess } from '../twilio/access.js';
+import { configureNumber, findNumber, type NumberUrls } from '../twilio/numbers-api.js';
+import { createServeApp } from './app.js';
+import { createDeduplicator } from './dedup.js';
+import { createMetrics } from './metrics.js';
+
+export interface ServeOptions {
+  port?: number;
+  bind?: string;
+  publicUrl?: string;
+  sandbox?: boolean;
+  log(event: string, fields: Record<string, unknown>): void;
+}
+
+export interface RunningServe {
+  url: string;
+  publicUrl: string;
+  sandbox?: { baseUrl: string; number: string; inProcess: boolean };
+  close(): Promise<void>;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/** With --sandbox: the one at OPENCLAW_TELEPHONY_SANDBOX_URL if it answers, else a new one in this process. */
+async function sandboxFor(settings: Settings): Promise<{ sandbox?: Sandbox; baseUrl: string }> {
+  const configured = settings.resolution.config.twilio.apiBaseUrl ?? DEFAULT_SANDBOX_URL;
+  try {
+    await fetchSandboxAccount(configured);
+    return { baseUrl: configured };
+  } catch {
+    // Not running there: start our own below.
+  }
+  const sandbox = await startSandbox({ port: 0 });
+  process.env.OPENCLAW_TELEPHONY_SANDBOX_URL = sandbox.baseUrl;
+  settings.resolution.config.twilio.apiBaseUrl = sandbox.baseUrl;
+  return { sandbox, baseUrl: sandbox.baseUrl };
+}
+
+export async function startServe(settings: Settings, o: ServeOptions): Promise<RunningServe> {
+  const config = settings.resolution.config;
+  const bind = o.bind ?? config.serve.bind;
+  const skip = config.skipSignatureVerification;
+  if (skip && !LOOPBACK.test(bind)) {
+    throw new ConfigError(`skipSignatureVerification is only honoured on a loopback bind, and serve.bind is ${bind}.`, 'Bind to 127.0.0.1 for development, or turn signature verification back on.');
+  }
+  const sb = o.sandbox ? await sandboxFor(settings) : undefined;
+  const access = await resolveTwilioAccess(settings, { sandbox: o.sandbox });
+  const authToken = o.sandbox ? access.password : (await settings.credentials()).values['twilio.authToken'];
+  if (!authToken && !skip) {
+    throw new CredentialsError('Verifying webhooks needs the account Auth Token (Twilio signs with it, even when the API uses a key).', 'Run `openclaw telephony auth login` or set TWILIO_AUTH_TOKEN.');
+  }
+  // The sandbox stands in for Twilio, not for the agent: an http agent still gets its token.
+  const agentToken = config.agent.url ? (await settings.credentials()).values['agent.token'] : undefined;
+  const agent = createAgent({ ...config.agent, token: agentToken }, { sandbox: o.sandbox });
+  const store = await openStore(config.store.url);
+  const client = createTwilioClient(access);
+  const metrics = createMetrics();
+  const background = new Set<Promise<unknown>>();
+  metrics.setGauge('background_replies', () => background.size);
+  let publicBase = (o.publicUrl ?? config.publicUrl)?.replace(/\/+$/, '');
+  const limiters = new Map<string, ReturnType<typeof createRateLimiter>>();
+
+  const app = await createServeApp({
+    config,
+    store,
+    metrics,
+    log: o.log,
+    dedup: createDeduplicator(store),
+    verify: {
+      authToken: authToken ?? '',
+      accountSid: access.accountSid,
+      publicBases: () => (publicBase ? [publicBase] : []),
+      allowedHosts: config.webhookSecurity.allowedHosts,
+      trustForwardingHeaders: config.webhookSecurity.trustForwardingHeaders,
+      trustedProxies: config.webhookSecurity.trustedProxies,
+      skip,
+    },
+    inbound: {
+      store,
+      agent,
+      config,
+      metrics,
+      log: o.log,
+      background(work) {
+        background.add(work);
+        void work.finally(() => background.delete(work));
+      },
+      async sendReply({ to, from, body, key }) {
+        let limiter = limiters.get(from);
+        if (!limiter) limiters.set(from, (limiter = createRateLimiter(config.sms.rate ?? DEFAULT_RATES[senderKindOf({ from }, config.sms.senderType)])));
+        await deliverMessage({ key, to, from, body, media: [] }, { store, client, limiter, logger: silentLogger });
+      },
+    },
+  });
+  await app.listen({ port: o.port ?? config.serve.port, host: bind });
+  const { port } = app.server.address() as AddressInfo;
+  const url = `http://${bind.includes(':') ? `[${bind}]` : bind}:${port}`;
+  // With the sandbox and no public URL, the sandbox reaches us directly.
+  publicBase ??= o.sandbox ? url : undefined;
+  if (!publicBase && !skip) {
+    await app.close();
+    await store.close();
+    throw new ConfigError('serve needs the public URL Twilio sends webhooks to, to verify their signatures.', 'Set publicUrl (or pass --public-url https://...), or use --sandbox to try it locally.');
+  }
+
+  let restore: (() => Promise<void>) | undefined;
+  let sandboxInfo: RunningServe['sandbox'];
+  if (o.sandbox) {
+    const account = await fetchSandboxAccount(sb!.baseUrl);
+    const number = account.numbers[0];
+    const before = await findNumber(client, number.sid);
+    const point: NumberUrls = { smsUrl: publicBase + config.serve.path, voiceUrl: publicBase + config.serve.path, statusCallback: publicBase + config.serve.statusPath };
+    await configureNumber(client, number.sid, point);
+    restore = async () => {
+      await configureNumber(client, number.sid, { smsUrl: before?.sms_url ?? '', voiceUrl: before?.voice_url ?? '', statusCallback: before?.status_callback ?? '' });
+    };
+    sandboxInfo = { baseUrl: sb!.baseUrl, number: number.phoneNumber, inProcess: Boolean(sb!.sandbox) };
+  }
+  if (skip) o.log('warning', { message: 'skipSignatureVerification is on: unsigned webhooks are accepted (loopback only).' });
+
+  return {
+    url,
+    publicUrl: publicBase!,
+    sandbox: sandboxInfo,
+    async close() {
+      await app.close(); // stops accepting and waits for requests in flight
+      while (background.size) await Promise.allSettled([...background]);
+      await restore?.().catch((err: Error) => o.log('warning', { message: `could not restore the number's URLs: ${err.message}` }));
+      await client.close();
+      await store.close();
+      await sb?.sandbox?.close();
+    },
+  };
+}
