@@ -23,6 +23,8 @@ export interface ServeOptions {
   bind?: string;
   publicUrl?: string;
   sandbox?: boolean;
+  /** Point the number's SmsUrl, VoiceUrl and StatusCallback here, and restore them on exit. */
+  configureNumber?: boolean;
   log(event: string, fields: Record<string, unknown>): void;
 }
 
@@ -119,16 +121,25 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
 
   let restore: (() => Promise<void>) | undefined;
   let sandboxInfo: RunningServe['sandbox'];
+  let numberRef: string | undefined;
   if (o.sandbox) {
     const account = await fetchSandboxAccount(sb!.baseUrl);
-    const number = account.numbers[0];
-    const before = await findNumber(client, number.sid);
+    numberRef = account.numbers[0].sid;
+    sandboxInfo = { baseUrl: sb!.baseUrl, number: account.numbers[0].phoneNumber, inProcess: Boolean(sb!.sandbox) };
+  } else if (o.configureNumber) {
+    if (!config.fromNumber) throw new ConfigError('--configure-number needs the number to point: fromNumber is not set.', 'Set fromNumber (or TWILIO_PHONE_NUMBER).');
+    numberRef = config.fromNumber;
+  }
+  if (numberRef) {
+    const before = await findNumber(client, numberRef);
+    if (!before) throw new ConfigError(`${numberRef} is not one of this account's numbers.`, '`openclaw telephony numbers list` shows them.');
     const point: NumberUrls = { smsUrl: publicBase + config.serve.path, voiceUrl: publicBase + config.serve.path, statusCallback: publicBase + config.serve.statusPath };
-    await configureNumber(client, number.sid, point);
+    await configureNumber(client, before.sid, point);
+    o.log('number.configured', { number: before.phone_number, smsUrl: point.smsUrl });
     restore = async () => {
-      await configureNumber(client, number.sid, { smsUrl: before?.sms_url ?? '', voiceUrl: before?.voice_url ?? '', statusCallback: before?.status_callback ?? '' });
+      await configureNumber(client, before.sid, { smsUrl: before.sms_url ?? '', voiceUrl: before.voice_url ?? '', statusCallback: before.status_callback ?? '' });
+      o.log('number.restored', { number: before.phone_number });
     };
-    sandboxInfo = { baseUrl: sb!.baseUrl, number: number.phoneNumber, inProcess: Boolean(sb!.sandbox) };
   }
   if (skip) o.log('warning', { message: 'skipSignatureVerification is on: unsigned webhooks are accepted (loopback only).' });
 

@@ -185,6 +185,44 @@ describe('serve --sandbox: pairing end to end', () => {
   });
 });
 
+describe('serve behind a trusted reverse proxy, with --configure-number', () => {
+  it('accepts the forwarded host only from a trusted proxy, and points and restores the number', async () => {
+    const sb = await startSandbox({ port: 0 });
+    const a = sb.describe();
+    const { env, cwd } = isolatedEnv({
+      TWILIO_ACCOUNT_SID: a.accountSid,
+      TWILIO_AUTH_TOKEN: a.authToken,
+      TWILIO_PHONE_NUMBER: a.numbers[0].phoneNumber,
+      OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl,
+      OPENCLAW_TELEPHONY_PUBLIC_URL: 'https://tunnel.example.net',
+      OPENCLAW_TELEPHONY_WEBHOOK_SECURITY_TRUST_FORWARDING_HEADERS: 'true',
+      OPENCLAW_TELEPHONY_WEBHOOK_SECURITY_TRUSTED_PROXIES: '127.0.0.1',
+      OPENCLAW_TELEPHONY_INBOUND_POLICY: 'disabled',
+      OPENCLAW_TELEPHONY_AGENT_KIND: 'echo',
+    });
+    const server = await startCli(['telephony', 'serve', '--port', '0', '--configure-number', '--json'], { env, cwd });
+    try {
+      const local = JSON.parse(server.firstLine).url;
+      const number = (await (await fetch(`${sb.baseUrl}/sandbox/v1/account`)).json()).numbers[0];
+      expect(number.smsUrl).toBe('https://tunnel.example.net/telephony/webhook');
+      const params = { AccountSid: a.accountSid, MessageSid: 'SM' + '07'.repeat(16), From: '+15550001111', To: a.numbers[0].phoneNumber, Body: 'via proxy' };
+      const viaProxy = twilio.getExpectedTwilioSignature(a.authToken, 'https://proxy.example.org/telephony/webhook', params);
+      const res = await fetch(`${local}/telephony/webhook`, {
+        method: 'POST',
+        headers: { 'x-twilio-signature': viaProxy, 'x-forwarded-host': 'proxy.example.org', 'x-forwarded-proto': 'https', 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(params),
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      const code = await server.stop();
+      expect(code, server.stderr()).toBe(0);
+      const restored = (await (await fetch(`${sb.baseUrl}/sandbox/v1/account`)).json()).numbers[0];
+      expect(restored.smsUrl).toBeNull();
+      await sb.close();
+    }
+  });
+});
+
 describe('serve --sandbox with a slow agent', () => {
   it('answers the webhook at once and sends the late reply through the REST API, exactly once', async () => {
     const sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 100 } });

@@ -19,7 +19,7 @@ export async function serve(ctx: CommandContext): Promise<number> {
   };
   const stopped = stopRequested();
   const settings = await loadSettings(global);
-  const running = await startServe(settings, { port, bind: opts.bind as string | undefined, publicUrl, sandbox: global.sandbox, log });
+  const running = await startServe(settings, { port, bind: opts.bind as string | undefined, publicUrl, sandbox: global.sandbox, configureNumber: opts.configureNumber === true, log });
   const ready = { url: running.url, publicUrl: running.publicUrl, webhook: running.publicUrl + settings.resolution.config.serve.path, sandbox: running.sandbox ?? null, policy: settings.resolution.config.inboundPolicy };
   if (out.json) out.line(ready);
   else {
