@@ -1,0 +1,119 @@
+// Signed inbound-SMS webhooks through verification, dedup, policy and the echo agent (`serve`), driven
+// over loopback: requests/s at saturation, and p50/p99 latency at 1,000 requests/s; side by side with
+// Express + twilio.webhook(). Targets for serve: >= 3,000 requests/s, p99 <= 20 ms at 1,000/s.
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Pool } from 'undici';
+import { BIN, percentile, printRow, REPO } from './lib.mjs';
+
+const ACCOUNT = 'AC' + '5e'.repeat(16);
+const TOKEN = '7c'.repeat(16);
+const PUBLIC = 'https://bench.example.com';
+const SATURATION_SECONDS = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 5);
+
+function sign(url, params) {
+  let data = url;
+  for (const k of Object.keys(params).sort()) data += k + params[k];
+  return createHmac('sha1', TOKEN).update(data).digest('base64');
+}
+
+/** Pre-signed, distinct inbound texts: each is a new message, so nothing is answered from the dedup table. */
+function makeRequests(n, offset) {
+  return Array.from({ length: n }, (_, i) => {
+    const sid = 'SM' + (offset + i).toString(16).padStart(32, '0');
+    const params = { AccountSid: ACCOUNT, MessageSid: sid, SmsSid: sid, From: `+1555${String((offset + i) % 10_000_000).padStart(7, '0')}`, To: '+15550002222', Body: 'bench hello', NumMedia: '0' };
+    return { body: new URLSearchParams(params).toString(), signature: sign(`${PUBLIC}/telephony/webhook`, params), token: `bench-${offset + i}` };
+  });
+}
+
+function startChild(args, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.once('data', (d) => resolve({ child, url: JSON.parse(String(d).split('\n')[0]).url }));
+    child.once('exit', (code) => reject(new Error(`exited ${code} before it was ready`)));
+  });
+}
+
+async function fire(pool, r) {
+  const started = performance.now();
+  const res = await pool.request({
+    path: '/telephony/webhook',
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': r.signature, 'i-twilio-idempotency-token': r.token },
+    body: r.body,
+  });
+  await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+  return performance.now() - started;
+}
+
+/** Closed loop: `connections` requests always in flight, for `seconds`. */
+async function saturation(url, requests, connections, seconds) {
+  const pool = new Pool(url, { connections, pipelining: 1 });
+  let next = 0;
+  let done = 0;
+  const until = performance.now() + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < until && next < requests.length) {
+      await fire(pool, requests[next++]);
+      done++;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: connections }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  await pool.close();
+  return done / elapsed;
+}
+
+/** Open loop: one request every 1/rate s regardless of answers, for `seconds`; latency of each. */
+async function fixedRate(url, requests, rate, seconds) {
+  const pool = new Pool(url, { connections: 64, pipelining: 1 });
+  const latencies = [];
+  const inFlight = [];
+  const started = performance.now();
+  const total = Math.min(requests.length, rate * seconds);
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inFlight.push(fire(pool, requests[i]).then((ms) => latencies.push(ms)));
+  }
+  await Promise.all(inFlight);
+  await pool.close();
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), n: latencies.length };
+}
+
+async function measure(name, start) {
+  const { child, url } = await start();
+  try {
+    // Warm up (JIT, connections, SQLite pages), then measure on fresh messages.
+    await saturation(url, makeRequests(500, 0), 16, 1);
+    const rps = await saturation(url, makeRequests(40_000, 1_000), 32, SATURATION_SECONDS);
+    const at1k = await fixedRate(url, makeRequests(5_000, 100_000), 1000, 5);
+    printRow(name, { saturation_rps: rps, p50_ms_at_1k: at1k.p50, p99_ms_at_1k: at1k.p99, requests_at_1k: at1k.n }, name.startsWith('serve') ? '>= 3000 rps, p99 <= 20 ms' : undefined);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+export async function run() {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'oct-bench-hooks-'));
+  const env = {
+    ...process.env,
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, 'config'),
+    XDG_DATA_HOME: path.join(home, 'data'),
+    TWILIO_ACCOUNT_SID: ACCOUNT,
+    TWILIO_AUTH_TOKEN: TOKEN,
+    OPENCLAW_TELEPHONY_PUBLIC_URL: PUBLIC,
+    OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open',
+    OPENCLAW_TELEPHONY_AGENT_KIND: 'echo',
+    OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9',
+  };
+  await measure('webhooks: serve (verify+dedup+policy+echo, SQLite)', () => startChild([...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), BIN, 'telephony', 'serve', '--port', '0', '--json', '--quiet'], env));
+  await measure('webhooks: Express + twilio.webhook()', () => startChild([path.join(REPO, 'bench/express-baseline.cjs'), '0', TOKEN, PUBLIC], env));
+}
