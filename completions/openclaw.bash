@@ -37,7 +37,7 @@ _openclaw_words() {
     'telephony numbers list') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony numbers configure') _oc_words='--config --profile --json --quiet --no-color --sandbox --sms-url --voice-url --status-callback --to-serve' ;;
     'telephony numbers release') _oc_words='--config --profile --json --quiet --no-color --sandbox --yes' ;;
-    'telephony serve') _oc_words='--config --profile --json --quiet --no-color --sandbox --port --bind --public-url --configure-number' ;;
+    'telephony serve') _oc_words='--config --profile --json --quiet --no-color --sandbox --port --bind --public-url --configure-number --no-dashboard' ;;
     'telephony pairing') _oc_words='list approve reject revoke --config --profile --json --quiet --no-color --sandbox help' ;;
     'telephony pairing list') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony pairing approve') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;

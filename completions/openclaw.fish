@@ -69,7 +69,7 @@ function __openclaw_words --argument-names path prev
         case 'telephony numbers release'
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --yes'
         case 'telephony serve'
-            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --port --bind --public-url --configure-number'
+            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --port --bind --public-url --configure-number --no-dashboard'
         case 'telephony pairing'
             string split ' ' -- 'list approve reject revoke --config --profile --json --quiet --no-color --sandbox help'
         case 'telephony pairing list'

@@ -18,7 +18,8 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['better-sqlite3', '@napi-rs/keyring', 'pg', 'cosmiconfig'],
+  // ink (and react, yoga) load lazily for the dashboard only, and ink pulls optional dev tooling.
+  external: ['better-sqlite3', '@napi-rs/keyring', 'pg', 'cosmiconfig', 'ink', 'react', 'react/jsx-runtime'],
   // CommonJS packages inside an ESM bundle still call require() for Node's own modules.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -152,6 +152,7 @@ function registerCommands(root: Command): void {
     .option('--bind <address>', 'address to listen on (default serve.bind, 127.0.0.1)')
     .option('--public-url <url>', 'the URL Twilio reaches this server at (default publicUrl)')
     .option('--configure-number', "point fromNumber's webhooks at this server, and restore them on exit")
+    .option('--no-dashboard', 'plain log lines on stderr instead of the live dashboard')
     .action(lazy(() => import('./commands/serve.js'), 'serve'));
 
   const pairing = root.command('pairing').description('who may talk to the agent (inboundPolicy "pairing")');

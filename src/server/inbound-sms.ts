@@ -58,6 +58,11 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
   const media = Object.keys(p).filter((k) => /^MediaUrl\d+$/.test(k)).sort().map((k) => one(p[k]));
   await recordMessage(store, { sid, account_sid: one(p.AccountSid) || null, direction: 'inbound', from_number: from, to_number: to, body: text, status: 'received', num_segments: Number(one(p.NumSegments)) || null, error_code: null });
   await appendEvent(store, 'sms.inbound', sid, { from, to, media: media.length });
+  deps.log('sms.in', { from, to, body: text, ...(media.length ? { media: media.length } : {}) });
+  const reply = (texts: string[]) => {
+    for (const body of texts) deps.log('sms.out', { from: to, to: from, body, via: 'twiml' });
+    return answer(texts);
+  };
 
   const word = text.trim().toUpperCase();
   if (STOP_WORDS.has(word)) {
@@ -70,7 +75,7 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
     deps.log('sms.optin', { from });
     return answer();
   }
-  if (word === 'HELP') return answer([config.sms.helpText]);
+  if (word === 'HELP') return reply([config.sms.helpText]);
 
   const policy = config.inboundPolicy;
   const allowed = policy === 'open' || config.allowFrom.includes(from) || ((policy === 'allowlist' || policy === 'pairing') && (await isAllowed(store, from)));
@@ -82,34 +87,37 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
     const decision = await requestPairing(store, from, config.pairing);
     deps.log('pairing.request', { from, outcome: decision.kind });
     deps.metrics.count('pairing_requests_total', { outcome: decision.kind });
-    return decision.kind === 'send-code' ? answer([decision.text]) : answer();
+    return decision.kind === 'send-code' ? reply([decision.text]) : answer();
   }
 
   const turn: Turn = { channel: 'sms', sessionId: `sms:${from}`, from, to, text, media, messageSid: sid };
   const started = performance.now();
-  const reply = inSession(store, turn.sessionId, () => deps.agent.turn(turn)).then((r) => {
+  const agentReply = inSession(store, turn.sessionId, () => deps.agent.turn(turn)).then((r) => {
     deps.metrics.observeTurn(performance.now() - started);
     return r;
   });
   const chunks = (r: string) => splitBody(r, { mode: config.sms.chunkMode === 'off' ? 'length' : config.sms.chunkMode, maxLength: config.sms.maxLength, numbering: config.sms.segmentNumbering });
   const timedOut = Symbol('timeout');
   let timer: NodeJS.Timeout | undefined;
-  const first = await Promise.race([reply, new Promise<typeof timedOut>((r) => (timer = setTimeout(() => r(timedOut), config.agent.replyTimeoutMs)))]).catch((err: Error) => err);
+  const first = await Promise.race([agentReply, new Promise<typeof timedOut>((r) => (timer = setTimeout(() => r(timedOut), config.agent.replyTimeoutMs)))]).catch((err: Error) => err);
   clearTimeout(timer);
   if (first instanceof Error) {
     deps.log('agent.error', { from, error: first.message });
     deps.metrics.count('agent_errors_total');
     return answer();
   }
-  if (first !== timedOut) return answer(first ? chunks(first) : []);
+  if (first !== timedOut) return reply(first ? chunks(first) : []);
   // Slower than the webhook may wait: answer now, send the reply through the API when it comes.
   deps.log('agent.slow', { from, replyTimeoutMs: config.agent.replyTimeoutMs });
   deps.background(
-    reply.then(
+    agentReply.then(
       async (r) => {
         if (!r) return;
         const parts = chunks(r);
-        for (const [i, body] of parts.entries()) await deps.sendReply({ to: from, from: to, body, key: `reply:${sid}:${i + 1}/${parts.length}` });
+        for (const [i, body] of parts.entries()) {
+          await deps.sendReply({ to: from, from: to, body, key: `reply:${sid}:${i + 1}/${parts.length}` });
+          deps.log('sms.out', { from: to, to: from, body, via: 'rest' });
+        }
       },
       (err: Error) => deps.log('agent.error', { from, error: err.message }),
     ),

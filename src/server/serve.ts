@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createAgent } from '../agent/agent.js';
 import type { Settings } from '../cli/settings.js';
 import { ConfigError, CredentialsError } from '../errors.js';
-import { deliverMessage } from '../messaging/deliver.js';
+import { type DeliverDeps, deliverMessage } from '../messaging/deliver.js';
 import { createRateLimiter, DEFAULT_RATES, senderKindOf } from '../messaging/rate-limiter.js';
 import { silentLogger } from '../log.js';
 import { startSandbox, type Sandbox } from '../sandbox/server.js';
@@ -17,6 +17,7 @@ import { configureNumber, findNumber, type NumberUrls } from '../twilio/numbers-
 import { createServeApp } from './app.js';
 import { createDeduplicator } from './dedup.js';
 import { createMetrics } from './metrics.js';
+import { createOperator, type Operator } from './operator.js';
 
 export interface ServeOptions {
   port?: number;
@@ -32,8 +33,13 @@ export interface RunningServe {
   url: string;
   publicUrl: string;
   sandbox?: { baseUrl: string; number: string; inProcess: boolean };
+  signatures: 'verified' | 'SKIPPED';
+  operator: Operator;
   close(): Promise<void>;
 }
+
+/** The simulated handset the dashboard texts from with the sandbox. */
+export const DASHBOARD_HANDSET = '+15550001111';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -75,6 +81,12 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
   metrics.setGauge('background_replies', () => background.size);
   let publicBase = (o.publicUrl ?? config.publicUrl)?.replace(/\/+$/, '');
   const limiters = new Map<string, ReturnType<typeof createRateLimiter>>();
+  const depsFor = (from: string | undefined): DeliverDeps => {
+    const id = from ?? '';
+    let limiter = limiters.get(id);
+    if (!limiter) limiters.set(id, (limiter = createRateLimiter(config.sms.rate ?? DEFAULT_RATES[senderKindOf({ from }, config.sms.senderType)])));
+    return { store, client, limiter, logger: silentLogger };
+  };
 
   const app = await createServeApp({
     config,
@@ -102,9 +114,7 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
         void work.finally(() => background.delete(work));
       },
       async sendReply({ to, from, body, key }) {
-        let limiter = limiters.get(from);
-        if (!limiter) limiters.set(from, (limiter = createRateLimiter(config.sms.rate ?? DEFAULT_RATES[senderKindOf({ from }, config.sms.senderType)])));
-        await deliverMessage({ key, to, from, body, media: [] }, { store, client, limiter, logger: silentLogger });
+        await deliverMessage({ key, to, from, body, media: [] }, depsFor(from));
       },
     },
   });
@@ -143,10 +153,22 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
   }
   if (skip) o.log('warning', { message: 'skipSignatureVerification is on: unsigned webhooks are accepted (loopback only).' });
 
+  const operator = createOperator({
+    store,
+    depsFor,
+    policy: {
+      chunking: { mode: config.sms.chunkMode, maxLength: config.sms.maxLength, numbering: config.sms.segmentNumbering },
+      prices: { pricePerSegment: config.sms.pricePerSegment, pricePerMms: config.sms.pricePerMms },
+      approval: config.outbound.approval,
+    },
+    sandbox: sandboxInfo && { baseUrl: sandboxInfo.baseUrl, number: sandboxInfo.number, handset: DASHBOARD_HANDSET },
+  });
   return {
     url,
     publicUrl: publicBase!,
     sandbox: sandboxInfo,
+    signatures: skip ? 'SKIPPED' : 'verified',
+    operator,
     async close() {
       await app.close(); // stops accepting and waits for requests in flight
       while (background.size) await Promise.allSettled([...background]);

@@ -13,13 +13,31 @@ export async function serve(ctx: CommandContext): Promise<number> {
   }
   const publicUrl = opts.publicUrl as string | undefined;
   if (publicUrl && !/^https?:\/\/[^\s/]+/.test(publicUrl)) throw new UserError(`--public-url ${publicUrl} is not a URL`, { code: 'invalid_url', hint: 'e.g. https://bot.example.com' });
+  // The live dashboard on a terminal; plain log lines (NDJSON with --json) elsewhere, in CI, or on request.
+  const dashboard = process.stdout.isTTY === true && process.stdin.isTTY === true && !process.env.CI && opts.dashboard !== false && !out.json;
+  const model = dashboard ? (await import('../../dashboard/model.js')).createDashboardModel() : undefined;
   const log = (event: string, fields: Record<string, unknown>) => {
-    if (out.json) out.stderr.write(JSON.stringify({ time: new Date().toISOString(), event, ...fields }) + '\n');
+    if (model) model.push(event, fields);
+    else if (out.json) out.stderr.write(JSON.stringify({ time: new Date().toISOString(), event, ...fields }) + '\n');
     else if (!out.quiet || event === 'warning') out.stderr.write(`${new Date().toISOString().slice(11, 19)} ${event} ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}\n`);
   };
   const stopped = stopRequested();
   const settings = await loadSettings(global);
   const running = await startServe(settings, { port, bind: opts.bind as string | undefined, publicUrl, sandbox: global.sandbox, configureNumber: opts.configureNumber === true, log });
+  if (model) {
+    const { renderDashboard } = await import('../../dashboard/render.js');
+    let quit = () => {};
+    const quitting = new Promise<void>((resolve) => (quit = resolve));
+    const view = renderDashboard({
+      model,
+      header: { publicUrl: running.publicUrl, tunnel: 'none', signatures: running.signatures, policy: settings.resolution.config.inboundPolicy, sandboxNumber: running.sandbox?.number },
+      actions: { ...running.operator, quit },
+    });
+    await Promise.race([stopped, quitting, view.done]);
+    view.unmount();
+    await running.close();
+    return 0;
+  }
   const ready = { url: running.url, publicUrl: running.publicUrl, webhook: running.publicUrl + settings.resolution.config.serve.path, sandbox: running.sandbox ?? null, policy: settings.resolution.config.inboundPolicy };
   if (out.json) out.line(ready);
   else {

@@ -1,0 +1,132 @@
+/**
+ * The live dashboard of `serve` (Ink): a header, the feed, what waits for the operator (pairing codes
+ * and held messages, approved with a key), recent errors, and a key help line. It redraws from
+ * snapshots at most five times a second.
+ */
+import { Box, Text, useApp, useInput } from 'ink';
+import { useEffect, useRef, useState } from 'react';
+import type { DashboardModel, DashboardSnapshot, WaitingItem } from './model.js';
+
+export interface DashboardHeader {
+  publicUrl: string;
+  tunnel: string;
+  signatures: 'verified' | 'SKIPPED';
+  policy: string;
+  sandboxNumber?: string;
+}
+
+export interface DashboardActions {
+  /** Pairing codes and held messages, fresh from the store. */
+  waiting(): Promise<WaitingItem[]>;
+  approve(item: WaitingItem): Promise<string>;
+  reject(item: WaitingItem): Promise<string>;
+  /** With the sandbox: a simulated handset texts the number. */
+  textAsHandset?(body: string): Promise<string>;
+  quit(): void;
+}
+
+export interface DashboardProps {
+  header: DashboardHeader;
+  model: DashboardModel;
+  actions: DashboardActions;
+  /** @default 200 */
+  refreshMs?: number;
+  /** Feed lines shown. @default 12 */
+  feedLines?: number;
+}
+
+const COLORS = { in: 'cyan', out: 'green', status: 'gray', info: 'white' } as const;
+
+export function Dashboard({ header, model, actions, refreshMs = 200, feedLines = 12 }: DashboardProps) {
+  const { exit } = useApp();
+  const [snap, setSnap] = useState<DashboardSnapshot>(model.snapshot());
+  const [waiting, setWaiting] = useState<WaitingItem[]>([]);
+  const [selected, setSelected] = useState(0);
+  const [notice, setNotice] = useState('');
+  // Keys can arrive faster than renders: keep what is being typed in a ref, and mirror it for display.
+  const typed = useRef<string | null>(null);
+  const [typing, setTypingView] = useState<string | null>(null);
+  const setTyping = (value: string | null) => {
+    typed.current = value;
+    setTypingView(value);
+  };
+
+  useEffect(() => {
+    let alive = true;
+    const tick = async () => {
+      setSnap(model.snapshot());
+      const items = await actions.waiting().catch(() => []);
+      if (alive) setWaiting(items);
+    };
+    void tick();
+    const timer = setInterval(() => void tick(), refreshMs);
+    return () => {
+      alive = false;
+      clearInterval(timer);
+    };
+  }, [model, actions, refreshMs]);
+
+  const act = (work: Promise<string>) => work.then(setNotice, (err: Error) => setNotice(`error: ${err.message}`));
+
+  useInput((input, key) => {
+    const current = typed.current;
+    if (current !== null) {
+      // A fast terminal (or a paste) can deliver the text and Enter in one chunk.
+      const newline = input.search(/[\r\n]/);
+      if (key.return || newline >= 0) {
+        const body = current + (newline >= 0 ? input.slice(0, newline) : '');
+        setTyping(null);
+        if (body.trim() && actions.textAsHandset) act(actions.textAsHandset(body));
+      } else if (key.escape) setTyping(null);
+      else if (key.backspace || key.delete) setTyping(current.slice(0, -1));
+      else setTyping(current + input);
+      return;
+    }
+    const item = waiting[Math.min(selected, waiting.length - 1)];
+    if (input === 'q') {
+      actions.quit();
+      exit();
+    } else if (key.upArrow) setSelected((n) => Math.max(0, n - 1));
+    else if (key.downArrow) setSelected((n) => Math.min(Math.max(0, waiting.length - 1), n + 1));
+    else if (input === 'a' && item) act(actions.approve(item));
+    else if (input === 'r' && item) act(actions.reject(item));
+    else if (input === 't' && actions.textAsHandset) setTyping('');
+  });
+
+  const c = snap.counts;
+  return (
+    <Box flexDirection="column">
+      <Box borderStyle="round" paddingX={1} flexDirection="column">
+        <Text>
+          <Text bold>openclaw telephony serve</Text>  {header.publicUrl}  tunnel: {header.tunnel}  policy: {header.policy}
+        </Text>
+        <Text>
+          signatures: {header.signatures === 'verified' ? <Text color="green">verified</Text> : <Text color="red" bold>SKIPPED (loopback only)</Text>}  in: {c.inbound}  out: {c.outbound}  refused: {c.refused}  errors: {c.errors}
+          {header.sandboxNumber ? `  sandbox number: ${header.sandboxNumber}` : ''}
+        </Text>
+      </Box>
+      <Text bold>Messages</Text>
+      {snap.feed.slice(-feedLines).map((f, i) => (
+        <Text key={i} color={COLORS[f.kind]} wrap="truncate-end">
+          {f.at} {f.kind === 'in' ? '<-' : f.kind === 'out' ? '->' : '  '} {f.text}
+        </Text>
+      ))}
+      {snap.feed.length === 0 ? <Text dimColor>nothing yet</Text> : null}
+      <Text bold>Waiting for you ({waiting.length})</Text>
+      {waiting.map((w, i) => (
+        <Text key={w.id} inverse={i === Math.min(selected, waiting.length - 1)}>
+          {w.kind === 'pairing' ? 'pairing ' : 'approval'} {w.id}  {w.who}  {w.detail}
+        </Text>
+      ))}
+      {snap.errors.length ? <Text bold color="red">Recent errors</Text> : null}
+      {snap.errors.slice(-4).map((e, i) => (
+        <Text key={i} color="red" wrap="truncate-end">
+          {e.at} {e.text}
+        </Text>
+      ))}
+      {notice ? <Text color="yellow">{notice}</Text> : null}
+      {typing !== null ? <Text>text as handset: {typing}_ (Enter sends, Esc cancels)</Text> : null}
+      <Text dimColor>↑↓ select · a approve · r reject{actions.textAsHandset ? ' · t text as a handset' : ''} · q quit</Text>
+    </Box>
+  );
+}

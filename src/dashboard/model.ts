@@ -1,0 +1,76 @@
+/**
+ * What the dashboard shows, kept apart from how: a bounded feed of events, the items waiting for the
+ * operator (pairing codes and held outbound messages), counts, and recent errors. `serve` feeds it
+ * through `push`; the view reads snapshots at a bounded rate, so a flood of webhooks cannot flood
+ * the terminal.
+ */
+export interface FeedItem {
+  at: string;
+  kind: 'in' | 'out' | 'status' | 'info';
+  text: string;
+}
+
+export interface WaitingItem {
+  kind: 'pairing' | 'approval';
+  id: string;
+  who: string;
+  detail: string;
+}
+
+export interface DashboardSnapshot {
+  feed: FeedItem[];
+  errors: FeedItem[];
+  counts: { inbound: number; outbound: number; refused: number; errors: number };
+}
+
+const FEED_LIMIT = 200;
+const ERROR_LIMIT = 20;
+
+export interface DashboardModel {
+  /** A serve log event: (name, fields). */
+  push(event: string, fields: Record<string, unknown>): void;
+  snapshot(): DashboardSnapshot;
+}
+
+const time = () => new Date().toISOString().slice(11, 19);
+const s = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+export function createDashboardModel(): DashboardModel {
+  const feed: FeedItem[] = [];
+  const errors: FeedItem[] = [];
+  const counts = { inbound: 0, outbound: 0, refused: 0, errors: 0 };
+  const add = (list: FeedItem[], item: FeedItem, limit: number) => {
+    list.push(item);
+    if (list.length > limit) list.splice(0, list.length - limit);
+  };
+  return {
+    push(event, f) {
+      const at = time();
+      switch (event) {
+        case 'sms.in':
+          counts.inbound++;
+          add(feed, { at, kind: 'in', text: `${s(f.from)} -> ${s(f.to)}: ${s(f.body)}` }, FEED_LIMIT);
+          break;
+        case 'sms.out':
+          counts.outbound++;
+          add(feed, { at, kind: 'out', text: `${s(f.from)} -> ${s(f.to)}: ${s(f.body)}${f.via === 'rest' ? ' (late, by REST)' : ''}` }, FEED_LIMIT);
+          break;
+        case 'status':
+          add(feed, { at, kind: 'status', text: `${s(f.sid)} ${s(f.status)}${f.errorCode ? ` (error ${s(f.errorCode)})` : ''}` }, FEED_LIMIT);
+          break;
+        case 'webhook.refused':
+          counts.refused++;
+          add(errors, { at, kind: 'info', text: `refused ${s(f.route)}: ${s(f.reason)}${Array.isArray(f.tried) && f.tried.length ? `; tried ${f.tried.join(', ')}` : ''}` }, ERROR_LIMIT);
+          break;
+        case 'agent.error':
+        case 'warning':
+          counts.errors++;
+          add(errors, { at, kind: 'info', text: `${event}: ${s(f.error ?? f.message)}` }, ERROR_LIMIT);
+          break;
+        default:
+          add(feed, { at, kind: 'info', text: `${event} ${Object.entries(f).map(([k, v]) => `${k}=${s(v)}`).join(' ')}` }, FEED_LIMIT);
+      }
+    },
+    snapshot: () => ({ feed: [...feed], errors: [...errors], counts: { ...counts } }),
+  };
+}

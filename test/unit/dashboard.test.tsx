@@ -1,0 +1,81 @@
+import { render } from 'ink-testing-library';
+import { describe, expect, it, vi } from 'vitest';
+import { Dashboard, type DashboardActions } from '../../src/dashboard/dashboard.js';
+import { createDashboardModel, type WaitingItem } from '../../src/dashboard/model.js';
+
+const header = { publicUrl: 'https://bot.example.com', tunnel: 'none', signatures: 'verified' as const, policy: 'pairing' };
+
+function setup(waiting: WaitingItem[] = []) {
+  const model = createDashboardModel();
+  const items = [...waiting];
+  const actions: DashboardActions = {
+    waiting: vi.fn(async () => items),
+    approve: vi.fn(async (item: WaitingItem) => {
+      items.splice(items.indexOf(item), 1);
+      return `approved ${item.id}`;
+    }),
+    reject: vi.fn(async (item: WaitingItem) => `rejected ${item.id}`),
+    textAsHandset: vi.fn(async (body: string) => `texted ${body}`),
+    quit: vi.fn(),
+  };
+  const view = render(<Dashboard header={header} model={model} actions={actions} refreshMs={20} />);
+  return { model, actions, view };
+}
+
+const frame = (view: ReturnType<typeof render>) => view.lastFrame() ?? '';
+
+describe('dashboard (rendered to a fake terminal)', () => {
+  it('shows the header, the feed with delivery status, and recent errors', async () => {
+    const { model, view } = setup();
+    model.push('sms.in', { from: '+15550001111', to: '+15550002222', body: 'hello' });
+    model.push('sms.out', { from: '+15550002222', to: '+15550001111', body: 'echo: hello', via: 'twiml' });
+    model.push('status', { sid: 'SM123', status: 'delivered' });
+    model.push('webhook.refused', { route: 'inbound', reason: 'signature mismatch', tried: ['https://bot.example.com/telephony/webhook'] });
+    await vi.waitFor(() => expect(frame(view)).toContain('echo: hello'));
+    const f = frame(view);
+    expect(f).toContain('https://bot.example.com');
+    expect(f).toContain('policy: pairing');
+    expect(f).toContain('verified');
+    expect(f).toContain('in: 1  out: 1  refused: 1');
+    expect(f).toContain('SM123 delivered');
+    expect(f).toContain('signature mismatch');
+    view.unmount();
+  });
+
+  it('approves the selected pairing code with a, moves with arrows, rejects with r, and quits with q', async () => {
+    const { actions, view } = setup([
+      { kind: 'pairing', id: 'KTHCDU', who: '+15550001111', detail: '' },
+      { kind: 'approval', id: 'ap_1', who: '+15550003333', detail: 'first contact' },
+    ]);
+    await vi.waitFor(() => expect(frame(view)).toContain('Waiting for you (2)'));
+    view.stdin.write('a');
+    await vi.waitFor(() => expect(actions.approve).toHaveBeenCalledWith(expect.objectContaining({ id: 'KTHCDU' })));
+    await vi.waitFor(() => expect(frame(view)).toContain('approved KTHCDU'));
+    await vi.waitFor(() => expect(frame(view)).toContain('Waiting for you (1)'));
+    view.stdin.write('r');
+    await vi.waitFor(() => expect(actions.reject).toHaveBeenCalledWith(expect.objectContaining({ id: 'ap_1' })));
+    view.stdin.write('q');
+    await vi.waitFor(() => expect(actions.quit).toHaveBeenCalled());
+  });
+
+  it('texts as a handset with t, typing and Enter', async () => {
+    const { actions, view } = setup();
+    await vi.waitFor(() => expect(frame(view)).toContain('t text as a handset'));
+    view.stdin.write('t');
+    await vi.waitFor(() => expect(frame(view)).toContain('text as handset:'));
+    for (const ch of 'hi') view.stdin.write(ch);
+    await vi.waitFor(() => expect(frame(view)).toContain('text as handset: hi'));
+    view.stdin.write('\r');
+    await vi.waitFor(() => expect(actions.textAsHandset).toHaveBeenCalledWith('hi'));
+    view.unmount();
+  });
+
+  it('keeps a bounded feed under a flood of events', () => {
+    const model = createDashboardModel();
+    for (let i = 0; i < 10_000; i++) model.push('sms.in', { from: '+1', to: '+2', body: `m${i}` });
+    const snap = model.snapshot();
+    expect(snap.feed.length).toBe(200);
+    expect(snap.counts.inbound).toBe(10_000);
+    expect(snap.feed.at(-1)!.text).toContain('m9999');
+  });
+});
