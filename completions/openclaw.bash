@@ -4,13 +4,15 @@ _openclaw_words() {
   # $1: command path, $2: previous word
   case "$1|$2" in
     'telephony numbers search|--type') _oc_words='local tollfree mobile'; return ;;
+    'telephony serve|--tunnel') _oc_words='ngrok tailscale-funnel none'; return ;;
   esac
   case "$1" in
     '') _oc_words='telephony pairing help' ;;
     'telephony') _oc_words='auth config completion send messages optouts approvals numbers serve pairing sandbox doctor --version -V --config --profile --json --quiet --no-color --sandbox help' ;;
-    'telephony auth') _oc_words='login status logout --config --profile --json --quiet --no-color --sandbox help' ;;
+    'telephony auth') _oc_words='login status set logout --config --profile --json --quiet --no-color --sandbox help' ;;
     'telephony auth login') _oc_words='--config --profile --json --quiet --no-color --sandbox --account-sid --auth-token-stdin --no-verify' ;;
     'telephony auth status') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'telephony auth set') _oc_words='--config --profile --json --quiet --no-color --sandbox twilio.authToken twilio.apiKey twilio.apiSecret tunnel.ngrokAuthToken agent.token' ;;
     'telephony auth logout') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony config') _oc_words='path show validate init set --config --profile --json --quiet --no-color --sandbox help' ;;
     'telephony config path') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
@@ -37,7 +39,7 @@ _openclaw_words() {
     'telephony numbers list') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony numbers configure') _oc_words='--config --profile --json --quiet --no-color --sandbox --sms-url --voice-url --status-callback --to-serve' ;;
     'telephony numbers release') _oc_words='--config --profile --json --quiet --no-color --sandbox --yes' ;;
-    'telephony serve') _oc_words='--config --profile --json --quiet --no-color --sandbox --port --bind --public-url --configure-number --no-dashboard' ;;
+    'telephony serve') _oc_words='--config --profile --json --quiet --no-color --sandbox --port --bind --public-url --configure-number --tunnel --no-dashboard' ;;
     'telephony pairing') _oc_words='list approve reject revoke --config --profile --json --quiet --no-color --sandbox help' ;;
     'telephony pairing list') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony pairing approve') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;

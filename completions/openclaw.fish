@@ -4,6 +4,8 @@ function __openclaw_words --argument-names path prev
     switch "$path|$prev"
         case 'telephony numbers search|--type'
             string split ' ' -- 'local tollfree mobile'; return
+        case 'telephony serve|--tunnel'
+            string split ' ' -- 'ngrok tailscale-funnel none'; return
     end
     switch "$path"
         case ''
@@ -11,11 +13,13 @@ function __openclaw_words --argument-names path prev
         case 'telephony'
             string split ' ' -- 'auth config completion send messages optouts approvals numbers serve pairing sandbox doctor --version -V --config --profile --json --quiet --no-color --sandbox help'
         case 'telephony auth'
-            string split ' ' -- 'login status logout --config --profile --json --quiet --no-color --sandbox help'
+            string split ' ' -- 'login status set logout --config --profile --json --quiet --no-color --sandbox help'
         case 'telephony auth login'
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --account-sid --auth-token-stdin --no-verify'
         case 'telephony auth status'
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox'
+        case 'telephony auth set'
+            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox twilio.authToken twilio.apiKey twilio.apiSecret tunnel.ngrokAuthToken agent.token'
         case 'telephony auth logout'
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox'
         case 'telephony config'
@@ -69,7 +73,7 @@ function __openclaw_words --argument-names path prev
         case 'telephony numbers release'
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --yes'
         case 'telephony serve'
-            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --port --bind --public-url --configure-number --no-dashboard'
+            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --port --bind --public-url --configure-number --tunnel --no-dashboard'
         case 'telephony pairing'
             string split ' ' -- 'list approve reject revoke --config --profile --json --quiet --no-color --sandbox help'
         case 'telephony pairing list'

@@ -3,9 +3,10 @@
 $script:OpenclawWords = @{
     '' = @('telephony', 'pairing', 'help')
     'telephony' = @('auth', 'config', 'completion', 'send', 'messages', 'optouts', 'approvals', 'numbers', 'serve', 'pairing', 'sandbox', 'doctor', '--version', '-V', '--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', 'help')
-    'telephony auth' = @('login', 'status', 'logout', '--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', 'help')
+    'telephony auth' = @('login', 'status', 'set', 'logout', '--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', 'help')
     'telephony auth login' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--account-sid', '--auth-token-stdin', '--no-verify')
     'telephony auth status' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
+    'telephony auth set' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', 'twilio.authToken', 'twilio.apiKey', 'twilio.apiSecret', 'tunnel.ngrokAuthToken', 'agent.token')
     'telephony auth logout' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
     'telephony config' = @('path', 'show', 'validate', 'init', 'set', '--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', 'help')
     'telephony config path' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
@@ -32,7 +33,7 @@ $script:OpenclawWords = @{
     'telephony numbers list' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
     'telephony numbers configure' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--sms-url', '--voice-url', '--status-callback', '--to-serve')
     'telephony numbers release' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--yes')
-    'telephony serve' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--port', '--bind', '--public-url', '--configure-number', '--no-dashboard')
+    'telephony serve' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--port', '--bind', '--public-url', '--configure-number', '--tunnel', '--no-dashboard')
     'telephony pairing' = @('list', 'approve', 'reject', 'revoke', '--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', 'help')
     'telephony pairing list' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
     'telephony pairing approve' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
@@ -47,6 +48,7 @@ $script:OpenclawWords = @{
 }
 $script:OpenclawValues = @{
     'telephony numbers search|--type' = @('local', 'tollfree', 'mobile')
+    'telephony serve|--tunnel' = @('ngrok', 'tailscale-funnel', 'none')
 }
 Register-ArgumentCompleter -Native -CommandName 'openclaw', 'openclaw-telephony', 'openclaw.cmd', 'openclaw-telephony.cmd' -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)

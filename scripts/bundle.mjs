@@ -19,7 +19,7 @@ await build({
   platform: 'node',
   target: 'node20',
   // ink (and react, yoga) load lazily for the dashboard only, and ink pulls optional dev tooling.
-  external: ['better-sqlite3', '@napi-rs/keyring', 'pg', 'cosmiconfig', 'ink', 'react', 'react/jsx-runtime'],
+  external: ['better-sqlite3', '@napi-rs/keyring', '@ngrok/ngrok', 'pg', 'cosmiconfig', 'ink', 'react', 'react/jsx-runtime'],
   // CommonJS packages inside an ESM bundle still call require() for Node's own modules.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -44,6 +44,11 @@ function registerCommands(root: Command): void {
     .description('where each credential comes from (never its value)')
     .action(lazy(() => import('./commands/auth.js'), 'authStatus'));
   auth
+    .command('set')
+    .description('store one secret in the OS credential store (read from standard input, or asked for)')
+    .addArgument(new Argument('<key>', 'which secret').choices(['twilio.authToken', 'twilio.apiKey', 'twilio.apiSecret', 'tunnel.ngrokAuthToken', 'agent.token']))
+    .action(lazy(() => import('./commands/auth.js'), 'authSet'));
+  auth
     .command('logout')
     .description("remove this profile's entries from the OS credential store")
     .action(lazy(() => import('./commands/auth.js'), 'authLogout'));
@@ -152,6 +157,7 @@ function registerCommands(root: Command): void {
     .option('--bind <address>', 'address to listen on (default serve.bind, 127.0.0.1)')
     .option('--public-url <url>', 'the URL Twilio reaches this server at (default publicUrl)')
     .option('--configure-number', "point fromNumber's webhooks at this server, and restore them on exit")
+    .addOption(new Option('--tunnel <provider>', 'how Twilio reaches this server (default tunnel.provider)').choices(['ngrok', 'tailscale-funnel', 'none']))
     .option('--no-dashboard', 'plain log lines on stderr instead of the live dashboard')
     .action(lazy(() => import('./commands/serve.js'), 'serve'));
 

@@ -20,6 +20,8 @@ export interface ServeAppOptions {
   dedup: Deduplicator;
   inbound: InboundDeps;
   metrics: Metrics;
+  /** 'none' without a tunnel. */
+  tunnelState(): 'up' | 'down' | 'none';
   log(event: string, fields: Record<string, unknown>): void;
 }
 
@@ -72,12 +74,15 @@ export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstanc
   }));
 
   app.get('/healthz', async (_req, reply) => {
+    const tunnel = o.tunnelState();
+    let store = 'ok';
     try {
       await o.store.db.selectFrom('events').select('id').limit(1).execute();
-      return reply.send({ ok: true, store: 'ok' });
     } catch {
-      return reply.code(503).send({ ok: false, store: 'unavailable' });
+      store = 'unavailable';
     }
+    const ok = store === 'ok' && tunnel !== 'down';
+    return reply.code(ok ? 200 : 503).send({ ok, store, tunnel });
   });
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(o.metrics.render()));
   return app;

@@ -18,6 +18,7 @@ import { createServeApp } from './app.js';
 import { createDeduplicator } from './dedup.js';
 import { createMetrics } from './metrics.js';
 import { createOperator, type Operator } from './operator.js';
+import { openTunnel, type Tunnel } from '../tunnel/tunnel.js';
 
 export interface ServeOptions {
   port?: number;
@@ -26,6 +27,8 @@ export interface ServeOptions {
   sandbox?: boolean;
   /** Point the number's SmsUrl, VoiceUrl and StatusCallback here, and restore them on exit. */
   configureNumber?: boolean;
+  /** Overrides tunnel.provider. */
+  tunnel?: 'ngrok' | 'tailscale-funnel' | 'none';
   log(event: string, fields: Record<string, unknown>): void;
 }
 
@@ -35,6 +38,7 @@ export interface RunningServe {
   sandbox?: { baseUrl: string; number: string; inProcess: boolean };
   signatures: 'verified' | 'SKIPPED';
   operator: Operator;
+  tunnel?: { provider: string; url: string };
   close(): Promise<void>;
 }
 
@@ -79,7 +83,9 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
   const metrics = createMetrics();
   const background = new Set<Promise<unknown>>();
   metrics.setGauge('background_replies', () => background.size);
-  let publicBase = (o.publicUrl ?? config.publicUrl)?.replace(/\/+$/, '');
+  const configuredPublic = (o.publicUrl ?? config.publicUrl)?.replace(/\/+$/, '');
+  let publicBase = configuredPublic;
+  let tunnel: Tunnel | undefined;
   const limiters = new Map<string, ReturnType<typeof createRateLimiter>>();
   const depsFor = (from: string | undefined): DeliverDeps => {
     const id = from ?? '';
@@ -91,13 +97,15 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
   const app = await createServeApp({
     config,
     store,
+    tunnelState: () => tunnel?.state() ?? 'none',
     metrics,
     log: o.log,
     dedup: createDeduplicator(store),
     verify: {
       authToken: authToken ?? '',
       accountSid: access.accountSid,
-      publicBases: () => (publicBase ? [publicBase] : []),
+      // A tunnel URL and a reverse-proxy URL can both be live.
+      publicBases: () => [...new Set([tunnel?.url, configuredPublic, publicBase].filter((b): b is string => Boolean(b)))],
       allowedHosts: config.webhookSecurity.allowedHosts,
       trustForwardingHeaders: config.webhookSecurity.trustForwardingHeaders,
       trustedProxies: config.webhookSecurity.trustedProxies,
@@ -121,6 +129,24 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
   await app.listen({ port: o.port ?? config.serve.port, host: bind });
   const { port } = app.server.address() as AddressInfo;
   const url = `http://${bind.includes(':') ? `[${bind}]` : bind}:${port}`;
+  const provider = o.tunnel ?? config.tunnel.provider;
+  if (provider !== 'none') {
+    try {
+      tunnel = await openTunnel(provider, {
+        port,
+        ngrokAuthToken: (await settings.credentials()).values['tunnel.ngrokAuthToken'],
+        ngrokDomain: config.tunnel.ngrokDomain,
+        onStateChange: (state) => o.log('tunnel', { provider, state }),
+      });
+    } catch (err) {
+      await app.close();
+      await store.close();
+      await sb?.sandbox?.close();
+      throw err;
+    }
+    publicBase = tunnel.url;
+    o.log('tunnel', { provider, state: 'up', url: tunnel.url });
+  }
   // With the sandbox and no public URL, the sandbox reaches us directly.
   publicBase ??= o.sandbox ? url : undefined;
   if (!publicBase && !skip) {
@@ -169,10 +195,12 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
     sandbox: sandboxInfo,
     signatures: skip ? 'SKIPPED' : 'verified',
     operator,
+    tunnel: tunnel && { provider: tunnel.provider, url: tunnel.url },
     async close() {
       await app.close(); // stops accepting and waits for requests in flight
       while (background.size) await Promise.allSettled([...background]);
       await restore?.().catch((err: Error) => o.log('warning', { message: `could not restore the number's URLs: ${err.message}` }));
+      await tunnel?.close().catch((err: Error) => o.log('warning', { message: `could not close the tunnel: ${err.message}` }));
       await client.close();
       await store.close();
       await sb?.sandbox?.close();

@@ -69,6 +69,18 @@ describe.skipIf(!hasKeyring)('auth with the real Secret Service', () => {
     }
   });
 
+  it('auth set stores one more secret (the ngrok token) from standard input', async () => {
+    const { env, cwd } = isolatedEnv({ DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS });
+    const profile = `n${Date.now().toString(36)}`;
+    const set = await telephony(['auth', 'set', 'tunnel.ngrokAuthToken', '--profile', profile], { env, cwd, input: '2ngrok_secret_value_0123456789\n' });
+    expect(set.code).toBe(0);
+    expect(set.stdout + set.stderr).not.toContain('2ngrok_secret_value_0123456789');
+    const status = JSON.parse((await telephony(['auth', 'status', '--profile', profile, '--json'], { env, cwd })).stdout);
+    expect(status.credentials.find((c: { key: string }) => c.key === 'tunnel.ngrokAuthToken')).toMatchObject({ set: true, source: 'keychain' });
+    const logout = JSON.parse((await telephony(['auth', 'logout', '--profile', profile, '--json'], { env, cwd })).stdout);
+    expect(logout.removed).toContain('tunnel.ngrokAuthToken');
+  });
+
   it('environment variables win over the keychain', async () => {
     const { env, cwd } = isolatedEnv({ DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS });
     const profile = `e${Date.now().toString(36)}`;

@@ -82,3 +82,14 @@ export async function authLogout(ctx: CommandContext): Promise<number> {
   );
   return 0;
 }
+
+export async function authSet(ctx: CommandContext, key: string): Promise<number> {
+  const settings = await loadSettings(ctx.global, { tolerateErrors: true });
+  const value = (process.stdin.isTTY ? await ask(`${key} (hidden): `, { hidden: true }) : await readAllStdin()).trim();
+  if (!value) throw new UserError(`No value given for ${key}; nothing was stored.`, { code: 'usage', hint: `Pipe it in: ... | openclaw telephony auth set ${key}` });
+  registerSecret(value);
+  const profile = settings.resolution.profile;
+  await settings.keychain.set(keychainAccount(profile, key), value);
+  ctx.out.result({ stored: true, profile, key, store: 'keychain' }, () => `Stored ${key} for profile "${profile}" in the OS credential store.`);
+  return 0;
+}

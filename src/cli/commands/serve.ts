@@ -23,14 +23,14 @@ export async function serve(ctx: CommandContext): Promise<number> {
   };
   const stopped = stopRequested();
   const settings = await loadSettings(global);
-  const running = await startServe(settings, { port, bind: opts.bind as string | undefined, publicUrl, sandbox: global.sandbox, configureNumber: opts.configureNumber === true, log });
+  const running = await startServe(settings, { port, bind: opts.bind as string | undefined, publicUrl, sandbox: global.sandbox, configureNumber: opts.configureNumber === true, tunnel: opts.tunnel as 'ngrok' | 'tailscale-funnel' | 'none' | undefined, log });
   if (model) {
     const { renderDashboard } = await import('../../dashboard/render.js');
     let quit = () => {};
     const quitting = new Promise<void>((resolve) => (quit = resolve));
     const view = renderDashboard({
       model,
-      header: { publicUrl: running.publicUrl, tunnel: 'none', signatures: running.signatures, policy: settings.resolution.config.inboundPolicy, sandboxNumber: running.sandbox?.number },
+      header: { publicUrl: running.publicUrl, tunnel: running.tunnel ? running.tunnel.provider : 'none', signatures: running.signatures, policy: settings.resolution.config.inboundPolicy, sandboxNumber: running.sandbox?.number },
       actions: { ...running.operator, quit },
     });
     await Promise.race([stopped, quitting, view.done]);
@@ -38,7 +38,7 @@ export async function serve(ctx: CommandContext): Promise<number> {
     await running.close();
     return 0;
   }
-  const ready = { url: running.url, publicUrl: running.publicUrl, webhook: running.publicUrl + settings.resolution.config.serve.path, sandbox: running.sandbox ?? null, policy: settings.resolution.config.inboundPolicy };
+  const ready = { url: running.url, publicUrl: running.publicUrl, tunnel: running.tunnel ?? null, webhook: running.publicUrl + settings.resolution.config.serve.path, sandbox: running.sandbox ?? null, policy: settings.resolution.config.inboundPolicy };
   if (out.json) out.line(ready);
   else {
     out.stdout.write(
