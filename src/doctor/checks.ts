@@ -109,7 +109,68 @@ const storeCheck: Check = async ({ resolution }) => {
   }
 };
 
-export const DOCTOR_CHECKS: Check[] = [nodeCheck, configCheck, credentialStoreCheck, credentialsCheck, storeCheck];
+const SIGNATURE_CAUSES =
+  'Usual causes of "signature mismatch" (403): publicUrl (or the tunnel URL) differs from the URL set at Twilio (scheme, host, port, path or query), ' +
+  'a proxy rewrote the Host without webhookSecurity.trustForwardingHeaders/trustedProxies, or the Auth Token is not the account\'s (API keys do not sign webhooks).';
+
+const webhookCheck: Check = async ({ resolution, credentials }) => {
+  if (!resolution) return { name: 'webhook-url', status: 'fail', detail: 'skipped: the configuration did not load', exitCode: ExitCode.config };
+  const { publicUrl, tunnel, serve } = resolution.config;
+  if (tunnel.provider === 'ngrok' && !credentials?.values['tunnel.ngrokAuthToken']) {
+    return { name: 'webhook-url', status: 'warn', detail: 'tunnel.provider is ngrok but no ngrok auth token is set', fix: 'openclaw telephony auth set tunnel.ngrokAuthToken (or NGROK_AUTHTOKEN)' };
+  }
+  if (tunnel.provider !== 'none') return { name: 'webhook-url', status: 'pass', detail: `serve opens a ${tunnel.provider} tunnel${publicUrl ? ` and also accepts ${publicUrl}` : ''}` };
+  if (!publicUrl) return { name: 'webhook-url', status: 'warn', detail: 'no publicUrl and no tunnel: serve cannot be reached by Twilio (only `serve --sandbox` works)', fix: 'Set publicUrl, or tunnel.provider to ngrok or tailscale-funnel.' };
+  const warnHttp = publicUrl.startsWith('http://') && !/\/\/(127\.|localhost)/.test(publicUrl);
+  return {
+    name: 'webhook-url',
+    status: warnHttp ? 'warn' : 'pass',
+    detail: `Twilio should call ${publicUrl.replace(/\/+$/, '')}${serve.path}`,
+    fix: warnHttp ? 'Use https: webhooks over plain http can be read and replayed on the way.' : undefined,
+  };
+};
+
+const signatureCheck: Check = async ({ resolution, credentials }) => {
+  if (!resolution) return { name: 'signatures', status: 'fail', detail: 'skipped: the configuration did not load', exitCode: ExitCode.config };
+  if (resolution.config.skipSignatureVerification) {
+    return { name: 'signatures', status: 'warn', detail: 'skipSignatureVerification is on: unsigned webhooks are accepted (serve honours it on a loopback bind only)', fix: 'Turn it off outside development.' };
+  }
+  if (!credentials?.values['twilio.authToken']) {
+    return { name: 'signatures', status: 'warn', detail: 'no Auth Token: serve cannot verify webhook signatures (it refuses to start without one)', fix: 'openclaw telephony auth login (or TWILIO_AUTH_TOKEN). ' + SIGNATURE_CAUSES };
+  }
+  return { name: 'signatures', status: 'pass', detail: 'webhooks are verified with the account Auth Token', fix: SIGNATURE_CAUSES };
+};
+
+const numberCheck: Check = async ({ resolution, credentials }) => {
+  const name = 'number';
+  const c = resolution?.config;
+  if (!c || !credentials) return { name, status: 'warn', detail: 'skipped: no configuration or credentials' };
+  if (!c.fromNumber) return { name, status: 'warn', detail: 'no fromNumber: nothing to check', fix: 'Set fromNumber (or TWILIO_PHONE_NUMBER).' };
+  if (!c.publicUrl) return { name, status: 'warn', detail: `cannot tell where ${c.fromNumber} should point without a publicUrl` };
+  const { requireTwilioAuth } = await import('../secrets/credentials.js');
+  const { createRestClient } = await import('../twilio/rest-client.js');
+  const { findNumber } = await import('../twilio/numbers-api.js');
+  let auth;
+  try {
+    auth = requireTwilioAuth(credentials);
+  } catch {
+    return { name, status: 'warn', detail: 'skipped: no Twilio credentials' };
+  }
+  const client = createRestClient({ ...auth, baseUrl: c.twilio.apiBaseUrl, region: c.twilio.region, edge: c.twilio.edge, maxRetries: 0, timeoutMs: 5000 });
+  try {
+    const n = await findNumber(client, c.fromNumber);
+    if (!n) return { name, status: 'fail', detail: `${c.fromNumber} is not one of this account's numbers`, fix: '`openclaw telephony numbers list` shows them.', exitCode: ExitCode.config };
+    const want = c.publicUrl.replace(/\/+$/, '') + c.serve.path;
+    if (n.sms_url === want) return { name, status: 'pass', detail: `${n.phone_number} sends texts to ${want}` };
+    return { name, status: 'warn', detail: `${n.phone_number} sends texts to ${n.sms_url ?? 'nowhere'}, not ${want}`, fix: `openclaw telephony numbers configure ${n.phone_number} --to-serve (or serve --configure-number)` };
+  } catch (err) {
+    return { name, status: 'warn', detail: `could not ask the API about ${c.fromNumber}: ${(err as Error).message}`, fix: (err as { hint?: string }).hint };
+  } finally {
+    await client.close();
+  }
+};
+
+export const DOCTOR_CHECKS: Check[] = [nodeCheck, configCheck, credentialStoreCheck, credentialsCheck, storeCheck, webhookCheck, signatureCheck, numberCheck];
 
 export async function runDoctor(input: DoctorInput): Promise<CheckResult[]> {
   const state: DoctorState = { input };

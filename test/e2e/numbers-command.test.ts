@@ -44,6 +44,27 @@ describe('numbers', () => {
     expect(after).not.toContain(found[0].phone_number);
   });
 
+  it('doctor checks where the number sends texts, and says how to point it at serve', async () => {
+    const a = sb.describe();
+    const doctorEnv = {
+      ...env,
+      TWILIO_ACCOUNT_SID: a.accountSid,
+      TWILIO_AUTH_TOKEN: a.authToken,
+      TWILIO_PHONE_NUMBER: a.numbers[0].phoneNumber,
+      OPENCLAW_TELEPHONY_PUBLIC_URL: 'https://bot.example.com',
+    };
+    const check = async () => {
+      const res = await telephony(['doctor', '--json'], { env: doctorEnv, cwd });
+      return Object.fromEntries(JSON.parse(res.stdout).checks.map((c: { name: string }) => [c.name, c]));
+    };
+    const before = await check();
+    expect(before['webhook-url']).toMatchObject({ status: 'pass', detail: expect.stringContaining('https://bot.example.com/telephony/webhook') });
+    expect(before.signatures).toMatchObject({ status: 'pass', fix: expect.stringContaining('signature mismatch') });
+    expect(before.number).toMatchObject({ status: 'warn', fix: expect.stringContaining('--to-serve') });
+    await telephony(['numbers', '--sandbox', 'configure', a.numbers[0].phoneNumber, '--to-serve'], { env: doctorEnv, cwd });
+    expect((await check()).number).toMatchObject({ status: 'pass' });
+  });
+
   it('explains bad input and unknown numbers', async () => {
     expect((await run(['search', '--type', 'fax'])).code).toBe(2);
     expect((await run(['search', '--area-code', '41'])).code).toBe(2);
