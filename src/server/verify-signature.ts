@@ -46,11 +46,14 @@ export function verifyTwilioRequest(req: FastifyRequest, o: VerifyOptions): Veri
     const proto = header(req, 'x-forwarded-proto') ?? 'https';
     if (host) bases.push(`${proto.split(',')[0].trim()}://${host.split(',')[0].trim()}`);
   }
-  const hosts = bases.map((b) => new URL(b).host);
-  if (o.allowedHosts.length && !hosts.some((h) => o.allowedHosts.includes(h) || o.allowedHosts.includes(h.split(':')[0]))) {
-    return { reason: `none of the hosts ${hosts.join(', ')} is in webhookSecurity.allowedHosts`, tried: [] };
-  }
-  const tried = [...new Set(bases.map((b) => b.replace(/\/+$/, '') + req.url))];
+  // allowedHosts narrows the URLs a signature may be for: a forwarded host outside it counts for nothing.
+  const allowed = (b: string) => {
+    const host = new URL(b).host;
+    return o.allowedHosts.includes(host) || o.allowedHosts.includes(host.split(':')[0]);
+  };
+  const candidates = o.allowedHosts.length ? bases.filter(allowed) : bases;
+  if (!candidates.length) return { reason: `none of the hosts ${bases.map((b) => new URL(b).host).join(', ')} is in webhookSecurity.allowedHosts`, tried: [] };
+  const tried = [...new Set(candidates.map((b) => b.replace(/\/+$/, '') + req.url))];
   const isJson = (req.headers['content-type'] ?? '').includes('application/json');
   for (const url of tried) {
     const ok = isJson ? validateSignatureWithBody(o.authToken, signature, url, (req as FastifyRequest & { rawBody?: string }).rawBody ?? '') : validateSignature(o.authToken, signature, url, params);

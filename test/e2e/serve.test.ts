@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { isolatedEnv, startCli, telephony } from '../helpers/cli.js';
+import { isolatedEnv, runCli, startCli, telephony } from '../helpers/cli.js';
 
 const ACCOUNT = 'AC' + '1f'.repeat(16);
 const TOKEN = 'a3'.repeat(16);
@@ -82,6 +82,18 @@ describe('serve with a public URL (no sandbox)', () => {
     expect((await post(params, { signature: null })).status).toBe(403);
     expect(agent.turns.length).toBe(turnsBefore);
     await expect.poll(() => server.stderr()).toContain('tried');
+  });
+
+  it('verifies JSON bodies by bodySHA256, and refuses a changed body', async () => {
+    const body = JSON.stringify({ AccountSid: ACCOUNT, MessageSid: 'SM' + '08'.repeat(16), From: '+15550001111', To: '+15550002222', Body: 'json hello' });
+    const sha = (await import('node:crypto')).createHash('sha256').update(body).digest('hex');
+    const path = `/telephony/webhook?bodySHA256=${sha}`;
+    const signature = twilio.getExpectedTwilioSignature(TOKEN, PUBLIC + path, {});
+    const send = (b: string) => fetch(local + path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-twilio-signature': signature }, body: b });
+    const ok = await send(body);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('agent heard: json hello');
+    expect((await send(body.replace('json hello', 'json HELLO'))).status).toBe(403);
   });
 
   it('refuses bodies over 64 KiB with 413', async () => {
@@ -169,7 +181,9 @@ describe('serve --sandbox: pairing end to end', () => {
     expect((await inbox())[0]).toContain(code);
     // Still one code: a stranger cannot make the number send many texts.
     expect((await inbox()).length).toBe(1);
-    expect((await telephony(['pairing', 'approve', code], { env, cwd })).code).toBe(0);
+    // The form OpenClaw's own CLI uses.
+    expect((await runCli(['pairing', 'approve', 'telephony', code], { env, cwd })).code).toBe(0);
+    expect((await telephony(['pairing', 'approve', code], { env, cwd })).code).toBe(2); // already approved
     await text('now can you hear me');
     await expect.poll(inbox).toContain('echo: now can you hear me');
     expect((await telephony(['pairing', 'revoke', handset], { env, cwd })).code).toBe(0);
@@ -213,6 +227,25 @@ describe('serve behind a trusted reverse proxy, with --configure-number', () => 
         body: new URLSearchParams(params),
       });
       expect(res.status).toBe(200);
+      // allowedHosts: the same request, but the proxy's host is not among the accepted ones.
+      const strict = await startCli(['telephony', 'serve', '--port', '0', '--json'], { env: { ...env, OPENCLAW_TELEPHONY_WEBHOOK_SECURITY_ALLOWED_HOSTS: 'tunnel.example.net' }, cwd });
+      try {
+        const strictUrl = JSON.parse(strict.firstLine).url;
+        const again = { ...params, MessageSid: 'SM' + '09'.repeat(16) };
+        const signedForProxy = twilio.getExpectedTwilioSignature(a.authToken, 'https://proxy.example.org/telephony/webhook', again);
+        const refused = await fetch(`${strictUrl}/telephony/webhook`, {
+          method: 'POST',
+          headers: { 'x-twilio-signature': signedForProxy, 'x-forwarded-host': 'proxy.example.org', 'x-forwarded-proto': 'https', 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(again),
+        });
+        expect(refused.status).toBe(403);
+        // The allowed host still works.
+        const signedForTunnel = twilio.getExpectedTwilioSignature(a.authToken, 'https://tunnel.example.net/telephony/webhook', again);
+        const accepted = await fetch(`${strictUrl}/telephony/webhook`, { method: 'POST', headers: { 'x-twilio-signature': signedForTunnel, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(again) });
+        expect(accepted.status).toBe(200);
+      } finally {
+        await strict.stop();
+      }
     } finally {
       const code = await server.stop();
       expect(code, server.stderr()).toBe(0);
