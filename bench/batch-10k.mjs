@@ -1,10 +1,9 @@
 // 10,000 messages through a Messaging Service allowed 100 messages/s, with the sandbox answering 5%
 // of requests 429: achieved rate (target >= 97% of the allowed rate), duplicates and lost rows (target 0).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BIN, printRow, REPO } from './lib.mjs';
+import { BIN, isolatedBenchEnv, printRow, REPO } from './lib.mjs';
 
 const ROWS = Number(process.env.BENCH_BATCH_ROWS ?? 10_000);
 const RATE = 100;
@@ -14,10 +13,9 @@ export async function run() {
   const { parseFaults } = await import(path.join(REPO, 'dist/sandbox/faults.js'));
   const sb = await startSandbox({ port: 0, rates: { service: RATE }, deliveryDelayMs: 10, faults: parseFaults('429:5%') });
   const account = sb.describe();
-  const home = mkdtempSync(path.join(os.tmpdir(), 'oct-bench-batch-'));
+  const { home, env } = isolatedBenchEnv('oct-bench-batch-', { OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl });
   const file = path.join(home, 'batch.csv');
   writeFileSync(file, ['to,body', ...Array.from({ length: ROWS }, (_, i) => `+1555300${String(i).padStart(4, '0')},bench row ${i}`)].join('\n'));
-  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_DATA_HOME: path.join(home, 'data'), OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl };
   try {
     const started = performance.now();
     const { code, stdout } = await new Promise((resolve, reject) => {

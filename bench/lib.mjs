@@ -8,6 +8,12 @@ import { fileURLToPath } from 'node:url';
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = path.join(REPO, 'bin/openclaw.js');
 
+/** An environment with a home of its own, so a bench never touches the user's config or store. */
+export function isolatedBenchEnv(prefix, extra = {}) {
+  const home = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { home, env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_DATA_HOME: path.join(home, 'data'), ...extra } };
+}
+
 export function median(values) {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);

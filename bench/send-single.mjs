@@ -1,22 +1,12 @@
 // A single `openclaw telephony send` against the sandbox, process start to exit: median wall time and
 // peak memory over 10 runs (each with a fresh body, so each really sends). Target: <= 250 ms.
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { BIN, measureProcess, printRow, REPO } from './lib.mjs';
+import { BIN, isolatedBenchEnv, measureProcess, printRow, REPO } from './lib.mjs';
 
 export async function run() {
   const { startSandbox } = await import(path.join(REPO, 'dist/sandbox/server.js'));
   const sb = await startSandbox({ port: 0, rates: { longcode: 1000 }, deliveryDelayMs: 10 });
-  const home = mkdtempSync(path.join(os.tmpdir(), 'oct-bench-send-'));
-  const env = {
-    ...process.env,
-    HOME: home,
-    XDG_CONFIG_HOME: path.join(home, 'config'),
-    XDG_DATA_HOME: path.join(home, 'data'),
-    OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl,
-    TWILIO_PHONE_NUMBER: sb.describe().numbers[0].phoneNumber,
-  };
+  const { env } = isolatedBenchEnv('oct-bench-send-', { OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl, TWILIO_PHONE_NUMBER: sb.describe().numbers[0].phoneNumber });
   try {
     // The first run creates and migrates the SQLite store; it is not what a user waits for each time.
     await measureProcess([BIN, 'telephony', 'send', '--sandbox', '+15550005678', 'warm-up'], { runs: 1, env });

@@ -3,11 +3,9 @@
 // Express + twilio.webhook(). Targets for serve: >= 3,000 requests/s, p99 <= 20 ms at 1,000/s.
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'undici';
-import { BIN, percentile, printRow, REPO } from './lib.mjs';
+import { BIN, isolatedBenchEnv, percentile, printRow, REPO } from './lib.mjs';
 
 const ACCOUNT = 'AC' + '5e'.repeat(16);
 const TOKEN = '7c'.repeat(16);
@@ -102,19 +100,14 @@ async function measure(name, start) {
 }
 
 export async function run() {
-  const home = mkdtempSync(path.join(os.tmpdir(), 'oct-bench-hooks-'));
-  const env = {
-    ...process.env,
-    HOME: home,
-    XDG_CONFIG_HOME: path.join(home, 'config'),
-    XDG_DATA_HOME: path.join(home, 'data'),
+  const { env } = isolatedBenchEnv('oct-bench-hooks-', {
     TWILIO_ACCOUNT_SID: ACCOUNT,
     TWILIO_AUTH_TOKEN: TOKEN,
     OPENCLAW_TELEPHONY_PUBLIC_URL: PUBLIC,
     OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open',
     OPENCLAW_TELEPHONY_AGENT_KIND: 'echo',
     OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9',
-  };
+  });
   await measure('webhooks: serve (verify+dedup+policy+echo, SQLite)', () => startChild([...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), BIN, 'telephony', 'serve', '--port', '0', '--json', '--quiet'], env));
   await measure('webhooks: Express + twilio.webhook()', () => startChild([path.join(REPO, 'bench/express-baseline.cjs'), '0', TOKEN, PUBLIC], env));
 }

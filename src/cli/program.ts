@@ -223,8 +223,3 @@ export function buildProgram(opts: ProgramOptions): Command {
   }
   return program;
 }
-
-/** Every option that takes a fixed set of values, for completions. */
-export function choicesOf(option: Option): readonly string[] | undefined {
-  return (option as unknown as { argChoices?: string[] }).argChoices;
-}

@@ -4,6 +4,7 @@
  * to the number's SmsUrl, and the TwiML answer carried out.
  */
 import { SegmentedMessage } from 'sms-segments-calculator';
+import { keywordOf } from '../messaging/keywords.js';
 import type { SandboxContext } from './context.js';
 import { SandboxApiError } from './http.js';
 import { API_VERSION, newSid, rfc2822 } from './ids.js';
@@ -12,8 +13,6 @@ import { findOwnedNumber } from './resources/numbers.js';
 import { runMessagingTwiml } from './twiml-reply.js';
 import type { WebhookDelivery } from './webhooks.js';
 
-const STOP_WORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
-const START_WORDS = new Set(['START', 'YES', 'UNSTOP']);
 
 export interface InboundText {
   from: string;
@@ -117,12 +116,12 @@ export function receiveText(ctx: SandboxContext, text: InboundText): InboundResu
 
 /** Twilio's default opt-out handling: STOP words unsubscribe (with a confirmation), START words resubscribe. */
 function applyOptOutKeyword(ctx: SandboxContext, text: InboundText): void {
-  const word = text.body.trim().toUpperCase();
+  const keyword = keywordOf(text.body);
   const key = optoutKey(text.from, text.to);
-  if (STOP_WORDS.has(word)) {
+  if (keyword === 'stop') {
     createOutboundMessage(ctx, { to: text.from, from: text.to, body: 'You have successfully been unsubscribed. You will not receive any more messages from this number. Reply START to resubscribe.', media: [], direction: 'outbound-reply' });
     ctx.store.put('optout', { sid: key, at: new Date().toISOString() });
-  } else if (START_WORDS.has(word) && ctx.store.get('optout', key)) {
+  } else if (keyword === 'start' && ctx.store.get('optout', key)) {
     ctx.store.delete('optout', key);
     createOutboundMessage(ctx, { to: text.from, from: text.to, body: 'You have successfully been re-subscribed to messages from this number. Reply HELP for help. Reply STOP to unsubscribe.', media: [], direction: 'outbound-reply' });
   }

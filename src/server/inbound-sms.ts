@@ -6,6 +6,7 @@
 import type { Agent, Turn } from '../agent/agent.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { splitBody } from '../messaging/chunk.js';
+import { keywordOf } from '../messaging/keywords.js';
 import { requestPairing } from '../pairing/pairing.js';
 import { appendEvent } from '../store/events.js';
 import { recordMessage } from '../store/message-log.js';
@@ -16,8 +17,6 @@ import type { StoredAnswer } from './dedup.js';
 import type { Metrics } from './metrics.js';
 import { messagingResponse } from './twiml.js';
 
-const STOP_WORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
-const START_WORDS = new Set(['START', 'YES', 'UNSTOP']);
 
 export interface InboundDeps {
   store: Store;
@@ -64,18 +63,18 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
     return answer(texts);
   };
 
-  const word = text.trim().toUpperCase();
-  if (STOP_WORDS.has(word)) {
+  const keyword = keywordOf(text);
+  if (keyword === 'stop') {
     await addOptOut(store, from, 'sms-stop');
     deps.log('sms.optout', { from });
     return answer();
   }
-  if (START_WORDS.has(word)) {
+  if (keyword === 'start') {
     await removeOptOut(store, from);
     deps.log('sms.optin', { from });
     return answer();
   }
-  if (word === 'HELP') return reply([config.sms.helpText]);
+  if (keyword === 'help') return reply([config.sms.helpText]);
 
   const policy = config.inboundPolicy;
   const allowed = policy === 'open' || config.allowFrom.includes(from) || ((policy === 'allowlist' || policy === 'pairing') && (await isAllowed(store, from)));

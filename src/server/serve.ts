@@ -94,13 +94,18 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
     return { store, client, limiter, logger: silentLogger };
   };
 
+  const dedup = createDeduplicator(store);
+  // Keep the processed-webhooks table to its 24 hours.
+  await dedup.purgeExpired();
+  const purge = setInterval(() => void dedup.purgeExpired().catch((err: Error) => o.log('warning', { message: `purging old webhook records failed: ${err.message}` })), 3_600_000);
+  purge.unref();
   const app = await createServeApp({
     config,
     store,
     tunnelState: () => tunnel?.state() ?? 'none',
     metrics,
     log: o.log,
-    dedup: createDeduplicator(store),
+    dedup,
     verify: {
       authToken: authToken ?? '',
       accountSid: access.accountSid,
@@ -197,6 +202,7 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
     operator,
     tunnel: tunnel && { provider: tunnel.provider, url: tunnel.url },
     async close() {
+      clearInterval(purge);
       await app.close(); // stops accepting and waits for requests in flight
       while (background.size) await Promise.allSettled([...background]);
       await restore?.().catch((err: Error) => o.log('warning', { message: `could not restore the number's URLs: ${err.message}` }));
