@@ -40,6 +40,16 @@ export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstanc
     }
   });
 
+  // A failure inside a route answers 500 (Twilio retries, and de-duplication keeps it to one turn) and leaves a trace.
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
+    if (status >= 500) {
+      o.metrics.count('webhook_errors_total');
+      o.log('webhook.error', { path: req.url.split('?')[0], error: err.message });
+    }
+    return reply.code(status).type('text/plain').send(status === 413 ? 'Payload too large' : status >= 500 ? 'Internal error' : err.message);
+  });
+
   /** Verify, then run `handle` once per delivery. */
   const webhook = (route: string, handle: (params: Record<string, string | string[]>) => Promise<StoredAnswer>) => async (req: FastifyRequest, reply: FastifyReply) => {
     const failure = verifyTwilioRequest(req, o.verify);

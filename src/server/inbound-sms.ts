@@ -114,8 +114,16 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
         if (!r) return;
         const parts = chunks(r);
         for (const [i, body] of parts.entries()) {
-          await deps.sendReply({ to: from, from: to, body, key: `reply:${sid}:${i + 1}/${parts.length}` });
-          deps.log('sms.out', { from: to, to: from, body, via: 'rest' });
+          const key = `reply:${sid}:${i + 1}/${parts.length}`;
+          try {
+            await deps.sendReply({ to: from, from: to, body, key });
+            deps.log('sms.out', { from: to, to: from, body, via: 'rest' });
+          } catch (err) {
+            // Kept in the store under its key (pending or failed), so it is never sent twice; said here so it is not lost silently.
+            deps.metrics.count('reply_failures_total');
+            deps.log('reply.failed', { to: from, key, error: (err as Error).message });
+            return;
+          }
         }
       },
       (err: Error) => deps.log('agent.error', { from, error: err.message }),

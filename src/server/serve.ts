@@ -57,7 +57,6 @@ async function sandboxFor(settings: Settings): Promise<{ sandbox?: Sandbox; base
     // Not running there: start our own below.
   }
   const sandbox = await startSandbox({ port: 0 });
-  process.env.OPENCLAW_TELEPHONY_SANDBOX_URL = sandbox.baseUrl;
   settings.resolution.config.twilio.apiBaseUrl = sandbox.baseUrl;
   return { sandbox, baseUrl: sandbox.baseUrl };
 }

@@ -288,3 +288,38 @@ describe('serve --sandbox with a slow agent', () => {
     }
   });
 });
+
+describe('serve when a late reply cannot be sent', () => {
+  it('logs the failure with its key, and keeps serving', async () => {
+    const agent = await startAgent(600);
+    const { env, cwd } = isolatedEnv({
+      TWILIO_ACCOUNT_SID: ACCOUNT,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      OPENCLAW_TELEPHONY_PUBLIC_URL: PUBLIC,
+      OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open',
+      OPENCLAW_AGENT_TOKEN: 'agent-secret-token-123',
+      OPENCLAW_TELEPHONY_AGENT_URL: agent.url,
+      OPENCLAW_TELEPHONY_AGENT_REPLY_TIMEOUT_MS: '150',
+      // Twilio's API, unreachable: nothing listens here.
+      OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9',
+    });
+    const server = await startCli(['telephony', 'serve', '--port', '0', '--json'], { env, cwd });
+    try {
+      const local = JSON.parse(server.firstLine).url;
+      const params = { AccountSid: ACCOUNT, MessageSid: 'SM' + '0a'.repeat(16), From: '+15550001111', To: '+15550002222', Body: 'slow one' };
+      const res = await fetch(`${local}/telephony/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(TOKEN, PUBLIC + '/telephony/webhook', params) },
+        body: new URLSearchParams(params),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.text()).not.toContain('<Message>');
+      await expect.poll(() => server.stderr(), { timeout: 10_000 }).toContain('"event":"reply.failed"');
+      expect(server.stderr()).toContain(`reply:${params.MessageSid}:1/1`);
+      expect((await fetch(`${local}/healthz`)).status).toBe(200);
+    } finally {
+      expect(await server.stop()).toBe(0);
+      await agent.close();
+    }
+  });
+});

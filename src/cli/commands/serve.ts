@@ -22,6 +22,8 @@ export async function serve(ctx: CommandContext): Promise<number> {
     else if (!out.quiet || event === 'warning') out.stderr.write(`${new Date().toISOString().slice(11, 19)} ${event} ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}\n`);
   };
   const stopped = stopRequested();
+  // A long-running server logs what slipped through instead of dying of it.
+  process.on('unhandledRejection', (err) => log('error', { message: err instanceof Error ? err.message : String(err) }));
   const settings = await loadSettings(global);
   const running = await startServe(settings, { port, bind: opts.bind as string | undefined, publicUrl, sandbox: global.sandbox, configureNumber: opts.configureNumber === true, tunnel: opts.tunnel as 'ngrok' | 'tailscale-funnel' | 'none' | undefined, log });
   if (model) {
