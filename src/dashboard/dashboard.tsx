@@ -40,8 +40,19 @@ const COLORS = { in: 'cyan', out: 'green', status: 'gray', info: 'white' } as co
 export function Dashboard({ header, model, actions, refreshMs = 200, feedLines = 12 }: DashboardProps) {
   const { exit } = useApp();
   const [snap, setSnap] = useState<DashboardSnapshot>(model.snapshot());
-  const [waiting, setWaiting] = useState<WaitingItem[]>([]);
-  const [selected, setSelected] = useState(0);
+  // The key handler reads refs: a key pressed right after an update must see that update.
+  const waitingRef = useRef<WaitingItem[]>([]);
+  const [waiting, setWaitingView] = useState<WaitingItem[]>([]);
+  const setWaiting = (items: WaitingItem[]) => {
+    waitingRef.current = items;
+    setWaitingView(items);
+  };
+  const selectedRef = useRef(0);
+  const [selected, setSelectedView] = useState(0);
+  const setSelected = (next: (n: number) => number) => {
+    selectedRef.current = next(selectedRef.current);
+    setSelectedView(selectedRef.current);
+  };
   const [notice, setNotice] = useState('');
   // Keys can arrive faster than renders: keep what is being typed in a ref, and mirror it for display.
   const typed = useRef<string | null>(null);
@@ -82,12 +93,13 @@ export function Dashboard({ header, model, actions, refreshMs = 200, feedLines =
       else setTyping(current + input);
       return;
     }
-    const item = waiting[Math.min(selected, waiting.length - 1)];
+    const items = waitingRef.current;
+    const item = items[Math.min(selectedRef.current, items.length - 1)];
     if (input === 'q') {
       actions.quit();
       exit();
     } else if (key.upArrow) setSelected((n) => Math.max(0, n - 1));
-    else if (key.downArrow) setSelected((n) => Math.min(Math.max(0, waiting.length - 1), n + 1));
+    else if (key.downArrow) setSelected((n) => Math.min(Math.max(0, items.length - 1), n + 1));
     else if (input === 'a' && item) act(actions.approve(item));
     else if (input === 'r' && item) act(actions.reject(item));
     else if (input === 't' && actions.textAsHandset) setTyping('');
