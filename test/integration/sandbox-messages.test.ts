@@ -132,7 +132,8 @@ describe('sandbox messages through the Twilio helper library', () => {
 
 describe('sandbox limits and faults', () => {
   it('answers 429 (20429) past the per-account request cap', async () => {
-    const sb = await startTestSandbox({ maxConcurrentRequests: 2, faults: { statuses: [], resetProbability: 0, latencyMs: 300 } });
+    // A long latency keeps the first two busy while the other four arrive, however loaded the machine.
+    const sb = await startTestSandbox({ maxConcurrentRequests: 2, faults: { statuses: [], resetProbability: 0, latencyMs: 1500 } });
     try {
       const answers = await Promise.all(Array.from({ length: 6 }, () => sb.api(`/2010-04-01/Accounts/${sb.info.accountSid}/Messages.json`)));
       const statuses = answers.map((r) => r.status);

@@ -63,8 +63,10 @@ describe('sandbox calls', () => {
     expect(call.sid).toMatch(/^CA[0-9a-f]{32}$/);
     expect(call.status).toBe('queued');
     await expect.poll(async () => (await ts.client.calls(call.sid).fetch()).status, { timeout: 5000 }).toBe('completed');
-    const events = hooks.received.filter((h) => h.path === '/call-status' && h.params.CallSid === call.sid);
-    expect(events.map((h) => h.params.CallStatus).sort()).toEqual(['completed', 'in-progress', 'queued', 'ringing']);
+    // Callbacks travel on their own, like Twilio's: wait for all four rather than assume they beat the fetch.
+    const eventsOf = () => hooks.received.filter((h) => h.path === '/call-status' && h.params.CallSid === call.sid);
+    await expect.poll(() => eventsOf().map((h) => h.params.CallStatus).sort()).toEqual(['completed', 'in-progress', 'queued', 'ringing']);
+    const events = eventsOf();
     const voice = hooks.received.find((h) => h.path === '/voice' && h.params.CallSid === call.sid)!;
     expect(voice.params).toMatchObject({ CallStatus: 'in-progress', Direction: 'outbound-api', From: ts.number, To: '+15550005678' });
     for (const h of [...events, voice]) expect(twilio.validateRequest(ts.info.authToken, h.headers['x-twilio-signature'] as string, h.url, h.params)).toBe(true);
