@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { createAgent } from '../agent/agent.js';
 import type { Settings } from '../cli/settings.js';
-import { ConfigError, CredentialsError } from '../errors.js';
+import { ConfigError, CredentialsError, UserError } from '../errors.js';
 import { type DeliverDeps, deliverMessage } from '../messaging/deliver.js';
 import { createRateLimiter, DEFAULT_RATES, senderKindOf } from '../messaging/rate-limiter.js';
 import { silentLogger } from '../log.js';
@@ -130,7 +130,20 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
       },
     },
   });
-  await app.listen({ port: o.port ?? config.serve.port, host: bind });
+  try {
+    await app.listen({ port: o.port ?? config.serve.port, host: bind });
+  } catch (err) {
+    await store.close();
+    await sb?.sandbox?.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new UserError(`serve cannot listen on ${bind}:${o.port ?? config.serve.port} (${code}).`, {
+        code: 'listen_failed',
+        hint: code === 'EADDRINUSE' ? 'Another program uses that port: stop it, or pick another with --port (0 picks a free one) or serve.port.' : 'Pick another address or port (--bind, --port).',
+      });
+    }
+    throw err;
+  }
   const { port } = app.server.address() as AddressInfo;
   const url = `http://${bind.includes(':') ? `[${bind}]` : bind}:${port}`;
   const provider = o.tunnel ?? config.tunnel.provider;

@@ -140,6 +140,12 @@ describe('serve with a public URL (no sandbox)', () => {
     expect(metrics).not.toContain(TOKEN);
   });
 
+  it('says so when its port is taken (exit 2)', async () => {
+    const res = await telephony(['serve', '--port', new URL(local).port], { env, cwd });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('--port');
+  });
+
   it('refuses to start without a public URL, and honours skipSignatureVerification only on loopback', async () => {
     const noUrl = await telephony(['serve', '--port', '0'], { env: { ...env, OPENCLAW_TELEPHONY_PUBLIC_URL: '' }, cwd });
     expect(noUrl.code).toBe(3);
