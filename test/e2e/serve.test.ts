@@ -226,29 +226,26 @@ describe('serve behind a trusted reverse proxy, with --configure-number', () => 
       const number = (await (await fetch(`${sb.baseUrl}/sandbox/v1/account`)).json()).numbers[0];
       expect(number.smsUrl).toBe('https://tunnel.example.net/telephony/webhook');
       const params = { AccountSid: a.accountSid, MessageSid: 'SM' + '07'.repeat(16), From: '+15550001111', To: a.numbers[0].phoneNumber, Body: 'via proxy' };
-      const viaProxy = twilio.getExpectedTwilioSignature(a.authToken, 'https://proxy.example.org/telephony/webhook', params);
-      const res = await fetch(`${local}/telephony/webhook`, {
-        method: 'POST',
-        headers: { 'x-twilio-signature': viaProxy, 'x-forwarded-host': 'proxy.example.org', 'x-forwarded-proto': 'https', 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(params),
-      });
-      expect(res.status).toBe(200);
+      /** Posts `p` to `server`, signed for `signedUrl`, optionally as forwarded by the proxy. */
+      const deliver = (server: string, p: Record<string, string>, signedUrl: string, viaProxy: boolean) =>
+        fetch(`${server}/telephony/webhook`, {
+          method: 'POST',
+          headers: {
+            'x-twilio-signature': twilio.getExpectedTwilioSignature(a.authToken, signedUrl, p),
+            'content-type': 'application/x-www-form-urlencoded',
+            ...(viaProxy ? { 'x-forwarded-host': 'proxy.example.org', 'x-forwarded-proto': 'https' } : {}),
+          },
+          body: new URLSearchParams(p),
+        });
+      expect((await deliver(local, params, 'https://proxy.example.org/telephony/webhook', true)).status).toBe(200);
       // allowedHosts: the same request, but the proxy's host is not among the accepted ones.
       const strict = await startCli(['telephony', 'serve', '--port', '0', '--json'], { env: { ...env, OPENCLAW_TELEPHONY_WEBHOOK_SECURITY_ALLOWED_HOSTS: 'tunnel.example.net' }, cwd });
       try {
         const strictUrl = JSON.parse(strict.firstLine).url;
         const again = { ...params, MessageSid: 'SM' + '09'.repeat(16) };
-        const signedForProxy = twilio.getExpectedTwilioSignature(a.authToken, 'https://proxy.example.org/telephony/webhook', again);
-        const refused = await fetch(`${strictUrl}/telephony/webhook`, {
-          method: 'POST',
-          headers: { 'x-twilio-signature': signedForProxy, 'x-forwarded-host': 'proxy.example.org', 'x-forwarded-proto': 'https', 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams(again),
-        });
-        expect(refused.status).toBe(403);
+        expect((await deliver(strictUrl, again, 'https://proxy.example.org/telephony/webhook', true)).status).toBe(403);
         // The allowed host still works.
-        const signedForTunnel = twilio.getExpectedTwilioSignature(a.authToken, 'https://tunnel.example.net/telephony/webhook', again);
-        const accepted = await fetch(`${strictUrl}/telephony/webhook`, { method: 'POST', headers: { 'x-twilio-signature': signedForTunnel, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(again) });
-        expect(accepted.status).toBe(200);
+        expect((await deliver(strictUrl, again, 'https://tunnel.example.net/telephony/webhook', false)).status).toBe(200);
       } finally {
         await strict.stop();
       }
