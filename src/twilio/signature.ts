@@ -57,12 +57,14 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** True when `signature` matches any candidate form of `url` with these form parameters. */
+/**
+ * True when `signature` matches any candidate form of `url` with these form parameters. Each
+ * comparison is constant-time; stopping at the first match reveals only which URL form Twilio used,
+ * which is no secret, and spares five HMACs on every genuine webhook.
+ */
 export function validateSignature(authToken: string, signature: string, url: string, params: SignedParams = {}): boolean {
-  let ok = false;
-  // Check every candidate, so the time taken does not tell which form matched.
-  for (const candidate of candidateUrls(url)) if (safeEqual(computeSignature(authToken, candidate, params), signature)) ok = true;
-  return ok;
+  if (safeEqual(computeSignature(authToken, url.split('#')[0], params), signature)) return true;
+  return candidateUrls(url).some((candidate) => safeEqual(computeSignature(authToken, candidate, params), signature));
 }
 
 /** For JSON bodies: the URL carries bodySHA256, the signature covers the URL alone. */
