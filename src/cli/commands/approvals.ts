@@ -3,25 +3,21 @@ import { UserError } from '../../errors.js';
 import { openMessagingSession } from '../../messaging/session.js';
 import { sendText, type TextRequest } from '../../messaging/send-text.js';
 import { decideApproval, getApproval, listApprovals } from '../../store/approvals.js';
-import { openStore } from '../../store/open-store.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
 import { loadSettings } from '../settings.js';
+import { withStore } from '../with-resources.js';
 import { describeResult } from './send.js';
 
 export async function approvalsList(ctx: CommandContext): Promise<number> {
-  const settings = await loadSettings(ctx.global);
-  const store = await openStore(settings.resolution.config.store.url);
-  try {
-    const status = (ctx.opts.all ? undefined : 'pending') as 'pending' | undefined;
-    const rows = (await listApprovals(store, status)).map((a) => ({ id: a.id, status: a.status, reason: a.reason, createdAt: a.created_at, request: JSON.parse(a.request) as TextRequest }));
-    ctx.out.result({ approvals: rows }, () =>
-      rows.length ? formatTable([['ID', 'STATUS', 'TO', 'BODY', 'WHY'], ...rows.map((a) => [a.id, a.status, a.request.to, a.request.body.slice(0, 40), a.reason])]) : 'Nothing is waiting for approval.',
-    );
-    return 0;
-  } finally {
-    await store.close();
-  }
+  const status = (ctx.opts.all ? undefined : 'pending') as 'pending' | undefined;
+  const rows = await withStore(ctx, async (store) =>
+    (await listApprovals(store, status)).map((a) => ({ id: a.id, status: a.status, reason: a.reason, createdAt: a.created_at, request: JSON.parse(a.request) as TextRequest })),
+  );
+  ctx.out.result({ approvals: rows }, () =>
+    rows.length ? formatTable([['ID', 'STATUS', 'TO', 'BODY', 'WHY'], ...rows.map((a) => [a.id, a.status, a.request.to, a.request.body.slice(0, 40), a.reason])]) : 'Nothing is waiting for approval.',
+  );
+  return 0;
 }
 
 export async function approvalsApprove(ctx: CommandContext, id: string): Promise<number> {
@@ -45,15 +41,11 @@ export async function approvalsApprove(ctx: CommandContext, id: string): Promise
 }
 
 export async function approvalsReject(ctx: CommandContext, id: string): Promise<number> {
-  const settings = await loadSettings(ctx.global);
-  const store = await openStore(settings.resolution.config.store.url);
-  try {
+  await withStore(ctx, async (store) => {
     const approval = await getApproval(store, id);
     if (!approval) throw new UserError(`No approval ${id}.`, { code: 'approval_not_found', hint: '`openclaw telephony approvals list` shows the pending ones.' });
     if (!(await decideApproval(store, id, 'rejected'))) throw new UserError(`${id} is already ${approval.status}.`, { code: 'approval_decided' });
-    ctx.out.result({ id, status: 'rejected' }, () => `Rejected ${id}; nothing will be sent.`);
-    return 0;
-  } finally {
-    await store.close();
-  }
+  });
+  ctx.out.result({ id, status: 'rejected' }, () => `Rejected ${id}; nothing will be sent.`);
+  return 0;
 }

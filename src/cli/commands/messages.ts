@@ -1,21 +1,10 @@
 /** `messages list | get`: read messages from the API (Twilio or the sandbox). */
 import { UserError } from '../../errors.js';
 import { toE164 } from '../../messaging/phone.js';
-import { createTwilioClient, resolveTwilioAccess } from '../../twilio/access.js';
 import { fetchMessage, listMessages, type TwilioMessage } from '../../twilio/messages-api.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
-import { loadSettings } from '../settings.js';
-
-async function withClient<T>(ctx: CommandContext, fn: (client: ReturnType<typeof createTwilioClient>, country?: string) => Promise<T>): Promise<T> {
-  const settings = await loadSettings(ctx.global);
-  const client = createTwilioClient(await resolveTwilioAccess(settings, { sandbox: ctx.global.sandbox }));
-  try {
-    return await fn(client, settings.resolution.config.sms.defaultCountry);
-  } finally {
-    await client.close();
-  }
-}
+import { withTwilioClient } from '../with-resources.js';
 
 function sinceDay(text: string): string {
   const relative = /^(\d+)([dh])$/.exec(text);
@@ -30,16 +19,17 @@ export async function messagesList(ctx: CommandContext): Promise<number> {
   const o = ctx.opts as { to?: string; from?: string; since?: string; limit?: string };
   const limit = Number(o.limit ?? 20);
   if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit ${o.limit} is not a positive whole number`, { code: 'invalid_limit' });
-  const messages = await withClient(ctx, (client, country) =>
-    listMessages(client, { to: o.to && toE164(o.to, country, 'To number'), from: o.from && toE164(o.from, country, 'From number'), sentAfter: o.since && sinceDay(o.since), limit }),
-  );
+  const messages = await withTwilioClient(ctx, (client, settings) => {
+    const country = settings.resolution.config.sms.defaultCountry;
+    return listMessages(client, { to: o.to && toE164(o.to, country, 'To number'), from: o.from && toE164(o.from, country, 'From number'), sentAfter: o.since && sinceDay(o.since), limit });
+  });
   ctx.out.result({ messages }, () => (messages.length ? formatTable([['SID', 'SENT', 'DIRECTION', 'FROM', 'TO', 'STATUS', 'BODY'], ...messages.map(row)]) : 'No messages.'));
   return 0;
 }
 
 export async function messagesGet(ctx: CommandContext, sid: string): Promise<number> {
   if (!/^(SM|MM)[0-9a-fA-F]{32}$/.test(sid)) throw new UserError(`"${sid}" is not a message SID`, { code: 'invalid_sid', hint: 'Message SIDs are SM or MM followed by 32 hex characters.' });
-  const m = await withClient(ctx, (client) => fetchMessage(client, sid));
+  const m = await withTwilioClient(ctx, (client) => fetchMessage(client, sid));
   ctx.out.result(m, () => formatTable(Object.entries(m).filter(([, v]) => typeof v !== 'object' || v === null).map(([k, v]) => [k, String(v ?? '-')])));
   return 0;
 }

@@ -1,23 +1,12 @@
 /** `numbers search | buy | list | configure | release`: the account's phone numbers. */
 import { UserError } from '../../errors.js';
 import { toE164 } from '../../messaging/phone.js';
-import { createTwilioClient, resolveTwilioAccess } from '../../twilio/access.js';
 import { buyNumber, configureNumber, findNumber, listNumbers, type NumberType, releaseNumber, searchNumbers, type TwilioNumber } from '../../twilio/numbers-api.js';
 import type { RestClient } from '../../twilio/rest-client.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
 import { confirm } from '../prompt.js';
-import { loadSettings, type Settings } from '../settings.js';
-
-async function withClient<T>(ctx: CommandContext, fn: (client: RestClient, settings: Settings) => Promise<T>): Promise<T> {
-  const settings = await loadSettings(ctx.global);
-  const client = createTwilioClient(await resolveTwilioAccess(settings, { sandbox: ctx.global.sandbox }));
-  try {
-    return await fn(client, settings);
-  } finally {
-    await client.close();
-  }
-}
+import { withTwilioClient } from '../with-resources.js';
 
 /** Buying and releasing cost money: ask on a terminal, demand --yes elsewhere. */
 async function confirmCost(ctx: CommandContext, question: string, action: string): Promise<void> {
@@ -36,7 +25,7 @@ export async function numbersSearch(ctx: CommandContext): Promise<number> {
   const limit = Number(o.limit ?? 20);
   if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw new UserError(`--limit ${o.limit} is not from 1 to 50`, { code: 'invalid_limit' });
   if (o.areaCode && !/^\d{3}$/.test(o.areaCode)) throw new UserError(`--area-code ${o.areaCode} is not an area code`, { code: 'invalid_area_code', hint: 'Three digits, e.g. 415.' });
-  const found = await withClient(ctx, (client) => searchNumbers(client, { country: o.country ?? 'US', type: o.type ?? 'local', areaCode: o.areaCode, contains: o.contains, sms: o.sms, voice: o.voice, mms: o.mms, limit }));
+  const found = await withTwilioClient(ctx, (client) => searchNumbers(client, { country: o.country ?? 'US', type: o.type ?? 'local', areaCode: o.areaCode, contains: o.contains, sms: o.sms, voice: o.voice, mms: o.mms, limit }));
   ctx.out.result({ numbers: found }, () =>
     found.length
       ? formatTable([['NUMBER', 'PLACE', 'SMS', 'MMS', 'VOICE'], ...found.map((n) => [n.phone_number, [n.locality, n.region].filter(Boolean).join(', ') || '-', n.capabilities.SMS ? 'yes' : 'no', n.capabilities.MMS ? 'yes' : 'no', n.capabilities.voice ? 'yes' : 'no'])])
@@ -48,13 +37,13 @@ export async function numbersSearch(ctx: CommandContext): Promise<number> {
 export async function numbersBuy(ctx: CommandContext, phone: string): Promise<number> {
   const e164 = toE164(phone, undefined, 'Number');
   await confirmCost(ctx, `Buy ${e164}? Twilio charges a monthly fee for it.`, 'bought');
-  const bought = await withClient(ctx, (client) => buyNumber(client, e164));
+  const bought = await withTwilioClient(ctx, (client) => buyNumber(client, e164));
   ctx.out.result(bought, () => `Bought ${bought.phone_number} (${bought.sid}).`);
   return 0;
 }
 
 export async function numbersList(ctx: CommandContext): Promise<number> {
-  const numbers = await withClient(ctx, (client) => listNumbers(client));
+  const numbers = await withTwilioClient(ctx, (client) => listNumbers(client));
   ctx.out.result({ numbers }, () => (numbers.length ? formatTable([['NUMBER', 'SID', 'NAME', 'SMS URL', 'VOICE URL'], ...numbers.map(numberRow)]) : 'This account has no numbers.'));
   return 0;
 }
@@ -68,7 +57,7 @@ async function numberOrFail(client: RestClient, ref: string): Promise<TwilioNumb
 
 export async function numbersConfigure(ctx: CommandContext, ref: string): Promise<number> {
   const o = ctx.opts as { smsUrl?: string; voiceUrl?: string; statusCallback?: string; toServe?: boolean };
-  const updated = await withClient(ctx, async (client, settings) => {
+  const updated = await withTwilioClient(ctx, async (client, settings) => {
     const urls = { smsUrl: o.smsUrl, voiceUrl: o.voiceUrl, statusCallback: o.statusCallback };
     if (o.toServe) {
       const { publicUrl, serve } = settings.resolution.config;
@@ -88,7 +77,7 @@ export async function numbersConfigure(ctx: CommandContext, ref: string): Promis
 }
 
 export async function numbersRelease(ctx: CommandContext, ref: string): Promise<number> {
-  const released = await withClient(ctx, async (client) => {
+  const released = await withTwilioClient(ctx, async (client) => {
     const n = await numberOrFail(client, ref);
     await confirmCost(ctx, `Release ${n.phone_number}? It goes back to Twilio and may be gone for good.`, 'released');
     await releaseNumber(client, n.sid);

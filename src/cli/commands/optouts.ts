@@ -1,20 +1,9 @@
 /** `optouts list | add | remove`: numbers that must not be messaged. */
 import { toE164 } from '../../messaging/phone.js';
-import { openStore, type Store } from '../../store/open-store.js';
 import { addOptOut, listOptOuts, removeOptOut } from '../../store/optouts.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
-import { loadSettings } from '../settings.js';
-
-async function withStore<T>(ctx: CommandContext, fn: (store: Store, country?: string) => Promise<T>): Promise<T> {
-  const settings = await loadSettings(ctx.global, { tolerateErrors: false });
-  const store = await openStore(settings.resolution.config.store.url);
-  try {
-    return await fn(store, settings.resolution.config.sms.defaultCountry);
-  } finally {
-    await store.close();
-  }
-}
+import { withStore } from '../with-resources.js';
 
 export async function optoutsList(ctx: CommandContext): Promise<number> {
   const rows = await withStore(ctx, (store) => listOptOuts(store));
@@ -25,8 +14,8 @@ export async function optoutsList(ctx: CommandContext): Promise<number> {
 }
 
 export async function optoutsAdd(ctx: CommandContext, phone: string): Promise<number> {
-  const added = await withStore(ctx, async (store, country) => {
-    const e164 = toE164(phone, country);
+  const added = await withStore(ctx, async (store, settings) => {
+    const e164 = toE164(phone, settings.resolution.config.sms.defaultCountry);
     return { phone: e164, added: await addOptOut(store, e164, 'operator') };
   });
   ctx.out.result(added, () => (added.added ? `${added.phone} will not be messaged.` : `${added.phone} was already opted out.`));
@@ -34,8 +23,8 @@ export async function optoutsAdd(ctx: CommandContext, phone: string): Promise<nu
 }
 
 export async function optoutsRemove(ctx: CommandContext, phone: string): Promise<number> {
-  const removed = await withStore(ctx, async (store, country) => {
-    const e164 = toE164(phone, country);
+  const removed = await withStore(ctx, async (store, settings) => {
+    const e164 = toE164(phone, settings.resolution.config.sms.defaultCountry);
     return { phone: e164, removed: await removeOptOut(store, e164) };
   });
   ctx.out.result(removed, () => (removed.removed ? `${removed.phone} can be messaged again.` : `${removed.phone} was not opted out.`));

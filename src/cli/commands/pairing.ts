@@ -1,21 +1,10 @@
 /** `pairing list | approve | reject | revoke`: who may talk to the agent under the "pairing" policy. */
 import { toE164 } from '../../messaging/phone.js';
 import { approvePairing, rejectPairing } from '../../pairing/pairing.js';
-import { openStore, type Store } from '../../store/open-store.js';
 import { listAllowed, listRequests, revoke } from '../../store/pairing.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
-import { loadSettings } from '../settings.js';
-
-async function withStore<T>(ctx: CommandContext, fn: (store: Store) => Promise<T>): Promise<T> {
-  const settings = await loadSettings(ctx.global);
-  const store = await openStore(settings.resolution.config.store.url);
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
+import { withStore } from '../with-resources.js';
 
 export async function pairingList(ctx: CommandContext): Promise<number> {
   const { pending, allowed } = await withStore(ctx, async (store) => ({ pending: await listRequests(store, new Date()), allowed: await listAllowed(store) }));
