@@ -39,3 +39,24 @@ export function senderKindOf(sender: { from?: string; messagingServiceSid?: stri
 
 /** Twilio's documented per-sender rates; a Messaging Service spreads over its pool (10/s unless configured). */
 export const DEFAULT_RATES: Record<SenderKind, number> = { longcode: 1, tollfree: 3, shortcode: 100, service: 10 };
+
+export interface Sender {
+  from?: string;
+  messagingServiceSid?: string;
+}
+
+/** The sender's rate: an override (--rate), else sms.rate, else Twilio's rate for its kind. */
+export function senderRate(sms: { rate?: number; senderType: 'auto' | Exclude<SenderKind, 'service'> }, sender: Sender, override?: number): number {
+  return override ?? sms.rate ?? DEFAULT_RATES[senderKindOf(sender, sms.senderType)];
+}
+
+/** One limiter per sender, shared by everything a process sends from it. */
+export function createLimiterPool(rateFor: (sender: Sender) => number): (sender: Sender) => RateLimiter {
+  const limiters = new Map<string, RateLimiter>();
+  return (sender) => {
+    const id = sender.messagingServiceSid ?? sender.from ?? '';
+    let limiter = limiters.get(id);
+    if (!limiter) limiters.set(id, (limiter = createRateLimiter(rateFor(sender))));
+    return limiter;
+  };
+}

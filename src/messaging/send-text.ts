@@ -4,6 +4,7 @@
  * exactly once. The same function serves the CLI, batches, approvals and `serve`.
  */
 import { randomUUID } from 'node:crypto';
+import type { ResolvedConfig } from '../config/resolve.js';
 import { UserError } from '../errors.js';
 import { requestApproval } from '../store/approvals.js';
 import { hasMessaged } from '../store/message-log.js';
@@ -29,6 +30,15 @@ export interface TextPolicy {
   approval: 'none' | 'first-contact' | 'always';
   /** Skip the approval gate: this send was approved. */
   approved?: boolean;
+}
+
+/** The policy the configuration sets for outbound texts. */
+export function textPolicyFrom(config: ResolvedConfig): TextPolicy {
+  return {
+    chunking: { mode: config.sms.chunkMode, maxLength: config.sms.maxLength, numbering: config.sms.segmentNumbering },
+    prices: { pricePerSegment: config.sms.pricePerSegment, pricePerMms: config.sms.pricePerMms },
+    approval: config.outbound.approval,
+  };
 }
 
 export type TextOutcome =

@@ -10,8 +10,8 @@ import { createTwilioClient, resolveTwilioAccess } from '../twilio/access.js';
 import type { RestClient } from '../twilio/rest-client.js';
 import type { DeliverDeps } from './deliver.js';
 import { toE164 } from './phone.js';
-import { createRateLimiter, DEFAULT_RATES, type RateLimiter, senderKindOf } from './rate-limiter.js';
-import type { TextPolicy } from './send-text.js';
+import { createLimiterPool, type Sender, senderRate } from './rate-limiter.js';
+import { type TextPolicy, textPolicyFrom } from './send-text.js';
 
 export interface SessionOptions {
   sandbox?: boolean;
@@ -45,9 +45,8 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
   const store = await openStore(config.store.url);
   const client = createTwilioClient(access);
   const logger = createLogger();
-  const limiters = new Map<string, RateLimiter>();
-  const rateFor = (s: { from?: string; messagingServiceSid?: string }) =>
-    opts.rate ?? config.sms.rate ?? DEFAULT_RATES[senderKindOf(s, config.sms.senderType)];
+  const rateFor = (s: Sender) => senderRate(config.sms, s, opts.rate);
+  const limiterFor = createLimiterPool(rateFor);
   const crashAfter = Number(process.env.OPENCLAW_TELEPHONY_FAULT_CRASH_AFTER_SENDS ?? 0);
   let accepted = 0;
   return {
@@ -56,20 +55,13 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
     logger,
     defaultCountry,
     sender: { from, messagingServiceSid },
-    policy: {
-      chunking: { mode: config.sms.chunkMode, maxLength: config.sms.maxLength, numbering: config.sms.segmentNumbering },
-      prices: { pricePerSegment: config.sms.pricePerSegment, pricePerMms: config.sms.pricePerMms },
-      approval: config.outbound.approval,
-    },
+    policy: textPolicyFrom(config),
     rateFor,
     depsFor(s) {
-      const id = s.messagingServiceSid ?? s.from ?? '';
-      let limiter = limiters.get(id);
-      if (!limiter) limiters.set(id, (limiter = createRateLimiter(rateFor(s))));
       return {
         store,
         client,
-        limiter,
+        limiter: limiterFor(s),
         logger,
         // Fault injection for the crash tests: die between Twilio's answer and the settle.
         afterAccepted: crashAfter > 0 ? () => ++accepted >= crashAfter && process.kill(process.pid, 'SIGKILL') : undefined,

@@ -8,7 +8,7 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import { appendEvent } from '../store/events.js';
 import type { Store } from '../store/open-store.js';
 import { type Deduplicator, dedupKey, type StoredAnswer } from './dedup.js';
-import { handleInboundSms, type InboundDeps } from './inbound-sms.js';
+import { handleInboundSms, type InboundDeps, one } from './inbound-sms.js';
 import type { Metrics } from './metrics.js';
 import { messagingResponse } from './twiml.js';
 import { refuse, signedParams, type VerifyOptions, verifyTwilioRequest } from './verify-signature.js';
@@ -25,7 +25,6 @@ export interface ServeAppOptions {
   log(event: string, fields: Record<string, unknown>): void;
 }
 
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? '';
 
 export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: 64 * 1024, logger: false });

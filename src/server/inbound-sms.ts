@@ -32,7 +32,8 @@ export interface InboundDeps {
 
 export type InboundParams = Record<string, string | string[]>;
 
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? '';
+/** A form parameter's (first) value; Twilio repeats keys only for lists. */
+export const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? '';
 
 // One turn at a time per conversation, so replies keep their order.
 const sessions = new WeakMap<Store, Map<string, Promise<unknown>>>();

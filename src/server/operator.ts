@@ -4,6 +4,7 @@
  */
 import type { WaitingItem } from '../dashboard/model.js';
 import type { DeliverDeps } from '../messaging/deliver.js';
+import type { Sender } from '../messaging/rate-limiter.js';
 import { sendText, type TextPolicy, type TextRequest } from '../messaging/send-text.js';
 import { approvePairing, rejectPairing } from '../pairing/pairing.js';
 import { decideApproval, getApproval, listApprovals } from '../store/approvals.js';
@@ -17,7 +18,7 @@ export interface Operator {
   textAsHandset?(body: string): Promise<string>;
 }
 
-export function createOperator(o: { store: Store; policy: TextPolicy; depsFor(from: string | undefined): DeliverDeps; sandbox?: { baseUrl: string; number: string; handset: string } }): Operator {
+export function createOperator(o: { store: Store; policy: TextPolicy; depsFor(sender: Sender): DeliverDeps; sandbox?: { baseUrl: string; number: string; handset: string } }): Operator {
   const { store } = o;
   return {
     async waiting() {
@@ -36,7 +37,7 @@ export function createOperator(o: { store: Store; policy: TextPolicy; depsFor(fr
       const approval = await getApproval(store, item.id);
       if (!approval || !(await decideApproval(store, item.id, 'approved'))) return `${item.id} is no longer pending`;
       const req = JSON.parse(approval.request) as TextRequest;
-      const outcome = await sendText(req, { ...o.policy, approved: true }, o.depsFor(req.from));
+      const outcome = await sendText(req, { ...o.policy, approved: true }, o.depsFor(req));
       return outcome.kind === 'sent' ? `sent ${outcome.results.map((r) => r.sid).join(', ')} to ${req.to}` : `${item.id} is still held`;
     },
     async reject(item) {

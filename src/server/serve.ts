@@ -8,7 +8,8 @@ import { createAgent } from '../agent/agent.js';
 import type { Settings } from '../cli/settings.js';
 import { ConfigError, CredentialsError, UserError } from '../errors.js';
 import { type DeliverDeps, deliverMessage } from '../messaging/deliver.js';
-import { createRateLimiter, DEFAULT_RATES, senderKindOf } from '../messaging/rate-limiter.js';
+import { createLimiterPool, type Sender, senderRate } from '../messaging/rate-limiter.js';
+import { textPolicyFrom } from '../messaging/send-text.js';
 import { silentLogger } from '../log.js';
 import { startSandbox, type Sandbox } from '../sandbox/server.js';
 import { openStore } from '../store/open-store.js';
@@ -85,13 +86,8 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
   const configuredPublic = (o.publicUrl ?? config.publicUrl)?.replace(/\/+$/, '');
   let publicBase = configuredPublic;
   let tunnel: Tunnel | undefined;
-  const limiters = new Map<string, ReturnType<typeof createRateLimiter>>();
-  const depsFor = (from: string | undefined): DeliverDeps => {
-    const id = from ?? '';
-    let limiter = limiters.get(id);
-    if (!limiter) limiters.set(id, (limiter = createRateLimiter(config.sms.rate ?? DEFAULT_RATES[senderKindOf({ from }, config.sms.senderType)])));
-    return { store, client, limiter, logger: silentLogger };
-  };
+  const limiterFor = createLimiterPool((sender) => senderRate(config.sms, sender));
+  const depsFor = (sender: Sender): DeliverDeps => ({ store, client, limiter: limiterFor(sender), logger: silentLogger });
 
   const dedup = createDeduplicator(store);
   // Keep the processed-webhooks table to its 24 hours.
@@ -126,7 +122,7 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
         void work.finally(() => background.delete(work));
       },
       async sendReply({ to, from, body, key }) {
-        await deliverMessage({ key, to, from, body, media: [] }, depsFor(from));
+        await deliverMessage({ key, to, from, body, media: [] }, depsFor({ from }));
       },
     },
   });
@@ -199,11 +195,7 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
   const operator = createOperator({
     store,
     depsFor,
-    policy: {
-      chunking: { mode: config.sms.chunkMode, maxLength: config.sms.maxLength, numbering: config.sms.segmentNumbering },
-      prices: { pricePerSegment: config.sms.pricePerSegment, pricePerMms: config.sms.pricePerMms },
-      approval: config.outbound.approval,
-    },
+    policy: textPolicyFrom(config),
     sandbox: sandboxInfo && { baseUrl: sandboxInfo.baseUrl, number: sandboxInfo.number, handset: DASHBOARD_HANDSET },
   });
   return {
