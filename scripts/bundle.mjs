@@ -6,10 +6,13 @@
  * Native addons and packages that load files at run time stay external.
  */
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// Chunk names carry content hashes: start empty so old chunks do not pile up.
+rmSync(path.join(repo, 'dist/bundle'), { recursive: true, force: true });
 await build({
   entryPoints: [path.join(repo, 'src/cli/main.ts')],
   outdir: path.join(repo, 'dist/bundle'),

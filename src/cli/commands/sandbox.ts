@@ -6,6 +6,7 @@ import { startSandbox } from '../../sandbox/server.js';
 import { DEFAULT_SANDBOX_URL } from '../../twilio/access.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
+import { stopRequested } from '../signals.js';
 
 function parsePort(text: string): number {
   const port = Number(text);
@@ -23,18 +24,6 @@ export function parseRates(spec: string | undefined): Partial<SenderRates> {
     rates[m[1] as keyof SenderRates] = Number(m[2]);
   }
   return rates;
-}
-
-/** Resolves on Ctrl-C or a termination request; listening starts at once, before any ready line. */
-export function stopRequested(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', ...(process.platform === 'win32' ? (['SIGBREAK'] as NodeJS.Signals[]) : [])];
-    const stop = (signal: NodeJS.Signals) => {
-      for (const s of signals) process.off(s, stop);
-      resolve(signal);
-    };
-    for (const s of signals) process.on(s, stop);
-  });
 }
 
 export async function sandbox(ctx: CommandContext): Promise<number> {
