@@ -28,17 +28,22 @@ async function startAgent(delayMs = 0) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/turn`, turns, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-describe('serve with a public URL (no sandbox)', () => {
-  let agent: Awaited<ReturnType<typeof startAgent>>;
-  let server: Awaited<ReturnType<typeof startCli>>;
-  let local: string;
-  const { env, cwd } = isolatedEnv({
+/** A home for `serve` behind a public URL: this account, policy open, and the test agent's token. */
+const publicServeEnv = (extra: Record<string, string> = {}) =>
+  isolatedEnv({
     TWILIO_ACCOUNT_SID: ACCOUNT,
     TWILIO_AUTH_TOKEN: TOKEN,
     OPENCLAW_TELEPHONY_PUBLIC_URL: PUBLIC,
     OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open',
     OPENCLAW_AGENT_TOKEN: 'agent-secret-token-123',
+    ...extra,
   });
+
+describe('serve with a public URL (no sandbox)', () => {
+  let agent: Awaited<ReturnType<typeof startAgent>>;
+  let server: Awaited<ReturnType<typeof startCli>>;
+  let local: string;
+  const { env, cwd } = publicServeEnv();
   const start = async () => {
     server = await startCli(['telephony', 'serve', '--port', '0', '--json'], { env, cwd });
     local = JSON.parse(server.firstLine).url;
@@ -295,12 +300,7 @@ describe('serve --sandbox with a slow agent', () => {
 describe('serve when a late reply cannot be sent', () => {
   it('logs the failure with its key, and keeps serving', async () => {
     const agent = await startAgent(600);
-    const { env, cwd } = isolatedEnv({
-      TWILIO_ACCOUNT_SID: ACCOUNT,
-      TWILIO_AUTH_TOKEN: TOKEN,
-      OPENCLAW_TELEPHONY_PUBLIC_URL: PUBLIC,
-      OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open',
-      OPENCLAW_AGENT_TOKEN: 'agent-secret-token-123',
+    const { env, cwd } = publicServeEnv({
       OPENCLAW_TELEPHONY_AGENT_URL: agent.url,
       OPENCLAW_TELEPHONY_AGENT_REPLY_TIMEOUT_MS: '150',
       // Twilio's API, unreachable: nothing listens here.
