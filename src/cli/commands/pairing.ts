@@ -1,4 +1,5 @@
 /** `pairing list | approve | reject | revoke`: who may talk to the agent under the "pairing" policy. */
+import { UserError } from '../../errors.js';
 import { toE164 } from '../../messaging/phone.js';
 import { approvePairing, rejectPairing } from '../../pairing/pairing.js';
 import { listAllowed, listRequests, revoke } from '../../store/pairing.js';
@@ -27,7 +28,6 @@ export async function pairingApprove(ctx: CommandContext, code: string): Promise
 /** `openclaw pairing approve telephony <code>`: the form OpenClaw's own CLI uses. */
 export async function pairingApproveForChannel(ctx: CommandContext, channel: string, code: string): Promise<number> {
   if (channel !== 'telephony') {
-    const { UserError } = await import('../../errors.js');
     throw new UserError(`This openclaw only knows the "telephony" channel, not "${channel}".`, { code: 'unknown_channel', hint: 'openclaw pairing approve telephony <code>' });
   }
   return pairingApprove(ctx, code);
