@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Store } from '../store/open-store.js';
+import { statement } from '../store/statement.js';
+import type { ProcessedWebhooksTable } from '../store/tables.js';
 import { signedParams } from './verify-signature.js';
 
 export interface StoredAnswer {
@@ -15,6 +17,12 @@ export interface StoredAnswer {
 }
 
 const TTL_MS = 24 * 3_600_000;
+
+const FIND_ANSWER = statement('SELECT response_status, response_type, response_body FROM processed_webhooks WHERE key = ? AND expires_at > ?');
+const KEEP_ANSWER = statement(
+  'INSERT INTO processed_webhooks (key, route, response_status, response_type, response_body, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
+    'ON CONFLICT (key) DO UPDATE SET response_status = excluded.response_status, response_type = excluded.response_type, response_body = excluded.response_body, expires_at = excluded.expires_at',
+);
 
 export function dedupKey(req: FastifyRequest): string {
   const token = req.headers['i-twilio-idempotency-token'];
@@ -31,15 +39,11 @@ export function createDeduplicator(store: Store) {
     async once(key: string, route: string, handle: () => Promise<StoredAnswer>): Promise<{ answer: StoredAnswer; replayed: boolean }> {
       const pending = inFlight.get(key);
       if (pending) return { answer: await pending, replayed: true };
-      const stored = await store.db.selectFrom('processed_webhooks').selectAll().where('key', '=', key).where('expires_at', '>', new Date().toISOString()).executeTakeFirst();
+      const stored = await store.readOne<Pick<ProcessedWebhooksTable, 'response_status' | 'response_type' | 'response_body'>>(FIND_ANSWER, [key, new Date().toISOString()]);
       if (stored) return { answer: { status: stored.response_status, type: stored.response_type, body: stored.response_body }, replayed: true };
       const work = handle().then(async (answer) => {
-        const now = new Date();
-        await store.db
-          .insertInto('processed_webhooks')
-          .values({ key, route, response_status: answer.status, response_type: answer.type, response_body: answer.body, created_at: now.toISOString(), expires_at: new Date(now.getTime() + TTL_MS).toISOString() })
-          .onConflict((oc) => oc.column('key').doUpdateSet({ response_status: answer.status, response_type: answer.type, response_body: answer.body, expires_at: new Date(now.getTime() + TTL_MS).toISOString() }))
-          .execute();
+        const now = Date.now();
+        await store.write(KEEP_ANSWER, [key, route, answer.status, answer.type, answer.body, new Date(now).toISOString(), new Date(now + TTL_MS).toISOString()]);
         return answer;
       });
       inFlight.set(key, work);

@@ -56,8 +56,11 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
   const text = one(p.Body);
   const sid = one(p.MessageSid) || one(p.SmsSid);
   const media = Object.keys(p).filter((k) => /^MediaUrl\d+$/.test(k)).sort().map((k) => one(p[k]));
-  await recordMessage(store, { sid, account_sid: one(p.AccountSid) || null, direction: 'inbound', from_number: from, to_number: to, body: text, status: 'received', num_segments: Number(one(p.NumSegments)) || null, error_code: null });
-  await appendEvent(store, 'sms.inbound', sid, { from, to, media: media.length });
+  // Issued together so they share one commit (see store/group-commit.ts); both are stored before anything else happens.
+  await Promise.all([
+    recordMessage(store, { sid, account_sid: one(p.AccountSid) || null, direction: 'inbound', from_number: from, to_number: to, body: text, status: 'received', num_segments: Number(one(p.NumSegments)) || null, error_code: null }),
+    appendEvent(store, 'sms.inbound', sid, { from, to, media: media.length }),
+  ]);
   deps.log('sms.in', { from, to, body: text, ...(media.length ? { media: media.length } : {}) });
   const reply = (texts: string[]) => {
     for (const body of texts) deps.log('sms.out', { from: to, to: from, body, via: 'twiml' });

@@ -5,9 +5,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Database as BetterSqlite3Database } from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import { ConfigError } from '../errors.js';
+import { createGroupCommit } from './group-commit.js';
 import { createMigrationProvider, type Dialect } from './migrations.js';
+import type { Param, Statement } from './statement.js';
 import type { Database } from './tables.js';
 
 export interface Store {
@@ -15,7 +17,19 @@ export interface Store {
   dialect: Dialect;
   /** Where the data lives, with any password removed. */
   location: string;
+  /** Runs a fixed write statement; on SQLite, writes of the same event-loop turn share one commit. */
+  write(statement: Statement, params: Param[]): Promise<void>;
+  /** The first row of a fixed read statement. */
+  readOne<Row>(statement: Statement, params: Param[]): Promise<Row | undefined>;
   close(): Promise<void>;
+}
+
+/** How a dialect runs the fixed statements, and what it must do before closing. */
+interface Connection {
+  db: Kysely<Database>;
+  write: Store['write'];
+  readOne: Store['readOne'];
+  beforeClose(): Promise<void> | void;
 }
 
 export function describeStoreUrl(url: string): { dialect: Dialect; location: string } {
@@ -25,7 +39,8 @@ export function describeStoreUrl(url: string): { dialect: Dialect; location: str
 
 export async function openStore(url: string): Promise<Store> {
   const { dialect, location } = describeStoreUrl(url);
-  const db = dialect === 'postgres' ? await openPostgres(url) : await openSqlite(location);
+  const connection = dialect === 'postgres' ? await openPostgres(url) : await openSqlite(location);
+  const { db } = connection;
   const migrator = new Migrator({ db, provider: createMigrationProvider(dialect) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
@@ -37,10 +52,20 @@ export async function openStore(url: string): Promise<Store> {
       'store_migration',
     );
   }
-  return { db, dialect, location, close: () => db.destroy() };
+  return {
+    db,
+    dialect,
+    location,
+    write: connection.write,
+    readOne: connection.readOne,
+    close: async () => {
+      await connection.beforeClose();
+      await db.destroy();
+    },
+  };
 }
 
-async function openSqlite(file: string): Promise<Kysely<Database>> {
+async function openSqlite(file: string): Promise<Connection> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   let sqlite;
@@ -53,7 +78,14 @@ async function openSqlite(file: string): Promise<Kysely<Database>> {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const cached = withStatementCache(sqlite);
+  const commits = createGroupCommit(sqlite, cached.prepare);
+  return {
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: cached.database }) }),
+    write: (s, params) => commits.write(s.sqlite, params),
+    readOne: async <Row>(s: Statement, params: Param[]) => cached.prepare(s.sqlite).get(params) as Row | undefined,
+    beforeClose: commits.flush,
+  };
 }
 
 /**
@@ -61,7 +93,7 @@ async function openSqlite(file: string): Promise<Kysely<Database>> {
  * under load. The same SQL text reuses its prepared statement (a bounded cache: the queries are
  * few and fixed, their parameters are bound per call).
  */
-function withStatementCache(db: BetterSqlite3Database): BetterSqlite3Database {
+function withStatementCache(db: BetterSqlite3Database) {
   const cache = new Map<string, ReturnType<BetterSqlite3Database['prepare']>>();
   const prepare = (sql: string) => {
     let statement = cache.get(sql);
@@ -71,16 +103,17 @@ function withStatementCache(db: BetterSqlite3Database): BetterSqlite3Database {
     }
     return statement;
   };
-  return new Proxy(db, {
+  const database = new Proxy(db, {
     get(target, prop) {
       if (prop === 'prepare') return prepare;
       const value = Reflect.get(target, prop, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+  return { database, prepare };
 }
 
-async function openPostgres(url: string): Promise<Kysely<Database>> {
+async function openPostgres(url: string): Promise<Connection> {
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   try {
@@ -94,5 +127,22 @@ async function openPostgres(url: string): Promise<Kysely<Database>> {
       'store_open',
     );
   }
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Closing ends the pool; a write that has not got a connection yet would then wait forever, so close waits for them.
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>) => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work)).catch(() => undefined);
+    return work;
+  };
+  return {
+    db,
+    write: async (s, params) => {
+      await track(db.executeQuery(CompiledQuery.raw(s.postgres, params)));
+    },
+    readOne: async <Row>(s: Statement, params: Param[]) => (await track(db.executeQuery<Row>(CompiledQuery.raw(s.postgres, params)))).rows[0],
+    beforeClose: async () => {
+      await Promise.allSettled([...inFlight]);
+    },
+  };
 }
