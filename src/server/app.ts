@@ -57,9 +57,10 @@ export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstanc
       o.log('webhook.refused', { route, reason: failure.reason, tried: failure.tried, hint: 'publicUrl (or the tunnel URL) + path must be exactly the URL configured at Twilio, and the auth token the account\'s; `openclaw telephony doctor` explains more.' });
       return refuse(reply);
     }
-    const { answer, replayed } = await o.dedup.once(dedupKey(req), route, () => handle(signedParams(req.body)));
+    const { answer, replayed, claimedBefore } = await o.dedup.once(dedupKey(req), route, () => handle(signedParams(req.body)));
     o.metrics.count('webhooks_total', { route, outcome: replayed ? 'replayed' : 'handled' });
     if (replayed) o.log('webhook.replayed', { route });
+    if (claimedBefore) o.log('webhook.reclaimed', { route, why: 'an earlier delivery was claimed but not answered (it failed, or serve stopped mid-turn); handled now' });
     return reply.code(answer.status).type(answer.type).send(answer.body);
   };
 

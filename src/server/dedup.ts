@@ -32,23 +32,43 @@ export function dedupKey(req: FastifyRequest): string {
   return 'hash:' + createHash('sha256').update(`${req.url}\n${canonical}\n${req.headers['x-twilio-signature'] ?? ''}`).digest('hex');
 }
 
+/** Status of a row whose webhook is claimed but not answered yet. */
+const CLAIMED = 0;
+
+export interface Delivery {
+  answer: StoredAnswer;
+  /** A copy of a delivery already handled (or being handled): no second turn. */
+  replayed: boolean;
+  /** An earlier delivery claimed the key but never stored an answer (it failed, or serve stopped mid-turn), so this one is handled. */
+  claimedBefore: boolean;
+}
+
 export function createDeduplicator(store: Store) {
   const inFlight = new Map<string, Promise<StoredAnswer>>();
+  const keep = (key: string, route: string, answer: StoredAnswer) => {
+    const now = Date.now();
+    return store.write(KEEP_ANSWER, [key, route, answer.status, answer.type, answer.body, new Date(now).toISOString(), new Date(now + TTL_MS).toISOString()]);
+  };
   return {
-    /** Runs `handle` once per key; later copies get the first answer. `replayed` says which. */
-    async once(key: string, route: string, handle: () => Promise<StoredAnswer>): Promise<{ answer: StoredAnswer; replayed: boolean }> {
+    /** Runs `handle` once per key; later copies get the first answer. */
+    async once(key: string, route: string, handle: () => Promise<StoredAnswer>): Promise<Delivery> {
       const pending = inFlight.get(key);
-      if (pending) return { answer: await pending, replayed: true };
-      const stored = await store.readOne<Pick<ProcessedWebhooksTable, 'response_status' | 'response_type' | 'response_body'>>(FIND_ANSWER, [key, new Date().toISOString()]);
-      if (stored) return { answer: { status: stored.response_status, type: stored.response_type, body: stored.response_body }, replayed: true };
-      const work = handle().then(async (answer) => {
-        const now = Date.now();
-        await store.write(KEEP_ANSWER, [key, route, answer.status, answer.type, answer.body, new Date(now).toISOString(), new Date(now + TTL_MS).toISOString()]);
-        return answer;
-      });
-      inFlight.set(key, work);
+      if (pending) return { answer: await pending, replayed: true, claimedBefore: false };
+      // Registered before the first await, so a copy arriving meanwhile waits for this one.
+      const work = (async (): Promise<Delivery> => {
+        const stored = await store.readOne<Pick<ProcessedWebhooksTable, 'response_status' | 'response_type' | 'response_body'>>(FIND_ANSWER, [key, new Date().toISOString()]);
+        if (stored && stored.response_status !== CLAIMED) return { answer: { status: stored.response_status, type: stored.response_type, body: stored.response_body }, replayed: true, claimedBefore: false };
+        // Claimed in the store before any side effect, so even a delivery that dies mid-turn leaves a trace.
+        await keep(key, route, { status: CLAIMED, type: '', body: '' });
+        const answer = await handle();
+        await keep(key, route, answer);
+        return { answer, replayed: false, claimedBefore: stored !== undefined };
+      })();
+      const answer = work.then((d) => d.answer);
+      answer.catch(() => undefined); // a failure is the first delivery's to report; copies waiting on it see it too
+      inFlight.set(key, answer);
       try {
-        return { answer: await work, replayed: false };
+        return await work;
       } finally {
         inFlight.delete(key);
       }

@@ -112,6 +112,11 @@ describe('serve with a public URL (no sandbox)', () => {
     const answers = [];
     for (let i = 0; i < 5; i++) answers.push(await (await post(params, { headers: { 'i-twilio-idempotency-token': token } })).text());
     expect(new Set(answers).size).toBe(1);
+    // Copies in flight at the same moment, as a retry racing the first delivery.
+    const racing = sms({ MessageSid: 'SM' + '14'.repeat(16), Body: 'racing copies' });
+    const raced = await Promise.all(Array.from({ length: 5 }, async () => (await post(racing, { headers: { 'i-twilio-idempotency-token': 'idem-token-race' } })).text()));
+    expect(new Set(raced).size).toBe(1);
+    expect(agent.turns.filter((t) => t.text === 'racing copies').length).toBe(1);
     expect(agent.turns.filter((t) => t.text === 'only once please').length).toBe(1);
     expect(await server.stop()).toBe(0);
     await start();
