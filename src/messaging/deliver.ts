@@ -127,7 +127,8 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
           found = await findSentMessage(client, store, { ...request, since: new Date(since.getTime() - 1000) });
         } catch (lookupError) {
           await log('unknown', { error: err.message, lookupError: (lookupError as Error).message });
-          throw new NetworkError(`${err.message}; whether the message went out could not be checked, so it was not resent`, 'Run the same command again: it checks Twilio first and sends only if nothing went out.');
+          const rerun = 'run the same command again: it checks Twilio first and sends only if nothing went out.';
+          throw new NetworkError(`${err.message}; whether the message went out could not be checked, so it was not resent`, err.hint ? `${err.hint} Then ${rerun}` : rerun[0].toUpperCase() + rerun.slice(1));
         }
         if (found) return settle(found, false, 'sent-reconciled');
         if (attempt < maxRetries) {

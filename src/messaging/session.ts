@@ -41,8 +41,16 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
   const messagingServiceSid = opts.messagingServiceSid ?? (opts.from ? undefined : config.twilio.messagingServiceSid);
   const fromText = messagingServiceSid ? undefined : (opts.from ?? config.fromNumber);
   const from = fromText ? toE164(fromText, defaultCountry, 'From number') : undefined;
-  const access = await resolveTwilioAccess(settings, { sandbox: opts.sandbox });
-  const store = await openStore(config.store.url);
+  // Both start at once: the store opens while the sandbox (or the credential store) answers.
+  const [accessResult, storeResult] = await Promise.allSettled([resolveTwilioAccess(settings, { sandbox: opts.sandbox }), openStore(config.store.url)]);
+  if (accessResult.status === 'rejected') {
+    // An open PostgreSQL pool would keep the process alive after the error.
+    if (storeResult.status === 'fulfilled') await storeResult.value.close();
+    throw accessResult.reason;
+  }
+  if (storeResult.status === 'rejected') throw storeResult.reason;
+  const access = accessResult.value;
+  const store = storeResult.value;
   const client = createTwilioClient(access);
   const logger = createLogger();
   const rateFor = (s: Sender) => senderRate(config.sms, s, opts.rate);

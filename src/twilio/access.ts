@@ -7,6 +7,7 @@ import { NetworkError } from '../errors.js';
 import type { Settings } from '../cli/settings.js';
 import { requireTwilioAuth } from '../secrets/credentials.js';
 import { registerSecret } from '../secrets/redact.js';
+import { type HttpResponse, httpRequest } from './http-transport.js';
 import { createRestClient, type RestClient, type RestClientOptions } from './rest-client.js';
 
 export const DEFAULT_SANDBOX_URL = 'http://127.0.0.1:4010';
@@ -28,15 +29,33 @@ export interface SandboxAccount {
   numbers: { phoneNumber: string; sid: string }[];
 }
 
-export async function fetchSandboxAccount(baseUrl: string): Promise<SandboxAccount> {
-  let res: Response;
+/** A request to the sandbox's control API (`/sandbox/v1/...`); a sandbox that is not there is said plainly. */
+export async function callSandboxControl(baseUrl: string, path: string, opts: { method?: 'GET' | 'POST'; form?: URLSearchParams } = {}): Promise<{ status: number; body: unknown }> {
+  const base = baseUrl.replace(/\/+$/, '');
+  let res: HttpResponse;
   try {
-    res = await fetch(`${baseUrl.replace(/\/+$/, '')}/sandbox/v1/account`);
+    const body = opts.form?.toString();
+    res = await httpRequest(`${base}${path}`, {
+      method: opts.method ?? 'GET',
+      headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      body,
+      // Handset texts wait for the webhook, which Twilio (and so the sandbox) gives 15 s.
+      timeoutMs: 30_000,
+    });
   } catch {
-    throw new NetworkError(`The sandbox is not running at ${baseUrl}.`, 'Start it with `openclaw telephony sandbox` (or set OPENCLAW_TELEPHONY_SANDBOX_URL to where it runs).');
+    throw new NetworkError(`The sandbox is not running at ${base}.`, 'Start it with `openclaw telephony sandbox` (or set OPENCLAW_TELEPHONY_SANDBOX_URL to where it runs).');
   }
-  if (!res.ok) throw new NetworkError(`${baseUrl} did not answer like the sandbox (HTTP ${res.status}).`, 'Check OPENCLAW_TELEPHONY_SANDBOX_URL.');
-  const account = (await res.json()) as SandboxAccount;
+  try {
+    return { status: res.status, body: JSON.parse(res.text()) };
+  } catch {
+    throw new NetworkError(`${base} did not answer like the sandbox (HTTP ${res.status}).`, 'Check OPENCLAW_TELEPHONY_SANDBOX_URL.');
+  }
+}
+
+export async function fetchSandboxAccount(baseUrl: string): Promise<SandboxAccount> {
+  const res = await callSandboxControl(baseUrl, '/sandbox/v1/account');
+  if (res.status !== 200) throw new NetworkError(`${baseUrl} did not answer like the sandbox (HTTP ${res.status}).`, 'Check OPENCLAW_TELEPHONY_SANDBOX_URL.');
+  const account = res.body as SandboxAccount;
   registerSecret(account.authToken);
   return account;
 }

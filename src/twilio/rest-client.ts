@@ -3,11 +3,11 @@
  * Twilio's error documents mapped to TwilioApiError. The sandbox and the real API differ only in
  * `baseUrl` and credentials.
  *
- * It uses Node's built-in fetch, which is undici with a keep-alive connection pool: importing the
- * undici 7 package instead cost ~145 ms of start-up on the reference machine (fetch's first call
- * ~35 ms), and `send` has a 250 ms budget.
+ * Requests go through node:http/https (`http-transport.ts`), not fetch or the undici package: both
+ * cost a short command far more start-up time (measured there).
  */
 import { NetworkError, TwilioApiError } from '../errors.js';
+import { type HttpResponse, httpRequest } from './http-transport.js';
 
 export type FormValue = string | number | boolean | readonly string[] | undefined | null;
 export type FormParams = Record<string, FormValue>;
@@ -82,27 +82,22 @@ export function createRestClient(opts: RestClientOptions): RestClient {
     return `${baseUrl}${absolute}${qs ? (absolute.includes('?') ? '&' : '?') + qs : ''}`;
   };
 
-  async function send(method: string, url: string, body: string | undefined, retryUnsafe: boolean, retries = maxRetries) {
+  async function send(method: string, url: string, body: string | undefined, retryUnsafe: boolean, retries = maxRetries): Promise<HttpResponse> {
     const safe = method === 'GET' || method === 'DELETE' || retryUnsafe;
+    const headers = {
+      authorization,
+      accept: 'application/json',
+      'user-agent': 'openclaw-telephony',
+      ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+    };
     for (let attempt = 0; ; attempt++) {
       let reason: string;
       let retryAfterMs = 0;
       try {
-        const res = await fetch(url, {
-          method,
-          headers: {
-            authorization,
-            accept: 'application/json',
-            'user-agent': 'openclaw-telephony',
-            ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-          },
-          body,
-          signal: AbortSignal.timeout(timeoutMs),
-        });
+        const res = await httpRequest(url, { method, headers, body, timeoutMs });
         const retryable = RETRY_ALWAYS.has(res.status) || (safe && res.status >= 500);
         if (!retryable || attempt >= retries) return res;
-        retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
-        await res.body?.cancel();
+        retryAfterMs = parseRetryAfter(res.header('retry-after'));
         reason = `HTTP ${res.status}`;
       } catch (err) {
         if (!safe || attempt >= retries) throw networkError(err, baseUrl);
@@ -121,32 +116,22 @@ export function createRestClient(opts: RestClientOptions): RestClient {
     async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, ro: RequestOptions = {}) {
       const body = method === 'POST' ? encodeForm(ro.body) : undefined;
       const res = await send(method, urlFor(path, ro.query), body, ro.retryUnsafe ?? false, ro.maxRetries);
-      const text = await readText(res, baseUrl);
-      if (res.status >= 400) throw apiError(res.status, text, parseRetryAfter(res.headers.get('retry-after')));
+      const text = res.text();
+      if (res.status >= 400) throw apiError(res.status, text, parseRetryAfter(res.header('retry-after')));
       if (res.status === 204 || text === '') return undefined as T;
       return JSON.parse(text) as T;
     },
     async download(path: string) {
       const res = await send('GET', urlFor(path), undefined, false);
-      const body = Buffer.from(await res.arrayBuffer());
-      if (res.status >= 400) throw apiError(res.status, body.toString('utf8'));
-      return { contentType: res.headers.get('content-type') ?? '', body };
+      if (res.status >= 400) throw apiError(res.status, res.text());
+      return { contentType: res.header('content-type') ?? '', body: res.body };
     },
-    // Idle keep-alive connections of the built-in pool close by themselves and never hold the process.
+    // Idle keep-alive connections are unref'd by the agent and never hold the process.
     close: async () => {},
   };
 }
 
-/** A body cut off mid-way is a network failure, like a connection that never answered. */
-async function readText(res: Response, baseUrl: string): Promise<string> {
-  try {
-    return await res.text();
-  } catch (err) {
-    throw networkError(err, baseUrl);
-  }
-}
-
-function parseRetryAfter(value: string | null): number {
+function parseRetryAfter(value: string | undefined): number {
   if (!value) return 0;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.min(60_000, seconds * 1000);
@@ -168,8 +153,13 @@ export function apiError(status: number, text: string, retryAfterMs?: number): T
 function networkError(err: unknown, baseUrl: string): NetworkError {
   const e = err as Error & { code?: string; cause?: { code?: string } };
   const code = e.name === 'TimeoutError' ? 'timed out' : (e.cause?.code ?? e.code);
+  const reason = code ?? e.message;
+  // A TLS-inspecting proxy (common on company networks) presents its own certificate.
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i.test(reason)) {
+    return new NetworkError(`Could not reach ${baseUrl}: its TLS certificate is not trusted (${reason})`, 'Behind a proxy that inspects TLS, point NODE_EXTRA_CA_CERTS at its CA certificate file (PEM) and run again.');
+  }
   return new NetworkError(
-    `Could not reach ${baseUrl}: ${code ?? e.message}`,
+    `Could not reach ${baseUrl}: ${reason}`,
     /127\.0\.0\.1|localhost/.test(baseUrl)
       ? 'Is the sandbox running? Start it with `openclaw telephony sandbox`.'
       : 'Check the network connection and any proxy; Twilio status: https://status.twilio.com',

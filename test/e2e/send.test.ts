@@ -1,4 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
@@ -165,5 +170,53 @@ describe('send --batch', () => {
     const toFile = await send(['--to-file', numbers, 'same text for all', '--json']);
     expect(toFile.code).toBe(0);
     expect(await count('same text for all')).toBe(2);
+  });
+});
+
+describe('send over HTTPS, as to api.twilio.com', () => {
+  // A TLS front for the sandbox with a throwaway self-signed certificate that the CLI is told to trust.
+  let tls: https.Server;
+  let httpsUrl: string;
+  let certFile: string;
+  const seenOverTls: string[] = [];
+  beforeAll(async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'oct-tls-'));
+    certFile = path.join(dir, 'cert.pem');
+    const keyFile = path.join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    tls = https.createServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, (req, res) => {
+      seenOverTls.push(`${req.method} ${req.url}`);
+      const upstream = http.request(sb.baseUrl + req.url, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    httpsUrl = `https://127.0.0.1:${(tls.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((r) => tls.close(r)));
+
+  const overTls = (trust: boolean) => {
+    const account = sb.describe();
+    return { ...env, OPENCLAW_TELEPHONY_SANDBOX_URL: httpsUrl, TWILIO_ACCOUNT_SID: account.accountSid, TWILIO_AUTH_TOKEN: account.authToken, ...(trust ? { NODE_EXTRA_CA_CERTS: certFile } : {}) };
+  };
+
+  it('sends through TLS with the account credentials', async () => {
+    const res = await telephony(['send', '+15550005690', 'over tls', '--json'], { env: overTls(true), cwd });
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout).sid).toMatch(/^SM/);
+    expect(seenOverTls.some((r) => r.startsWith('POST /2010-04-01/Accounts/'))).toBe(true);
+    expect(await count('over tls')).toBe(1);
+  });
+
+  it('refuses a certificate it cannot trust, with a network error (exit 6) that names the fix', async () => {
+    const res = await telephony(['send', '+15550005691', 'untrusted', '--json'], { env: overTls(false), cwd });
+    expect(res.code).toBe(6);
+    // With --json the error is a JSON document on stdout, for scripts.
+    const error = JSON.parse(res.stdout).error;
+    expect(error.message).toMatch(/certificate is not trusted \(.*SELF_SIGNED/);
+    expect(error.hint).toContain('NODE_EXTRA_CA_CERTS');
+    expect(await count('untrusted')).toBe(0);
   });
 });

@@ -1,9 +1,9 @@
 /** `sandbox` (start the local Twilio), `sandbox text` (a handset texts a number), `sandbox inbox`. */
-import { NetworkError, UserError } from '../../errors.js';
+import { UserError } from '../../errors.js';
 import { parseFaults } from '../../sandbox/faults.js';
 import type { SenderRates } from '../../sandbox/context.js';
 import { startSandbox } from '../../sandbox/server.js';
-import { DEFAULT_SANDBOX_URL } from '../../twilio/access.js';
+import { callSandboxControl, DEFAULT_SANDBOX_URL } from '../../twilio/access.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
 import { stopRequested } from '../signals.js';
@@ -68,16 +68,10 @@ function sandboxUrl(): string {
   return (process.env.OPENCLAW_TELEPHONY_SANDBOX_URL ?? DEFAULT_SANDBOX_URL).replace(/\/+$/, '');
 }
 
-async function callSandbox(path: string, init?: RequestInit): Promise<unknown> {
-  const base = sandboxUrl();
-  let res: Response;
-  try {
-    res = await fetch(`${base}${path}`, init);
-  } catch {
-    throw new NetworkError(`The sandbox is not running at ${base}.`, 'Start it with `openclaw telephony sandbox`, or set OPENCLAW_TELEPHONY_SANDBOX_URL to where it runs.');
-  }
-  const body = (await res.json()) as { message?: string; code?: number };
-  if (!res.ok) throw new UserError(`The sandbox refused: ${body.message ?? res.status}`, { code: 'sandbox_refused', hint: 'Text one of the numbers `openclaw telephony sandbox` printed.' });
+async function callSandbox(path: string, opts?: { method: 'POST'; form: URLSearchParams }): Promise<unknown> {
+  const res = await callSandboxControl(sandboxUrl(), path, opts);
+  const body = res.body as { message?: string; code?: number };
+  if (res.status >= 400) throw new UserError(`The sandbox refused: ${body.message ?? res.status}`, { code: 'sandbox_refused', hint: 'Text one of the numbers `openclaw telephony sandbox` printed.' });
   return body;
 }
 
@@ -85,7 +79,7 @@ export async function sandboxText(ctx: CommandContext, body: string): Promise<nu
   const { opts, out } = ctx;
   const form = new URLSearchParams({ To: String(opts.to), Body: body });
   for (const m of (opts.media as string[] | undefined) ?? []) form.append('MediaUrl', m);
-  const result = (await callSandbox(`/sandbox/v1/handsets/${encodeURIComponent(String(opts.from))}/messages`, { method: 'POST', body: form })) as {
+  const result = (await callSandbox(`/sandbox/v1/handsets/${encodeURIComponent(String(opts.from))}/messages`, { method: 'POST', form })) as {
     sid: string;
     webhook: { url: string; ok: boolean; status: number | null } | null;
   };
