@@ -90,11 +90,21 @@ async function fixedRate(url, requests, rate, seconds) {
 
 /** CPU time (user + system) the server process has used so far, in ms, from /proc where there is one. */
 function cpuMs(pid) {
+  const fields = readFileSafe(`/proc/${pid}/stat`).split(') ')[1]?.split(' ');
+  return fields ? ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 : NaN;
+}
+
+/** Peak resident memory (VmHWM) of a process so far, in MiB, from /proc where there is one. */
+function peakMiB(pid) {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSafe(`/proc/${pid}/status`));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function readFileSafe(file) {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    return readFileSync(file, 'utf8');
   } catch {
-    return NaN;
+    return '';
   }
 }
 
@@ -136,7 +146,7 @@ export async function run() {
     }
     for (const [i, server] of servers.entries()) {
       const rps = results[i].map((x) => x.saturation_rps);
-      printRow(server.name, { ...medianOf(results[i]), rps_range: `${Math.round(Math.min(...rps))}-${Math.round(Math.max(...rps))}`, rounds: ROUNDS }, server.target);
+      printRow(server.name, { ...medianOf(results[i]), rps_range: `${Math.round(Math.min(...rps))}-${Math.round(Math.max(...rps))}`, server_peak_MiB: peakMiB(server.child.pid), rounds: ROUNDS }, server.target);
     }
   } finally {
     for (const server of servers) server.child.kill('SIGTERM');
