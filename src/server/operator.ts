@@ -10,6 +10,7 @@ import { approvePairing, rejectPairing } from '../pairing/pairing.js';
 import { decideApproval, getApproval, listApprovals } from '../store/approvals.js';
 import type { Store } from '../store/open-store.js';
 import { listRequests } from '../store/pairing.js';
+import { callSandboxControl } from '../twilio/access.js';
 
 export interface Operator {
   waiting(): Promise<WaitingItem[]>;
@@ -48,8 +49,8 @@ export function createOperator(o: { store: Store; policy: TextPolicy; depsFor(se
       ? {
           async textAsHandset(body: string) {
             const { baseUrl, number, handset } = o.sandbox!;
-            const res = await fetch(`${baseUrl}/sandbox/v1/handsets/${encodeURIComponent(handset)}/messages?wait=false`, { method: 'POST', body: new URLSearchParams({ To: number, Body: body }) });
-            return res.ok ? `${handset} texted ${number}` : `the sandbox refused (HTTP ${res.status})`;
+            const res = await callSandboxControl(baseUrl, `/sandbox/v1/handsets/${encodeURIComponent(handset)}/messages?wait=false`, { method: 'POST', form: new URLSearchParams({ To: number, Body: body }) });
+            return res.status < 400 ? `${handset} texted ${number}` : `the sandbox refused (HTTP ${res.status})`;
           },
         }
       : {}),
