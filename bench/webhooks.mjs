@@ -21,7 +21,7 @@ function sign(url, params) {
 }
 
 /** Pre-signed, distinct inbound texts: each is a new message, so nothing is answered from the dedup table. */
-function makeRequests(n, offset) {
+export function makeRequests(n, offset) {
   return Array.from({ length: n }, (_, i) => {
     const sid = 'SM' + (offset + i).toString(16).padStart(32, '0');
     const params = { AccountSid: ACCOUNT, MessageSid: sid, SmsSid: sid, From: `+1555${String((offset + i) % 10_000_000).padStart(7, '0')}`, To: '+15550002222', Body: 'bench hello', NumMedia: '0' };
@@ -29,7 +29,7 @@ function makeRequests(n, offset) {
   });
 }
 
-function startChild(args, env) {
+export function startChild(args, env) {
   return new Promise((resolve, reject) => {
     // The server's per-message log lines are not what is measured: they go nowhere here.
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -52,7 +52,7 @@ async function fire(pool, r) {
 }
 
 /** Closed loop: `connections` requests always in flight, for `seconds`. */
-async function saturation(url, requests, connections, seconds) {
+export async function saturation(url, requests, connections, seconds) {
   const pool = new Pool(url, { connections, pipelining: 1 });
   let next = 0;
   let done = 0;
@@ -95,7 +95,7 @@ function cpuMs(pid) {
 }
 
 /** Peak resident memory (VmHWM) of a process so far, in MiB, from /proc where there is one. */
-function peakMiB(pid) {
+export function peakMiB(pid) {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSafe(`/proc/${pid}/status`));
   return m ? Number(m[1]) / 1024 : NaN;
 }
@@ -123,7 +123,8 @@ async function round(server, offset) {
 
 const medianOf = (rounds) => Object.fromEntries(Object.keys(rounds[0]).map((k) => [k, median(rounds.map((r) => r[k]))]));
 
-export async function run() {
+/** `serve` as the webhook benches run it: open policy, echo agent, SQLite in a home of its own. */
+export function startServe(extraEnv = {}, nodeArgs = []) {
   const { env } = isolatedBenchEnv('oct-bench-hooks-', {
     TWILIO_ACCOUNT_SID: ACCOUNT,
     TWILIO_AUTH_TOKEN: TOKEN,
@@ -131,10 +132,15 @@ export async function run() {
     OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open',
     OPENCLAW_TELEPHONY_AGENT_KIND: 'echo',
     OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9',
+    ...extraEnv,
   });
+  return startChild([...nodeArgs, BIN, 'telephony', 'serve', '--port', '0', '--json', '--quiet'], env);
+}
+
+export async function run() {
   const servers = [
-    { name: 'webhooks: serve (verify+dedup+policy+echo, SQLite)', target: '>= 3000 rps, p99 <= 20 ms', ...(await startChild([...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), BIN, 'telephony', 'serve', '--port', '0', '--json', '--quiet'], env)) },
-    { name: 'webhooks: Express + twilio.webhook()', ...(await startChild([path.join(REPO, 'bench/express-baseline.cjs'), '0', TOKEN, PUBLIC], env)) },
+    { name: 'webhooks: serve (verify+dedup+policy+echo, SQLite)', target: '>= 3000 rps, p99 <= 20 ms', ...(await startServe({}, process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : [])) },
+    { name: 'webhooks: Express + twilio.webhook()', ...(await startChild([path.join(REPO, 'bench/express-baseline.cjs'), '0', TOKEN, PUBLIC], process.env)) },
   ];
   try {
     // Warm up (JIT, connections, SQLite pages), then alternate the servers round by round so a noisy
