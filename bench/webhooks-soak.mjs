@@ -1,17 +1,11 @@
 // `serve` runs for weeks: 100,000 signed webhooks (BENCH_SOAK_REQUESTS) through one server whose V8 heap
 // is capped at 48 MiB, so a leak would show as growing memory or a crash. Prints resident memory after
 // the first tenth and at the end, the peak, and the rate. Target: it stays up and memory stays flat.
-import { readFileSync } from 'node:fs';
 import { printRow } from './lib.mjs';
-import { makeRequests, peakMiB, saturation, startServe } from './webhooks.mjs';
+import { makeRequests, memoryMiB, saturation, startServe } from './webhooks.mjs';
 
 const TOTAL = Number(process.env.BENCH_SOAK_REQUESTS ?? 100_000);
 const CHUNK = 10_000;
-
-function rssMiB(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
 export async function run() {
   const { child, url } = await startServe({ NODE_OPTIONS: '--max-old-space-size=48' });
@@ -23,11 +17,11 @@ export async function run() {
     // Requests are made a chunk at a time so the load generator's own memory stays small.
     for (let sent = 0; sent < TOTAL && !exited; sent += CHUNK) {
       await saturation(url, makeRequests(Math.min(CHUNK, TOTAL - sent), 1_000_000 + sent), 32, Infinity);
-      if (sent === 0) afterFirstChunk = rssMiB(child.pid);
+      if (sent === 0) afterFirstChunk = memoryMiB(child.pid, 'VmRSS');
     }
     const seconds = (performance.now() - started) / 1000;
-    const end = exited ? NaN : rssMiB(child.pid);
-    printRow('webhooks: soak, heap capped 48 MiB', { requests: TOTAL, stayed_up: !exited, rss_after_10k_MiB: afterFirstChunk, rss_end_MiB: end, peak_MiB: exited ? NaN : peakMiB(child.pid), rps: TOTAL / seconds }, 'stays up, flat memory');
+    const end = exited ? NaN : memoryMiB(child.pid, 'VmRSS');
+    printRow('webhooks: soak, heap capped 48 MiB', { requests: TOTAL, stayed_up: !exited, rss_after_10k_MiB: afterFirstChunk, rss_end_MiB: end, peak_MiB: exited ? NaN : memoryMiB(child.pid), rps: TOTAL / seconds }, 'stays up, flat memory');
   } finally {
     child.kill('SIGTERM');
   }

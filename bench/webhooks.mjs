@@ -94,9 +94,9 @@ function cpuMs(pid) {
   return fields ? ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 : NaN;
 }
 
-/** Peak resident memory (VmHWM) of a process so far, in MiB, from /proc where there is one. */
-export function peakMiB(pid) {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSafe(`/proc/${pid}/status`));
+/** A memory figure of a process from /proc/<pid>/status (VmHWM: peak resident, VmRSS: resident now), in MiB. */
+export function memoryMiB(pid, field = 'VmHWM') {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSafe(`/proc/${pid}/status`));
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
@@ -152,7 +152,7 @@ export async function run() {
     }
     for (const [i, server] of servers.entries()) {
       const rps = results[i].map((x) => x.saturation_rps);
-      printRow(server.name, { ...medianOf(results[i]), rps_range: `${Math.round(Math.min(...rps))}-${Math.round(Math.max(...rps))}`, server_peak_MiB: peakMiB(server.child.pid), rounds: ROUNDS }, server.target);
+      printRow(server.name, { ...medianOf(results[i]), rps_range: `${Math.round(Math.min(...rps))}-${Math.round(Math.max(...rps))}`, server_peak_MiB: memoryMiB(server.child.pid), rounds: ROUNDS }, server.target);
     }
   } finally {
     for (const server of servers) server.child.kill('SIGTERM');

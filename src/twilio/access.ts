@@ -29,6 +29,8 @@ export interface SandboxAccount {
   numbers: { phoneNumber: string; sid: string }[];
 }
 
+const notTheSandbox = (base: string, status: number) => new NetworkError(`${base} did not answer like the sandbox (HTTP ${status}).`, 'Check OPENCLAW_TELEPHONY_SANDBOX_URL.');
+
 /** A request to the sandbox's control API (`/sandbox/v1/...`); a sandbox that is not there is said plainly. */
 export async function callSandboxControl(baseUrl: string, path: string, opts: { method?: 'GET' | 'POST'; form?: URLSearchParams } = {}): Promise<{ status: number; body: unknown }> {
   const base = baseUrl.replace(/\/+$/, '');
@@ -48,13 +50,13 @@ export async function callSandboxControl(baseUrl: string, path: string, opts: { 
   try {
     return { status: res.status, body: JSON.parse(res.text()) };
   } catch {
-    throw new NetworkError(`${base} did not answer like the sandbox (HTTP ${res.status}).`, 'Check OPENCLAW_TELEPHONY_SANDBOX_URL.');
+    throw notTheSandbox(base, res.status);
   }
 }
 
 export async function fetchSandboxAccount(baseUrl: string): Promise<SandboxAccount> {
   const res = await callSandboxControl(baseUrl, '/sandbox/v1/account');
-  if (res.status !== 200) throw new NetworkError(`${baseUrl} did not answer like the sandbox (HTTP ${res.status}).`, 'Check OPENCLAW_TELEPHONY_SANDBOX_URL.');
+  if (res.status !== 200) throw notTheSandbox(baseUrl, res.status);
   const account = res.body as SandboxAccount;
   registerSecret(account.authToken);
   return account;
