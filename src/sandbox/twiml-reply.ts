@@ -4,11 +4,10 @@
  * signed, with the same parameters. Unreadable TwiML is recorded as Twilio's error 12100.
  */
 import type { SandboxContext } from './context.js';
-import { newSid } from './ids.js';
+import { recordNotification } from './notifications.js';
 import { createOutboundMessage } from './resources/messages.js';
+import { MAX_TWIML_DOCUMENTS, MESSAGING_DOCUMENT_LIMIT } from './twiml-limits.js';
 import { elementsOf, parseXml, textOf, type XmlElement } from './xml.js';
-
-const MAX_REDIRECTS = 10;
 
 export interface TwimlRun {
   url: string;
@@ -52,7 +51,8 @@ export async function runMessagingTwiml(ctx: SandboxContext, twiml: string, run:
         recordProblem(ctx, run, { code: (err as { code?: number }).code ?? 14101, message: (err as Error).message });
       }
     } else if (verb.name === 'Redirect') {
-      if (depth >= MAX_REDIRECTS) return recordProblem(ctx, run, { code: 12400, message: `More than ${MAX_REDIRECTS} redirects` });
+      // depth counts the documents already fetched after the first.
+      if (depth + 1 >= MAX_TWIML_DOCUMENTS) return recordProblem(ctx, run, MESSAGING_DOCUMENT_LIMIT);
       const target = new URL(textOf(verb), run.url).toString();
       const delivery = await ctx.webhooks.send({ url: target, method: verb.attributes.method ?? 'POST', params: run.params, kind: 'sms-redirect' });
       if (delivery.ok && delivery.body) return runMessagingTwiml(ctx, delivery.body, { ...run, url: target }, depth + 1);
@@ -65,7 +65,5 @@ export async function runMessagingTwiml(ctx: SandboxContext, twiml: string, run:
 }
 
 function recordProblem(ctx: SandboxContext, run: TwimlRun, problem: TwimlProblem): TwimlProblem {
-  // Twilio reports these as debugger notifications; the sandbox lists them at /sandbox/v1/notifications.
-  ctx.store.put('notification', { sid: newSid('NO'), url: run.url, ...problem, at: new Date().toISOString() });
-  return problem;
+  return recordNotification(ctx, problem, { url: run.url });
 }

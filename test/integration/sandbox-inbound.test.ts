@@ -66,6 +66,16 @@ describe('inbound texts and TwiML replies', () => {
     expect(twilio.validateRequest(ts.info.authToken, next.headers['x-twilio-signature'] as string, next.url, next.params)).toBe(true);
   });
 
+  it('stops a self-redirecting reply after 50 documents with warning 14106', async () => {
+    hooks.answer = (h) => (h.path === '/sms' || h.path === '/loop' ? { body: '<Response><Redirect>/loop</Redirect></Response>' } : { body: '<Response/>' });
+    const before = hooks.received.filter((h) => h.path === '/loop').length;
+    await text(HANDSET, ts.number, 'loop');
+    const notes = async () => (await (await fetch(`${ts.sb.baseUrl}/sandbox/v1/notifications`)).json()).notifications as { code: number }[];
+    await expect.poll(async () => (await notes()).map((n) => n.code)).toContain(14106);
+    // The first document came from /sms; 49 more from /loop, then no more.
+    expect(hooks.received.filter((h) => h.path === '/loop').length - before).toBe(49);
+  });
+
   it('uses the fallback URL when the SmsUrl does not answer in time', async () => {
     const [pn] = await ts.client.incomingPhoneNumbers.list({ phoneNumber: ts.number });
     await ts.client.incomingPhoneNumbers(pn.sid).update({ smsUrl: `${hooks.url}/slow`, smsFallbackUrl: `${hooks.url}/fallback` });

@@ -87,6 +87,15 @@ describe('sandbox calls', () => {
     expect((await ts.client.calls.list({ to: '+15550005678' })).map((c) => c.sid)).toContain(call.sid);
   });
 
+  it('ends a call whose Url redirects to itself after 50 redirects, with error 11215', async () => {
+    hooks.answer = (h) => (h.path === '/self' ? { body: '<Response><Redirect>/self</Redirect></Response>' } : { body: '' });
+    const call = await ts.client.calls.create({ to: '+15550005678', from: ts.number, url: `${hooks.url}/self` });
+    await expect.poll(async () => (await ts.client.calls(call.sid).fetch()).status, { timeout: 10_000 }).toBe('completed');
+    expect(hooks.received.filter((h) => h.path === '/self' && h.params.CallSid === call.sid).length).toBe(51);
+    const notes = (await (await fetch(`${ts.sb.baseUrl}/sandbox/v1/notifications`)).json()).notifications as { code: number; relatedSid: string }[];
+    expect(notes).toContainEqual(expect.objectContaining({ code: 11215, relatedSid: call.sid }));
+  });
+
   it('validates calls like Twilio', async () => {
     await expect(ts.client.calls.create({ to: '+15550005678', from: '+15550001111', url: `${hooks.url}/voice` })).rejects.toMatchObject({ code: 21210 });
     await expect(ts.client.calls.create({ to: '+1234', from: ts.number, url: `${hooks.url}/voice` })).rejects.toMatchObject({ code: 21211 });

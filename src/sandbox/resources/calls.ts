@@ -10,6 +10,8 @@ import { API_VERSION, newSid, rfc2822 } from '../ids.js';
 import { parseXml, elementsOf, textOf } from '../xml.js';
 import { findOwnedNumber } from './numbers.js';
 import { createRecording } from './recordings.js';
+import { recordNotification } from '../notifications.js';
+import { MAX_TWIML_DOCUMENTS, VOICE_REDIRECT_LIMIT } from '../twiml-limits.js';
 
 export interface CallDocument {
   url: string | null;
@@ -41,6 +43,8 @@ export interface CallRecord {
   _recordingStatusCallback: string | null;
   _documents: CallDocument[];
   _sequence: number;
+  /** TwiML documents fetched through <Redirect>, capped (see twiml-limits.ts). */
+  _redirects: number;
   /** Bumped on every state change, so timers of an earlier state do nothing. */
   _generation: number;
 }
@@ -109,6 +113,10 @@ async function fetchDocument(ctx: SandboxContext, c: CallRecord): Promise<void> 
     const verbs = elementsOf(root);
     const redirect = verbs.find((v) => v.name === 'Redirect');
     if (redirect && !c._twiml) {
+      if (++c._redirects > MAX_TWIML_DOCUMENTS) {
+        recordNotification(ctx, VOICE_REDIRECT_LIMIT, { url: c._url, relatedSid: c.sid });
+        return end(ctx, c, 'completed');
+      }
       c._url = new URL(textOf(redirect), c._url!).toString();
       return fetchDocument(ctx, c);
     }
@@ -200,6 +208,7 @@ export function registerCalls(router: Router, ctx: SandboxContext): void {
       _recordingStatusCallback: f.get('RecordingStatusCallback'),
       _documents: [],
       _sequence: 0,
+      _redirects: 0,
       _generation: 0,
     };
     ctx.store.put('call', c);
