@@ -6,7 +6,7 @@ import { openStore, type Store } from '../store/open-store.js';
 import { createTwilioClient, resolveTwilioAccess } from '../twilio/access.js';
 import type { RestClient } from '../twilio/rest-client.js';
 import type { CommandContext } from './context.js';
-import { loadSettings, type Settings } from './settings.js';
+import { loadSettings, type Settings } from '../config/settings.js';
 
 export async function withTwilioClient<T>(ctx: CommandContext, fn: (client: RestClient, settings: Settings) => Promise<T>): Promise<T> {
   const settings = await loadSettings(ctx.global);

@@ -3,7 +3,7 @@
  * Twilio or the sandbox, the policy (chunking, prices, approvals), the default sender, and one rate
  * limiter per sender shared by everything this process sends.
  */
-import type { Settings } from '../cli/settings.js';
+import type { Settings } from '../config/settings.js';
 import { createLogger, type Logger } from '../log.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { createTwilioClient, resolveTwilioAccess } from '../twilio/access.js';

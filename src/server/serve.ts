@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createAgent } from '../agent/agent.js';
-import type { Settings } from '../cli/settings.js';
+import type { Settings } from '../config/settings.js';
 import { ConfigError, CredentialsError, UserError } from '../errors.js';
 import { type DeliverDeps, deliverMessage } from '../messaging/deliver.js';
 import { createLimiterPool, type Sender, senderRate } from '../messaging/rate-limiter.js';

@@ -4,7 +4,7 @@
  * environment, the sandbox's own account is read from the sandbox.
  */
 import { NetworkError } from '../errors.js';
-import type { Settings } from '../cli/settings.js';
+import type { Settings } from '../config/settings.js';
 import { requireTwilioAuth } from '../secrets/credentials.js';
 import { registerSecret } from '../secrets/redact.js';
 import { type HttpResponse, httpRequest } from './http-transport.js';

@@ -5,7 +5,7 @@ import { sendText, type TextRequest } from '../../messaging/send-text.js';
 import { decideApproval, getApproval, listApprovals } from '../../store/approvals.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
-import { loadSettings } from '../settings.js';
+import { loadSettings } from '../../config/settings.js';
 import { withStore } from '../with-resources.js';
 import { describeResult } from './send.js';
 

@@ -8,7 +8,7 @@ import { DEFAULT_SANDBOX_URL } from '../../twilio/access.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
 import { ask, readAllStdin } from '../prompt.js';
-import { loadSettings } from '../settings.js';
+import { loadSettings } from '../../config/settings.js';
 
 const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
 

@@ -1,18 +1,18 @@
 /** `send`: one message, a dry run, or a batch (CSV, NDJSON, or a list of numbers). */
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { ExitCode, UserError } from '../../errors.js';
-import { parseBatch, readBatchFile, type RowOutcome, runBatch, toRows } from '../../messaging/batch.js';
+import type { RowOutcome } from '../../messaging/batch.js';
 import type { SendResult } from '../../messaging/deliver.js';
 import { toE164 } from '../../messaging/phone.js';
 import { planMessage } from '../../messaging/plan.js';
 import { openMessagingSession } from '../../messaging/session.js';
+import { type BatchSummary, defaultConcurrency, loadBatch, sendBatch } from '../../messaging/send-batch.js';
 import { sendText } from '../../messaging/send-text.js';
 import type { CommandContext } from '../context.js';
 import type { Output } from '../output.js';
 import { createProgress } from '../progress.js';
 import { confirm, readAllStdin } from '../prompt.js';
-import { loadSettings } from '../settings.js';
+import { loadSettings } from '../../config/settings.js';
 
 interface SendFlags {
   bodyFile?: string;
@@ -56,7 +56,7 @@ async function readBody(bodyArg: string | undefined, f: SendFlags): Promise<stri
 
 export async function send(ctx: CommandContext, toArg?: string, bodyArg?: string): Promise<number> {
   const f = ctx.opts as SendFlags;
-  if (f.batch || f.toFile) return sendBatch(ctx, f, toArg, bodyArg);
+  if (f.batch || f.toFile) return sendBatchCommand(ctx, f, toArg, bodyArg);
   if (!toArg) throw new UserError('No recipient given.', { code: 'usage', hint: 'openclaw telephony send +15550005678 "Hello"' });
   const settings = await loadSettings(ctx.global);
   const sms = settings.resolution.config.sms;
@@ -98,30 +98,13 @@ export async function send(ctx: CommandContext, toArg?: string, bodyArg?: string
   }
 }
 
-async function sendBatch(ctx: CommandContext, f: SendFlags, toArg: string | undefined, bodyArg: string | undefined): Promise<number> {
+async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string | undefined, bodyArg: string | undefined): Promise<number> {
   const settings = await loadSettings(ctx.global);
   const defaultCountry = f.defaultCountry ?? settings.resolution.config.sms.defaultCountry;
-  let records: Record<string, unknown>[];
-  let source: string;
-  let id: string;
-  if (f.toFile) {
-    // `send --to-file numbers.txt "body"`: the body is the one positional argument.
-    const body = await readBody(bodyArg ?? toArg, f);
-    const file = readBatchFile(f.toFile);
-    source = f.toFile;
-    id = file.id;
-    records = file.text
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('#'))
-      .map((to) => ({ to, body }));
-  } else {
-    const file = readBatchFile(f.batch!, f.batch === '-' ? await readAllStdin() : undefined);
-    source = f.batch!;
-    id = file.id;
-    records = parseBatch(file.text, file.format, source);
-  }
-  const { rows, invalid } = toRows(records, id, defaultCountry);
+  // `send --to-file numbers.txt "body"`: the body is the one positional argument.
+  const body = f.toFile ? await readBody(bodyArg ?? toArg, f) : undefined;
+  const batch = await loadBatch({ batch: f.batch, toFile: f.toFile, body }, readAllStdin, defaultCountry);
+  const { rows, invalid } = batch;
   const session = await openMessagingSession(settings, { sandbox: ctx.global.sandbox, rate: parseRate(f.rate), from: f.from, messagingServiceSid: f.messagingService, defaultCountry });
   try {
     if (process.stdin.isTTY && !f.yes && !ctx.out.json && rows.length > 1) {
@@ -130,11 +113,10 @@ async function sendBatch(ctx: CommandContext, f: SendFlags, toArg: string | unde
         throw new UserError('Nothing was sent.', { code: 'not_confirmed', hint: 'Answer y, or pass --yes.' });
       }
     }
-    const rate = session.rateFor(session.sender);
-    const concurrency = f.concurrency ? Number(f.concurrency) : Math.min(32, Math.max(2, Math.ceil(rate / 8) + 2));
+    const concurrency = f.concurrency ? Number(f.concurrency) : defaultConcurrency(session.rateFor(session.sender));
     const progress = createProgress(rows.length + invalid.length);
     let sent = 0;
-    let failed = invalid.length;
+    let failed = 0;
     let stopping = false;
     const onSigint = () => {
       if (stopping) process.exit(ExitCode.interrupted);
@@ -142,48 +124,29 @@ async function sendBatch(ctx: CommandContext, f: SendFlags, toArg: string | unde
       ctx.out.info('\nStopping: no new rows; waiting for the messages in flight (Ctrl-C again to quit at once)...');
     };
     process.on('SIGINT', onSigint);
-    const started = performance.now();
-    for (const bad of invalid) emitOutcome(ctx.out, { row: bad.row, to: String(bad.raw.to ?? ''), key: '', ok: false, error: { code: 'invalid_row', message: bad.error } });
-    const { outcomes, stopped } = await runBatch(session, rows, {
-      concurrency,
-      statusCallback: f.statusCallback,
-      shouldStop: () => stopping,
-      onOutcome: (o) => {
-        if (o.ok) sent++;
-        else failed++;
-        emitOutcome(ctx.out, o);
-        progress.update(sent, failed);
-      },
-    });
-    process.off('SIGINT', onSigint);
-    progress.finish();
-    const elapsed = (performance.now() - started) / 1000;
-    const failedRows = [...invalid.map((b) => ({ row: b.row, to: String(b.raw.to ?? ''), body: String(b.raw.body ?? ''), media: '', key: '', from: '', error: b.error })), ...outcomes.filter((o) => !o.ok).map((o) => failedRowOf(o, rows))];
-    const failedFile = failedRows.length ? writeFailedRows(source, failedRows) : null;
-    const messages = outcomes.flatMap((o) => o.results ?? []);
-    const summary = {
-      summary: {
-        rows: rows.length + invalid.length,
-        sent: outcomes.filter((o) => o.ok && o.results).length,
-        deduplicated: outcomes.filter((o) => o.results?.every((r) => r.deduplicated)).length,
-        pendingApproval: outcomes.filter((o) => o.approvalId).length,
-        failed: failedRows.length,
-        notStarted: rows.length - outcomes.length,
-        messages: messages.length,
-        segments: messages.reduce((n, r) => n + r.segments, 0),
-        elapsedSeconds: Math.round(elapsed * 1000) / 1000,
-        ratePerSecond: Math.round((outcomes.length / Math.max(elapsed, 0.001)) * 100) / 100,
-        failedFile,
-        interrupted: stopped,
-      },
-    };
-    if (ctx.out.json) ctx.out.line(summary);
-    else {
-      const s = summary.summary;
-      ctx.out.stderr.write(`${s.sent} sent (${s.deduplicated} already sent before), ${s.failed} failed, ${s.pendingApproval} held for approval${s.notStarted ? `, ${s.notStarted} not started` : ''} in ${s.elapsedSeconds}s (${s.ratePerSecond}/s)${failedFile ? `\nFailed rows: ${failedFile} (fix and re-run it with --batch)` : ''}\n`);
+    let s: BatchSummary;
+    try {
+      s = await sendBatch(session, batch, {
+        concurrency,
+        statusCallback: f.statusCallback,
+        shouldStop: () => stopping,
+        onOutcome: (o) => {
+          if (o.ok) sent++;
+          else failed++;
+          emitOutcome(ctx.out, o);
+          progress.update(sent, failed);
+        },
+      });
+    } finally {
+      process.off('SIGINT', onSigint);
     }
-    if (stopped) return ExitCode.interrupted;
-    return failedRows.length ? ExitCode.partial : 0;
+    progress.finish();
+    if (ctx.out.json) ctx.out.line({ summary: s });
+    else {
+      ctx.out.stderr.write(`${s.sent} sent (${s.deduplicated} already sent before), ${s.failed} failed, ${s.pendingApproval} held for approval${s.notStarted ? `, ${s.notStarted} not started` : ''} in ${s.elapsedSeconds}s (${s.ratePerSecond}/s)${s.failedFile ? `\nFailed rows: ${s.failedFile} (fix and re-run it with --batch)` : ''}\n`);
+    }
+    if (s.interrupted) return ExitCode.interrupted;
+    return s.failed ? ExitCode.partial : 0;
   } finally {
     await session.close();
   }
@@ -194,20 +157,4 @@ function emitOutcome(out: Output, o: RowOutcome): void {
   else if (!o.ok) out.stderr.write(`row ${o.row} ${o.to}: failed: ${o.error!.message}\n`);
   else if (o.approvalId) out.stdout.write(`row ${o.row} ${o.to}: held for approval ${o.approvalId}\n`);
   else for (const r of o.results!) out.stdout.write(`row ${o.row} ${describeResult(r)}\n`);
-}
-
-function failedRowOf(o: RowOutcome, rows: { row: number; body: string; media: string[]; from?: string }[]) {
-  const r = rows.find((x) => x.row === o.row)!;
-  return { row: o.row, to: o.to, body: r.body, media: r.media.join(' '), key: o.key, from: r.from ?? '', error: o.error?.message ?? '' };
-}
-
-const csvCell = (v: string | number) => (/[",\n\r]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-
-/** Failed rows as a CSV that `send --batch` takes again (same keys, so nothing that went out is resent). */
-function writeFailedRows(source: string, rows: Record<string, string | number>[]): string {
-  const base = source === '-' ? 'batch' : path.parse(source).name;
-  const file = path.resolve(`${base}.failed-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`);
-  const header = ['to', 'body', 'media', 'key', 'from', 'row', 'error'];
-  writeFileSync(file, [header.join(','), ...rows.map((r) => header.map((h) => csvCell(r[h] ?? '')).join(','))].join('\n') + '\n');
-  return file;
 }

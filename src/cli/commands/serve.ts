@@ -2,7 +2,7 @@
 import { UserError } from '../../errors.js';
 import { startServe } from '../../server/serve.js';
 import type { CommandContext } from '../context.js';
-import { loadSettings } from '../settings.js';
+import { loadSettings } from '../../config/settings.js';
 import { stopRequested } from '../signals.js';
 
 export async function serve(ctx: CommandContext): Promise<number> {

@@ -1,0 +1,115 @@
+/**
+ * The batch verb behind `send --batch` and `send --to-file`: read the input into rows, send them
+ * through a session's worker pool, and sum up what happened, writing the failed rows to a CSV that
+ * `send --batch` takes again. The command only prompts, shows progress and prints.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { type BatchInput, type BatchRow, parseBatch, readBatchFile, type RowOutcome, runBatch, toRows } from './batch.js';
+import type { MessagingSession } from './session.js';
+
+export interface BatchSource {
+  /** `--batch <file>` (CSV or NDJSON; `-` is standard input). */
+  batch?: string;
+  /** `--to-file <file>`: one number per line, all sent `body`. */
+  toFile?: string;
+  body?: string;
+}
+
+export interface LoadedBatch extends BatchInput {
+  /** The file named on the command line (`-` for standard input), for the failed-rows file's name. */
+  source: string;
+}
+
+/** `--to-file`: one number per line; blank lines and lines starting with # are skipped. */
+export function parseNumberList(text: string, body: string): Record<string, unknown>[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((to) => ({ to, body }));
+}
+
+/** Reads `--batch` or `--to-file` into validated rows (bad rows kept aside with why). */
+export async function loadBatch(from: BatchSource, readStdin: () => Promise<string>, defaultCountry?: string): Promise<LoadedBatch> {
+  if (from.toFile) {
+    const file = readBatchFile(from.toFile);
+    return { source: from.toFile, ...toRows(parseNumberList(file.text, from.body ?? ''), file.id, defaultCountry) };
+  }
+  const source = from.batch!;
+  const file = readBatchFile(source, source === '-' ? await readStdin() : undefined);
+  return { source, ...toRows(parseBatch(file.text, file.format, source), file.id, defaultCountry) };
+}
+
+/** Enough workers to keep the sender's rate busy without flooding the pool of connections. */
+export function defaultConcurrency(ratePerSecond: number): number {
+  return Math.min(32, Math.max(2, Math.ceil(ratePerSecond / 8) + 2));
+}
+
+export interface SendBatchOptions {
+  concurrency: number;
+  statusCallback?: string;
+  /** Set to stop taking new rows (Ctrl-C). */
+  shouldStop: () => boolean;
+  /** Each row as it settles, the unreadable ones first. */
+  onOutcome: (o: RowOutcome) => void;
+}
+
+export interface BatchSummary {
+  rows: number;
+  sent: number;
+  deduplicated: number;
+  pendingApproval: number;
+  failed: number;
+  notStarted: number;
+  messages: number;
+  segments: number;
+  elapsedSeconds: number;
+  ratePerSecond: number;
+  failedFile: string | null;
+  interrupted: boolean;
+}
+
+export async function sendBatch(session: MessagingSession, batch: LoadedBatch, opts: SendBatchOptions): Promise<BatchSummary> {
+  const { rows, invalid } = batch;
+  const started = performance.now();
+  for (const bad of invalid) opts.onOutcome({ row: bad.row, to: String(bad.raw.to ?? ''), key: '', ok: false, error: { code: 'invalid_row', message: bad.error } });
+  const { outcomes, stopped } = await runBatch(session, rows, opts);
+  const elapsed = (performance.now() - started) / 1000;
+  const failedRows = [
+    ...invalid.map((b) => ({ row: b.row, to: String(b.raw.to ?? ''), body: String(b.raw.body ?? ''), media: '', key: '', from: '', error: b.error })),
+    ...outcomes.filter((o) => !o.ok).map((o) => failedRowOf(o, rows)),
+  ];
+  const failedFile = failedRows.length ? writeFailedRows(batch.source, failedRows) : null;
+  const messages = outcomes.flatMap((o) => o.results ?? []);
+  return {
+    rows: rows.length + invalid.length,
+    sent: outcomes.filter((o) => o.ok && o.results).length,
+    deduplicated: outcomes.filter((o) => o.results?.every((r) => r.deduplicated)).length,
+    pendingApproval: outcomes.filter((o) => o.approvalId).length,
+    failed: failedRows.length,
+    notStarted: rows.length - outcomes.length,
+    messages: messages.length,
+    segments: messages.reduce((n, r) => n + r.segments, 0),
+    elapsedSeconds: Math.round(elapsed * 1000) / 1000,
+    ratePerSecond: Math.round((outcomes.length / Math.max(elapsed, 0.001)) * 100) / 100,
+    failedFile,
+    interrupted: stopped,
+  };
+}
+
+function failedRowOf(o: RowOutcome, rows: BatchRow[]) {
+  const r = rows.find((x) => x.row === o.row)!;
+  return { row: o.row, to: o.to, body: r.body, media: r.media.join(' '), key: o.key, from: r.from ?? '', error: o.error?.message ?? '' };
+}
+
+const csvCell = (v: string | number) => (/[",\n\r]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+
+/** Failed rows as a CSV that `send --batch` takes again (same keys, so nothing that went out is resent). */
+function writeFailedRows(source: string, rows: Record<string, string | number>[]): string {
+  const base = source === '-' ? 'batch' : path.parse(source).name;
+  const file = path.resolve(`${base}.failed-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`);
+  const header = ['to', 'body', 'media', 'key', 'from', 'row', 'error'];
+  writeFileSync(file, [header.join(','), ...rows.map((r) => header.map((h) => csvCell(r[h] ?? '')).join(','))].join('\n') + '\n');
+  return file;
+}
