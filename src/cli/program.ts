@@ -170,7 +170,7 @@ function registerCommands(root: Command): void {
   const sandbox = root
     .command('sandbox')
     .description('run the local Twilio sandbox in the foreground (REST API, webhooks, handsets)')
-    .option('--port <port>', 'port to listen on (0: any free port)', '4010')
+    .option('--port <port>', 'port to listen on (default: 4010 when free, else any free port; 0: any free port)')
     .option('--bind <address>', 'address to listen on', '127.0.0.1')
     .option('--data <dir>', 'keep state in this folder across restarts (default: in memory)')
     .option('--fault <spec>', 'inject faults into REST answers, e.g. "429:5%,500:2%,reset:1%,latency:200ms"')

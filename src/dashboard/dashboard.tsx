@@ -13,6 +13,8 @@ export interface DashboardHeader {
   signatures: 'verified' | 'SKIPPED';
   policy: string;
   sandboxNumber?: string;
+  /** Commands to try from another terminal, shown while the feed is empty. */
+  tryIt?: string[];
 }
 
 export interface DashboardActions {
@@ -123,7 +125,7 @@ export function Dashboard({ header, model, actions, refreshMs = 200, feedLines =
           {f.at} {f.kind === 'in' ? '<-' : f.kind === 'out' ? '->' : '  '} {f.text}
         </Text>
       ))}
-      {snap.feed.length === 0 ? <Text dimColor>nothing yet</Text> : null}
+      {snap.feed.length === 0 ? <EmptyFeed tryIt={header.tryIt} /> : null}
       <Text bold>Waiting for you ({waiting.length})</Text>
       {waiting.map((w, i) => (
         <Text key={w.id} inverse={i === Math.min(selected, waiting.length - 1)}>
@@ -139,6 +141,18 @@ export function Dashboard({ header, model, actions, refreshMs = 200, feedLines =
       {notice ? <Text color="yellow">{notice}</Text> : null}
       {typing !== null ? <Text>text as handset: {typing}_ (Enter sends, Esc cancels)</Text> : null}
       <Text dimColor>↑↓ select · a approve · r reject{actions.textAsHandset ? ' · t text as a handset' : ''} · q quit</Text>
+    </Box>
+  );
+}
+
+function EmptyFeed({ tryIt }: { tryIt?: string[] }) {
+  if (!tryIt?.length) return <Text dimColor>nothing yet</Text>;
+  return (
+    <Box flexDirection="column">
+      <Text dimColor>nothing yet. Try it from another terminal:</Text>
+      {tryIt.map((line) => (
+        <Text key={line}>  {line}</Text>
+      ))}
     </Box>
   );
 }

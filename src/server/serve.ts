@@ -11,9 +11,11 @@ import { type DeliverDeps, deliverMessage } from '../messaging/deliver.js';
 import { createLimiterPool, type Sender, senderRate } from '../messaging/rate-limiter.js';
 import { textPolicyFrom } from '../messaging/send-text.js';
 import { silentLogger } from '../log.js';
-import { startSandbox, type Sandbox } from '../sandbox/server.js';
+import { locateSandbox } from '../discovery/sandbox-registry.js';
+import { startRegisteredSandbox } from '../discovery/start-sandbox.js';
+import type { Sandbox } from '../sandbox/server.js';
 import { openStore } from '../store/open-store.js';
-import { createTwilioClient, DEFAULT_SANDBOX_URL, fetchSandboxAccount, resolveTwilioAccess } from '../twilio/access.js';
+import { createTwilioClient, fetchSandboxAccount, resolveTwilioAccess } from '../twilio/access.js';
 import { configureNumber, findNumber, type NumberUrls } from '../twilio/numbers-api.js';
 import { createServeApp } from './app.js';
 import { createDeduplicator } from './dedup.js';
@@ -48,16 +50,16 @@ export const DASHBOARD_HANDSET = '+15550001111';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
-/** With --sandbox: the one at OPENCLAW_TELEPHONY_SANDBOX_URL if it answers, else a new one in this process. */
+/** With --sandbox: the configured or registered one if it answers, else a new one in this process (registered for other commands). */
 async function sandboxFor(settings: Settings): Promise<{ sandbox?: Sandbox; baseUrl: string }> {
-  const configured = settings.resolution.config.twilio.apiBaseUrl ?? DEFAULT_SANDBOX_URL;
+  const configured = locateSandbox(settings.resolution.config.twilio.apiBaseUrl);
   try {
     await fetchSandboxAccount(configured);
     return { baseUrl: configured };
   } catch {
     // Not running there: start our own below.
   }
-  const sandbox = await startSandbox({ port: 0 });
+  const sandbox = await startRegisteredSandbox();
   settings.resolution.config.twilio.apiBaseUrl = sandbox.baseUrl;
   return { sandbox, baseUrl: sandbox.baseUrl };
 }

@@ -3,14 +3,13 @@
  * sandbox (same code, another base URL). With --sandbox and no credentials in flags or the
  * environment, the sandbox's own account is read from the sandbox.
  */
+import { locateSandbox, sandboxNotRunningHint } from '../discovery/sandbox-registry.js';
 import { NetworkError } from '../errors.js';
 import type { Settings } from '../config/settings.js';
 import { requireTwilioAuth } from '../secrets/credentials.js';
 import { registerSecret } from '../secrets/redact.js';
 import { type HttpResponse, httpRequest } from './http-transport.js';
 import { createRestClient, type RestClient, type RestClientOptions } from './rest-client.js';
-
-export const DEFAULT_SANDBOX_URL = 'http://127.0.0.1:4010';
 
 export interface TwilioAccess {
   baseUrl?: string;
@@ -45,7 +44,7 @@ export async function callSandboxControl(baseUrl: string, path: string, opts: { 
       timeoutMs: 30_000,
     });
   } catch {
-    throw new NetworkError(`The sandbox is not running at ${base}.`, 'Start it with `openclaw telephony sandbox` (or set OPENCLAW_TELEPHONY_SANDBOX_URL to where it runs).');
+    throw new NetworkError(`No sandbox answers at ${base}.`, sandboxNotRunningHint(base));
   }
   try {
     return { status: res.status, body: JSON.parse(res.text()) };
@@ -66,7 +65,7 @@ export async function resolveTwilioAccess(settings: Settings, opts: { sandbox?: 
   const { config, sources } = settings.resolution;
   const configuredBase = config.twilio.apiBaseUrl;
   const sandbox = opts.sandbox === true;
-  const baseUrl = sandbox ? (configuredBase ?? DEFAULT_SANDBOX_URL) : configuredBase;
+  const baseUrl = sandbox ? locateSandbox(configuredBase) : configuredBase;
   const explicit = (key: string) => sources[key] === 'env' || sources[key] === 'flag';
   if (sandbox && !(explicit('twilio.accountSid') && (explicit('twilio.authToken') || explicit('twilio.apiSecret')))) {
     const account = await fetchSandboxAccount(baseUrl!);

@@ -56,7 +56,9 @@ describe('openclaw telephony sandbox', () => {
   it('says clearly when the sandbox is not running', async () => {
     const res = await telephony(['sandbox', 'inbox', '+15550003434'], { env: { ...env, OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9' }, cwd });
     expect(res.code).toBe(6);
-    expect(res.stderr).toContain('openclaw telephony sandbox');
+    expect(res.stderr).toContain('No sandbox answers at http://127.0.0.1:9');
+    // The URL came from the environment: starting another sandbox would not help, fixing the variable would.
+    expect(res.stderr).toContain('OPENCLAW_TELEPHONY_SANDBOX_URL names it');
   });
 
   it('refuses a bad --fault or --port with exit 2', async () => {

@@ -2,6 +2,7 @@ import { render } from 'ink-testing-library';
 import { describe, expect, it, vi } from 'vitest';
 import { Dashboard, type DashboardActions } from '../../src/dashboard/dashboard.js';
 import { createDashboardModel, type WaitingItem } from '../../src/dashboard/model.js';
+import { tryItCommands } from '../../src/onboarding/try-it.js';
 
 const header = { publicUrl: 'https://bot.example.com', tunnel: 'none', signatures: 'verified' as const, policy: 'pairing' };
 
@@ -67,6 +68,21 @@ describe('dashboard (rendered to a fake terminal)', () => {
     await vi.waitFor(() => expect(frame(view)).toContain('text as handset: hi'));
     view.stdin.write('\r');
     await vi.waitFor(() => expect(actions.textAsHandset).toHaveBeenCalledWith('hi'));
+    view.unmount();
+  });
+
+  it('shows the three commands to try while the feed is empty, and the feed once something arrives', async () => {
+    const model = createDashboardModel();
+    const actions: DashboardActions = { waiting: async () => [], approve: async () => '', reject: async () => '', quit: () => {} };
+    const tryIt = tryItCommands({ number: '+14155550100', handset: '+15550001111' });
+    const view = render(<Dashboard header={{ ...header, sandboxNumber: '+14155550100', tryIt }} model={model} actions={actions} refreshMs={20} />);
+    await vi.waitFor(() => expect(frame(view)).toContain('Try it from another terminal'));
+    const f = frame(view);
+    expect(f).toContain('sandbox text --from +15550001111 --to +14155550100 "hello"');
+    expect(f).toContain('sandbox inbox +15550001111');
+    expect(f).toContain('pairing approve CODE');
+    model.push('sms.in', { from: '+15550001111', to: '+14155550100', body: 'hello' });
+    await vi.waitFor(() => expect(frame(view)).not.toContain('Try it from another terminal'));
     view.unmount();
   });
 

@@ -4,7 +4,7 @@ import { CREDENTIAL_KEYS } from '../../secrets/credentials.js';
 import { keychainAccount } from '../../secrets/keychain.js';
 import { registerSecret } from '../../secrets/redact.js';
 import { createRestClient } from '../../twilio/rest-client.js';
-import { DEFAULT_SANDBOX_URL } from '../../twilio/access.js';
+import { locateSandbox } from '../../discovery/sandbox-registry.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
 import { ask, readAllStdin } from '../prompt.js';
@@ -33,7 +33,7 @@ export async function authLogin(ctx: CommandContext): Promise<number> {
   registerSecret(token);
 
   if (opts.verify !== false) {
-    const baseUrl = global.sandbox ? (settings.resolution.config.twilio.apiBaseUrl ?? DEFAULT_SANDBOX_URL) : settings.resolution.config.twilio.apiBaseUrl;
+    const baseUrl = global.sandbox ? locateSandbox(settings.resolution.config.twilio.apiBaseUrl) : settings.resolution.config.twilio.apiBaseUrl;
     const client = createRestClient({ accountSid, username: accountSid, password: token, baseUrl, region: settings.resolution.config.twilio.region, edge: settings.resolution.config.twilio.edge });
     try {
       await client.request('GET', `/2010-04-01/Accounts/${accountSid}.json`);

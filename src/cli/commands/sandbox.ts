@@ -2,8 +2,9 @@
 import { UserError } from '../../errors.js';
 import { parseFaults } from '../../sandbox/faults.js';
 import type { SenderRates } from '../../sandbox/context.js';
-import { startSandbox } from '../../sandbox/server.js';
-import { callSandboxControl, DEFAULT_SANDBOX_URL } from '../../twilio/access.js';
+import { locateSandbox } from '../../discovery/sandbox-registry.js';
+import { startRegisteredSandbox } from '../../discovery/start-sandbox.js';
+import { callSandboxControl } from '../../twilio/access.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
 import { stopRequested } from '../signals.js';
@@ -30,14 +31,15 @@ export async function sandbox(ctx: CommandContext): Promise<number> {
   const { opts, out } = ctx;
   // Listen before printing the ready line: a supervisor may stop us the moment it reads it.
   const stopped = stopRequested();
-  const sb = await startSandbox({
-    port: parsePort(String(opts.port ?? '4010')),
+  const sb = await startRegisteredSandbox({
+    // Without --port: 4010 when free, else any free port (commands find it through the data folder).
+    port: opts.port === undefined ? undefined : parsePort(String(opts.port)),
     bind: (opts.bind as string) ?? '127.0.0.1',
     dataDir: opts.data as string | undefined,
     faults: parseFaults(opts.fault as string | undefined),
     rates: parseRates(opts.rates as string | undefined),
   }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') throw new UserError(`Port ${opts.port ?? 4010} is in use.`, { code: 'port_in_use', hint: 'Stop what uses it, or pick another with --port (0 picks a free one).' });
+    if (err.code === 'EADDRINUSE') throw new UserError(`Port ${opts.port} is in use.`, { code: 'port_in_use', hint: 'Stop what uses it, or pick another with --port (0 picks a free one).' });
     throw err;
   });
   const info = sb.describe();
@@ -52,7 +54,7 @@ export async function sandbox(ctx: CommandContext): Promise<number> {
         `  messaging svc ${info.messagingServiceSid}`,
         ...info.numbers.map((n) => `  number        ${n.phoneNumber} (${n.sid})`),
         '',
-        `Use it from another terminal: set OPENCLAW_TELEPHONY_SANDBOX_URL=${info.baseUrl} and pass --sandbox.`,
+        'Use it from another terminal with --sandbox (commands find it by themselves).',
         'Ctrl-C stops it.',
         '',
       ].join('\n'),
@@ -65,7 +67,7 @@ export async function sandbox(ctx: CommandContext): Promise<number> {
 }
 
 function sandboxUrl(): string {
-  return (process.env.OPENCLAW_TELEPHONY_SANDBOX_URL ?? DEFAULT_SANDBOX_URL).replace(/\/+$/, '');
+  return locateSandbox(process.env.OPENCLAW_TELEPHONY_SANDBOX_URL);
 }
 
 async function callSandbox(path: string, opts?: { method: 'POST'; form: URLSearchParams }): Promise<unknown> {

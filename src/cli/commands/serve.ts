@@ -1,6 +1,7 @@
 /** `serve`: the long-running webhook server. Logs go to stderr: plain lines, or NDJSON with --json. */
 import { UserError } from '../../errors.js';
-import { startServe } from '../../server/serve.js';
+import { tryItCommands } from '../../onboarding/try-it.js';
+import { DASHBOARD_HANDSET, startServe } from '../../server/serve.js';
 import type { CommandContext } from '../context.js';
 import { loadSettings } from '../../config/settings.js';
 import { stopRequested } from '../signals.js';
@@ -32,7 +33,14 @@ export async function serve(ctx: CommandContext): Promise<number> {
     const quitting = new Promise<void>((resolve) => (quit = resolve));
     const view = renderDashboard({
       model,
-      header: { publicUrl: running.publicUrl, tunnel: running.tunnel ? running.tunnel.provider : 'none', signatures: running.signatures, policy: settings.resolution.config.inboundPolicy, sandboxNumber: running.sandbox?.number },
+      header: {
+        publicUrl: running.publicUrl,
+        tunnel: running.tunnel ? running.tunnel.provider : 'none',
+        signatures: running.signatures,
+        policy: settings.resolution.config.inboundPolicy,
+        sandboxNumber: running.sandbox?.number,
+        tryIt: running.sandbox && tryItCommands({ number: running.sandbox.number, handset: DASHBOARD_HANDSET }),
+      },
       actions: { ...running.operator, quit },
     });
     await Promise.race([stopped, quitting, view.done]);
@@ -51,7 +59,8 @@ export async function serve(ctx: CommandContext): Promise<number> {
         ...(running.sandbox
           ? [
               `  sandbox       ${running.sandbox.baseUrl}${running.sandbox.inProcess ? ' (in this process)' : ''}, number ${running.sandbox.number}`,
-              `  try it        OPENCLAW_TELEPHONY_SANDBOX_URL=${running.sandbox.baseUrl} openclaw telephony sandbox text --from +15550001111 --to ${running.sandbox.number} "hello"`,
+              'Try it from another terminal:',
+              ...tryItCommands({ number: running.sandbox.number, handset: DASHBOARD_HANDSET }).map((c) => `  ${c}`),
             ]
           : []),
         'Ctrl-C stops it.',

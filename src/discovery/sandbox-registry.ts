@@ -1,0 +1,86 @@
+/**
+ * How commands find a running sandbox without being told its port: whoever starts one (`sandbox`,
+ * or `serve --sandbox` when it starts its own) writes `sandbox.json` in the data folder naming its
+ * URL and process, and removes it on exit. A command with `--sandbox` and no
+ * OPENCLAW_TELEPHONY_SANDBOX_URL reads that file; a file left by a process that is gone is ignored.
+ */
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { resolveAppPaths } from '../config/paths.js';
+
+/** The port a sandbox takes when it is free, and where commands look when nothing is registered. */
+export const PREFERRED_SANDBOX_PORT = 4010;
+export const DEFAULT_SANDBOX_URL = `http://127.0.0.1:${PREFERRED_SANDBOX_PORT}`;
+
+interface RuntimeEntry {
+  url: string;
+  pid: number;
+  startedAt: string;
+}
+
+export function sandboxRuntimeFile(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(resolveAppPaths(env).dataDir, 'sandbox.json');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    // Signal 0 only asks whether the process exists (on Windows too).
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The registered sandbox, if its process still runs. */
+export function readRegisteredSandbox(file = sandboxRuntimeFile()): RuntimeEntry | undefined {
+  let entry: Partial<RuntimeEntry>;
+  try {
+    entry = JSON.parse(readFileSync(file, 'utf8')) as Partial<RuntimeEntry>;
+  } catch {
+    return undefined; // no file, or one cut short: nothing registered
+  }
+  if (typeof entry.url !== 'string' || typeof entry.pid !== 'number' || !isAlive(entry.pid)) return undefined;
+  return entry as RuntimeEntry;
+}
+
+/** Where `--sandbox` goes: the configured URL (OPENCLAW_TELEPHONY_SANDBOX_URL, twilio.apiBaseUrl), else the registered one, else port 4010. */
+export function locateSandbox(configured: string | undefined): string {
+  return (configured ?? readRegisteredSandbox()?.url ?? DEFAULT_SANDBOX_URL).replace(/\/+$/, '');
+}
+
+/**
+ * Names `url` in the runtime file. Unless `replace` is set, a live sandbox registered there already
+ * stays (the first one started is the one commands find). Returns the function that removes the entry.
+ */
+export function registerSandbox(url: string, opts: { replace?: boolean; file?: string } = {}): () => void {
+  const file = opts.file ?? sandboxRuntimeFile();
+  if (!opts.replace && readRegisteredSandbox(file)) return () => {};
+  const entry: RuntimeEntry = { url, pid: process.pid, startedAt: new Date().toISOString() };
+  mkdirSync(path.dirname(file), { recursive: true });
+  // Written aside and renamed, so a reader never sees half a file.
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify(entry) + '\n');
+  renameSync(temp, file);
+  return () => {
+    try {
+      const current = JSON.parse(readFileSync(file, 'utf8')) as Partial<RuntimeEntry>;
+      if (current.pid === process.pid && current.url === url) rmSync(file, { force: true });
+    } catch {
+      // Already gone (or replaced by something unreadable that is not ours): nothing to remove.
+    }
+  };
+}
+
+/** The fix for "no sandbox answers at URL": depends on where the URL came from. */
+export function sandboxNotRunningHint(url: string): string {
+  const fromEnv = process.env.OPENCLAW_TELEPHONY_SANDBOX_URL?.replace(/\/+$/, '');
+  if (fromEnv && fromEnv === url.replace(/\/+$/, '')) {
+    return 'OPENCLAW_TELEPHONY_SANDBOX_URL names it: correct it, or unset it so commands find a running sandbox by themselves.';
+  }
+  return (
+    'Start one in another terminal with `openclaw telephony serve --sandbox` (the server, its agent and a sandbox) or `openclaw telephony sandbox` (the sandbox alone); ' +
+    'commands with --sandbox find it by themselves.'
+  );
+}

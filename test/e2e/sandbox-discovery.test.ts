@@ -1,0 +1,80 @@
+/**
+ * Commands find a running sandbox by themselves: `sandbox` and `serve --sandbox` register its URL in
+ * the data folder, commands with --sandbox (and `sandbox text`/`inbox`) read it when
+ * OPENCLAW_TELEPHONY_SANDBOX_URL is unset, and the entry goes away when the sandbox stops.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isolatedEnv, startCli, telephony } from '../helpers/cli.js';
+
+const runtimeFile = (home: string) => path.join(home, '.local/share/openclaw/sandbox.json');
+
+describe('sandbox discovery through the data folder', () => {
+  it('`sandbox` registers its URL; other commands use it with no URL given; the entry goes on exit', async () => {
+    const { env, cwd, home } = isolatedEnv();
+    const sandbox = await startCli(['telephony', 'sandbox', '--json'], { env, cwd });
+    try {
+      const info = JSON.parse(sandbox.firstLine) as { baseUrl: string; numbers: { phoneNumber: string }[] };
+      expect(JSON.parse(readFileSync(runtimeFile(home), 'utf8'))).toMatchObject({ url: info.baseUrl, pid: sandbox.child.pid });
+      const inbox = await telephony(['sandbox', 'inbox', '+15550007070', '--json'], { env, cwd });
+      expect(inbox.stderr).toBe('');
+      expect(JSON.parse(inbox.stdout)).toMatchObject({ messages: [] });
+      const numbers = await telephony(['numbers', 'list', '--sandbox', '--json'], { env, cwd });
+      expect(numbers.code).toBe(0);
+      expect(numbers.stdout).toContain(info.numbers[0].phoneNumber);
+    } finally {
+      await sandbox.stop('SIGTERM');
+    }
+    expect(existsSync(runtimeFile(home))).toBe(false);
+  });
+
+  it('`serve --sandbox` registers the sandbox it starts, and prints try-it commands that need no URL', async () => {
+    const { env, cwd, home } = isolatedEnv();
+    const server = await startCli(['telephony', 'serve', '--sandbox', '--port', '0', '--no-dashboard'], { env, cwd });
+    try {
+      await expect.poll(() => existsSync(runtimeFile(home))).toBe(true);
+      const url = JSON.parse(readFileSync(runtimeFile(home), 'utf8')).url as string;
+      expect(server.firstLine).toContain('serve listening on');
+      const number = (await (await fetch(`${url}/sandbox/v1/account`)).json()).numbers[0].phoneNumber as string;
+      const text = await telephony(['sandbox', 'text', '--from', '+15550007171', '--to', number, 'hello', '--json'], { env, cwd });
+      expect(text.code).toBe(0);
+      expect(JSON.parse(text.stdout).webhook).toMatchObject({ ok: true, status: 200 });
+    } finally {
+      await server.stop('SIGTERM');
+    }
+    expect(existsSync(runtimeFile(home))).toBe(false);
+  });
+
+  it('a registered sandbox that does not answer is named, with a fix that is not "start another"', async () => {
+    const { env, cwd, home } = isolatedEnv();
+    mkdirSync(path.dirname(runtimeFile(home)), { recursive: true });
+    // A live process (this test runner) registered with a URL nothing listens on.
+    writeFileSync(runtimeFile(home), JSON.stringify({ url: 'http://127.0.0.1:9', pid: process.pid, startedAt: new Date().toISOString() }));
+    const res = await telephony(['sandbox', 'inbox', '+15550007272'], { env, cwd });
+    expect(res.code).toBe(6);
+    expect(res.stderr).toContain('No sandbox answers at http://127.0.0.1:9');
+    expect(res.stderr).toContain('serve --sandbox');
+    expect(res.stderr).toContain('find it by themselves');
+  });
+
+  it('a file left by a process that is gone is ignored', async () => {
+    const { env, cwd, home } = isolatedEnv();
+    const sandbox = await startCli(['telephony', 'sandbox', '--json'], { env, cwd });
+    try {
+      const info = JSON.parse(sandbox.firstLine) as { baseUrl: string };
+      // Overwrite the entry with one from a process id that cannot exist: the next sandbox start replaces it.
+      writeFileSync(runtimeFile(home), JSON.stringify({ url: 'http://127.0.0.1:9', pid: 2 ** 22 + 12345, startedAt: '' }));
+      const second = await startCli(['telephony', 'sandbox', '--port', '0', '--json'], { env, cwd });
+      try {
+        const secondUrl = JSON.parse(second.firstLine).baseUrl as string;
+        expect(JSON.parse(readFileSync(runtimeFile(home), 'utf8')).url).toBe(secondUrl);
+        expect(secondUrl).not.toBe(info.baseUrl);
+      } finally {
+        await second.stop('SIGTERM');
+      }
+    } finally {
+      await sandbox.stop('SIGTERM');
+    }
+  });
+});
