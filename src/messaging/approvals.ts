@@ -1,0 +1,59 @@
+/**
+ * The approval verb: list the texts `outbound.approval` held, approve one (it is sent, exactly once),
+ * or reject one (it never is). `approvals approve|reject` and the dashboard's a/r keys both call
+ * these, so they answer the same way.
+ */
+import { UserError } from '../errors.js';
+import { type ApprovalRow, decideApproval, getApproval, listApprovals } from '../store/approvals.js';
+import type { Store } from '../store/open-store.js';
+import type { DeliverDeps, SendResult } from './deliver.js';
+import type { Sender } from './rate-limiter.js';
+import { sendText, type TextPolicy, type TextRequest } from './send-text.js';
+
+export interface HeldText {
+  id: string;
+  status: ApprovalRow['status'];
+  reason: string;
+  createdAt: string;
+  request: TextRequest;
+}
+
+/** What approving needs to send: a messaging session, or serve's equivalent. */
+export interface ApprovalSender {
+  store: Store;
+  policy: TextPolicy;
+  depsFor(sender: Sender): DeliverDeps;
+}
+
+/** The held texts, oldest first; only the pending ones unless `all`. */
+export async function listHeldTexts(store: Store, opts: { all?: boolean } = {}): Promise<HeldText[]> {
+  const rows = await listApprovals(store, opts.all ? undefined : 'pending');
+  return rows.map((a) => ({ id: a.id, status: a.status, reason: a.reason, createdAt: a.created_at, request: JSON.parse(a.request) as TextRequest }));
+}
+
+async function findApproval(store: Store, id: string): Promise<ApprovalRow> {
+  const approval = await getApproval(store, id);
+  if (!approval) throw new UserError(`No approval ${id}.`, { code: 'approval_not_found', hint: '`openclaw telephony approvals list` shows the pending ones.' });
+  return approval;
+}
+
+/**
+ * Approves and sends. Approving again (a retry after a crash, or a second operator) sends nothing new:
+ * the held request keeps its idempotency key, so its delivery settles as already sent.
+ */
+export async function approveHeldText(sender: ApprovalSender, id: string): Promise<{ id: string; to: string; results: SendResult[] }> {
+  const approval = await findApproval(sender.store, id);
+  if (approval.status === 'rejected') throw new UserError(`${id} was rejected; it will not be sent.`, { code: 'approval_rejected' });
+  // Deciding first means a second approve finds it decided; the key keeps it from a second send.
+  await decideApproval(sender.store, id, 'approved');
+  const request = JSON.parse(approval.request) as TextRequest;
+  const outcome = await sendText(request, { ...sender.policy, approved: true }, sender.depsFor(request));
+  return { id, to: request.to, results: outcome.kind === 'sent' ? outcome.results : [] };
+}
+
+/** Rejects a pending text; one already approved or rejected stays as it was. */
+export async function rejectHeldText(store: Store, id: string): Promise<{ id: string; to: string }> {
+  const approval = await findApproval(store, id);
+  if (!(await decideApproval(store, id, 'rejected'))) throw new UserError(`${id} is already ${approval.status}.`, { code: 'approval_decided' });
+  return { id, to: (JSON.parse(approval.request) as TextRequest).to };
+}
