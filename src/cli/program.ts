@@ -89,7 +89,7 @@ function registerCommands(root: Command): void {
     .option('--media <url>', 'attach media, making it MMS (repeatable)', collect)
     .option('--status-callback <url>', 'URL for delivery status callbacks')
     .option('--idempotency-key <key>', 'send at most once under this key')
-    .option('--dry-run', 'send nothing: print chunks, encoding, segments and estimated price')
+    .option('--dry-run', 'send nothing: print chunks, encoding, segments and estimated price (with --batch/--to-file: check and price every row)')
     .option('--yes', 'do not ask for confirmation')
     .option('--default-country <code>', 'country for national numbers, e.g. US')
     .option('--rate <per-second>', 'messages per second (overrides the sender default)')

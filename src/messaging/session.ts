@@ -4,6 +4,7 @@
  * limiter per sender shared by everything this process sends.
  */
 import type { Settings } from '../config/settings.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import { createLogger, type Logger } from '../log.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { createTwilioClient, resolveTwilioAccess } from '../twilio/access.js';
@@ -34,13 +35,19 @@ export interface MessagingSession {
   close(): Promise<void>;
 }
 
-export async function openMessagingSession(settings: Settings, opts: SessionOptions): Promise<MessagingSession> {
-  const { config } = settings.resolution;
-  const defaultCountry = opts.defaultCountry ?? config.sms.defaultCountry;
+/** The sender of a message that names none: --messaging-service, --from, then the configuration. */
+export function resolveDefaultSender(config: ResolvedConfig, opts: SessionOptions): Sender {
   // A Messaging Service wins over a from number, as Twilio's setup guide says.
   const messagingServiceSid = opts.messagingServiceSid ?? (opts.from ? undefined : config.twilio.messagingServiceSid);
   const fromText = messagingServiceSid ? undefined : (opts.from ?? config.fromNumber);
-  const from = fromText ? toE164(fromText, defaultCountry, 'From number') : undefined;
+  const from = fromText ? toE164(fromText, opts.defaultCountry ?? config.sms.defaultCountry, 'From number') : undefined;
+  return { from, messagingServiceSid };
+}
+
+export async function openMessagingSession(settings: Settings, opts: SessionOptions): Promise<MessagingSession> {
+  const { config } = settings.resolution;
+  const defaultCountry = opts.defaultCountry ?? config.sms.defaultCountry;
+  const { from, messagingServiceSid } = resolveDefaultSender(config, opts);
   // Both start at once: the store opens while the sandbox (or the credential store) answers.
   const [accessResult, storeResult] = await Promise.allSettled([resolveTwilioAccess(settings, { sandbox: opts.sandbox }), openStore(config.store.url)]);
   if (accessResult.status === 'rejected') {

@@ -13,6 +13,7 @@ import type { Output } from '../output.js';
 import { createProgress } from '../progress.js';
 import { confirm, readAllStdin } from '../prompt.js';
 import { loadSettings } from '../../config/settings.js';
+import { dryRunBatch } from './send-dry-run.js';
 
 interface SendFlags {
   bodyFile?: string;
@@ -105,6 +106,7 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
   const body = f.toFile ? await readBody(bodyArg ?? toArg, f) : undefined;
   const batch = await loadBatch({ batch: f.batch, toFile: f.toFile, body }, readAllStdin, defaultCountry);
   const { rows, invalid } = batch;
+  if (f.dryRun) return dryRunBatch(ctx.out, settings, batch, { from: f.from, messagingServiceSid: f.messagingService, defaultCountry, rate: parseRate(f.rate) });
   const session = await openMessagingSession(settings, { sandbox: ctx.global.sandbox, rate: parseRate(f.rate), from: f.from, messagingServiceSid: f.messagingService, defaultCountry });
   try {
     if (process.stdin.isTTY && !f.yes && !ctx.out.json && rows.length > 1) {
