@@ -11,6 +11,7 @@ import { hasMessaged } from '../store/message-log.js';
 import { isOptedOut } from '../store/optouts.js';
 import type { ChunkOptions } from './chunk.js';
 import { type DeliverDeps, deliverMessage, type SendResult } from './deliver.js';
+import { requireMediaUrls } from './media-url.js';
 import { planMessage, type Prices } from './plan.js';
 
 export interface TextRequest {
@@ -52,6 +53,7 @@ export async function sendText(req: TextRequest, policy: TextPolicy, deps: Deliv
       hint: 'Pass --from +1555... or --messaging-service MG..., or set fromNumber / twilio.messagingServiceSid (TWILIO_PHONE_NUMBER / TWILIO_MESSAGING_SERVICE_SID).',
     });
   }
+  requireMediaUrls(req.media);
   if (!req.body && req.media.length === 0) throw new UserError('The message is empty.', { code: 'empty_body', hint: 'Give a body, --body-file, or --media.' });
   if (await isOptedOut(deps.store, req.to)) {
     throw new UserError(`${req.to} has opted out (replied STOP); nothing was sent.`, {

@@ -7,7 +7,7 @@ import type { Settings } from '../config/settings.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { createLogger, type Logger } from '../log.js';
 import { openStore, type Store } from '../store/open-store.js';
-import { createTwilioClient, resolveTwilioAccess } from '../twilio/access.js';
+import { createTwilioClient, fetchSandboxAccount, resolveTwilioAccess, type TwilioAccess } from '../twilio/access.js';
 import type { RestClient } from '../twilio/rest-client.js';
 import type { DeliverDeps } from './deliver.js';
 import { toE164 } from './phone.js';
@@ -29,6 +29,8 @@ export interface MessagingSession {
   logger: Logger;
   policy: TextPolicy;
   sender: { from?: string; messagingServiceSid?: string };
+  /** Set when no sender was configured and --sandbox supplied the sandbox's first number. */
+  sandboxSender?: string;
   defaultCountry?: string;
   depsFor(sender: { from?: string; messagingServiceSid?: string }): DeliverDeps;
   rateFor(sender: { from?: string; messagingServiceSid?: string }): number;
@@ -58,6 +60,16 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
   if (storeResult.status === 'rejected') throw storeResult.reason;
   const access = accessResult.value;
   const store = storeResult.value;
+  // --sandbox brings the sandbox's account, so it brings a sender too when none is configured.
+  let sandboxSender: string | undefined;
+  if (opts.sandbox && !from && !messagingServiceSid) {
+    try {
+      sandboxSender = await sandboxFirstNumber(access);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
   const client = createTwilioClient(access);
   const logger = createLogger();
   const rateFor = (s: Sender) => senderRate(config.sms, s, opts.rate);
@@ -69,7 +81,8 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
     client,
     logger,
     defaultCountry,
-    sender: { from, messagingServiceSid },
+    sender: { from: from ?? sandboxSender, messagingServiceSid },
+    sandboxSender,
     policy: textPolicyFrom(config),
     rateFor,
     depsFor(s) {
@@ -87,4 +100,9 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
       await store.close();
     },
   };
+}
+
+async function sandboxFirstNumber(access: TwilioAccess): Promise<string | undefined> {
+  const numbers = access.sandboxNumbers ?? (await fetchSandboxAccount(access.baseUrl!)).numbers.map((n) => n.phoneNumber);
+  return numbers[0];
 }

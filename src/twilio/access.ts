@@ -17,6 +17,8 @@ export interface TwilioAccess {
   username: string;
   password: string;
   sandbox: boolean;
+  /** The sandbox's own numbers, when its account was read from it. */
+  sandboxNumbers?: string[];
   region?: string;
   edge?: string;
 }
@@ -69,7 +71,7 @@ export async function resolveTwilioAccess(settings: Settings, opts: { sandbox?: 
   const explicit = (key: string) => sources[key] === 'env' || sources[key] === 'flag';
   if (sandbox && !(explicit('twilio.accountSid') && (explicit('twilio.authToken') || explicit('twilio.apiSecret')))) {
     const account = await fetchSandboxAccount(baseUrl!);
-    return { baseUrl, accountSid: account.accountSid, username: account.accountSid, password: account.authToken, sandbox };
+    return { baseUrl, accountSid: account.accountSid, username: account.accountSid, password: account.authToken, sandbox, sandboxNumbers: account.numbers.map((n) => n.phoneNumber) };
   }
   const auth = requireTwilioAuth(await settings.credentials());
   return { baseUrl, ...auth, sandbox: sandbox || Boolean(configuredBase), region: config.twilio.region, edge: config.twilio.edge };

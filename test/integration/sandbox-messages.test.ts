@@ -46,6 +46,12 @@ describe('sandbox messages through the Twilio helper library', () => {
     expect(mms.numMedia).toBe('2');
   });
 
+  it('refuses a media URL that is not absolute http or https with 21620, as Twilio does', async () => {
+    for (const mediaUrl of ['notaurl', 'ftp://example.com/a.jpg', '/cat.jpg']) {
+      await expect(ts.client.messages.create({ to: HANDSET, from: ts.number, body: 'look', mediaUrl: [mediaUrl] })).rejects.toMatchObject({ status: 400, code: 21620 });
+    }
+  });
+
   it('posts signed status callbacks through to delivered, with an idempotency token', async () => {
     const m = await ts.client.messages.create({ to: HANDSET, from: ts.number, body: 'status please', statusCallback: `${hooks.url}/status` });
     // Each status once; like Twilio's, callbacks may arrive out of order.

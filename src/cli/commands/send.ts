@@ -5,7 +5,7 @@ import type { RowOutcome } from '../../messaging/batch.js';
 import type { SendResult } from '../../messaging/deliver.js';
 import { toE164 } from '../../messaging/phone.js';
 import { planMessage } from '../../messaging/plan.js';
-import { openMessagingSession } from '../../messaging/session.js';
+import { type MessagingSession, openMessagingSession } from '../../messaging/session.js';
 import { type BatchSummary, defaultConcurrency, loadBatch, sendBatch } from '../../messaging/send-batch.js';
 import { sendText } from '../../messaging/send-text.js';
 import type { CommandContext } from '../context.js';
@@ -80,6 +80,7 @@ export async function send(ctx: CommandContext, toArg?: string, bodyArg?: string
   }
 
   const session = await openMessagingSession(settings, { sandbox: ctx.global.sandbox, rate: parseRate(f.rate), from: f.from, messagingServiceSid: f.messagingService, defaultCountry });
+  noteSandboxSender(ctx.out, session);
   try {
     const plan = planMessage(body, media, session.policy.chunking, session.policy.prices);
     for (const w of plan.warnings) ctx.out.warn(w);
@@ -99,6 +100,11 @@ export async function send(ctx: CommandContext, toArg?: string, bodyArg?: string
   }
 }
 
+/** A sender the user did not choose is named (on stderr, so --json output stays the same). */
+function noteSandboxSender(out: Output, session: MessagingSession): void {
+  if (session.sandboxSender) out.info(`No sender configured: sending from the sandbox's number ${session.sandboxSender} (choose another with --from).`);
+}
+
 async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string | undefined, bodyArg: string | undefined): Promise<number> {
   const settings = await loadSettings(ctx.global);
   const defaultCountry = f.defaultCountry ?? settings.resolution.config.sms.defaultCountry;
@@ -108,6 +114,7 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
   const { rows, invalid } = batch;
   if (f.dryRun) return dryRunBatch(ctx.out, settings, batch, { from: f.from, messagingServiceSid: f.messagingService, defaultCountry, rate: parseRate(f.rate) });
   const session = await openMessagingSession(settings, { sandbox: ctx.global.sandbox, rate: parseRate(f.rate), from: f.from, messagingServiceSid: f.messagingService, defaultCountry });
+  noteSandboxSender(ctx.out, session);
   try {
     if (process.stdin.isTTY && !f.yes && !ctx.out.json && rows.length > 1) {
       const price = rows.reduce((sum, r) => sum + planMessage(r.body, r.media, session.policy.chunking, session.policy.prices).estimatedPrice, 0);

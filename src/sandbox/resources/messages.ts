@@ -8,6 +8,7 @@ import type { SandboxContext } from '../context.js';
 import { notFound, pageOf, publicView, type Router, SandboxApiError } from '../http.js';
 import { API_VERSION, newSid, rfc2822 } from '../ids.js';
 import { findOwnedNumber, type NumberRecord, senderKind } from './numbers.js';
+import { isMediaUrl } from '../../messaging/media-url.js';
 
 export interface MessageRecord {
   sid: string;
@@ -162,6 +163,8 @@ export function createOutboundMessage(ctx: SandboxContext, input: OutboundInput)
   }
   const body = input.body ?? '';
   if (!body && input.media.length === 0) throw new SandboxApiError(400, 21602, 'Message body is required.');
+  const badMedia = input.media.find((u) => !isMediaUrl(u));
+  if (badMedia !== undefined) throw new SandboxApiError(400, 21620, `Invalid media URL(s): ${badMedia}`);
   if (body.length > 1600) throw new SandboxApiError(400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
   const senders = from ? [from] : poolOf(ctx).map((n) => n.phone_number);
   if (senders.some((s) => ctx.store.get('optout', optoutKey(to, s)))) throw new SandboxApiError(400, 21610, 'Attempt to send to unsubscribed recipient');

@@ -1,0 +1,66 @@
+/** `send` for a newcomer: --sandbox needs no sender, and media URLs are checked before anything is sent. */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { isolatedEnv, telephony } from '../helpers/cli.js';
+import { sentMessages } from '../helpers/sent.js';
+
+let sb: Sandbox;
+// No TWILIO_PHONE_NUMBER and no fromNumber: the sandbox's own number is the sender.
+const { env, cwd } = isolatedEnv();
+
+beforeAll(async () => {
+  sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 } });
+  env.OPENCLAW_TELEPHONY_SANDBOX_URL = sb.baseUrl;
+});
+afterAll(() => sb.close());
+
+const send = (args: string[]) => telephony(['send', '--sandbox', ...args], { env, cwd });
+
+describe('send --sandbox with no sender configured', () => {
+  it("sends from the sandbox's first number and says so on stderr; --json output is unchanged", async () => {
+    const number = sb.describe().numbers[0].phoneNumber;
+    const json = await send(['+15550006001', 'no sender needed', '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ from: number, to: '+15550006001', status: 'queued' });
+    expect(json.stderr).toContain(`sending from the sandbox's number ${number}`);
+    const human = await send(['+15550006002', 'no sender needed either']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^SM\w+ queued -> \+15550006002/);
+    expect(human.stderr).toContain('No sender configured');
+    const sent = (await sentMessages(sb)).filter((m) => m.body.startsWith('no sender needed'));
+    expect(sent.map((m) => m.from)).toEqual([number, number]);
+  });
+
+  it('a batch with --sandbox uses the same sender', async () => {
+    const file = path.join(cwd, 'two.csv');
+    writeFileSync(file, 'to,body\n+15550006003,batch one\n+15550006004,batch two\n');
+    const res = await telephony(['send', '--sandbox', '--batch', file, '--json'], { env, cwd });
+    expect(res.code).toBe(0);
+    expect(res.stderr).toContain('No sender configured');
+    expect((await sentMessages(sb)).filter((m) => m.body.startsWith('batch ')).length).toBe(2);
+  });
+});
+
+describe('send --media', () => {
+  it('refuses a media URL that is not absolute http or https before sending (exit 2)', async () => {
+    for (const media of ['notaurl', 'file:///tmp/cat.jpg', 'cat.jpg']) {
+      const res = await send(['+15550006010', 'look', '--media', media]);
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain(`--media "${media}" is not an absolute http or https URL`);
+      expect(res.stderr).toContain('https://example.com/cat.jpg');
+    }
+    expect((await sentMessages(sb)).filter((m) => m.to === '+15550006010')).toEqual([]);
+  });
+
+  it('a batch row with a bad media URL fails alone', async () => {
+    const file = path.join(cwd, 'media.csv');
+    writeFileSync(file, 'to,body,media\n+15550006011,good row,https://example.com/a.jpg\n+15550006012,bad row,notaurl\n');
+    const res = await telephony(['send', '--sandbox', '--batch', file, '--json'], { env, cwd });
+    expect(res.code).toBe(7);
+    const rows = res.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.find((r) => r.row === 2)).toMatchObject({ ok: false, error: { code: 'invalid_media_url' } });
+    expect((await sentMessages(sb)).filter((m) => m.to === '+15550006012')).toEqual([]);
+  });
+});
