@@ -129,8 +129,9 @@ describe('send', () => {
     expect((await telephony(['messages', 'get', 'nope', '--sandbox'], { env, cwd })).code).toBe(2);
   });
 
-  it('without a sender says how to configure one', async () => {
-    const res = await telephony(['send', '--sandbox', '+15550005693', 'hi'], { env: { ...env, TWILIO_PHONE_NUMBER: '' }, cwd });
+  it('without a sender (and without --sandbox, which brings one) says how to configure one', async () => {
+    const account = { TWILIO_ACCOUNT_SID: sb.describe().accountSid, TWILIO_AUTH_TOKEN: sb.describe().authToken };
+    const res = await telephony(['send', '+15550005693', 'hi'], { env: { ...env, ...account, TWILIO_PHONE_NUMBER: '' }, cwd });
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--from');
   });
