@@ -2,6 +2,10 @@
  * The one module of typed errors. Every failure the CLI can report is one of these, and
  * `src/cli/report-error.ts` is the one place that turns them into output and exit codes.
  */
+import { twilioHint } from './twilio/error-hints.js';
+
+/** The hint for a Twilio error code lives with the other Twilio knowledge. */
+export { twilioHint };
 
 /** Exit codes, documented in the README and used by every command. */
 export const ExitCode = {
@@ -96,19 +100,4 @@ export class InterruptedError extends Error {
     super(message);
     this.name = 'InterruptedError';
   }
-}
-
-const TWILIO_HINTS: Record<number, string> = {
-  20003: 'Check the Account SID and Auth Token (or API key and secret): `openclaw telephony auth status` shows where each comes from.',
-  20404: 'The resource does not exist in this account: check the SID and the account.',
-  20429: 'Too many requests: slow down (see --rate) and retry later.',
-  21211: 'The To number is not a valid phone number: use E.164, for example +15550005678.',
-  21408: 'Sending to this region is not enabled: turn it on in the Twilio console under Messaging > Geo permissions.',
-  21604: 'A To number is required.',
-  21606: 'The From number does not belong to this account: list yours with `openclaw telephony numbers list`.',
-  21610: 'The recipient has opted out (replied STOP); they must reply START before you can message them again.',
-};
-
-export function twilioHint(code: number): string | undefined {
-  return TWILIO_HINTS[code];
 }

@@ -37,6 +37,7 @@ export interface ResolvedConfig {
     pricePerSegment: number;
     pricePerMms: number;
     helpText: string;
+    plainText: boolean;
   };
   agent: { kind?: 'http' | 'command' | 'echo'; url?: string; token?: string; command?: string; replyTimeoutMs: number; timeoutMs: number };
   pairing: { codeTtlMinutes: number; maxCodesPerHour: number };

@@ -78,6 +78,7 @@ export const TELEPHONY_SCHEMA: GroupSpec = group('channels.telephony', {
     pricePerSegment: { kind: 'number', min: 0, max: 10, default: 0.0079, description: 'Estimated price of one outbound SMS segment (USD).' },
     pricePerMms: { kind: 'number', min: 0, max: 10, default: 0.02, description: 'Estimated price of one outbound MMS (USD).' },
     helpText: { kind: 'string', default: 'Reply STOP to unsubscribe. Msg & data rates may apply.', description: 'The answer to HELP.' },
+    plainText: { kind: 'boolean', default: true, description: "Turn the agent's Markdown replies into plain text (links as label (url), lists as lines)." },
   }),
   agent: group('The agent that answers texts', {
     kind: { kind: 'enum', values: ['http', 'command', 'echo'], description: 'http (POST to agent.url), command (run agent.command), or echo (the default with --sandbox).' },

@@ -4,6 +4,8 @@
  * through `push`; the view reads snapshots at a bounded rate, so a flood of webhooks cannot flood
  * the terminal.
  */
+import { twilioHint } from '../twilio/error-hints.js';
+
 export interface FeedItem {
   at: string;
   kind: 'in' | 'out' | 'status' | 'info';
@@ -57,6 +59,12 @@ export function createDashboardModel(): DashboardModel {
           break;
         case 'status':
           add(feed, { at, kind: 'status', text: `${s(f.sid)} ${s(f.status)}${f.errorCode ? ` (error ${s(f.errorCode)})` : ''}` }, FEED_LIMIT);
+          // A message that failed for a known reason goes to the errors panel with what to do about it.
+          if (f.errorCode) {
+            counts.errors++;
+            const hint = twilioHint(Number(f.errorCode));
+            add(errors, { at, kind: 'info', text: `${s(f.sid)} ${s(f.status)}: error ${s(f.errorCode)}${hint ? `; ${hint}` : ''}` }, ERROR_LIMIT);
+          }
           break;
         case 'webhook.refused':
           counts.refused++;

@@ -104,7 +104,7 @@ export interface RowOutcome {
   ok: boolean;
   results?: SendResult[];
   approvalId?: string;
-  error?: { code: string; message: string; twilioCode?: number };
+  error?: { code: string; message: string; twilioCode?: number; hint?: string };
 }
 
 export interface BatchRunOptions {
@@ -131,8 +131,8 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
         );
         outcome = res.kind === 'sent' ? { row: r.row, to: r.to, key: r.key, ok: true, results: res.results } : { row: r.row, to: r.to, key: r.key, ok: true, approvalId: res.approvalId };
       } catch (err) {
-        const e = err as Error & { code?: string; twilioCode?: number };
-        outcome = { row: r.row, to: r.to, key: r.key, ok: false, error: { code: e.code ?? 'error', message: e.message, ...(e.twilioCode ? { twilioCode: e.twilioCode } : {}) } };
+        const e = err as Error & { code?: string; twilioCode?: number; hint?: string };
+        outcome = { row: r.row, to: r.to, key: r.key, ok: false, error: { code: e.code ?? 'error', message: e.message, ...(e.twilioCode ? { twilioCode: e.twilioCode } : {}), ...(e.hint ? { hint: e.hint } : {}) } };
       }
       outcomes.push(outcome);
       opts.onOutcome(outcome);

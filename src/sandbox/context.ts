@@ -53,6 +53,7 @@ export interface SandboxContext {
   pacer: Pacer<string>;
   rates: SenderRates;
   options: Required<Pick<SandboxOptions, 'deliveryDelayMs' | 'callTalkMs'>>;
+  faults: FaultSpec;
   /** Set once the server listens. */
   baseUrl: string;
   accountPath: string;

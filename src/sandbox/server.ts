@@ -39,6 +39,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     pacer: createPacer<string>((sid) => dispatchMessage(ctx, sid, deliverToOwnNumber)),
     rates: { ...DEFAULT_RATES, ...options.rates },
     options: { deliveryDelayMs: options.deliveryDelayMs ?? 100, callTalkMs: options.callTalkMs ?? 2000 },
+    faults: options.faults ?? NO_FAULTS,
     baseUrl: '',
     accountPath: `/2010-04-01/Accounts/${account.sid}`,
     later(ms, fn) {
@@ -63,7 +64,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const control = createRouter();
   registerControl(control, ctx);
 
-  const faults = options.faults ?? NO_FAULTS;
+  const faults = ctx.faults;
   const maxConcurrent = options.maxConcurrentRequests ?? 100;
   let inFlight = 0;
 

@@ -7,6 +7,7 @@ import type { Agent, Turn } from '../agent/agent.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { splitBody } from '../messaging/chunk.js';
 import { keywordOf } from '../messaging/keywords.js';
+import { toPlainText } from '../messaging/plain-text.js';
 import { requestPairing } from '../pairing/pairing.js';
 import { appendEvent } from '../store/events.js';
 import { recordMessage } from '../store/message-log.js';
@@ -99,7 +100,7 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
     deps.metrics.observeTurn(performance.now() - started);
     return r;
   });
-  const chunks = (r: string) => splitBody(r, { mode: config.sms.chunkMode === 'off' ? 'length' : config.sms.chunkMode, maxLength: config.sms.maxLength, numbering: config.sms.segmentNumbering });
+  const chunks = (r: string) => splitBody(config.sms.plainText ? toPlainText(r) : r, { mode: config.sms.chunkMode === 'off' ? 'length' : config.sms.chunkMode, maxLength: config.sms.maxLength, numbering: config.sms.segmentNumbering });
   const timedOut = Symbol('timeout');
   let timer: NodeJS.Timeout | undefined;
   const first = await Promise.race([agentReply, new Promise<typeof timedOut>((r) => (timer = setTimeout(() => r(timedOut), config.agent.replyTimeoutMs)))]).catch((err: Error) => err);

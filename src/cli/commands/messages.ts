@@ -1,5 +1,5 @@
 /** `messages list | get`: read messages from the API (Twilio or the sandbox). */
-import { UserError } from '../../errors.js';
+import { twilioHint, UserError } from '../../errors.js';
 import { toE164 } from '../../messaging/phone.js';
 import { fetchMessage, listMessages, type TwilioMessage } from '../../twilio/messages-api.js';
 import type { CommandContext } from '../context.js';
@@ -13,7 +13,16 @@ function sinceDay(text: string): string {
   return date.toISOString().slice(0, 10);
 }
 
-const row = (m: TwilioMessage) => [m.sid, m.date_sent ?? m.date_created, m.direction, m.from ?? '-', m.to, m.status, m.body.length > 40 ? m.body.slice(0, 39) + '…' : m.body];
+const row = (m: TwilioMessage) => [m.sid, m.date_sent ?? m.date_created, m.direction, m.from ?? '-', m.to, m.status, m.error_code ? String(m.error_code) : '-', m.body.length > 40 ? m.body.slice(0, 39) + '…' : m.body];
+
+/** One "fix" line per error code in the list: what to do about it. */
+function hintLines(messages: TwilioMessage[]): string[] {
+  const codes = [...new Set(messages.map((m) => m.error_code).filter((c): c is number => Boolean(c)))];
+  return codes.flatMap((code) => {
+    const hint = twilioHint(code);
+    return hint ? [`error ${code}: ${hint}`] : [];
+  });
+}
 
 export async function messagesList(ctx: CommandContext): Promise<number> {
   const o = ctx.opts as { to?: string; from?: string; since?: string; limit?: string };
@@ -23,13 +32,17 @@ export async function messagesList(ctx: CommandContext): Promise<number> {
     const country = settings.resolution.config.sms.defaultCountry;
     return listMessages(client, { to: o.to && toE164(o.to, country, 'To number'), from: o.from && toE164(o.from, country, 'From number'), sentAfter: o.since && sinceDay(o.since), limit });
   });
-  ctx.out.result({ messages }, () => (messages.length ? formatTable([['SID', 'SENT', 'DIRECTION', 'FROM', 'TO', 'STATUS', 'BODY'], ...messages.map(row)]) : 'No messages.'));
+  const withHints = messages.map((m) => ({ ...m, error_hint: twilioHint(m.error_code) ?? null }));
+  ctx.out.result({ messages: withHints }, () =>
+    messages.length ? [formatTable([['SID', 'SENT', 'DIRECTION', 'FROM', 'TO', 'STATUS', 'ERROR', 'BODY'], ...messages.map(row)]), ...hintLines(messages)].join('\n') : 'No messages.',
+  );
   return 0;
 }
 
 export async function messagesGet(ctx: CommandContext, sid: string): Promise<number> {
   if (!/^(SM|MM)[0-9a-fA-F]{32}$/.test(sid)) throw new UserError(`"${sid}" is not a message SID`, { code: 'invalid_sid', hint: 'Message SIDs are SM or MM followed by 32 hex characters.' });
-  const m = await withTwilioClient(ctx, (client) => fetchMessage(client, sid));
+  const fetched = await withTwilioClient(ctx, (client) => fetchMessage(client, sid));
+  const m = { ...fetched, error_hint: twilioHint(fetched.error_code) ?? null };
   ctx.out.result(m, () => formatTable(Object.entries(m).filter(([, v]) => typeof v !== 'object' || v === null).map(([k, v]) => [k, String(v ?? '-')])));
   return 0;
 }

@@ -163,7 +163,7 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
 
 function emitOutcome(out: Output, o: RowOutcome): void {
   if (out.json) out.line(o);
-  else if (!o.ok) out.stderr.write(`row ${o.row} ${o.to}: failed: ${o.error!.message}\n`);
+  else if (!o.ok) out.stderr.write(`row ${o.row} ${o.to}: failed: ${o.error!.message}${o.error!.hint ? `\n  hint: ${o.error!.hint}` : ''}\n`);
   else if (o.approvalId) out.stdout.write(`row ${o.row} ${o.to}: held for approval ${o.approvalId}\n`);
   else for (const r of o.results!) out.stdout.write(`row ${o.row} ${describeResult(r)}\n`);
 }

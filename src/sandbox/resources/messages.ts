@@ -5,6 +5,7 @@
  */
 import { SegmentedMessage } from 'sms-segments-calculator';
 import type { SandboxContext } from '../context.js';
+import { drawMessageFault, MESSAGE_FAULTS } from '../faults.js';
 import { notFound, pageOf, publicView, type Router, SandboxApiError } from '../http.js';
 import { API_VERSION, newSid, rfc2822 } from '../ids.js';
 import { findOwnedNumber, type NumberRecord, senderKind } from './numbers.js';
@@ -31,6 +32,8 @@ export interface MessageRecord {
   _media: string[];
   _statusCallback?: string | null;
   _statusCallbackMethod?: string | null;
+  /** An injected Twilio error code this message fails with at delivery (see faults.ts). */
+  _faultCode?: number;
 }
 
 export interface OutboundInput {
@@ -134,7 +137,7 @@ export function dispatchMessage(ctx: SandboxContext, sid: string, deliverInbound
   m.price = (-(m._media.length ? PRICE_PER_MMS : PRICE_PER_SEGMENT * segments)).toFixed(5);
   setStatus(ctx, m, 'sent');
   ctx.later(ctx.options.deliveryDelayMs, () => {
-    const failing = FAILING_HANDSETS[m.to];
+    const failing = m._faultCode ? [MESSAGE_FAULTS[m._faultCode].status ?? 'failed', m._faultCode, MESSAGE_FAULTS[m._faultCode].message] as const : FAILING_HANDSETS[m.to];
     if (failing) {
       m.error_code = failing[1];
       m.error_message = failing[2];
@@ -168,6 +171,9 @@ export function createOutboundMessage(ctx: SandboxContext, input: OutboundInput)
   if (body.length > 1600) throw new SandboxApiError(400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
   const senders = from ? [from] : poolOf(ctx).map((n) => n.phone_number);
   if (senders.some((s) => ctx.store.get('optout', optoutKey(to, s)))) throw new SandboxApiError(400, 21610, 'Attempt to send to unsubscribed recipient');
+  const faultCode = drawMessageFault(ctx.faults, to);
+  // Errors of the 21xxx family are the API's own refusals; the others happen after acceptance.
+  if (faultCode && !MESSAGE_FAULTS[faultCode].status) throw new SandboxApiError(400, faultCode, MESSAGE_FAULTS[faultCode].message);
 
   const sid = newSid(input.media.length ? 'MM' : 'SM');
   const now = rfc2822(new Date());
@@ -195,6 +201,7 @@ export function createOutboundMessage(ctx: SandboxContext, input: OutboundInput)
     _media: input.media,
     _statusCallback: input.statusCallback,
     _statusCallbackMethod: input.statusCallbackMethod,
+    ...(faultCode ? { _faultCode: faultCode } : {}),
   };
   ctx.store.put('message', m);
   postStatus(ctx, m);
