@@ -3,12 +3,13 @@
  * signature, de-duplicate, then handle. Bodies over 64 KiB are refused (413).
  */
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { appendEvent } from '../store/events.js';
 import type { Store } from '../store/open-store.js';
 import { type Deduplicator, dedupKey, type StoredAnswer } from './dedup.js';
 import { handleInboundSms, type InboundDeps, one } from './inbound-sms.js';
+import { WEBHOOK_LIMITS } from './limits.js';
 import type { Metrics } from './metrics.js';
 import { messagingResponse } from './twiml.js';
 import { refuse, signedParams, type VerifyOptions, verifyTwilioRequest } from './verify-signature.js';
@@ -27,24 +28,45 @@ export interface ServeAppOptions {
 
 
 export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: 64 * 1024, logger: false });
+  const app = Fastify({
+    bodyLimit: WEBHOOK_LIMITS.bodyBytes,
+    logger: false,
+    requestTimeout: WEBHOOK_LIMITS.requestTimeoutMs,
+    keepAliveTimeout: WEBHOOK_LIMITS.keepAliveTimeoutMs,
+    connectionTimeout: WEBHOOK_LIMITS.idleSocketTimeoutMs,
+    http: { headersTimeout: WEBHOOK_LIMITS.headersTimeoutMs, connectionsCheckingInterval: WEBHOOK_LIMITS.timeoutCheckIntervalMs },
+  } as FastifyServerOptions);
+  app.server.maxConnections = WEBHOOK_LIMITS.maxConnections;
   await app.register(formbody);
   // JSON webhooks are signed over the raw body (bodySHA256), so keep it.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     (req as FastifyRequest & { rawBody?: string }).rawBody = body as string;
     try {
       done(null, JSON.parse(body as string));
-    } catch (err) {
-      done(err as Error, undefined);
+    } catch {
+      // Malformed input is the sender's mistake (or an attack), not ours: 400, counted as refused.
+      done(Object.assign(new Error('the body is not valid JSON'), { statusCode: 400 }), undefined);
     }
+  });
+
+  // An absolute-form request target (`POST http://evil.example/...`) is a proxy request, never Twilio's.
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url.startsWith('/')) return;
+    o.metrics.count('webhooks_refused_total', { reason: 'request_target' });
+    o.log('webhook.refused', { route: 'unknown', reason: 'the request target is not a path (absolute-form or malformed)' });
+    return reply.code(400).type('text/plain').send('Bad request target');
   });
 
   // A failure inside a route answers 500 (Twilio retries, and de-duplication keeps it to one turn) and leaves a trace.
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-    const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) {
       o.metrics.count('webhook_errors_total');
       o.log('webhook.error', { path: req.url.split('?')[0], error: err.message });
+    } else {
+      // Bad input (malformed body, wrong content type, too large) is refused, not an error of ours.
+      o.metrics.count('webhooks_refused_total', { reason: String(status) });
+      o.log('webhook.refused', { route: req.routeOptions.url ?? 'unknown', reason: err.message });
     }
     return reply.code(status).type('text/plain').send(status === 413 ? 'Payload too large' : status >= 500 ? 'Internal error' : err.message);
   });

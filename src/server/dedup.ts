@@ -1,6 +1,6 @@
 /**
- * Nothing twice: each verified webhook is keyed on I-Twilio-Idempotency-Token (or a hash of the signed
- * URL, parameters and signature) and its answer kept for 24 h, so a redelivery gets the same answer and
+ * Nothing twice: each verified webhook is keyed on what its signature covers (see dedupKey) and its
+ * answer kept for 24 h, so a redelivery gets the same answer and
  * no second agent turn, also after a restart. Concurrent copies wait for the first.
  */
 import { createHash } from 'node:crypto';
@@ -24,12 +24,24 @@ const KEEP_ANSWER = statement(
     'ON CONFLICT (key) DO UPDATE SET response_status = excluded.response_status, response_type = excluded.response_type, response_body = excluded.response_body, expires_at = excluded.expires_at',
 );
 
+/**
+ * The key a delivery is known by, built only from what the signature covers: the path and query
+ * (never the fragment, which verification ignores) and the signed parameters. A message is its
+ * MessageSid (plus its status, for status callbacks); anything else (a call's webhooks differ by status,
+ * digits, speech) is the hash of every signed parameter. I-Twilio-Idempotency-Token is not part of
+ * the key: nothing signs it, so a replayed request with a new token would otherwise be a new turn.
+ */
 export function dedupKey(req: FastifyRequest): string {
-  const token = req.headers['i-twilio-idempotency-token'];
-  if (typeof token === 'string' && token) return `token:${token}`;
+  const target = req.url.split('#')[0];
   const params = signedParams(req.body);
+  const first = (k: string) => {
+    const v = params[k];
+    return (Array.isArray(v) ? v[0] : v) ?? '';
+  };
+  const messageSid = first('MessageSid') || first('SmsSid');
+  if (messageSid && !first('CallSid')) return `msg:${target}:${messageSid}:${first('MessageStatus') || first('SmsStatus')}`;
   const canonical = Object.keys(params).sort().map((k) => `${k}=${JSON.stringify(params[k])}`).join('&');
-  return 'hash:' + createHash('sha256').update(`${req.url}\n${canonical}\n${req.headers['x-twilio-signature'] ?? ''}`).digest('hex');
+  return 'hash:' + createHash('sha256').update(`${target}\n${canonical}`).digest('hex');
 }
 
 /** Status of a row whose webhook is claimed but not answered yet. */

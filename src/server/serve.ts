@@ -50,6 +50,22 @@ export const DASHBOARD_HANDSET = '+15550001111';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
+/**
+ * skipSignatureVerification is for a development server only this machine can reach: refused with a
+ * tunnel, a bind others can reach, or a public URL that is not loopback (a reverse proxy would forward
+ * strangers' unsigned requests to it).
+ */
+function refuseUnsignedBeyondLoopback(bind: string, tunnel: string, publicUrl: string | undefined): void {
+  const fix = 'Turn signature verification back on (unset skipSignatureVerification / OPENCLAW_TELEPHONY_SKIP_SIGNATURE_VERIFICATION), or use --sandbox, which signs its webhooks.';
+  const refuse = (what: string) => new ConfigError(`skipSignatureVerification is only honoured on a server only this machine can reach, and ${what}.`, fix);
+  if (!LOOPBACK.test(bind)) throw refuse(`serve.bind is ${bind} (not loopback)`);
+  if (tunnel !== 'none') throw refuse(`a ${tunnel} tunnel would expose it`);
+  if (publicUrl) {
+    const host = new URL(publicUrl).hostname.replace(/^\[|\]$/g, '');
+    if (!LOOPBACK.test(host)) throw refuse(`publicUrl ${new URL(publicUrl).origin} is not a loopback address`);
+  }
+}
+
 /** With --sandbox: the configured or registered one if it answers, else a new one in this process (registered for other commands). */
 async function sandboxFor(settings: Settings): Promise<{ sandbox?: Sandbox; baseUrl: string }> {
   const configured = locateSandbox(settings.resolution.config.twilio.apiBaseUrl);
@@ -68,9 +84,7 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
   const config = settings.resolution.config;
   const bind = o.bind ?? config.serve.bind;
   const skip = config.skipSignatureVerification;
-  if (skip && !LOOPBACK.test(bind)) {
-    throw new ConfigError(`skipSignatureVerification is only honoured on a loopback bind, and serve.bind is ${bind}.`, 'Bind to 127.0.0.1 for development, or turn signature verification back on.');
-  }
+  if (skip) refuseUnsignedBeyondLoopback(bind, o.tunnel ?? config.tunnel.provider, o.publicUrl ?? config.publicUrl);
   const sb = o.sandbox ? await sandboxFor(settings) : undefined;
   const access = await resolveTwilioAccess(settings, { sandbox: o.sandbox });
   const authToken = o.sandbox ? access.password : (await settings.credentials()).values['twilio.authToken'];

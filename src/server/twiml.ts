@@ -1,6 +1,14 @@
-/** The TwiML `serve` answers with. */
+/**
+ * The TwiML `serve` answers with.
+ *
+
+ * Characters XML 1.0 forbids even escaped (C0 controls but tab, CR and LF; U+FFFE/U+FFFF; lone
+ * surrogates): one of them makes the whole answer ill-formed and Twilio drops the reply, so they go.
+ */
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return text.replace(NOT_XML, '').replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
 /** `<Response>` with one `<Message>` per text (none: an empty answer, Twilio sends nothing). */

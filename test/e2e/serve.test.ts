@@ -1,43 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { isolatedEnv, runCli, startCli, telephony } from '../helpers/cli.js';
-
-const ACCOUNT = 'AC' + '1f'.repeat(16);
-const TOKEN = 'a3'.repeat(16);
-const PUBLIC = 'https://bot.example.com';
-
-/** An http agent that counts its turns and can be slow. */
-async function startAgent(delayMs = 0) {
-  const turns: { text: string; sessionId: string }[] = [];
-  const server = createServer(async (req, res) => {
-    let body = '';
-    for await (const c of req) body += c;
-    const turn = JSON.parse(body);
-    turns.push(turn);
-    if (req.headers.authorization !== 'Bearer agent-secret-token-123') {
-      res.writeHead(401).end();
-      return;
-    }
-    await new Promise((r) => setTimeout(r, delayMs));
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ reply: `agent heard: ${turn.text}` }));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/turn`, turns, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-/** A home for `serve` behind a public URL: this account, policy open, and the test agent's token. */
-const publicServeEnv = (extra: Record<string, string> = {}) =>
-  isolatedEnv({
-    TWILIO_ACCOUNT_SID: ACCOUNT,
-    TWILIO_AUTH_TOKEN: TOKEN,
-    OPENCLAW_TELEPHONY_PUBLIC_URL: PUBLIC,
-    OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open',
-    OPENCLAW_AGENT_TOKEN: 'agent-secret-token-123',
-    ...extra,
-  });
+import { ACCOUNT, PUBLIC, publicServeEnv, smsParams, startAgent, TOKEN } from '../helpers/serve.js';
 
 describe('serve with a public URL (no sandbox)', () => {
   let agent: Awaited<ReturnType<typeof startAgent>>;
@@ -60,7 +25,7 @@ describe('serve with a public URL (no sandbox)', () => {
     await agent.close();
   });
 
-  const sms = (over: Record<string, string> = {}) => ({ AccountSid: ACCOUNT, MessageSid: 'SM' + 'ab'.repeat(16), From: '+15550001111', To: '+15550002222', Body: 'hi there', NumMedia: '0', ...over });
+  const sms = smsParams;
   const post = (params: Record<string, string>, opts: { url?: string; signature?: string | null; headers?: Record<string, string>; path?: string } = {}) => {
     const path = opts.path ?? '/telephony/webhook';
     const signature = opts.signature === undefined ? twilio.getExpectedTwilioSignature(TOKEN, opts.url ?? PUBLIC + path, params) : opts.signature;
