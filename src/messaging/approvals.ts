@@ -16,6 +16,8 @@ export interface HeldText {
   reason: string;
   createdAt: string;
   request: TextRequest;
+  /** Where it was held: approving sends it there (null: held before this was recorded). */
+  origin: ApprovalRow['origin'];
 }
 
 /** What approving needs to send: a messaging session, or serve's equivalent. */
@@ -28,7 +30,14 @@ export interface ApprovalSender {
 /** The held texts, oldest first; only the pending ones unless `all`. */
 export async function listHeldTexts(store: Store, opts: { all?: boolean } = {}): Promise<HeldText[]> {
   const rows = await listApprovals(store, opts.all ? undefined : 'pending');
-  return rows.map((a) => ({ id: a.id, status: a.status, reason: a.reason, createdAt: a.created_at, request: JSON.parse(a.request) as TextRequest }));
+  return rows.map(heldTextOf);
+}
+
+const heldTextOf = (a: ApprovalRow): HeldText => ({ id: a.id, status: a.status, reason: a.reason, createdAt: a.created_at, request: JSON.parse(a.request) as TextRequest, origin: a.origin });
+
+/** One held text, or "No approval ID" (exit 2): looked up before anything else, credentials included. */
+export async function findHeldText(store: Store, id: string): Promise<HeldText> {
+  return heldTextOf(await findApproval(store, id));
 }
 
 async function findApproval(store: Store, id: string): Promise<ApprovalRow> {

@@ -31,6 +31,8 @@ export interface TextPolicy {
   approval: 'none' | 'first-contact' | 'always';
   /** Skip the approval gate: this send was approved. */
   approved?: boolean;
+  /** Where sends go (recorded with a held text, so approving it later goes to the same place). */
+  origin?: 'sandbox' | 'twilio';
 }
 
 /** The policy the configuration sets for outbound texts. */
@@ -66,7 +68,7 @@ export async function sendText(req: TextRequest, policy: TextPolicy, deps: Deliv
     const firstContact = !(await hasMessaged(deps.store, req.to));
     if (policy.approval === 'always' || firstContact) {
       const reason = policy.approval === 'always' ? 'outbound.approval is "always"' : `first contact with ${req.to}`;
-      const approval = await requestApproval(deps.store, { key, kind: 'sms', request: { ...req, idempotencyKey: key }, reason });
+      const approval = await requestApproval(deps.store, { key, kind: 'sms', request: { ...req, idempotencyKey: key }, reason, origin: policy.origin });
       return { kind: 'pending-approval', approvalId: approval.id, idempotencyKey: key, reason };
     }
   }

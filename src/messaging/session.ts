@@ -83,7 +83,7 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
     defaultCountry,
     sender: { from: from ?? sandboxSender, messagingServiceSid },
     sandboxSender,
-    policy: textPolicyFrom(config),
+    policy: { ...textPolicyFrom(config), origin: access.sandbox ? 'sandbox' : 'twilio' },
     rateFor,
     depsFor(s) {
       return {

@@ -6,7 +6,7 @@ import type { ApprovalsTable } from './tables.js';
 export type ApprovalRow = ApprovalsTable;
 
 /** The pending approval for this key, or a new one: asking twice queues once. */
-export async function requestApproval(store: Store, input: { key: string; kind: string; request: unknown; reason: string }): Promise<ApprovalRow> {
+export async function requestApproval(store: Store, input: { key: string; kind: string; request: unknown; reason: string; origin?: ApprovalRow['origin'] }): Promise<ApprovalRow> {
   const existing = await store.db.selectFrom('approvals').selectAll().where('key', '=', input.key).where('status', '=', 'pending').executeTakeFirst();
   if (existing) return existing;
   const row: ApprovalRow = {
@@ -18,6 +18,7 @@ export async function requestApproval(store: Store, input: { key: string; kind: 
     reason: input.reason,
     created_at: new Date().toISOString(),
     decided_at: null,
+    origin: input.origin ?? null,
   };
   await store.db.insertInto('approvals').values(row).execute();
   return row;

@@ -116,10 +116,20 @@ const migration002: Migration = {
   },
 };
 
+/** An approval remembers whether it was held on the sandbox or on Twilio, so approving needs no flag. */
+const migration003: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('approvals').addColumn('origin', 'text').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable('approvals').dropColumn('origin').execute();
+  },
+};
+
 export function createMigrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
-      return { '001_initial': migration001(dialect), '002_approvals': migration002 };
+      return { '001_initial': migration001(dialect), '002_approvals': migration002, '003_approvals_origin': migration003 };
     },
   };
 }

@@ -88,6 +88,8 @@ export interface ApprovalsTable {
   reason: string;
   created_at: string;
   decided_at: string | null;
+  /** Where the held text was to go: the local sandbox or Twilio (null for rows from before it was kept). */
+  origin: 'sandbox' | 'twilio' | null;
 }
 
 export interface Database {

@@ -18,7 +18,7 @@ for (const kind of storeKinds) {
       await store.close();
       const again = await openStore(url);
       const migrations = await sql<{ name: string }>`select name from kysely_migration`.execute(again.db);
-      expect(migrations.rows.map((r) => r.name)).toEqual(['001_initial', '002_approvals']);
+      expect(migrations.rows.map((r) => r.name)).toEqual(['001_initial', '002_approvals', '003_approvals_origin']);
       await again.close();
     });
 

@@ -1,5 +1,5 @@
 /** `approvals list | approve | reject`: outbound messages held by `outbound.approval`. */
-import { approveHeldText, listHeldTexts, rejectHeldText } from '../../messaging/approvals.js';
+import { approveHeldText, findHeldText, listHeldTexts, rejectHeldText } from '../../messaging/approvals.js';
 import { openMessagingSession } from '../../messaging/session.js';
 import { loadSettings } from '../../config/settings.js';
 import type { CommandContext } from '../context.js';
@@ -16,8 +16,11 @@ export async function approvalsList(ctx: CommandContext): Promise<number> {
 }
 
 export async function approvalsApprove(ctx: CommandContext, id: string): Promise<number> {
+  // The approval first: an unknown id is "No approval ID", whatever the credentials; a known one
+  // goes where it was held (the sandbox or Twilio) without a flag.
+  const held = await withStore(ctx, (store) => findHeldText(store, id));
   const settings = await loadSettings(ctx.global);
-  const session = await openMessagingSession(settings, { sandbox: ctx.global.sandbox });
+  const session = await openMessagingSession(settings, { sandbox: ctx.global.sandbox || held.origin === 'sandbox' });
   try {
     const { results } = await approveHeldText(session, id);
     ctx.out.result({ id, status: 'approved', results }, () => results.map(describeResult).join('\n'));
