@@ -1,4 +1,5 @@
-/** How the long-running commands (`sandbox`, `serve`) learn that they should stop. */
+/** How the long-running commands (`sandbox`, `serve`, batch sends) learn that they should stop, and what they exit with. */
+import { ExitCode } from '../errors.js';
 
 /** Resolves on Ctrl-C or a termination request; listening starts at once, before any ready line. */
 export function stopRequested(): Promise<NodeJS.Signals> {
@@ -10,4 +11,12 @@ export function stopRequested(): Promise<NodeJS.Signals> {
     };
     for (const s of signals) process.on(s, stop);
   });
+}
+
+/**
+ * The exit code after a graceful stop: Ctrl-C (SIGINT, and Ctrl-Break on Windows) is "interrupted",
+ * 130, as the README's table says; SIGTERM is a supervisor's ordinary stop, 0.
+ */
+export function exitCodeAfter(signal: NodeJS.Signals): number {
+  return signal === 'SIGTERM' ? ExitCode.ok : ExitCode.interrupted;
 }

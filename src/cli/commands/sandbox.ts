@@ -7,7 +7,7 @@ import { startRegisteredSandbox } from '../../discovery/start-sandbox.js';
 import { callSandboxControl } from '../../twilio/access.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
-import { stopRequested } from '../signals.js';
+import { exitCodeAfter, stopRequested } from '../signals.js';
 
 function parsePort(text: string): number {
   const port = Number(text);
@@ -60,10 +60,10 @@ export async function sandbox(ctx: CommandContext): Promise<number> {
       ].join('\n'),
     );
   }
-  await stopped;
+  const signal = await stopped;
   out.info('Stopping the sandbox...');
   await sb.close();
-  return 0;
+  return exitCodeAfter(signal);
 }
 
 function sandboxUrl(): string {

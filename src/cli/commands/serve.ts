@@ -1,10 +1,10 @@
 /** `serve`: the long-running webhook server. Logs go to stderr: plain lines, or NDJSON with --json. */
-import { UserError } from '../../errors.js';
+import { ExitCode, UserError } from '../../errors.js';
 import { tryItCommands } from '../../onboarding/try-it.js';
 import { DASHBOARD_HANDSET, startServe } from '../../server/serve.js';
 import type { CommandContext } from '../context.js';
 import { loadSettings } from '../../config/settings.js';
-import { stopRequested } from '../signals.js';
+import { exitCodeAfter, stopRequested } from '../signals.js';
 
 export async function serve(ctx: CommandContext): Promise<number> {
   const { opts, out, global } = ctx;
@@ -29,8 +29,9 @@ export async function serve(ctx: CommandContext): Promise<number> {
   const running = await startServe(settings, { port, bind: opts.bind as string | undefined, publicUrl, sandbox: global.sandbox, configureNumber: opts.configureNumber === true, tunnel: opts.tunnel as 'ngrok' | 'tailscale-funnel' | 'none' | undefined, log });
   if (model) {
     const { renderDashboard } = await import('../../dashboard/render.js');
+    let quitByKey = false;
     let quit = () => {};
-    const quitting = new Promise<void>((resolve) => (quit = resolve));
+    const quitting = new Promise<void>((resolve) => (quit = () => ((quitByKey = true), resolve())));
     const view = renderDashboard({
       model,
       header: {
@@ -43,10 +44,11 @@ export async function serve(ctx: CommandContext): Promise<number> {
       },
       actions: { ...running.operator, quit },
     });
-    await Promise.race([stopped, quitting, view.done]);
+    const signal = await Promise.race([stopped, quitting.then(() => undefined), view.done.then(() => undefined)]);
     view.unmount();
     await running.close();
-    return 0;
+    // q is a normal end; Ctrl-C (a signal, or the key in the dashboard's raw mode) is "interrupted".
+    return signal ? exitCodeAfter(signal) : quitByKey ? 0 : ExitCode.interrupted;
   }
   const ready = { url: running.url, publicUrl: running.publicUrl, tunnel: running.tunnel ?? null, webhook: running.publicUrl + settings.resolution.config.serve.path, sandbox: running.sandbox ?? null, policy: settings.resolution.config.inboundPolicy };
   if (out.json) out.line(ready);
@@ -68,8 +70,8 @@ export async function serve(ctx: CommandContext): Promise<number> {
       ].join('\n'),
     );
   }
-  await stopped;
+  const signal = await stopped;
   log('stopping', {});
   await running.close();
-  return 0;
+  return exitCodeAfter(signal);
 }
