@@ -1,13 +1,13 @@
 /**
  * Pairing: an unknown sender gets one code by SMS (6 letters and digits from an alphabet without
  * look-alikes), valid for an hour; at most one code per sender per validity period and a global cap
- * per hour, so a stranger cannot make the number send many texts. The operator approves the code and
+ * per hour (shared with automatic answers such as HELP), so strangers cannot make the number send many texts. The operator approves the code and
  * the sender joins the allowlist.
  */
 import { randomInt } from 'node:crypto';
 import { UserError } from '../errors.js';
 import type { Store } from '../store/open-store.js';
-import { activeRequest, allow, codesIssuedSince, createRequest, decideRequest, findRequest } from '../store/pairing.js';
+import { activeRequest, allow, createRequest, decideRequest, findRequest, lastAutoReply, recordAutoReply, strangerRepliesSince, withStrangerBudget } from '../store/pairing.js';
 
 // No 0/O, 1/I/L, 5/S, 2/Z, 8/B: codes are read off a phone and typed.
 export const CODE_ALPHABET = 'ACDEFGHJKMNPQRTUVWXY34679';
@@ -24,14 +24,38 @@ export interface PairingLimits {
 
 export type PairingDecision = { kind: 'send-code'; code: string; text: string } | { kind: 'already-sent'; code: string } | { kind: 'capped' };
 
-/** What to do with a message from a sender who is not allowed yet. */
-export async function requestPairing(store: Store, phone: string, limits: PairingLimits, now = new Date()): Promise<PairingDecision> {
-  const active = await activeRequest(store, phone, now);
-  if (active) return { kind: 'already-sent', code: active.code };
-  if ((await codesIssuedSince(store, new Date(now.getTime() - 3_600_000))) >= limits.maxCodesPerHour) return { kind: 'capped' };
-  const code = newPairingCode();
-  await createRequest(store, { code, phone, created_at: now.toISOString(), expires_at: new Date(now.getTime() + limits.codeTtlMinutes * 60_000).toISOString() });
-  return { kind: 'send-code', code, text: `Your pairing code is ${code}. Ask the operator to approve it; it is valid for ${limits.codeTtlMinutes} minutes.` };
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * What to do with a message from a sender who is not allowed yet. The check of the hourly cap and the
+ * new code are one step (see withStrangerBudget), so concurrent strangers never pass the cap.
+ */
+export function requestPairing(store: Store, phone: string, limits: PairingLimits, now = new Date()): Promise<PairingDecision> {
+  return withStrangerBudget(store, async (trx) => {
+    const active = await activeRequest(trx, phone, now);
+    if (active) return { kind: 'already-sent', code: active.code };
+    if ((await strangerRepliesSince(trx, new Date(now.getTime() - HOUR_MS))) >= limits.maxCodesPerHour) return { kind: 'capped' };
+    const code = newPairingCode();
+    await createRequest(trx, { code, phone, created_at: now.toISOString(), expires_at: new Date(now.getTime() + limits.codeTtlMinutes * 60_000).toISOString() });
+    return { kind: 'send-code', code, text: `Your pairing code is ${code}. Ask the operator to approve it; it is valid for ${limits.codeTtlMinutes} minutes.` };
+  });
+}
+
+export type AutoReplyDecision = 'answer' | 'answered-today' | 'capped';
+
+/**
+ * Whether to answer HELP (or another automatic text) now: once per sender per day, and for a stranger
+ * only within the same hourly cap as pairing codes, so HELP cannot be used to make the number send
+ * texts to many numbers. Answering is recorded in the same step as the decision.
+ */
+export function claimAutoReply(store: Store, phone: string, kind: string, o: { stranger: boolean; maxPerHour: number }, now = new Date()): Promise<AutoReplyDecision> {
+  return withStrangerBudget(store, async (trx) => {
+    if (await lastAutoReply(trx, phone, kind, new Date(now.getTime() - DAY_MS))) return 'answered-today';
+    if (o.stranger && (await strangerRepliesSince(trx, new Date(now.getTime() - HOUR_MS))) >= o.maxPerHour) return 'capped';
+    await recordAutoReply(trx, { phone, kind, stranger: o.stranger, at: now });
+    return 'answer';
+  });
 }
 
 export async function approvePairing(store: Store, code: string, now = new Date()): Promise<string> {

@@ -8,13 +8,12 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import { splitBody } from '../messaging/chunk.js';
 import { keywordOf } from '../messaging/keywords.js';
 import { toPlainText } from '../messaging/plain-text.js';
-import { requestPairing } from '../pairing/pairing.js';
 import { appendEvent } from '../store/events.js';
 import { recordMessage } from '../store/message-log.js';
 import type { Store } from '../store/open-store.js';
 import { addOptOut, removeOptOut } from '../store/optouts.js';
-import { isAllowed } from '../store/pairing.js';
 import type { StoredAnswer } from './dedup.js';
+import { type InboundPolicy, isPhoneNumber } from './inbound-policy.js';
 import type { Metrics } from './metrics.js';
 import { messagingResponse } from './twiml.js';
 
@@ -23,6 +22,7 @@ export interface InboundDeps {
   store: Store;
   agent: Agent;
   config: ResolvedConfig;
+  policy: InboundPolicy;
   metrics: Metrics;
   /** Sends a slow reply through the REST API under an idempotency key. */
   sendReply(reply: { to: string; from: string; body: string; key: string }): Promise<void>;
@@ -68,6 +68,11 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
     return answer(texts);
   };
 
+  if (!isPhoneNumber(from)) {
+    // Stored above for the record; a reply to something that is not a number could only go wrong.
+    deps.log('sms.ignored', { from, reason: 'not-a-phone-number' });
+    return answer();
+  }
   const keyword = keywordOf(text);
   if (keyword === 'stop') {
     await addOptOut(store, from, 'sms-stop');
@@ -79,19 +84,22 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
     deps.log('sms.optin', { from });
     return answer();
   }
-  if (keyword === 'help') return reply([config.sms.helpText]);
-
-  const policy = config.inboundPolicy;
-  const allowed = policy === 'open' || config.allowFrom.includes(from) || ((policy === 'allowlist' || policy === 'pairing') && (await isAllowed(store, from)));
-  if (policy === 'disabled' || (!allowed && policy === 'allowlist')) {
-    deps.log('sms.ignored', { from, policy });
+  if (keyword === 'help') {
+    if (await deps.policy.mayAnswerHelp(from)) return reply([config.sms.helpText]);
+    deps.log('sms.ignored', { from, reason: 'help-already-answered-or-capped' });
     return answer();
   }
-  if (!allowed) {
-    const decision = await requestPairing(store, from, config.pairing);
-    deps.log('pairing.request', { from, outcome: decision.kind });
-    deps.metrics.count('pairing_requests_total', { outcome: decision.kind });
-    return decision.kind === 'send-code' ? reply([decision.text]) : answer();
+
+  const decision = await deps.policy.decideInbound(from, 'sms');
+  if (decision.kind === 'pairing-code' || (decision.kind === 'ignore' && (decision.reason === 'stranger-cap' || decision.reason === 'code-already-sent'))) {
+    const outcome = decision.kind === 'pairing-code' ? 'send-code' : decision.reason === 'stranger-cap' ? 'capped' : 'already-sent';
+    deps.log('pairing.request', { from, outcome });
+    deps.metrics.count('pairing_requests_total', { outcome });
+    return decision.kind === 'pairing-code' ? reply([decision.text]) : answer();
+  }
+  if (decision.kind === 'ignore') {
+    deps.log('sms.ignored', { from, policy: config.inboundPolicy, reason: decision.reason });
+    return answer();
   }
 
   const turn: Turn = { channel: 'sms', sessionId: `sms:${from}`, from, to, text, media, messageSid: sid };

@@ -19,6 +19,7 @@ import { createTwilioClient, fetchSandboxAccount, resolveTwilioAccess } from '..
 import { configureNumber, findNumber, type NumberUrls } from '../twilio/numbers-api.js';
 import { createServeApp } from './app.js';
 import { createDeduplicator } from './dedup.js';
+import { createInboundPolicy } from './inbound-policy.js';
 import { createMetrics } from './metrics.js';
 import { createOperator, type Operator } from './operator.js';
 import { openTunnel, type Tunnel } from '../tunnel/tunnel.js';
@@ -131,6 +132,7 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
       store,
       agent,
       config,
+      policy: createInboundPolicy(store, config),
       metrics,
       log: o.log,
       background(work) {

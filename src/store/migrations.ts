@@ -126,10 +126,28 @@ const migration003: Migration = {
   },
 };
 
+/** Automatic answers (HELP) sent to a sender: once a day each, and strangers' count toward the hourly cap. */
+const migration004: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('auto_replies')
+      .addColumn('phone', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('stranger', 'integer', (c) => c.notNull())
+      .addColumn('sent_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('auto_replies_phone').on('auto_replies').columns(['phone', 'kind', 'sent_at']).execute();
+    await db.schema.createIndex('auto_replies_sent_at').on('auto_replies').column('sent_at').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('auto_replies').ifExists().execute();
+  },
+};
+
 export function createMigrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
-      return { '001_initial': migration001(dialect), '002_approvals': migration002, '003_approvals_origin': migration003 };
+      return { '001_initial': migration001(dialect), '002_approvals': migration002, '003_approvals_origin': migration003, '004_auto_replies': migration004 };
     },
   };
 }

@@ -92,7 +92,17 @@ export interface ApprovalsTable {
   origin: 'sandbox' | 'twilio' | null;
 }
 
+export interface AutoRepliesTable {
+  phone: string;
+  /** What was answered, e.g. 'help'. */
+  kind: string;
+  /** 1 when the sender was not allowed to talk to the agent: counted toward pairing.maxCodesPerHour. */
+  stranger: number;
+  sent_at: string;
+}
+
 export interface Database {
+  auto_replies: AutoRepliesTable;
   approvals: ApprovalsTable;
   messages: MessagesTable;
   calls: CallsTable;

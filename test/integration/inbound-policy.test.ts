@@ -5,6 +5,7 @@ import { createAgent } from '../../src/agent/agent.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { createMetrics } from '../../src/server/metrics.js';
 import { handleInboundSms, type InboundDeps } from '../../src/server/inbound-sms.js';
+import { createInboundPolicy } from '../../src/server/inbound-policy.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { allow } from '../../src/store/pairing.js';
 import { sqliteUrl } from '../helpers/stores.js';
@@ -20,7 +21,7 @@ async function setup(env: Record<string, string>, agentCommand?: string) {
   stores.push(store);
   const turns: string[] = [];
   const agent = agentCommand ? createAgent({ kind: 'command', command: agentCommand, timeoutMs: 10_000 }) : { kind: 'test', turn: async (t: { text: string }) => (turns.push(t.text), `re: ${t.text}`) };
-  const deps: InboundDeps = { store, agent, config, metrics: createMetrics(), sendReply: async () => {}, background: () => {}, log: () => {} };
+  const deps: InboundDeps = { store, agent, config, policy: createInboundPolicy(store, config), metrics: createMetrics(), sendReply: async () => {}, background: () => {}, log: () => {} };
   let n = 0;
   const text = (from: string, body: string) => handleInboundSms({ AccountSid: 'AC1', MessageSid: `SM${String(++n).padStart(32, '0')}`, From: from, To: '+15550002222', Body: body }, deps);
   return { store, turns, text };
@@ -52,6 +53,34 @@ describe('inbound policy', () => {
     expect((await text('+15550000002', 'hi')).body).toContain('pairing code');
     expect((await text('+15550000003', 'hi')).body).not.toContain('<Message>'); // over the hourly cap
     expect(turns).toEqual([]);
+  });
+
+  it('HELP: answered once per sender per day, never under "disabled", strangers within the hourly cap', async () => {
+    const helps = async (env: Record<string, string>, senders: string[]) => {
+      const { text } = await setup(env);
+      let answered = 0;
+      for (const from of senders) if ((await text(from, 'HELP')).body.includes('<Message>')) answered++;
+      return answered;
+    };
+    const twenty = Array.from({ length: 20 }, (_, i) => `+1555000${String(i).padStart(4, '0')}`);
+    expect(await helps({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'disabled' }, twenty)).toBe(0);
+    expect(await helps({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open' }, Array(5).fill('+15550001111'))).toBe(1);
+    expect(await helps({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'pairing', OPENCLAW_TELEPHONY_PAIRING_MAX_CODES_PER_HOUR: '5' }, twenty)).toBe(5);
+    // Codes and HELP answers share the strangers' budget.
+    const { text } = await setup({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'pairing', OPENCLAW_TELEPHONY_PAIRING_MAX_CODES_PER_HOUR: '2' });
+    expect((await text('+15550000001', 'HELP')).body).toContain('<Message>');
+    expect((await text('+15550000002', 'hi')).body).toContain('pairing code');
+    expect((await text('+15550000003', 'hi')).body).not.toContain('<Message>');
+  });
+
+  it('a From that is not a phone number: the text is stored, nothing is sent and the agent is not asked', async () => {
+    const { store, turns, text } = await setup({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open' });
+    for (const from of ["+1555' OR '1'='1", '', '+1555\u001b[31m0001111', 'HELP']) {
+      expect((await text(from, 'HELP')).body).not.toContain('<Message>');
+      expect((await text(from, 'hello')).body).not.toContain('<Message>');
+    }
+    expect(turns).toEqual([]);
+    expect(await store.db.selectFrom('messages').select('from_number').where('from_number', '=', "+1555' OR '1'='1").execute()).toHaveLength(2);
   });
 
   it('the command agent answers from a script on stdin/stdout; a failing script answers nothing', async () => {
