@@ -6,7 +6,7 @@ import { requirePgInCi, storeKinds } from '../helpers/stores.js';
 
 requirePgInCi();
 
-const TABLES = ['allowlist', 'approvals', 'calls', 'events', 'idempotency_keys', 'messages', 'optouts', 'pairing_requests', 'processed_webhooks'];
+const TABLES = ['allowlist', 'approvals', 'auto_replies', 'calls', 'events', 'idempotency_keys', 'messages', 'optouts', 'pairing_requests', 'processed_webhooks'];
 
 for (const kind of storeKinds) {
   describe.skipIf(kind.skip)(`store on ${kind.name}`, () => {
@@ -18,7 +18,7 @@ for (const kind of storeKinds) {
       await store.close();
       const again = await openStore(url);
       const migrations = await sql<{ name: string }>`select name from kysely_migration`.execute(again.db);
-      expect(migrations.rows.map((r) => r.name)).toEqual(['001_initial', '002_approvals', '003_approvals_origin']);
+      expect(migrations.rows.map((r) => r.name)).toEqual(['001_initial', '002_approvals', '003_approvals_origin', '004_auto_replies']);
       await again.close();
     });
 
