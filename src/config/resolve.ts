@@ -6,51 +6,13 @@ import { ConfigError } from '../errors.js';
 import { findConfigFile, type LoadedFile, readConfigFile } from './load.js';
 import { locateKey } from './locate.js';
 import { type AppPaths, defaultSqlitePath, resolveAppPaths } from './paths.js';
-import { envNameFor, listLeaves } from './schema.js';
+import { type ConfigOf, envNameFor, listLeaves, type TELEPHONY_SCHEMA } from './schema.js';
 import { checkLeaf, type ConfigProblem, isPlainObject, parseLeafText, validateTelephony } from './validate.js';
 
 export type ValueSource = 'default' | 'file' | 'profile' | 'env' | 'flag' | 'keychain';
 
-export interface ResolvedConfig {
-  enabled: boolean;
-  provider: 'twilio';
-  fromNumber?: string;
-  inboundPolicy: 'disabled' | 'allowlist' | 'pairing' | 'open';
-  allowFrom: string[];
-  twilio: {
-    accountSid?: string;
-    authToken?: string;
-    messagingServiceSid?: string;
-    apiKey?: string;
-    apiSecret?: string;
-    region?: string;
-    edge?: string;
-    apiBaseUrl?: string;
-  };
-  sms: {
-    chunkMode: 'auto' | 'length' | 'newline' | 'off';
-    maxLength: number;
-    segmentNumbering: boolean;
-    defaultCountry?: string;
-    senderType: 'auto' | 'longcode' | 'tollfree' | 'shortcode';
-    rate?: number;
-    pricePerSegment: number;
-    pricePerMms: number;
-    helpText: string;
-    plainText: boolean;
-  };
-  agent: { kind?: 'http' | 'command' | 'echo'; url?: string; token?: string; command?: string; replyTimeoutMs: number; timeoutMs: number };
-  pairing: { codeTtlMinutes: number; maxCodesPerHour: number };
-  outbound: { approval: 'none' | 'first-contact' | 'always' };
-  voice: { enabled: boolean; maxDurationSeconds: number };
-  serve: { port: number; bind: string; path: string; statusPath: string };
-  tunnel: { provider: 'ngrok' | 'tailscale-funnel' | 'none'; ngrokAuthToken?: string; ngrokDomain?: string };
-  webhookSecurity: { allowedHosts: string[]; trustForwardingHeaders: boolean; trustedProxies: string[] };
-  publicUrl?: string;
-  skipSignatureVerification: boolean;
-  maxConcurrentSessions: number;
-  store: { url: string };
-}
+/** `channels.telephony` after resolution: derived from the schema, and frozen (nothing changes it later). */
+export type ResolvedConfig = ConfigOf<typeof TELEPHONY_SCHEMA.children>;
 
 export interface ResolveConfigOptions {
   /** `--config <file>` */
@@ -122,7 +84,10 @@ export async function resolveConfig(opts: ResolveConfigOptions = {}): Promise<Co
     flat['store.url'] = defaultSqlitePath(paths);
     sources['store.url'] = 'default';
   }
-  return { config: nest(flat) as unknown as ResolvedConfig, sources, envNames, profile, file, problems, paths };
+    // Every leaf was checked against its spec (defaults, file and profile by validation, env above,
+  // flags by their parsers), so the nested values have the schema's types.
+  const config = deepFreeze(nest(flat)) as ResolvedConfig;
+  return { config, sources, envNames, profile, file, problems, paths };
 }
 
 function profileOverlay(file: LoadedFile | undefined, profile: string): Record<string, unknown> | undefined {
@@ -158,6 +123,15 @@ export function getPath(obj: unknown, dotted: string): unknown {
     cur = cur[part];
   }
   return cur;
+}
+
+/** Freezes the resolved values all the way down: a later write throws instead of changing what others read. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function nest(flat: Record<string, unknown>): Record<string, unknown> {

@@ -21,6 +21,8 @@ export interface LeafSpec {
   credential?: boolean;
   /** Well-known environment variables (besides OPENCLAW_TELEPHONY_<KEY>). */
   env?: readonly string[];
+  /** Never unset once resolved: `resolveConfig` computes the default (e.g. a path in the data folder). */
+  computedDefault?: boolean;
 }
 
 export interface GroupSpec {
@@ -31,10 +33,11 @@ export interface GroupSpec {
 
 export type NodeSpec = LeafSpec | GroupSpec;
 
-const group = (description: string, children: Record<string, NodeSpec>): GroupSpec => ({ kind: 'group', description, children });
+// `const` keeps each leaf's literal kind, enum values and default, so `ResolvedConfig` is derived from them.
+const group = <const C extends Record<string, NodeSpec>>(description: string, children: C) => ({ kind: 'group' as const, description, children });
 
-export const TELEPHONY_SCHEMA: GroupSpec = group('channels.telephony', {
-  enabled: { kind: 'boolean', default: true, description: 'Turn the telephony channel on or off.' },
+export const TELEPHONY_SCHEMA = group('channels.telephony', {
+  enabled: { kind: 'boolean', default: true, description: 'Turn the telephony channel on or off: when false, serve does not start (one-off commands such as send still work).' },
   provider: { kind: 'enum', values: ['twilio'], default: 'twilio', description: 'The telephony provider.' },
   fromNumber: { kind: 'e164', env: ['TWILIO_PHONE_NUMBER'], description: 'Default sender number in E.164, e.g. +15550001234.' },
   inboundPolicy: {
@@ -101,8 +104,8 @@ export const TELEPHONY_SCHEMA: GroupSpec = group('channels.telephony', {
     },
   }),
   voice: group('Voice calls', {
-    enabled: { kind: 'boolean', default: false, description: 'Take and place voice calls.' },
-    maxDurationSeconds: { kind: 'integer', min: 1, max: 14400, default: 300, description: 'Longest call, in seconds.' },
+    enabled: { kind: 'boolean', default: false, description: 'Take and place voice calls (accepted now, read once voice calls are built).' },
+    maxDurationSeconds: { kind: 'integer', min: 1, max: 14400, default: 300, description: 'Longest call, in seconds (read once voice calls are built).' },
   }),
   serve: group('The webhook server', {
     port: { kind: 'integer', min: 0, max: 65535, default: 3335, description: 'Port to listen on.' },
@@ -130,10 +133,32 @@ export const TELEPHONY_SCHEMA: GroupSpec = group('channels.telephony', {
   store: group('Where the tool keeps its state', {
     url: {
       kind: 'string',
+      computedDefault: true,
       description: 'A SQLite file path or sqlite:PATH (default: telephony.sqlite in the data folder), or postgres://... for PostgreSQL.',
     },
   }),
 });
+
+/** The value type of one leaf, from its kind (and an enum's values). */
+type LeafValue<L> = L extends { kind: 'enum'; values: readonly (infer V)[] }
+  ? V
+  : L extends { kind: 'integer' | 'number' }
+    ? number
+    : L extends { kind: 'boolean' }
+      ? boolean
+      : L extends { kind: 'e164List' | 'stringList' }
+        ? readonly string[]
+        : string;
+
+/** Groups, defaulted and computed leaves always have a value once resolved; the rest may be unset. */
+type AlwaysSet<N> = N extends { kind: 'group' } ? true : N extends { default: unknown } ? true : N extends { computedDefault: true } ? true : false;
+type ValueOf<N> = N extends { kind: 'group'; children: infer C } ? ConfigOf<C> : LeafValue<N>;
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** The resolved (deeply read-only) configuration a group of the schema describes. */
+export type ConfigOf<C> = Simplify<
+  { readonly [K in keyof C as AlwaysSet<C[K]> extends true ? K : never]: ValueOf<C[K]> } & { readonly [K in keyof C as AlwaysSet<C[K]> extends true ? never : K]?: ValueOf<C[K]> }
+>;
 
 export interface LeafEntry {
   path: string;

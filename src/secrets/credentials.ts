@@ -27,7 +27,10 @@ export interface ResolvedCredentials {
   storeError?: string;
 }
 
-/** Fills the credential leaves of a resolution from the OS store where flags and env gave nothing. */
+/**
+ * The credential leaves: flags and env as resolved, else the OS store, else the file. The resolution
+ * itself stays as it was (it is frozen); callers read credentials from the answer.
+ */
 export async function resolveCredentials(resolution: ConfigResolution, store: SecretStore): Promise<ResolvedCredentials> {
   const values: Record<string, string | undefined> = {};
   const statuses: CredentialStatus[] = [];
@@ -41,8 +44,6 @@ export async function resolveCredentials(resolution: ConfigResolution, store: Se
         if (stored) {
           value = stored;
           source = 'keychain';
-          resolution.sources[key] = 'keychain';
-          setPath(resolution.config as unknown as Record<string, unknown>, key, stored);
         }
       } catch (err) {
         storeError = err instanceof Error ? err.message : String(err);
@@ -74,11 +75,4 @@ export function requireTwilioAuth(creds: ResolvedCredentials): { accountSid: str
   const token = values['twilio.authToken'];
   if (!token) throw missing('Twilio Auth Token');
   return { accountSid, username: accountSid, password: token };
-}
-
-function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
-  const parts = dotted.split('.');
-  let cur = obj;
-  for (const part of parts.slice(0, -1)) cur = (cur[part] ??= {}) as Record<string, unknown>;
-  cur[parts[parts.length - 1]] = value;
 }

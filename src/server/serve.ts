@@ -77,17 +77,19 @@ async function sandboxFor(settings: Settings): Promise<{ sandbox?: Sandbox; base
     // Not running there: start our own below.
   }
   const sandbox = await startRegisteredSandbox();
-  settings.resolution.config.twilio.apiBaseUrl = sandbox.baseUrl;
   return { sandbox, baseUrl: sandbox.baseUrl };
 }
 
 export async function startServe(settings: Settings, o: ServeOptions): Promise<RunningServe> {
   const config = settings.resolution.config;
+  if (!config.enabled) {
+    throw new ConfigError('The telephony channel is turned off (enabled is false), so serve does not start.', 'Set enabled: true in channels.telephony (or OPENCLAW_TELEPHONY_ENABLED=true).', 'channel_disabled');
+  }
   const bind = o.bind ?? config.serve.bind;
   const skip = config.skipSignatureVerification;
   if (skip) refuseUnsignedBeyondLoopback(bind, o.tunnel ?? config.tunnel.provider, o.publicUrl ?? config.publicUrl);
   const sb = o.sandbox ? await sandboxFor(settings) : undefined;
-  const access = await resolveTwilioAccess(settings, { sandbox: o.sandbox });
+  const access = await resolveTwilioAccess(settings, { sandbox: o.sandbox, sandboxUrl: sb?.baseUrl });
   const authToken = o.sandbox ? access.password : (await settings.credentials()).values['twilio.authToken'];
   if (!authToken && !skip) {
     throw new CredentialsError('Verifying webhooks needs the account Auth Token (Twilio signs with it, even when the API uses a key).', 'Run `openclaw telephony auth login` or set TWILIO_AUTH_TOKEN.');

@@ -12,9 +12,9 @@ export interface VerifyOptions {
   accountSid: string;
   /** Public base URLs, e.g. https://bot.example.com (no path). */
   publicBases: () => string[];
-  allowedHosts: string[];
+  allowedHosts: readonly string[];
   trustForwardingHeaders: boolean;
-  trustedProxies: string[];
+  trustedProxies: readonly string[];
   skip: boolean;
 }
 

@@ -63,11 +63,12 @@ export async function fetchSandboxAccount(baseUrl: string): Promise<SandboxAccou
   return account;
 }
 
-export async function resolveTwilioAccess(settings: Settings, opts: { sandbox?: boolean }): Promise<TwilioAccess> {
+/** `sandboxUrl`: a sandbox this process started, which wins over the configured or registered one. */
+export async function resolveTwilioAccess(settings: Settings, opts: { sandbox?: boolean; sandboxUrl?: string }): Promise<TwilioAccess> {
   const { config, sources } = settings.resolution;
   const configuredBase = config.twilio.apiBaseUrl;
   const sandbox = opts.sandbox === true;
-  const baseUrl = sandbox ? locateSandbox(configuredBase) : configuredBase;
+  const baseUrl = sandbox ? (opts.sandboxUrl ?? locateSandbox(configuredBase)) : configuredBase;
   const explicit = (key: string) => sources[key] === 'env' || sources[key] === 'flag';
   if (sandbox && !(explicit('twilio.accountSid') && (explicit('twilio.authToken') || explicit('twilio.apiSecret')))) {
     const account = await fetchSandboxAccount(baseUrl!);

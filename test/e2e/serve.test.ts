@@ -128,6 +128,9 @@ describe('serve with a public URL (no sandbox)', () => {
     const open = await telephony(['serve', '--port', '0', '--bind', '0.0.0.0'], { env: { ...env, OPENCLAW_TELEPHONY_SKIP_SIGNATURE_VERIFICATION: 'true' }, cwd });
     expect(open.code).toBe(3);
     expect(open.stderr).toContain('loopback');
+    const off = await telephony(['serve', '--port', '0'], { env: { ...env, OPENCLAW_TELEPHONY_ENABLED: 'false' }, cwd });
+    expect(off.code).toBe(3);
+    expect(off.stderr).toContain('enabled: true');
   });
 });
 

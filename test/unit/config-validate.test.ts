@@ -38,6 +38,16 @@ describe('configuration', () => {
     expect(r.sources['serve.port']).toBe('default');
   });
 
+  it('is frozen once resolved: a write throws instead of changing what others read', async () => {
+    const r = await resolveConfig({ configFile: FULL, env });
+    const config = r.config as unknown as { serve: { port: number }; twilio: { apiBaseUrl?: string }; allowFrom: string[] };
+    expect(() => (config.serve.port = 1)).toThrow(TypeError);
+    expect(() => (config.twilio.apiBaseUrl = 'http://127.0.0.1:1')).toThrow(TypeError);
+    expect(() => config.allowFrom.push('+15550009999')).toThrow(TypeError);
+    expect(r.config.serve.port).toBe(3335);
+    expect(r.config.allowFrom).toEqual(['+15550005678', '+447700900123']);
+  });
+
   it('names a misspelt key with its line and a suggestion', async () => {
     const { file } = writeConfig('{\n  channels: {\n    telephony: {\n      inboundPolcy: "open",\n    },\n  },\n}\n');
     const err = await resolveConfig({ configFile: file, env }).catch((e) => e);

@@ -30,9 +30,12 @@ export async function configShow(ctx: CommandContext): Promise<number> {
   const resolution = await resolveConfig({ configFile: ctx.global.config, profile: ctx.global.profile });
   const creds = await resolveCredentials(resolution, createKeychainStore());
   const values = listLeaves().map(({ path: key, spec }) => {
-    const raw = getPath(resolution.config, key);
+    // Credentials may come from the OS store, which the configuration does not hold.
+    const credential = creds.statuses.find((s) => s.key === key);
+    const raw = credential ? creds.values[key] : getPath(resolution.config, key);
     const value = spec.secret && typeof raw === 'string' && raw ? maskSecret(raw) : (raw ?? null);
-    return { key, value, source: raw === undefined ? null : resolution.sources[key] ?? null, ...(resolution.envNames[key] ? { envName: resolution.envNames[key] } : {}) };
+    const source = raw === undefined ? null : ((credential ? credential.source : resolution.sources[key]) ?? null);
+    return { key, value, source, ...(resolution.envNames[key] ? { envName: resolution.envNames[key] } : {}) };
   });
   const data = { file: resolution.file?.filepath ?? null, profile: resolution.profile, credentialStoreError: creds.storeError ?? null, values };
   ctx.out.result(data, () => {
