@@ -13,6 +13,7 @@ import { beginKey, failKey, findKey, retryKey, settleKey } from '../store/idempo
 import { recordMessage } from '../store/message-log.js';
 import type { Store } from '../store/open-store.js';
 import { addOptOut } from '../store/optouts.js';
+import { retryDelayMs, sleep as realSleep } from '../twilio/backoff.js';
 import { createMessage, type CreateMessageParams, type TwilioMessage } from '../twilio/messages-api.js';
 import type { RestClient } from '../twilio/rest-client.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -68,14 +69,9 @@ function resultOf(msg: OutboundMessage, m: TwilioMessage, deduplicated: boolean)
   };
 }
 
-export function backoffMs(attempt: number, retryAfterMs = 0): number {
-  const base = Math.min(8000, 200 * 2 ** attempt);
-  return Math.max(retryAfterMs, Math.round(base / 2 + Math.random() * (base / 2)));
-}
-
 export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): Promise<SendResult> {
   const { store, client, logger } = deps;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = deps.sleep ?? realSleep;
   const correlationId = randomUUID();
   const request = { to: msg.to, from: msg.from, messagingServiceSid: msg.messagingServiceSid, body: msg.body, media: msg.media };
   const log = (outcome: string, extra: Record<string, unknown> = {}) => {
@@ -115,7 +111,7 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
       if (err instanceof TwilioApiError && RETRYABLE_STATUS.has(err.status) && attempt < maxRetries) {
         deps.limiter.refund();
         await log('retry', { status: err.status, code: err.twilioCode, attempt: attempt + 1 });
-        await sleep(backoffMs(attempt, err.retryAfterMs));
+        await sleep(retryDelayMs(attempt, err.retryAfterMs));
         continue;
       }
       if (err instanceof NetworkError) {
@@ -133,7 +129,7 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
         if (found) return settle(found, false, 'sent-reconciled');
         if (attempt < maxRetries) {
           await log('retry', { error: err.message, attempt: attempt + 1 });
-          await sleep(backoffMs(attempt));
+          await sleep(retryDelayMs(attempt));
           continue;
         }
         await log('unknown', { error: err.message });

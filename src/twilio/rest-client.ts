@@ -7,6 +7,7 @@
  * cost a short command far more start-up time (measured there).
  */
 import { NetworkError, TwilioApiError } from '../errors.js';
+import { retryDelayMs, sleep as realSleep } from './backoff.js';
 import { type HttpResponse, httpRequest } from './http-transport.js';
 
 export type FormValue = string | number | boolean | readonly string[] | undefined | null;
@@ -73,7 +74,7 @@ const RETRY_ALWAYS = new Set([429, 503]);
 export function createRestClient(opts: RestClientOptions): RestClient {
   const baseUrl = resolveBaseUrl(opts);
   const maxRetries = opts.maxRetries ?? 3;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? realSleep;
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const authorization = 'Basic ' + Buffer.from(`${opts.username}:${opts.password}`).toString('base64');
   const urlFor = (path: string, query?: FormParams) => {
@@ -103,8 +104,7 @@ export function createRestClient(opts: RestClientOptions): RestClient {
         if (!safe || attempt >= retries) throw networkError(err, baseUrl);
         reason = (err as Error).message;
       }
-      const backoff = Math.min(10_000, 250 * 2 ** attempt);
-      const delayMs = Math.max(retryAfterMs, Math.round(backoff / 2 + Math.random() * (backoff / 2)));
+      const delayMs = retryDelayMs(attempt, retryAfterMs);
       opts.onRetry?.({ attempt: attempt + 1, delayMs, reason });
       await sleep(delayMs);
     }
