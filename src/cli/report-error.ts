@@ -1,6 +1,7 @@
 /** The one place that maps an error to output and an exit code. */
 import { ExitCode, InternalError, TwilioApiError } from '../errors.js';
 import { redact } from '../secrets/redact.js';
+import { jsonForTerminal, safeForTerminal } from '../text/terminal-safe.js';
 import type { Output } from './output.js';
 
 interface ReportableError {
@@ -20,11 +21,13 @@ export function reportError(err: unknown, out: Output): number {
     : new InternalError(err instanceof Error ? err.message : String(err));
   const twilio = err instanceof TwilioApiError ? { twilioCode: err.twilioCode, status: err.status, moreInfo: err.moreInfo } : {};
   if (out.json) {
-    out.stdout.write(redact(JSON.stringify({ error: { code: e.code, message: e.message, hint: e.hint ?? null, ...twilio } })) + '\n');
+    out.stdout.write(redact(jsonForTerminal({ error: { code: e.code, message: e.message, hint: e.hint ?? null, ...twilio } })) + '\n');
   } else {
-    const lines = [`${out.paint('error:', 'red')} ${e.message}`];
+    // Messages quote outside text (a Twilio answer, a file's content): shown terminal-safe.
+    const shown = (text: string) => safeForTerminal(text, { multiline: true, max: 4000 });
+    const lines = [`${out.paint('error:', 'red')} ${shown(e.message)}`];
     if (err instanceof TwilioApiError) lines.push(`  Twilio error ${err.twilioCode} (HTTP ${err.status}): ${err.moreInfo}`);
-    if (e.hint) lines.push(`  ${out.paint('fix:', 'bold')} ${e.hint}`);
+    if (e.hint) lines.push(`  ${out.paint('fix:', 'bold')} ${shown(e.hint)}`);
     if (e.exitCode === ExitCode.unexpected && err instanceof Error && err.stack && process.env.OPENCLAW_DEBUG) lines.push(err.stack);
     out.stderr.write(redact(lines.join('\n')) + '\n');
   }

@@ -5,7 +5,12 @@
  */
 import { Box, Text, useApp, useInput } from 'ink';
 import { useEffect, useRef, useState } from 'react';
+import { redact } from '../secrets/redact.js';
+import { safeForTerminal } from '../text/terminal-safe.js';
 import type { DashboardModel, DashboardSnapshot, WaitingItem } from './model.js';
+
+/** Outside text (a stranger's number, a held body, an action's answer) as the terminal may show it. */
+const shown = (text: string) => safeForTerminal(redact(text), { max: 300 });
 
 export interface DashboardHeader {
   publicUrl: string;
@@ -112,7 +117,7 @@ export function Dashboard({ header, model, actions, refreshMs = 200, feedLines =
     <Box flexDirection="column">
       <Box borderStyle="round" paddingX={1} flexDirection="column">
         <Text>
-          <Text bold>openclaw telephony serve</Text>  {header.publicUrl}  tunnel: {header.tunnel}  policy: {header.policy}
+          <Text bold>openclaw telephony serve</Text>  {shown(header.publicUrl)}  tunnel: {header.tunnel}  policy: {header.policy}
         </Text>
         <Text>
           signatures: {header.signatures === 'verified' ? <Text color="green">verified</Text> : <Text color="red" bold>SKIPPED (loopback only)</Text>}  in: {c.inbound}  out: {c.outbound}  refused: {c.refused}  errors: {c.errors}
@@ -129,7 +134,7 @@ export function Dashboard({ header, model, actions, refreshMs = 200, feedLines =
       <Text bold>Waiting for you ({waiting.length})</Text>
       {waiting.map((w, i) => (
         <Text key={w.id} inverse={i === Math.min(selected, waiting.length - 1)}>
-          {w.kind === 'pairing' ? 'pairing ' : 'approval'} {w.id}  {w.who}  {w.detail}
+          {w.kind === 'pairing' ? 'pairing ' : 'approval'} {shown(w.id)}  {shown(w.who)}  {shown(w.detail)}
         </Text>
       ))}
       {snap.errors.length ? <Text bold color="red">Recent errors</Text> : null}
@@ -138,8 +143,8 @@ export function Dashboard({ header, model, actions, refreshMs = 200, feedLines =
           {e.at} {e.text}
         </Text>
       ))}
-      {notice ? <Text color="yellow">{notice}</Text> : null}
-      {typing !== null ? <Text>text as handset: {typing}_ (Enter sends, Esc cancels)</Text> : null}
+      {notice ? <Text color="yellow">{shown(notice)}</Text> : null}
+      {typing !== null ? <Text>text as handset: {shown(typing)}_ (Enter sends, Esc cancels)</Text> : null}
       <Text dimColor>↑↓ select · a approve · r reject{actions.textAsHandset ? ' · t text as a handset' : ''} · q quit</Text>
     </Box>
   );

@@ -4,6 +4,8 @@
  * through `push`; the view reads snapshots at a bounded rate, so a flood of webhooks cannot flood
  * the terminal.
  */
+import { redact } from '../secrets/redact.js';
+import { safeForTerminal } from '../text/terminal-safe.js';
 import { twilioHint } from '../twilio/error-hints.js';
 
 export interface FeedItem {
@@ -27,6 +29,8 @@ export interface DashboardSnapshot {
 
 const FEED_LIMIT = 200;
 const ERROR_LIMIT = 20;
+/** Longest feed line kept; the view truncates to the terminal's width anyway. */
+const FEED_TEXT_MAX = 500;
 
 export interface DashboardModel {
   /** A serve log event: (name, fields). */
@@ -42,7 +46,8 @@ export function createDashboardModel(): DashboardModel {
   const errors: FeedItem[] = [];
   const counts = { inbound: 0, outbound: 0, refused: 0, errors: 0 };
   const add = (list: FeedItem[], item: FeedItem, limit: number) => {
-    list.push(item);
+    // Feed lines quote strangers (bodies, numbers, refused requests' fields): terminal-safe and redacted.
+    list.push({ ...item, text: safeForTerminal(redact(item.text), { max: FEED_TEXT_MAX }) });
     if (list.length > limit) list.splice(0, list.length - limit);
   };
   return {

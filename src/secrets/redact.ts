@@ -16,7 +16,8 @@ export function redact(text: string): string {
   for (const secret of known) out = out.split(secret).join(REDACTED);
   // Authorization headers and credentials in URLs, whatever their value.
   out = out.replace(/(authorization:\s*(?:basic|bearer)\s+)[^\s"',]+/gi, `$1${REDACTED}`);
-  out = out.replace(/(\/\/[^/\s:@]+:)[^@\s/]+@/g, `$1${REDACTED}@`);
+  // All of a URL's userinfo: `https://user:pass@host` and `https://token@host` alike.
+  out = out.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s@?#]+@/gi, `$1${REDACTED}@`);
   return out;
 }
 

@@ -65,5 +65,5 @@ export async function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; 
     child.on('exit', (code) => reject(new Error(`exited ${code} before printing a line: ${stderr}`)));
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, firstLine, exited, stderr: () => stderr, stop: async (signal: NodeJS.Signals = 'SIGTERM') => (child.kill(signal), exited) };
+  return { child, firstLine, exited, stdout: () => stdout, stderr: () => stderr, stop: async (signal: NodeJS.Signals = 'SIGTERM') => (child.kill(signal), exited) };
 }

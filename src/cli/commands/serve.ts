@@ -2,6 +2,7 @@
 import { ExitCode, UserError } from '../../errors.js';
 import { tryItCommands } from '../../onboarding/try-it.js';
 import { DASHBOARD_HANDSET, startServe } from '../../server/serve.js';
+import { formatLogJson, formatLogText } from '../../log.js';
 import type { CommandContext } from '../context.js';
 import { loadSettings } from '../../config/settings.js';
 import { exitCodeAfter, stopRequested } from '../signals.js';
@@ -19,8 +20,8 @@ export async function serve(ctx: CommandContext): Promise<number> {
   const model = dashboard ? (await import('../../dashboard/model.js')).createDashboardModel() : undefined;
   const log = (event: string, fields: Record<string, unknown>) => {
     if (model) model.push(event, fields);
-    else if (out.json) out.stderr.write(JSON.stringify({ time: new Date().toISOString(), event, ...fields }) + '\n');
-    else if (!out.quiet || event === 'warning') out.stderr.write(`${new Date().toISOString().slice(11, 19)} ${event} ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}\n`);
+    else if (out.json) out.stderr.write(formatLogJson(event, fields) + '\n');
+    else if (!out.quiet || event === 'warning') out.stderr.write(formatLogText(event, fields) + '\n');
   };
   const stopped = stopRequested();
   // A long-running server logs what slipped through instead of dying of it.
