@@ -5,6 +5,7 @@
  */
 import { resolveCredentials, type ResolvedCredentials } from '../secrets/credentials.js';
 import { createKeychainStore, type SecretStore } from '../secrets/keychain.js';
+import { requireKnownProfile } from './profiles.js';
 import { type ConfigResolution, resolveConfig } from './resolve.js';
 
 export interface Settings {
@@ -20,9 +21,14 @@ export interface SettingsSource {
   profile?: string;
 }
 
-export async function loadSettings(source: SettingsSource, opts: { tolerateErrors?: boolean } = {}): Promise<Settings> {
+/**
+ * `allowUnknownProfile`: the auth commands create a profile's credentials, or show or remove them,
+ * so a profile that does not exist yet is fine for them; every other command refuses it.
+ */
+export async function loadSettings(source: SettingsSource, opts: { tolerateErrors?: boolean; allowUnknownProfile?: boolean } = {}): Promise<Settings> {
   const resolution = await resolveConfig({ configFile: source.config, profile: source.profile, tolerateErrors: opts.tolerateErrors });
   const keychain = createKeychainStore();
+  if (!opts.allowUnknownProfile) await requireKnownProfile(resolution, keychain);
   let credentials: Promise<ResolvedCredentials> | undefined;
   return { resolution, keychain, credentials: () => (credentials ??= resolveCredentials(resolution, keychain)) };
 }

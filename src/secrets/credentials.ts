@@ -61,11 +61,12 @@ export async function resolveCredentials(resolution: ConfigResolution, store: Se
 export function requireTwilioAuth(creds: ResolvedCredentials): { accountSid: string; username: string; password: string } {
   const { values } = creds;
   const accountSid = values['twilio.accountSid'];
+  // The ways forward first; why the credential store could not help comes last, as detail.
   const missing = (what: string) =>
     new CredentialsError(
       `No ${what} is configured.`,
-      (creds.storeError ? `${creds.storeError}. ${NO_STORE_HINT} ` : '') +
-        'Run `openclaw telephony auth login`, or set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or use --sandbox.',
+      'Try it offline with --sandbox (the local Twilio), store your account with `openclaw telephony auth login`, or set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.' +
+        (creds.storeError ? ` (The OS credential store was not read: ${creds.storeError}. ${NO_STORE_HINT})` : ''),
       'credentials_missing',
     );
   if (!accountSid) throw missing('Twilio Account SID');

@@ -14,7 +14,10 @@ const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
 
 export async function authLogin(ctx: CommandContext): Promise<number> {
   const { opts, global, out } = ctx;
-  const settings = await loadSettings(global);
+  const settings = await loadSettings(global, { allowUnknownProfile: true });
+  // The credential store first: without one nothing can be stored, so asking for the token or
+  // checking it against the network would be wasted (and offline, misleading).
+  await settings.keychain.get(keychainAccount(settings.resolution.profile, 'twilio.accountSid'));
   const interactive = process.stdin.isTTY === true && !opts.authTokenStdin;
   let accountSid = (opts.accountSid as string | undefined)?.trim();
   if (!accountSid) {
@@ -56,7 +59,7 @@ export async function authLogin(ctx: CommandContext): Promise<number> {
 }
 
 export async function authStatus(ctx: CommandContext): Promise<number> {
-  const settings = await loadSettings(ctx.global, { tolerateErrors: true });
+  const settings = await loadSettings(ctx.global, { tolerateErrors: true, allowUnknownProfile: true });
   const { statuses, storeError } = await settings.credentials();
   const data = {
     profile: settings.resolution.profile,
@@ -73,7 +76,7 @@ export async function authStatus(ctx: CommandContext): Promise<number> {
 }
 
 export async function authLogout(ctx: CommandContext): Promise<number> {
-  const settings = await loadSettings(ctx.global, { tolerateErrors: true });
+  const settings = await loadSettings(ctx.global, { tolerateErrors: true, allowUnknownProfile: true });
   const profile = settings.resolution.profile;
   const removed: string[] = [];
   for (const key of CREDENTIAL_KEYS) if (await settings.keychain.delete(keychainAccount(profile, key))) removed.push(key);
@@ -84,7 +87,7 @@ export async function authLogout(ctx: CommandContext): Promise<number> {
 }
 
 export async function authSet(ctx: CommandContext, key: string): Promise<number> {
-  const settings = await loadSettings(ctx.global, { tolerateErrors: true });
+  const settings = await loadSettings(ctx.global, { tolerateErrors: true, allowUnknownProfile: true });
   const value = (process.stdin.isTTY ? await ask(`${key} (hidden): `, { hidden: true }) : await readAllStdin()).trim();
   if (!value) throw new UserError(`No value given for ${key}; nothing was stored.`, { code: 'usage', hint: `Pipe it in: ... | openclaw telephony auth set ${key}` });
   registerSecret(value);

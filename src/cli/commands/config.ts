@@ -5,6 +5,7 @@ import { ExitCode, UserError } from '../../errors.js';
 import { parseSetValue, setConfigValue } from '../../config/edit.js';
 import { findConfigFile, SEARCH_PLACES, USER_CONFIG_NAMES } from '../../config/load.js';
 import { resolveAppPaths } from '../../config/paths.js';
+import { requireKnownProfile } from '../../config/profiles.js';
 import { formatProblem, getPath, resolveConfig, withLocation } from '../../config/resolve.js';
 import { listLeaves } from '../../config/schema.js';
 import { renderStarterConfig } from '../../config/starter.js';
@@ -28,7 +29,9 @@ export async function configPath(ctx: CommandContext): Promise<number> {
 
 export async function configShow(ctx: CommandContext): Promise<number> {
   const resolution = await resolveConfig({ configFile: ctx.global.config, profile: ctx.global.profile });
-  const creds = await resolveCredentials(resolution, createKeychainStore());
+  const keychain = createKeychainStore();
+  await requireKnownProfile(resolution, keychain);
+  const creds = await resolveCredentials(resolution, keychain);
   const values = listLeaves().map(({ path: key, spec }) => {
     // Credentials may come from the OS store, which the configuration does not hold.
     const credential = creds.statuses.find((s) => s.key === key);
