@@ -3,6 +3,8 @@
  * sender's rate and waits for it. Slots follow the nominal schedule, so a late timer catches up and
  * the average rate holds; `refund` hands back a slot a rejected request (429) did not use.
  */
+import { type NumberKind, NUMBER_RATES, numberKindOf, SERVICE_RATE } from '../twilio/sender-kinds.js';
+
 export interface RateLimiter {
   take(): Promise<void>;
   refund(): void;
@@ -26,19 +28,16 @@ export function createRateLimiter(ratePerSecond: number, now = () => performance
   };
 }
 
-export type SenderKind = 'longcode' | 'tollfree' | 'shortcode' | 'service';
+export type SenderKind = NumberKind | 'service';
 
-export function senderKindOf(sender: { from?: string; messagingServiceSid?: string }, configured: 'auto' | Exclude<SenderKind, 'service'> = 'auto'): SenderKind {
+export function senderKindOf(sender: { from?: string; messagingServiceSid?: string }, configured: 'auto' | NumberKind = 'auto'): SenderKind {
   if (sender.messagingServiceSid) return 'service';
   if (configured !== 'auto') return configured;
-  const from = sender.from ?? '';
-  if (/^\d{5,6}$/.test(from)) return 'shortcode';
-  if (/^\+1(800|833|844|855|866|877|888)\d{7}$/.test(from)) return 'tollfree';
-  return 'longcode';
+  return numberKindOf(sender.from ?? '');
 }
 
 /** Twilio's documented per-sender rates; a Messaging Service spreads over its pool (10/s unless configured). */
-export const DEFAULT_RATES: Record<SenderKind, number> = { longcode: 1, tollfree: 3, shortcode: 100, service: 10 };
+export const DEFAULT_RATES: Record<SenderKind, number> = { ...NUMBER_RATES, service: SERVICE_RATE };
 
 export interface Sender {
   from?: string;
@@ -46,7 +45,7 @@ export interface Sender {
 }
 
 /** The sender's rate: an override (--rate), else sms.rate, else Twilio's rate for its kind. */
-export function senderRate(sms: { rate?: number; senderType: 'auto' | Exclude<SenderKind, 'service'> }, sender: Sender, override?: number): number {
+export function senderRate(sms: { rate?: number; senderType: 'auto' | NumberKind }, sender: Sender, override?: number): number {
   return override ?? sms.rate ?? DEFAULT_RATES[senderKindOf(sender, sms.senderType)];
 }
 

@@ -1,5 +1,6 @@
 /** What every part of the sandbox shares: its state, its account, webhook sender, pacing and options. */
 import { randomBytes } from 'node:crypto';
+import { NUMBER_RATES } from '../twilio/sender-kinds.js';
 import type { FaultSpec } from './faults.js';
 import { newSid, rfc2822 } from './ids.js';
 import type { Pacer } from './pacing.js';
@@ -78,4 +79,4 @@ export function loadOrCreateAccount(store: SandboxStore): AccountRecord {
   return account;
 }
 
-export const DEFAULT_RATES: SenderRates = { longcode: 1, tollfree: 3, shortcode: 100 };
+export const DEFAULT_RATES: SenderRates = { ...NUMBER_RATES };

@@ -3,8 +3,8 @@
  * numbers): stored as an inbound message, opt-out keywords applied as Twilio does, then POSTed signed
  * to the number's SmsUrl, and the TwiML answer carried out.
  */
-import { SegmentedMessage } from 'sms-segments-calculator';
 import { keywordOf } from '../messaging/keywords.js';
+import { analyzeSegments } from '../messaging/segments.js';
 import type { SandboxContext } from './context.js';
 import { SandboxApiError } from './http.js';
 import { API_VERSION, newSid, rfc2822 } from './ids.js';
@@ -81,7 +81,7 @@ export function receiveText(ctx: SandboxContext, text: InboundText): InboundResu
     from: text.from,
     messaging_service_sid: null,
     num_media: String(text.media.length),
-    num_segments: String(text.body ? new SegmentedMessage(text.body).segmentsCount : 1),
+    num_segments: String(analyzeSegments(text.body).segments),
     price: null,
     price_unit: 'USD',
     sid,

@@ -3,12 +3,13 @@
  * callbacks), list with Twilio's filters, fetch and delete. Delivery goes to the handset's inbox, or,
  * when the recipient is one of the account's own numbers, arrives there as an inbound text.
  */
-import { SegmentedMessage } from 'sms-segments-calculator';
 import type { SandboxContext } from '../context.js';
 import { drawMessageFault, MESSAGE_FAULTS } from '../faults.js';
 import { notFound, pageOf, publicView, type Router, SandboxApiError } from '../http.js';
 import { API_VERSION, newSid, rfc2822 } from '../ids.js';
-import { findOwnedNumber, type NumberRecord, senderKind } from './numbers.js';
+import { analyzeSegments } from '../../messaging/segments.js';
+import { numberKindOf } from '../../twilio/sender-kinds.js';
+import { findOwnedNumber, type NumberRecord } from './numbers.js';
 import { isMediaUrl } from '../../messaging/media-url.js';
 
 export interface MessageRecord {
@@ -69,9 +70,8 @@ export function optoutKey(handset: string, number: string): string {
   return `${handset}>${number}`;
 }
 
-function segmentsOf(body: string): number {
-  return body ? new SegmentedMessage(body).segmentsCount : 1;
-}
+// The product's own counter: the sandbox bills what `send --dry-run` predicts.
+const segmentsOf = (body: string) => analyzeSegments(body).segments;
 
 export function messageStatusParams(ctx: SandboxContext, m: MessageRecord): Record<string, string> {
   const p: Record<string, string> = {
@@ -108,8 +108,8 @@ function poolOf(ctx: SandboxContext): NumberRecord[] {
 }
 
 function senderRate(ctx: SandboxContext, m: MessageRecord): number {
-  if (m.messaging_service_sid) return ctx.rates.service ?? Math.max(1, poolOf(ctx).reduce((n, num) => n + ctx.rates[senderKind(num.phone_number)], 0));
-  return ctx.rates[senderKind(m.from!)];
+  if (m.messaging_service_sid) return ctx.rates.service ?? Math.max(1, poolOf(ctx).reduce((n, num) => n + ctx.rates[numberKindOf(num.phone_number)], 0));
+  return ctx.rates[numberKindOf(m.from!)];
 }
 
 /** Puts a message in its sender's queue. */

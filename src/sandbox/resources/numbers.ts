@@ -1,4 +1,5 @@
 /** IncomingPhoneNumbers (the account's numbers) and AvailablePhoneNumbers (numbers it can buy). */
+import { numberKindOf } from '../../twilio/sender-kinds.js';
 import { searchAvailable, type AvailableNumber, type NumberType } from '../available-numbers.js';
 import type { SandboxContext } from '../context.js';
 import { type ApiRequest, notFound, pageOf, publicView, type Router, SandboxApiError } from '../http.js';
@@ -22,14 +23,6 @@ export interface NumberRecord {
   date_created: string;
   date_updated: string;
   [key: string]: unknown;
-}
-
-export type SenderKind = 'longcode' | 'tollfree' | 'shortcode';
-
-export function senderKind(phone: string): SenderKind {
-  if (/^\d{5,6}$/.test(phone)) return 'shortcode';
-  if (/^\+1(800|833|844|855|866|877|888)\d{7}$/.test(phone)) return 'tollfree';
-  return 'longcode';
 }
 
 export function findOwnedNumber(ctx: SandboxContext, phone: string): NumberRecord | undefined {
@@ -67,7 +60,7 @@ export function createNumberRecord(ctx: SandboxContext, phone: string, friendlyN
     status_callback_method: 'POST',
     subresource_uris: { assigned_add_ons: `${ctx.accountPath}/IncomingPhoneNumbers/${sid}/AssignedAddOns.json` },
     trunk_sid: null,
-    type: senderKind(phone) === 'tollfree' ? 'toll-free' : 'local',
+    type: numberKindOf(phone) === 'tollfree' ? 'toll-free' : 'local',
     uri: `${ctx.accountPath}/IncomingPhoneNumbers/${sid}.json`,
     voice_application_sid: null,
     voice_caller_id_lookup: false,
