@@ -141,7 +141,7 @@ function registerCommands(root: Command): void {
     .option('--sms-url <url>', 'inbound SMS webhook ("" clears it)')
     .option('--voice-url <url>', 'inbound call webhook ("" clears it)')
     .option('--status-callback <url>', 'status callback URL ("" clears it)')
-    .option('--to-serve', 'point all three at `serve` (publicUrl + serve.path / serve.statusPath)')
+    .option('--to-serve', 'point all three at `serve` (publicUrl + serve.path / serve.voicePath / serve.statusPath)')
     .action(lazy(() => import('./commands/numbers.js'), 'numbersConfigure'));
   numbers
     .command('release')

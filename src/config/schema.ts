@@ -110,7 +110,8 @@ export const TELEPHONY_SCHEMA = group('channels.telephony', {
   serve: group('The webhook server', {
     port: { kind: 'integer', min: 0, max: 65535, default: 3335, description: 'Port to listen on.' },
     bind: { kind: 'string', default: '127.0.0.1', description: 'Address to listen on.' },
-    path: { kind: 'string', default: '/telephony/webhook', description: 'Path of the inbound webhook.' },
+    path: { kind: 'string', default: '/telephony/webhook', description: 'Path of the inbound webhook for texts.' },
+    voicePath: { kind: 'string', default: '/telephony/voice', description: 'Path of the inbound webhook for calls (the number\'s VoiceUrl).' },
     statusPath: { kind: 'string', default: '/telephony/status', description: 'Path of the status callbacks.' },
   }),
   tunnel: group('How Twilio reaches the server', {

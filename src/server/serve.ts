@@ -202,7 +202,7 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
   if (numberRef) {
     const before = await findNumber(client, numberRef);
     if (!before) throw new ConfigError(`${numberRef} is not one of this account's numbers.`, '`openclaw telephony numbers list` shows them.');
-    const point: NumberUrls = { smsUrl: publicBase + config.serve.path, voiceUrl: publicBase + config.serve.path, statusCallback: publicBase + config.serve.statusPath };
+    const point: NumberUrls = { smsUrl: publicBase + config.serve.path, voiceUrl: publicBase + config.serve.voicePath, statusCallback: publicBase + config.serve.statusPath };
     await configureNumber(client, before.sid, point);
     o.log('number.configured', { number: before.phone_number, smsUrl: point.smsUrl });
     restore = async () => {

@@ -15,3 +15,9 @@ export function escapeXml(text: string): string {
 export function messagingResponse(texts: string[]): string {
   return `<?xml version="1.0" encoding="UTF-8"?><Response>${texts.map((t) => `<Message>${escapeXml(t)}</Message>`).join('')}</Response>`;
 }
+
+/** A voice `<Response>`: `<Say>` each text (escaped), then hang up, or reject the call unanswered. */
+export function voiceResponse(o: { say: string[]; end: 'hangup' } | { reject: 'rejected' | 'busy' }): string {
+  const verbs = 'reject' in o ? `<Reject reason="${o.reject}"/>` : `${o.say.map((t) => `<Say>${escapeXml(t)}</Say>`).join('')}<Hangup/>`;
+  return `<?xml version="1.0" encoding="UTF-8"?><Response>${verbs}</Response>`;
+}

@@ -31,7 +31,7 @@ describe('numbers', () => {
     const configured = JSON.parse((await run(['configure', found[0].phone_number, '--sms-url', 'https://example.com/sms', '--json'])).stdout);
     expect(configured.sms_url).toBe('https://example.com/sms');
     const toServe = await run(['configure', bought.sid, '--to-serve', '--json'], { OPENCLAW_TELEPHONY_PUBLIC_URL: 'https://bot.example.com' });
-    expect(JSON.parse(toServe.stdout)).toMatchObject({ sms_url: 'https://bot.example.com/telephony/webhook', voice_url: 'https://bot.example.com/telephony/webhook', status_callback: 'https://bot.example.com/telephony/status' });
+    expect(JSON.parse(toServe.stdout)).toMatchObject({ sms_url: 'https://bot.example.com/telephony/webhook', voice_url: 'https://bot.example.com/telephony/voice', status_callback: 'https://bot.example.com/telephony/status' });
     const noPublic = await run(['configure', bought.sid, '--to-serve']);
     expect(noPublic.code).toBe(2);
     expect(noPublic.stderr).toContain('publicUrl');

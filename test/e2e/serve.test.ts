@@ -203,6 +203,7 @@ describe('serve behind a trusted reverse proxy, with --configure-number', () => 
       const local = JSON.parse(server.firstLine).url;
       const number = (await (await fetch(`${sb.baseUrl}/sandbox/v1/account`)).json()).numbers[0];
       expect(number.smsUrl).toBe('https://tunnel.example.net/telephony/webhook');
+      expect(number.voiceUrl).toBe('https://tunnel.example.net/telephony/voice');
       const params = { AccountSid: a.accountSid, MessageSid: 'SM' + '07'.repeat(16), From: '+15550001111', To: a.numbers[0].phoneNumber, Body: 'via proxy' };
       /** Posts `p` to `server`, signed for `signedUrl`, optionally as forwarded by the proxy. */
       const deliver = (server: string, p: Record<string, string>, signedUrl: string, viaProxy: boolean) =>

@@ -1,0 +1,36 @@
+/**
+ * Status callbacks at serve.statusPath, routed by resource: a message's status updates the messages
+ * table, a call's the calls table. Both are kept in the audit log.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { recordCall } from '../../store/call-log.js';
+import { appendEvent } from '../../store/events.js';
+import { paramsOf, useTwilioWebhookHooks } from '../hooks/twilio-webhook.js';
+import { one } from '../inbound-sms.js';
+import { messagingResponse } from '../twiml.js';
+import type { RouteDeps } from './deps.js';
+
+export const statusRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
+  useTwilioWebhookHooks(app, 'status', deps);
+  app.post(deps.config.serve.statusPath, async (req, reply) => {
+    const p = paramsOf(req);
+    const messageSid = one(p.MessageSid) || one(p.SmsSid);
+    const errorCode = Number(one(p.ErrorCode)) || null;
+    if (messageSid) {
+      const status = one(p.MessageStatus) || one(p.SmsStatus);
+      await deps.store.db.updateTable('messages').set({ status, error_code: errorCode, updated_at: new Date().toISOString() }).where('sid', '=', messageSid).execute();
+      await appendEvent(deps.store, 'status.callback', messageSid, { status, errorCode });
+      deps.log('status', { sid: messageSid, status, ...(errorCode ? { errorCode } : {}) });
+    } else if (one(p.CallSid)) {
+      const sid = one(p.CallSid);
+      const status = one(p.CallStatus);
+      const duration = Number(one(p.CallDuration));
+      await recordCall(deps.store, { sid, direction: one(p.Direction) || 'inbound', from_number: one(p.From), to_number: one(p.To), status, duration_seconds: Number.isFinite(duration) && one(p.CallDuration) !== '' ? duration : null });
+      await appendEvent(deps.store, 'call.status', sid, { status, errorCode });
+      deps.log('call.status', { sid, status, ...(errorCode ? { errorCode } : {}) });
+    } else {
+      deps.log('status', { sid: '', status: 'unknown resource: neither MessageSid nor CallSid' });
+    }
+    return reply.code(200).type('text/xml').send(messagingResponse([]));
+  });
+};
