@@ -92,6 +92,26 @@ export class InternalError extends Error {
   }
 }
 
+/**
+ * Another run (another process, maybe another machine) holds this idempotency key under a live lease
+ * and has not settled it yet: nothing was sent by this one. Transient, like a network error.
+ */
+export class KeyInFlightError extends Error {
+  readonly exitCode = ExitCode.network;
+  readonly code = 'key_in_flight';
+  readonly hint: string;
+  constructor(
+    readonly key: string,
+    readonly owner: string,
+    /** When to look again. */
+    readonly retryInMs: number,
+  ) {
+    super(`Idempotency key "${key}" is being sent by another run (${owner}); nothing was sent by this one.`);
+    this.name = 'KeyInFlightError';
+    this.hint = 'Run the same command again in a few seconds: it answers with that run\'s result, or reconciles the key if that run died.';
+  }
+}
+
 /** The user pressed Ctrl-C. */
 export class InterruptedError extends Error {
   readonly exitCode = ExitCode.interrupted;

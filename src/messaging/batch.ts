@@ -1,12 +1,13 @@
 /**
  * Batches: rows from CSV (header row), NDJSON or a list of numbers, each with a key derived from the
  * batch and the row so a re-run skips what was sent; sent by a pool of workers through the per-sender
- * rate limiters; stopping takes no new rows and lets the ones in flight settle.
+ * rate limiters; stopping takes no new rows and lets the ones in flight settle. Concurrent runs of
+ * one batch share its rows: each row is sent by exactly one of them.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { UserError } from '../errors.js';
+import { KeyInFlightError, UserError } from '../errors.js';
 import type { SendResult } from './deliver.js';
 import { toE164 } from './phone.js';
 import type { MessagingSession } from './session.js';
@@ -115,22 +116,38 @@ export interface BatchRunOptions {
   onOutcome: (o: RowOutcome) => void;
 }
 
+/** How long a row may wait for another run that holds its key before it is reported as failed. */
+const MAX_DEFER_MS = 120_000;
+
+/**
+ * Sends the rows through `concurrency` workers. Two runs of one batch cooperate: a row whose key
+ * another live run holds is not sent here; it goes to the back of the queue and is looked at again
+ * later, when it is settled (reported as sent by the other run) or, if that run died, reconciled.
+ */
 export async function runBatch(session: MessagingSession, rows: BatchRow[], opts: BatchRunOptions): Promise<{ outcomes: RowOutcome[]; stopped: boolean }> {
   const outcomes: RowOutcome[] = [];
-  let next = 0;
+  const queue = rows.map((r) => ({ r, notBefore: 0, deferredSince: 0 }));
   const worker = async () => {
-    while (next < rows.length && !opts.shouldStop()) {
-      const r = rows[next++];
+    while (!opts.shouldStop()) {
+      const item = queue.shift();
+      if (!item) break;
+      const wait = item.notBefore - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const { r } = item;
       const sender = r.from ? { from: r.from } : session.sender;
       let outcome: RowOutcome;
       try {
         const res: TextOutcome = await sendText(
           { to: r.to, body: r.body, media: r.media, ...sender, statusCallback: opts.statusCallback, idempotencyKey: r.key },
           session.policy,
-          session.depsFor(sender),
+          { ...session.depsFor(sender), busyWaitMs: 0 },
         );
         outcome = res.kind === 'sent' ? { row: r.row, to: r.to, key: r.key, ok: true, results: res.results } : { row: r.row, to: r.to, key: r.key, ok: true, approvalId: res.approvalId };
       } catch (err) {
+        if (err instanceof KeyInFlightError && Date.now() - (item.deferredSince || Date.now()) < MAX_DEFER_MS) {
+          queue.push({ r, notBefore: Date.now() + err.retryInMs, deferredSince: item.deferredSince || Date.now() });
+          continue;
+        }
         const e = err as Error & { code?: string; twilioCode?: number; hint?: string };
         outcome = { row: r.row, to: r.to, key: r.key, ok: false, error: { code: e.code ?? 'error', message: e.message, ...(e.twilioCode ? { twilioCode: e.twilioCode } : {}), ...(e.hint ? { hint: e.hint } : {}) } };
       }
@@ -139,5 +156,5 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, rows.length)) }, worker));
-  return { outcomes, stopped: next < rows.length };
+  return { outcomes, stopped: queue.length > 0 };
 }

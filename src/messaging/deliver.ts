@@ -1,15 +1,18 @@
 /**
- * Sends one message exactly once under its idempotency key: the key and the request are written
- * before the API call and settled with the SID after it; a settled key answers from the store; a
- * pending one is reconciled against Twilio's Messages list before any resend. 429 and 503 answers
- * are retried with backoff (honouring Retry-After) and give their rate slot back; a lost answer is
- * reconciled, then retried.
+ * Sends one message exactly once under its idempotency key, whatever else shares the store: the key
+ * is claimed (owner and lease, see store/claims.ts) with the request before the API call and settled
+ * with the SID after it; a settled key answers from the store; a key another live run holds is not
+ * sent (wait, or come back later); a key whose owner died is reconciled against Twilio's Messages list
+ * before any resend; a key reused for other parameters is refused. 429 and 503 answers are retried
+ * with backoff (honouring Retry-After) and give their rate slot back; a lost answer is reconciled,
+ * then retried.
  */
 import { randomUUID } from 'node:crypto';
-import { NetworkError, TwilioApiError } from '../errors.js';
+import { KeyInFlightError, NetworkError, TwilioApiError, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { appendEvent } from '../store/events.js';
-import { beginKey, failKey, findKey, retryKey, settleKey } from '../store/idempotency.js';
+import { type Claim, type ClaimOwner, claimOwnerFor, fingerprintOf } from '../store/claims.js';
+import { failKey, type KeyRow, settleKey } from '../store/idempotency.js';
 import { recordMessage } from '../store/message-log.js';
 import type { Store } from '../store/open-store.js';
 import { addOptOut } from '../store/optouts.js';
@@ -23,6 +26,10 @@ import { analyzeSegments, type Encoding } from './segments.js';
 /** One message to create, under its idempotency key. */
 export interface OutboundMessage extends CreateMessageParams {
   key: string;
+  /** The caller's key when this is one chunk of several (each chunk has a key of its own). @default key */
+  requestKey?: string;
+  /** Digest of the whole request the key stands for (all chunks alike). @default this message's */
+  fingerprint?: string;
   chunk?: number;
   chunks?: number;
 }
@@ -36,6 +43,8 @@ export interface SendResult {
   encoding: Encoding;
   idempotencyKey: string;
   deduplicated: boolean;
+  /** Sent by another run going on at the same time (its owner id), not by this one. */
+  sentByOtherRun?: string;
   chunk?: number;
   chunks?: number;
 }
@@ -45,6 +54,10 @@ export interface DeliverDeps {
   client: RestClient;
   limiter: RateLimiter;
   logger: Logger;
+  /** This process's claims on idempotency keys. @default one per store */
+  claims?: ClaimOwner;
+  /** How long to wait for another run holding the same key before giving up with KeyInFlightError. @default 30000 */
+  busyWaitMs?: number;
   sleep?: (ms: number) => Promise<void>;
   /** Attempts after the first for 429, 503 and lost answers. @default 3 */
   maxRetries?: number;
@@ -69,8 +82,41 @@ function resultOf(msg: OutboundMessage, m: TwilioMessage, deduplicated: boolean)
   };
 }
 
+/** The fields of a request that decide what is sent; a key reused with any of them changed is refused. */
+export function messageFingerprint(m: { to: string; from?: string; messagingServiceSid?: string; body: string; media?: string[] }): string {
+  return fingerprintOf({ to: m.to, from: m.from, messagingServiceSid: m.messagingServiceSid, body: m.body, media: m.media ?? [] });
+}
+
+/** A key that already stands for another request: name it and the original, and send nothing. */
+export function keyReusedError(key: string, row: KeyRow): UserError {
+  const original = JSON.parse(row.request) as { to?: string };
+  const what =
+    row.state === 'settled'
+      ? `${row.sid ?? 'a message'} to ${original.to}, sent ${row.settled_at}`
+      : row.state === 'failed'
+        ? `a message to ${original.to} that failed ${row.settled_at}`
+        : `a message to ${original.to}, started ${row.created_at} and not settled yet`;
+  return new UserError(`Idempotency key "${key}" was already used for a different message (${what}); nothing was sent.`, {
+    code: 'idempotency_key_reused',
+    hint: 'A key stands for one request: repeat the original to, from, body and media to get its result again, or use a new --idempotency-key for a new message.',
+  });
+}
+
+/** Claims the key, waiting up to `busyWaitMs` while another live run holds it. */
+async function claimOrWait(claims: ClaimOwner, msg: OutboundMessage, request: object, busyWaitMs: number, sleep: (ms: number) => Promise<void>): Promise<Exclude<Claim, { kind: 'busy' }>> {
+  const req = { key: msg.key, requestKey: msg.requestKey ?? msg.key, scope: 'sms', request, fingerprint: msg.fingerprint ?? messageFingerprint(msg) };
+  const deadline = Date.now() + busyWaitMs;
+  for (;;) {
+    const claim = await claims.claim(req);
+    if (claim.kind !== 'busy') return claim;
+    if (Date.now() + claim.retryInMs > deadline) throw new KeyInFlightError(msg.key, claim.owner, claim.retryInMs);
+    await sleep(claim.retryInMs);
+  }
+}
+
 export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): Promise<SendResult> {
   const { store, client, logger } = deps;
+  const claims = deps.claims ?? claimOwnerFor(store);
   const sleep = deps.sleep ?? realSleep;
   const correlationId = randomUUID();
   const request = { to: msg.to, from: msg.from, messagingServiceSid: msg.messagingServiceSid, body: msg.body, media: msg.media };
@@ -78,40 +124,72 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
     logger.event('twilio.sms.send', { correlationId, key: msg.key, to: msg.to, outcome, ...extra });
     return appendEvent(store, 'twilio.sms.send', correlationId, { key: msg.key, to: msg.to, outcome, ...extra });
   };
+
+  const claim = await claimOrWait(claims, msg, request, deps.busyWaitMs ?? 30_000, sleep);
+  if (claim.kind === 'conflict') throw keyReusedError(msg.key, claim.row);
+  if (claim.kind === 'settled') {
+    const earlier = JSON.parse(claim.row.result!) as SendResult;
+    const byOther = claim.row.owner && claim.row.owner !== claims.id && claim.row.settled_at! >= claims.startedAt ? claim.row.owner : undefined;
+    await log(byOther ? 'sent-by-other-run' : 'deduplicated', { sid: earlier.sid, ...(byOther ? { owner: byOther } : {}) });
+    return { ...earlier, deduplicated: true, ...(byOther ? { sentByOtherRun: byOther } : {}) };
+  }
+  let finished = false;
   const settle = async (m: TwilioMessage, deduplicated: boolean, outcome: string) => {
     const result = resultOf(msg, m, false);
-    await settleKey(store, msg.key, result);
+    await settleKey(store, msg.key, m.sid, result);
+    finished = true;
     await recordMessage(store, { sid: m.sid, account_sid: null, direction: 'outbound-api', from_number: m.from ?? '', to_number: m.to, body: msg.body, status: m.status, num_segments: result.segments, error_code: null });
     await log(outcome, { sid: m.sid });
     return { ...result, deduplicated };
   };
-
-  const existing = await findKey(store, msg.key);
-  if (existing?.state === 'settled') {
-    await log('deduplicated', { sid: (JSON.parse(existing.result!) as SendResult).sid });
-    return { ...(JSON.parse(existing.result!) as SendResult), deduplicated: true };
+  const fail = async (err: TwilioApiError) => {
+    await failKey(store, msg.key, { code: err.twilioCode, status: err.status, message: err.message });
+    finished = true;
+  };
+  try {
+    if (claim.takenOver) {
+      // Its earlier owner died between the request and the settle: what did it send?
+      const found = await findSentMessage(client, store, { ...request, since: claim.since });
+      if (found) return await settle(found, true, 'reconciled');
+    }
+    return await sendWithRetries(msg, deps, claims, { request, settle, fail, log, sleep });
+  } finally {
+    // Settled or failed for good: nothing to hold. Otherwise the outcome is unknown: let the next
+    // claimant reconcile it now rather than after the lease runs out.
+    if (finished) claims.done(msg.key);
+    else await claims.abandon(msg.key);
   }
-  if (existing?.state === 'pending' || (!existing && !(await beginKey(store, msg.key, 'sms', request)))) {
-    const since = new Date((await findKey(store, msg.key))!.created_at);
-    const found = await findSentMessage(client, store, { ...request, since });
-    if (found) return settle(found, true, 'reconciled');
-  } else if (existing?.state === 'failed') {
-    await retryKey(store, msg.key, request);
-  }
+}
 
+interface AttemptHelpers {
+  request: { to: string; from?: string; messagingServiceSid?: string; body: string };
+  settle(m: TwilioMessage, deduplicated: boolean, outcome: string): Promise<SendResult>;
+  fail(err: TwilioApiError): Promise<void>;
+  log(outcome: string, extra?: Record<string, unknown>): Promise<void>;
+  sleep(ms: number): Promise<void>;
+}
+
+async function sendWithRetries(msg: OutboundMessage, deps: DeliverDeps, claims: ClaimOwner, h: AttemptHelpers): Promise<SendResult> {
+  const { store, client } = deps;
   const maxRetries = deps.maxRetries ?? 3;
   for (let attempt = 0; ; attempt++) {
     await deps.limiter.take();
+    // The lease is renewed right before the irreversible step: if it was lost (this process stalled
+    // past it and another run took the key over to reconcile), sending now could send twice.
+    if (!(await claims.confirm(msg.key))) {
+      await deps.limiter.refund();
+      throw new KeyInFlightError(msg.key, 'another run that took it over', 250);
+    }
     const since = new Date();
     try {
       const m = await createMessage(client, msg, { maxRetries: 0 });
       deps.afterAccepted?.(m.sid);
-      return await settle(m, false, 'sent');
+      return await h.settle(m, false, 'sent');
     } catch (err) {
       if (err instanceof TwilioApiError && RETRYABLE_STATUS.has(err.status) && attempt < maxRetries) {
-        deps.limiter.refund();
-        await log('retry', { status: err.status, code: err.twilioCode, attempt: attempt + 1 });
-        await sleep(retryDelayMs(attempt, err.retryAfterMs));
+        await deps.limiter.refund();
+        await h.log('retry', { status: err.status, code: err.twilioCode, attempt: attempt + 1 });
+        await h.sleep(retryDelayMs(attempt, err.retryAfterMs));
         continue;
       }
       if (err instanceof NetworkError) {
@@ -120,25 +198,25 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
         // the next run reconciles it.
         let found: TwilioMessage | undefined;
         try {
-          found = await findSentMessage(client, store, { ...request, since: new Date(since.getTime() - 1000) });
+          found = await findSentMessage(client, store, { ...h.request, since: new Date(since.getTime() - 1000) });
         } catch (lookupError) {
-          await log('unknown', { error: err.message, lookupError: (lookupError as Error).message });
+          await h.log('unknown', { error: err.message, lookupError: (lookupError as Error).message });
           const rerun = 'run the same command again: it checks Twilio first and sends only if nothing went out.';
           throw new NetworkError(`${err.message}; whether the message went out could not be checked, so it was not resent`, err.hint ? `${err.hint} Then ${rerun}` : rerun[0].toUpperCase() + rerun.slice(1));
         }
-        if (found) return settle(found, false, 'sent-reconciled');
+        if (found) return h.settle(found, false, 'sent-reconciled');
         if (attempt < maxRetries) {
-          await log('retry', { error: err.message, attempt: attempt + 1 });
-          await sleep(retryDelayMs(attempt));
+          await h.log('retry', { error: err.message, attempt: attempt + 1 });
+          await h.sleep(retryDelayMs(attempt));
           continue;
         }
-        await log('unknown', { error: err.message });
+        await h.log('unknown', { error: err.message });
         throw err; // the key stays pending: the next run reconciles it
       }
       if (err instanceof TwilioApiError) {
-        await failKey(store, msg.key, { code: err.twilioCode, status: err.status, message: err.message });
+        await h.fail(err);
         if (err.twilioCode === 21610) await addOptOut(store, msg.to, 'twilio-21610');
-        await log('failed', { code: err.twilioCode, status: err.status });
+        await h.log('failed', { code: err.twilioCode, status: err.status });
       }
       throw err;
     }

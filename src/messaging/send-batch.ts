@@ -59,6 +59,8 @@ export interface BatchSummary {
   rows: number;
   sent: number;
   deduplicated: number;
+  /** Of the deduplicated rows, those another run of the same batch sent while this one ran. */
+  byOtherRun: number;
   pendingApproval: number;
   failed: number;
   notStarted: number;
@@ -86,6 +88,7 @@ export async function sendBatch(session: MessagingSession, batch: LoadedBatch, o
     rows: rows.length + invalid.length,
     sent: outcomes.filter((o) => o.ok && o.results).length,
     deduplicated: outcomes.filter((o) => o.results?.every((r) => r.deduplicated)).length,
+    byOtherRun: outcomes.filter((o) => o.results?.some((r) => r.sentByOtherRun)).length,
     pendingApproval: outcomes.filter((o) => o.approvalId).length,
     failed: failedRows.length,
     notStarted: rows.length - outcomes.length,

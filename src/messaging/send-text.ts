@@ -10,7 +10,7 @@ import { requestApproval } from '../store/approvals.js';
 import { hasMessaged } from '../store/message-log.js';
 import { isOptedOut } from '../store/optouts.js';
 import type { ChunkOptions } from './chunk.js';
-import { type DeliverDeps, deliverMessage, type SendResult } from './deliver.js';
+import { type DeliverDeps, deliverMessage, messageFingerprint, type SendResult } from './deliver.js';
 import { requireMediaUrls } from './media-url.js';
 import { planMessage, type Prices } from './plan.js';
 
@@ -74,12 +74,17 @@ export async function sendText(req: TextRequest, policy: TextPolicy, deps: Deliv
   }
   const plan = planMessage(req.body, req.media, policy.chunking, policy.prices);
   const results: SendResult[] = [];
+  // Every chunk carries the whole request's fingerprint, so the key reused for another body is refused
+  // even when that body splits into a different number of chunks.
+  const fingerprint = messageFingerprint(req);
   for (const [i, chunk] of plan.chunks.entries()) {
     const chunks = plan.chunks.length;
     results.push(
       await deliverMessage(
         {
           key: chunks > 1 ? `${key}#${i + 1}/${chunks}` : key,
+          requestKey: key,
+          fingerprint,
           to: req.to,
           from: req.from,
           messagingServiceSid: req.messagingServiceSid,

@@ -6,6 +6,7 @@
 import type { Settings } from '../config/settings.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { createLogger, type Logger } from '../log.js';
+import { type ClaimOwner, createClaimOwner } from '../store/claims.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { createTwilioClient, fetchSandboxAccount, resolveTwilioAccess, type TwilioAccess } from '../twilio/access.js';
 import type { RestClient } from '../twilio/rest-client.js';
@@ -27,6 +28,8 @@ export interface MessagingSession {
   store: Store;
   client: RestClient;
   logger: Logger;
+  /** This process's claims on idempotency keys (owner id and leases). */
+  claims: ClaimOwner;
   policy: TextPolicy;
   sender: { from?: string; messagingServiceSid?: string };
   /** Set when no sender was configured and --sandbox supplied the sandbox's first number. */
@@ -72,6 +75,7 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
   }
   const client = createTwilioClient(access);
   const logger = createLogger();
+  const claims = createClaimOwner(store, { onRenewError: (err) => logger.event('store.lease.renew-failed', { error: err.message }) });
   const rateFor = (s: Sender) => senderRate(config.sms, s, opts.rate);
   const limiterFor = createLimiterPool(rateFor);
   const crashAfter = Number(process.env.OPENCLAW_TELEPHONY_FAULT_CRASH_AFTER_SENDS ?? 0);
@@ -80,6 +84,7 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
     store,
     client,
     logger,
+    claims,
     defaultCountry,
     sender: { from: from ?? sandboxSender, messagingServiceSid },
     sandboxSender,
@@ -91,11 +96,13 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
         client,
         limiter: limiterFor(s),
         logger,
+        claims,
         // Fault injection for the crash tests: die between Twilio's answer and the settle.
         afterAccepted: crashAfter > 0 ? () => ++accepted >= crashAfter && process.kill(process.pid, 'SIGKILL') : undefined,
       };
     },
     async close() {
+      await claims.close();
       await client.close();
       await store.close();
     },

@@ -2,7 +2,7 @@
  * Versioned migrations, the same for SQLite and PostgreSQL. Add a new entry for every change;
  * never edit one that has shipped.
  */
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -144,10 +144,33 @@ const migration004: Migration = {
   },
 };
 
+/**
+ * Exactly once across processes: a key remembers what it stood for (a fingerprint of the request and
+ * the caller's key, so a reused key with other parameters is refused), its SID as a column (the
+ * reconciliation lookup was a LIKE over JSON text), and who holds it until when (owner and lease).
+ */
+function migration005(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      for (const column of ['request_key', 'fingerprint', 'sid', 'owner']) await db.schema.alterTable('idempotency_keys').addColumn(column, 'text').execute();
+      await db.schema.alterTable('idempotency_keys').addColumn('lease_until', 'bigint').execute();
+      const sidOfResult = dialect === 'postgres' ? sql`(result::json)->>'sid'` : sql`json_extract(result, '$.sid')`;
+      await sql`UPDATE idempotency_keys SET sid = ${sidOfResult} WHERE state = 'settled' AND result IS NOT NULL`.execute(db);
+      await db.schema.createIndex('idempotency_keys_sid').on('idempotency_keys').column('sid').execute();
+      await db.schema.createIndex('idempotency_keys_request_key').on('idempotency_keys').column('request_key').execute();
+      await db.schema.createIndex('idempotency_keys_owner').on('idempotency_keys').column('owner').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const index of ['idempotency_keys_owner', 'idempotency_keys_request_key', 'idempotency_keys_sid']) await db.schema.dropIndex(index).ifExists().execute();
+      for (const column of ['lease_until', 'owner', 'sid', 'fingerprint', 'request_key']) await db.schema.alterTable('idempotency_keys').dropColumn(column).execute();
+    },
+  };
+}
+
 export function createMigrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
-      return { '001_initial': migration001(dialect), '002_approvals': migration002, '003_approvals_origin': migration003, '004_auto_replies': migration004 };
+      return { '001_initial': migration001(dialect), '002_approvals': migration002, '003_approvals_origin': migration003, '004_auto_replies': migration004, '005_idempotency_fingerprint_sid_lease': migration005(dialect) };
     },
   };
 }

@@ -21,6 +21,11 @@ export interface Store {
   write(statement: Statement, params: Param[]): Promise<void>;
   /** The first row of a fixed read statement. */
   readOne<Row>(statement: Statement, params: Param[]): Promise<Row | undefined>;
+  /**
+   * Runs a fixed statement at once, in its own commit, and returns how many rows it changed: for the
+   * conditional writes (claim a key, renew a lease) whose outcome decides what happens next.
+   */
+  run(statement: Statement, params: Param[]): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -29,6 +34,7 @@ interface Connection {
   db: Kysely<Database>;
   write: Store['write'];
   readOne: Store['readOne'];
+  run: Store['run'];
   beforeClose(): Promise<void> | void;
 }
 
@@ -49,6 +55,7 @@ export async function openStore(url: string): Promise<Store> {
     location,
     write: connection.write,
     readOne: connection.readOne,
+    run: connection.run,
     close: async () => {
       await connection.beforeClose();
       await db.destroy();
@@ -103,6 +110,7 @@ async function openSqlite(file: string): Promise<Connection> {
     db: new Kysely<Database>({ dialect: new SqliteDialect({ database: cached.database }) }),
     write: (s, params) => commits.write(s.sqlite, params),
     readOne: async <Row>(s: Statement, params: Param[]) => cached.prepare(s.sqlite).get(params) as Row | undefined,
+    run: async (s, params) => cached.prepare(s.sqlite).run(params).changes,
     beforeClose: commits.flush,
   };
 }
@@ -160,6 +168,7 @@ async function openPostgres(url: string): Promise<Connection> {
       await track(db.executeQuery(CompiledQuery.raw(s.postgres, params)));
     },
     readOne: async <Row>(s: Statement, params: Param[]) => (await track(db.executeQuery<Row>(CompiledQuery.raw(s.postgres, params)))).rows[0],
+    run: async (s, params) => Number((await track(db.executeQuery(CompiledQuery.raw(s.postgres, params)))).numAffectedRows ?? 0),
     beforeClose: async () => {
       await Promise.allSettled([...inFlight]);
     },

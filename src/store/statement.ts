@@ -16,4 +16,19 @@ export function statement(sql: string): Statement {
   return { sqlite: sql, postgres: sql.replace(/\?/g, () => `$${++n}`) };
 }
 
+/**
+ * A statement whose SQL differs by database (functions such as the clock or GREATEST/MAX): both forms
+ * are given, each with `?` placeholders.
+ */
+export function statementPair(sqlite: string, postgres: string): Statement {
+  let n = 0;
+  return { sqlite, postgres: postgres.replace(/\?/g, () => `$${++n}`) };
+}
+
+/** The database's clock in epoch milliseconds, so leases and rate slots agree across machines. */
+export const NOW_MS = {
+  sqlite: "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
+  postgres: '(extract(epoch from clock_timestamp()) * 1000)::bigint',
+} as const;
+
 export type Param = string | number | null;

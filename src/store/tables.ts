@@ -44,6 +44,16 @@ export interface IdempotencyKeysTable {
   result: string | null;
   created_at: string;
   settled_at: string | null;
+  /** The caller's key, the same for every chunk of one text (chunks have keys of their own). */
+  request_key: string | null;
+  /** Hash of what the request sends (to, sender, body, media): a key reused for another request is refused. */
+  fingerprint: string | null;
+  /** The resource's SID once settled, for "is this SID someone's already". */
+  sid: string | null;
+  /** The process that holds the key while it works (host, pid, random id), or null. */
+  owner: string | null;
+  /** Until when (epoch ms, the database's clock) the owner's claim holds unless renewed. */
+  lease_until: number | null;
 }
 
 export interface ProcessedWebhooksTable {

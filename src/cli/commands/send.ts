@@ -33,7 +33,7 @@ interface SendFlags {
 
 export function describeResult(r: SendResult): string {
   const part = r.chunks ? ` [${r.chunk}/${r.chunks}]` : '';
-  return `${r.sid} ${r.status} -> ${r.to}${part} (${r.segments} segment${r.segments === 1 ? '' : 's'}, ${r.encoding})${r.deduplicated ? ' already sent: deduplicated' : ''}`;
+  return `${r.sid} ${r.status} -> ${r.to}${part} (${r.segments} segment${r.segments === 1 ? '' : 's'}, ${r.encoding})${r.sentByOtherRun ? ` sent by another run (${r.sentByOtherRun})` : r.deduplicated ? ' already sent: deduplicated' : ''}`;
 }
 
 function parseRate(text: string | undefined): number | undefined {
@@ -152,7 +152,7 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
     progress.finish();
     if (ctx.out.json) ctx.out.line({ summary: s });
     else {
-      ctx.out.stderr.write(`${s.sent} sent (${s.deduplicated} already sent before), ${s.failed} failed, ${s.pendingApproval} held for approval${s.notStarted ? `, ${s.notStarted} not started` : ''} in ${s.elapsedSeconds}s (${s.ratePerSecond}/s)${s.failedFile ? `\nFailed rows: ${s.failedFile} (fix and re-run it with --batch)` : ''}\n`);
+      ctx.out.stderr.write(`${s.sent} sent (${s.deduplicated} already sent before${s.byOtherRun ? `, ${s.byOtherRun} of them by another run` : ''}), ${s.failed} failed, ${s.pendingApproval} held for approval${s.notStarted ? `, ${s.notStarted} not started` : ''} in ${s.elapsedSeconds}s (${s.ratePerSecond}/s)${s.failedFile ? `\nFailed rows: ${s.failedFile} (fix and re-run it with --batch)` : ''}\n`);
     }
     if (s.interrupted) return ExitCode.interrupted;
     return s.failed ? ExitCode.partial : 0;

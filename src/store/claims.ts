@@ -1,0 +1,136 @@
+/**
+ * The one way any outbound action (a text, a call) is claimed before it is made, whatever else shares
+ * the store: this process, another `send` on the same machine, or a `serve` on another machine.
+ *
+ * A process is one `ClaimOwner`: an id that is never reused (host, pid and a random part) and a
+ * heartbeat that renews the leases of the keys it works on. Claiming a key answers one of:
+ * - `claimed`: this owner holds it; when `takenOver`, an earlier owner died holding it, so the caller
+ *   must look in Twilio's list for what that owner may have sent before sending anything;
+ * - `settled`: done already (by an earlier run, or by another run right now);
+ * - `busy`: another live owner is working on it: do not send; wait or come back later;
+ * - `conflict`: the caller's key stands for different parameters: refuse, as payment APIs do.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { Store } from './open-store.js';
+import {
+  claimNewKey,
+  findConflict,
+  findKey,
+  type KeyRequest,
+  type KeyRow,
+  rearmFailedKey,
+  releaseKey,
+  releaseOwnerKeys,
+  renewKey,
+  renewOwnerKeys,
+  takeOverKey,
+} from './idempotency.js';
+
+/** How long a claim holds without renewal: how soon a killed owner's keys are reconciled by others. */
+export const LEASE_MS = 5000;
+/** The heartbeat renews well inside the lease, so a busy event loop does not lose it. */
+const RENEW_EVERY_MS = 1250;
+
+export type Claim =
+  | { kind: 'claimed'; takenOver: boolean; since: Date }
+  | { kind: 'settled'; row: KeyRow }
+  | { kind: 'busy'; owner: string; retryInMs: number }
+  | { kind: 'conflict'; row: KeyRow };
+
+export interface ClaimOwner {
+  readonly id: string;
+  /** When this owner started, to tell "sent by a run going on now" from "sent long ago". */
+  readonly startedAt: string;
+  claim(req: KeyRequest): Promise<Claim>;
+  /** Renews one key's lease just before the irreversible step; false when the key was lost. */
+  confirm(key: string): Promise<boolean>;
+  /** The key is settled or failed: stop renewing it. */
+  done(key: string): void;
+  /** The outcome is unknown: let another run reconcile it at once instead of after the lease. */
+  abandon(key: string): Promise<void>;
+  /** Stops the heartbeat and lets go of every key still held. */
+  close(): Promise<void>;
+}
+
+/** A stable digest of what a request sends; the same parameters give the same fingerprint. */
+export function fingerprintOf(params: Record<string, unknown>): string {
+  const canonical = JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k] ?? null]));
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
+}
+
+export function newOwnerId(): string {
+  return `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+export function createClaimOwner(store: Store, opts: { onRenewError?: (err: Error) => void } = {}): ClaimOwner {
+  const id = newOwnerId();
+  const held = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+
+  const heartbeat = () => {
+    renewOwnerKeys(store, id, LEASE_MS).catch((err: Error) => opts.onRenewError?.(err));
+  };
+  const hold = (key: string) => {
+    held.add(key);
+    if (!timer) {
+      timer = setInterval(heartbeat, RENEW_EVERY_MS);
+      timer.unref();
+    }
+  };
+  const done = (key: string) => {
+    held.delete(key);
+    if (!held.size && timer) timer = void clearInterval(timer);
+  };
+
+  async function claimOnce(req: KeyRequest): Promise<Claim | undefined> {
+    if (await claimNewKey(store, req, id, LEASE_MS)) return { kind: 'claimed', takenOver: false, since: new Date() };
+    const row = await findKey(store, req.key);
+    if (!row) {
+      const other = await findConflict(store, req.requestKey, req.fingerprint);
+      return other ? { kind: 'conflict', row: other } : undefined; // removed meanwhile: try again
+    }
+    if (row.fingerprint && row.fingerprint !== req.fingerprint) return { kind: 'conflict', row };
+    if (row.state === 'settled') return { kind: 'settled', row };
+    if (row.state === 'failed') return (await rearmFailedKey(store, req.key, id, LEASE_MS)) ? { kind: 'claimed', takenOver: false, since: new Date() } : undefined;
+    const live = row.lease_until !== null && row.lease_until >= row.db_now;
+    if (live) return { kind: 'busy', owner: row.owner ?? 'another run', retryInMs: Math.min(500, Math.max(50, row.lease_until! - row.db_now)) };
+    return (await takeOverKey(store, req.key, id, LEASE_MS)) ? { kind: 'claimed', takenOver: true, since: new Date(row.created_at) } : undefined;
+  }
+
+  return {
+    id,
+    startedAt: new Date().toISOString(),
+    async claim(req) {
+      // Another claimant can change the row between two statements; each retry sees the newer state.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const claim = await claimOnce(req);
+        if (claim?.kind === 'claimed') hold(req.key);
+        if (claim) return claim;
+      }
+      return { kind: 'busy', owner: 'another run', retryInMs: 100 };
+    },
+    async confirm(key) {
+      return renewKey(store, key, id, LEASE_MS);
+    },
+    done,
+    async abandon(key) {
+      done(key);
+      await releaseKey(store, key, id);
+    },
+    async close() {
+      if (timer) timer = void clearInterval(timer);
+      if (held.size) await releaseOwnerKeys(store, id);
+      held.clear();
+    },
+  };
+}
+
+const ownersByStore = new WeakMap<Store, ClaimOwner>();
+
+/** The claim owner of a process that did not create its own (serve's late replies): one per store. */
+export function claimOwnerFor(store: Store): ClaimOwner {
+  let owner = ownersByStore.get(store);
+  if (!owner) ownersByStore.set(store, (owner = createClaimOwner(store)));
+  return owner;
+}
