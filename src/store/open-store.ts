@@ -48,7 +48,7 @@ export async function openStore(url: string): Promise<Store> {
   const connection = dialect === 'postgres' ? await openPostgres(url) : await openSqlite(location);
   const { db } = connection;
   const provider = createMigrationProvider(dialect);
-  if (!(await isMigrated(db, Object.keys(await provider.getMigrations())))) await migrate(db, provider, location);
+  await migrateOnce(db, provider, location);
   return {
     db,
     dialect,
@@ -77,18 +77,35 @@ async function isMigrated(db: Kysely<Database>, names: string[]): Promise<boolea
   }
 }
 
-async function migrate(db: Kysely<Database>, provider: MigrationProvider, location: string): Promise<void> {
-  const migrator = new Migrator({ db, provider });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    await db.destroy();
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new ConfigError(
-      `The store at ${location} could not be migrated${failed ? ` (migration ${failed})` : ''}: ${(error as Error).message ?? error}`,
-      'Check that the database is reachable and writable, or point store.url at another one.',
-      'store_migration',
-    );
+/**
+ * Brings the schema up to date when several processes open a new store at once. On PostgreSQL the
+ * Migrator holds an advisory lock while it works. SQLite answers "busy" at once (no waiting) to a
+ * transaction that must upgrade its lock (and Kysely's SQLite migrations take no lock of their own),
+ * so a process that lost that race looks again after a pause: by then the winner has migrated.
+ */
+async function migrateOnce(db: Kysely<Database>, provider: MigrationProvider, location: string): Promise<void> {
+  const names = Object.keys(await provider.getMigrations());
+  for (let attempt = 0; ; attempt++) {
+    if (await isMigrated(db, names)) return;
+    const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+    if (!error) return;
+    // Lost the race to another process: its transaction holds the lock, or already created the tables.
+    if (attempt < 20 && /SQLITE_BUSY|database is locked|already exists/i.test(String((error as Error).message ?? error))) {
+      await new Promise((r) => setTimeout(r, 50 + attempt * 50));
+      continue;
+    }
+    await failMigration(db, location, error, results);
   }
+}
+
+async function failMigration(db: Kysely<Database>, location: string, error: unknown, results: readonly { status: string; migrationName: string }[] | undefined): Promise<never> {
+  await db.destroy();
+  const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+  throw new ConfigError(
+    `The store at ${location} could not be migrated${failed ? ` (migration ${failed})` : ''}: ${(error as Error).message ?? error}`,
+    'Check that the database is reachable and writable, or point store.url at another one.',
+    'store_migration',
+  );
 }
 
 async function openSqlite(file: string): Promise<Connection> {

@@ -23,6 +23,13 @@ for (const kind of storeKinds) {
       await again.close();
     });
 
+    it('several processes opening a new store at once all get the migrated schema', async () => {
+      const url = await kind.url();
+      const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(url)));
+      for (const store of stores) expect(await store.db.selectFrom('idempotency_keys').select('sid').execute()).toEqual([]);
+      await Promise.all(stores.map((s) => s.close()));
+    });
+
     it('writes and reads rows, auto-numbers events and enforces unique keys', async () => {
       const store = await openStore(await kind.url());
       const now = new Date().toISOString();
