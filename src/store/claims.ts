@@ -100,7 +100,8 @@ export function createClaimOwner(store: Store, opts: { onRenewError?: (err: Erro
 
   return {
     id,
-    startedAt: new Date().toISOString(),
+    // The process's start, not this object's: a run that settled the key while this one was starting up is "another run".
+    startedAt: new Date(performance.timeOrigin).toISOString(),
     async claim(req) {
       // Another claimant can change the row between two statements; each retry sees the newer state.
       for (let attempt = 0; attempt < 5; attempt++) {

@@ -16,8 +16,8 @@ let sb: Sandbox;
 let from: string;
 
 beforeAll(async () => {
-  // Every API answer takes 300 ms, so the second process arrives while the first one's request is in flight.
-  sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 }, faults: parseFaults('latency:300ms') });
+  // Every API answer takes a second, so the second process arrives while the first one's request is in flight.
+  sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 }, faults: parseFaults('latency:1000ms') });
   from = sb.describe().numbers[0].phoneNumber;
 });
 afterAll(() => sb.close());
