@@ -1,4 +1,5 @@
 /** The Messages resource as the product uses it: create, fetch, and list with Twilio's filters and paging. */
+import { listAll } from './pager.js';
 import type { RestClient } from './rest-client.js';
 
 export interface TwilioMessage {
@@ -16,11 +17,6 @@ export interface TwilioMessage {
   error_code: number | null;
   error_message: string | null;
   direction: string;
-}
-
-interface MessagePage {
-  messages: TwilioMessage[];
-  next_page_uri: string | null;
 }
 
 export interface CreateMessageParams {
@@ -51,15 +47,7 @@ export interface ListMessagesFilter {
   limit: number;
 }
 
-/** Follows next_page_uri until `limit` messages (newest first). */
+/** Up to `limit` messages, newest first, following the pages. */
 export async function listMessages(client: RestClient, f: ListMessagesFilter): Promise<TwilioMessage[]> {
-  const out: TwilioMessage[] = [];
-  let page = await client.request<MessagePage>('GET', 'Messages.json', {
-    query: { To: f.to, From: f.from, 'DateSent>': f.sentAfter, PageSize: Math.min(1000, Math.max(1, f.limit)) },
-  });
-  for (;;) {
-    out.push(...page.messages);
-    if (out.length >= f.limit || !page.next_page_uri) return out.slice(0, f.limit);
-    page = await client.request<MessagePage>('GET', page.next_page_uri);
-  }
+  return listAll<TwilioMessage>(client, 'Messages.json', 'messages', { query: { To: f.to, From: f.from, 'DateSent>': f.sentAfter }, limit: f.limit });
 }

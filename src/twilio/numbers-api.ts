@@ -1,4 +1,5 @@
 /** IncomingPhoneNumbers and AvailablePhoneNumbers as the product uses them. */
+import { listAll } from './pager.js';
 import type { RestClient } from './rest-client.js';
 
 export interface TwilioNumber {
@@ -42,13 +43,7 @@ export async function searchNumbers(client: RestClient, q: NumberSearch): Promis
 }
 
 export async function listNumbers(client: RestClient): Promise<TwilioNumber[]> {
-  const out: TwilioNumber[] = [];
-  let page = await client.request<{ incoming_phone_numbers: TwilioNumber[]; next_page_uri: string | null }>('GET', 'IncomingPhoneNumbers.json', { query: { PageSize: 1000 } });
-  for (;;) {
-    out.push(...page.incoming_phone_numbers);
-    if (!page.next_page_uri) return out;
-    page = await client.request('GET', page.next_page_uri);
-  }
+  return listAll<TwilioNumber>(client, 'IncomingPhoneNumbers.json', 'incoming_phone_numbers');
 }
 
 export function buyNumber(client: RestClient, phoneNumber: string): Promise<TwilioNumber> {
