@@ -3,8 +3,9 @@
  * "http" POSTs to a URL (the OpenClaw gateway or any), "command" runs a local program with the turn
  * as JSON on stdin (so a PowerShell or Python script can be the agent), "echo" answers what it got.
  */
-import { spawn } from 'node:child_process';
 import { ConfigError } from '../errors.js';
+import { checkAgentEnvNames } from './child-env.js';
+import { createCommandAgent } from './command-agent.js';
 
 export interface Turn {
   channel: 'sms';
@@ -21,6 +22,10 @@ export interface Agent {
   readonly kind: string;
   /** The reply, or null when the agent has nothing to say. */
   turn(turn: Turn): Promise<string | null>;
+  /** Turns still running. */
+  running(): number;
+  /** Abandons every running turn (each fails with an error) and stops what it started. */
+  close(): Promise<void>;
 }
 
 export interface AgentConfig {
@@ -28,75 +33,67 @@ export interface AgentConfig {
   url?: string;
   token?: string;
   command?: string;
+  /** Environment variables the command agent gets besides the allowlisted basics. */
+  env?: readonly string[];
   timeoutMs: number;
 }
 
 export function createAgent(config: AgentConfig, opts: { sandbox?: boolean } = {}): Agent {
   const kind = config.kind ?? (config.url ? 'http' : config.command ? 'command' : opts.sandbox ? 'echo' : undefined);
-  if (kind === 'echo') return { kind, turn: async (t) => `echo: ${t.text}` };
+  if (kind === 'echo') return { kind, turn: async (t) => `echo: ${t.text}`, running: () => 0, close: async () => {} };
   if (kind === 'http') {
     if (!config.url) throw new ConfigError('agent.kind is "http" but agent.url is not set.', 'Set agent.url to the endpoint that takes turns (e.g. the OpenClaw gateway).');
     return createHttpAgent(config.url, config.token, config.timeoutMs);
   }
   if (kind === 'command') {
     if (!config.command) throw new ConfigError('agent.kind is "command" but agent.command is not set.', 'Set agent.command, e.g. "python agent.py" or "powershell -File agent.ps1".');
-    return createCommandAgent(config.command, config.timeoutMs);
+    checkAgentEnvNames(config.env ?? []);
+    return createCommandAgent(config.command, config.timeoutMs, config.env);
   }
   throw new ConfigError('No agent is configured.', 'Set agent.url (http), agent.command (a local program), or agent.kind "echo"; `serve --sandbox` uses echo.');
 }
 
 function createHttpAgent(url: string, token: string | undefined, timeoutMs: number): Agent {
+  // Aborted all at once at shutdown.
+  const stopping = new AbortController();
+  let running = 0;
+  const turn = async (t: Turn): Promise<string | null> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/plain', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify(t),
+          signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping.signal]),
+        });
+        if (res.status >= 500 && attempt === 0) continue;
+        if (!res.ok) throw new Error(`the agent at ${url} answered HTTP ${res.status}`);
+        const text = await res.text();
+        if ((res.headers.get('content-type') ?? '').includes('json')) {
+          const doc = JSON.parse(text) as { reply?: string | null };
+          return doc.reply ?? null;
+        }
+        return text.trim() || null;
+      } catch (err) {
+        // One retry for a connection that failed before any answer.
+        if (attempt === 0 && !stopping.signal.aborted && (err as Error).name !== 'TimeoutError' && !(err as Error).message.startsWith('the agent')) continue;
+        throw err;
+      }
+    }
+  };
   return {
     kind: 'http',
+    running: () => running,
     async turn(t) {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const res = await fetch(url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', accept: 'application/json, text/plain', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-            body: JSON.stringify(t),
-            signal: AbortSignal.timeout(timeoutMs),
-          });
-          if (res.status >= 500 && attempt === 0) continue;
-          if (!res.ok) throw new Error(`the agent at ${url} answered HTTP ${res.status}`);
-          const text = await res.text();
-          if ((res.headers.get('content-type') ?? '').includes('json')) {
-            const doc = JSON.parse(text) as { reply?: string | null };
-            return doc.reply ?? null;
-          }
-          return text.trim() || null;
-        } catch (err) {
-          // One retry for a connection that failed before any answer.
-          if (attempt === 0 && (err as Error).name !== 'TimeoutError' && !(err as Error).message.startsWith('the agent')) continue;
-          throw err;
-        }
+      running++;
+      try {
+        return await turn(t);
+      } finally {
+        running--;
       }
     },
-  };
-}
-
-function createCommandAgent(command: string, timeoutMs: number): Agent {
-  return {
-    kind: 'command',
-    turn: (t) =>
-      new Promise((resolve, reject) => {
-        // A shell, so the command can be "python agent.py" or "powershell -File agent.ps1" on Windows.
-        const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
-        let stdout = '';
-        let stderr = '';
-        const timer = setTimeout(() => child.kill(), timeoutMs);
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => (stderr += d));
-        child.on('error', (err) => {
-          clearTimeout(timer);
-          reject(err);
-        });
-        child.on('close', (code, signal) => {
-          clearTimeout(timer);
-          if (code === 0) resolve(stdout.trim() || null);
-          else reject(new Error(`agent command ${signal ? `was stopped (${signal})` : `exited ${code}`}: ${stderr.trim().slice(0, 200)}`));
-        });
-        child.stdin.end(JSON.stringify(t));
-      }),
+    async close() {
+      stopping.abort(new Error('serve is stopping: the agent request was abandoned'));
+    },
   };
 }

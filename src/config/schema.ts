@@ -88,6 +88,11 @@ export const TELEPHONY_SCHEMA = group('channels.telephony', {
     url: { kind: 'url', description: 'Where the http agent takes turns (e.g. the OpenClaw gateway).' },
     token: { kind: 'string', secret: true, credential: true, env: ['OPENCLAW_AGENT_TOKEN'], description: 'Bearer token for the http agent.' },
     command: { kind: 'string', description: 'Command run per turn with the turn as JSON on stdin; its stdout is the reply.' },
+    env: {
+      kind: 'stringList',
+      default: [],
+      description: 'Environment variables the command agent gets besides PATH, home, temp and locale (never TWILIO_*, OPENCLAW_*, NGROK_*).',
+    },
     replyTimeoutMs: { kind: 'integer', min: 100, max: 14000, default: 5000, description: 'Longer than this, the reply goes out through the REST API instead of the webhook answer.' },
     timeoutMs: { kind: 'integer', min: 1000, max: 600000, default: 60000, description: 'A turn that takes longer fails.' },
   }),

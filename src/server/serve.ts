@@ -5,6 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createAgent } from '../agent/agent.js';
+import { drainOrAbandon } from '../agent/drain.js';
 import type { Settings } from '../config/settings.js';
 import { ConfigError, CredentialsError, UserError } from '../errors.js';
 import { type DeliverDeps, deliverMessage } from '../messaging/deliver.js';
@@ -227,8 +228,12 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
     tunnel: tunnel && { provider: tunnel.provider, url: tunnel.url },
     async close() {
       clearInterval(purge);
-      await app.close(); // stops accepting and waits for requests in flight
-      while (background.size) await Promise.allSettled([...background]);
+      // Stops accepting; requests in flight and late replies get a grace period, then the agent's turns are abandoned.
+      const inFlight = (async () => {
+        await app.close();
+        while (background.size) await Promise.allSettled([...background]);
+      })();
+      await drainOrAbandon(inFlight, agent, o.log);
       await restore?.().catch((err: Error) => o.log('warning', { message: `could not restore the number's URLs: ${err.message}` }));
       await tunnel?.close().catch((err: Error) => o.log('warning', { message: `could not close the tunnel: ${err.message}` }));
       await client.close();

@@ -1,0 +1,57 @@
+/**
+ * The command agent: a local program run once per turn, the turn as JSON on stdin, the reply on
+ * stdout. It runs with an allowlisted environment (child-env.ts), and on a timeout or at shutdown
+ * its whole process tree is killed (process-tree.ts), so nothing it started outlives the turn.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Agent } from './agent.js';
+import { agentEnvironment } from './child-env.js';
+import { killTree, TREE_SPAWN_OPTIONS } from './process-tree.js';
+
+const OUTPUT_MAX = 64 * 1024;
+
+export function createCommandAgent(command: string, timeoutMs: number, envNames: readonly string[] = []): Agent {
+  // Each running turn: its child and how to fail it (at a timeout or at shutdown).
+  const running = new Map<ChildProcess, (reason: Error) => void>();
+  const stop = (child: ChildProcess, reason: Error) => {
+    const fail = running.get(child);
+    running.delete(child);
+    killTree(child);
+    fail?.(reason);
+  };
+  return {
+    kind: 'command',
+    running: () => running.size,
+    turn: (t) =>
+      new Promise((resolve, reject) => {
+        // A shell, so the command can be "python agent.py" or "powershell -File agent.ps1" on Windows.
+        // The command is the operator's configuration; the stranger's text goes on stdin only.
+        const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'], env: agentEnvironment(process.env, envNames), ...TREE_SPAWN_OPTIONS });
+        running.set(child, reject);
+        let stdout = '';
+        let stderr = '';
+        const timer = setTimeout(() => stop(child, new Error(`agent command took longer than agent.timeoutMs (${timeoutMs} ms); it and every process it started were stopped`)), timeoutMs);
+        child.stdout.on('data', (d) => stdout.length < OUTPUT_MAX && (stdout += d));
+        child.stderr.on('data', (d) => stderr.length < OUTPUT_MAX && (stderr += d));
+        // A child that exits before reading its input closes the pipe: the exit code tells the story.
+        child.stdin.on('error', () => {});
+        child.on('error', (err) => {
+          clearTimeout(timer);
+          running.delete(child);
+          reject(err);
+        });
+        // What the program left behind in its group goes with the turn (and would hold our pipes open).
+        child.on('exit', () => killTree(child));
+        child.on('close', (code, signal) => {
+          clearTimeout(timer);
+          if (!running.delete(child)) return; // already failed by a timeout or shutdown
+          if (code === 0) resolve(stdout.trim() || null);
+          else reject(new Error(`agent command ${signal ? `was stopped (${signal})` : `exited ${code}`}: ${stderr.trim().slice(0, 200)}`));
+        });
+        child.stdin.end(JSON.stringify(t));
+      }),
+    async close() {
+      for (const child of [...running.keys()]) stop(child, new Error('serve is stopping: the agent command was stopped'));
+    },
+  };
+}
