@@ -15,7 +15,7 @@ import { addOptOut, removeOptOut } from '../store/optouts.js';
 import type { StoredAnswer } from './dedup.js';
 import { type InboundPolicy, isPhoneNumber } from './inbound-policy.js';
 import type { Metrics } from './metrics.js';
-import { messagingResponse } from './twiml.js';
+import { messagingResponse } from '../twilio/twiml.js';
 
 
 export interface InboundDeps {

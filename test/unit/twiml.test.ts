@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeXml, messagingResponse } from '../../src/server/twiml.js';
+import { escapeXml, hangup, message, messagingResponse, reject, say, twimlResponse, voiceResponse } from '../../src/twilio/twiml.js';
 
 describe('the TwiML serve answers with', () => {
   it('drops what XML 1.0 forbids (C0 controls but tab/CR/LF, U+FFFE/U+FFFF, lone surrogates) and keeps the rest', () => {
@@ -9,5 +9,14 @@ describe('the TwiML serve answers with', () => {
     expect(escapeXml('lone \uD800 high, lone \uDC00 low, pair \uD83D\uDE00')).toBe('lone  high, lone  low, pair \uD83D\uDE00');
     expect(escapeXml('<b>&"\'')).toBe('&lt;b&gt;&amp;&quot;&apos;');
     expect(messagingResponse(['\u0000'])).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Message></Message></Response>');
+  });
+
+  it('builds every answer from the same escaped verbs', () => {
+    const head = '<?xml version="1.0" encoding="UTF-8"?>';
+    expect(messagingResponse([])).toBe(`${head}<Response></Response>`);
+    expect(messagingResponse(['a & b', '<c>'])).toBe(`${head}<Response><Message>a &amp; b</Message><Message>&lt;c&gt;</Message></Response>`);
+    expect(voiceResponse({ say: ['Hi "you"\u0007'], end: 'hangup' })).toBe(`${head}<Response><Say>Hi &quot;you&quot;</Say><Hangup/></Response>`);
+    expect(voiceResponse({ reject: 'busy' })).toBe(`${head}<Response><Reject reason="busy"/></Response>`);
+    expect(twimlResponse([say('one'), message('two'), reject('rejected'), hangup()])).toBe(`${head}<Response><Say>one</Say><Message>two</Message><Reject reason="rejected"/><Hangup/></Response>`);
   });
 });

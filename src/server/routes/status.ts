@@ -7,7 +7,7 @@ import { recordCall } from '../../store/call-log.js';
 import { appendEvent } from '../../store/events.js';
 import { paramsOf, useTwilioWebhookHooks } from '../hooks/twilio-webhook.js';
 import { one } from '../inbound-sms.js';
-import { messagingResponse } from '../twiml.js';
+import { messagingResponse } from '../../twilio/twiml.js';
 import type { RouteDeps } from './deps.js';
 
 export const statusRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {

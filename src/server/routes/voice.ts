@@ -10,7 +10,7 @@ import { appendEvent } from '../../store/events.js';
 import type { StoredAnswer } from '../dedup.js';
 import { paramsOf, useTwilioWebhookHooks } from '../hooks/twilio-webhook.js';
 import { one, type InboundParams } from '../inbound-sms.js';
-import { voiceResponse } from '../twiml.js';
+import { voiceResponse } from '../../twilio/twiml.js';
 import type { RouteDeps } from './deps.js';
 
 const xml = (body: string): StoredAnswer => ({ status: 200, type: 'text/xml', body });
