@@ -16,6 +16,8 @@ export interface SenderRates {
   shortcode: number;
   /** A Messaging Service; by default the sum of its pool's rates. */
   service?: number;
+  /** Outbound calls per second per account (Twilio's CPS). @default 1 */
+  cps: number;
 }
 
 export interface SandboxOptions {
@@ -31,8 +33,13 @@ export interface SandboxOptions {
   webhookTimeoutMs?: number;
   /** From `sent` to `delivered`. @default 100 */
   deliveryDelayMs?: number;
-  /** How long an answered call stays in progress before the far end hangs up. @default 2000 */
+  /** How long a dialled handset without a script stays on a <Dial> bridge before it hangs up (ms). @default 2000 */
   callTalkMs?: number;
+  /**
+   * Call time to real time for the TwiML interpreter and handset scripts: 1 plays calls at Twilio's
+   * pace, 0.05 runs them 20 times faster (tests). Media streams always run in real time. @default 1
+   */
+  voiceTimeScale?: number;
   /** Concurrent REST requests per account before 429. @default 100 */
   maxConcurrentRequests?: number;
 }
@@ -52,8 +59,10 @@ export interface SandboxContext {
   account: AccountRecord;
   webhooks: WebhookSender;
   pacer: Pacer<string>;
+  /** Outbound calls wait here for their account's CPS. */
+  callPacer: Pacer<string>;
   rates: SenderRates;
-  options: Required<Pick<SandboxOptions, 'deliveryDelayMs' | 'callTalkMs'>>;
+  options: Required<Pick<SandboxOptions, 'deliveryDelayMs' | 'callTalkMs' | 'voiceTimeScale'>>;
   faults: FaultSpec;
   /** Set once the server listens. */
   baseUrl: string;
@@ -79,4 +88,4 @@ export function loadOrCreateAccount(store: SandboxStore): AccountRecord {
   return account;
 }
 
-export const DEFAULT_RATES: SenderRates = { ...NUMBER_RATES };
+export const DEFAULT_RATES: SenderRates = { ...NUMBER_RATES, cps: 1 };

@@ -9,6 +9,7 @@ import { receiveText } from './inbound.js';
 import type { CallRecord } from './resources/calls.js';
 import type { MessageRecord } from './resources/messages.js';
 import type { NumberRecord } from './resources/numbers.js';
+import { registerVoiceControl } from './voice/control-routes.js';
 
 export function sandboxAccountView(ctx: SandboxContext) {
   return {
@@ -30,6 +31,7 @@ export function inboxOf(ctx: SandboxContext, handset: string) {
 }
 
 export function registerControl(router: Router, ctx: SandboxContext): void {
+  registerVoiceControl(router, ctx);
   router.on('GET', '/sandbox/v1/account', () => ({ status: 200, json: sandboxAccountView(ctx) }));
   router.on('GET', '/sandbox/v1/health', () => ({ status: 200, json: { ok: true, queued: ctx.pacer.pending() } }));
   router.on('POST', '/sandbox/v1/handsets/:Phone/messages', async (req) => {

@@ -17,6 +17,8 @@ import { createNumberRecord, registerNumbers } from './resources/numbers.js';
 import { registerRecordings } from './resources/recordings.js';
 import { searchAvailable } from './available-numbers.js';
 import { openSandboxStore } from './sandbox-store.js';
+import { liveCalls } from './voice/live-calls.js';
+import { dispatchCall } from './voice/place-call.js';
 import { createWebhookSender } from './webhooks.js';
 
 export interface Sandbox {
@@ -37,8 +39,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     account,
     webhooks,
     pacer: createPacer<string>((sid) => dispatchMessage(ctx, sid, deliverToOwnNumber)),
+    callPacer: createPacer<string>((sid) => dispatchCall(ctx, sid)),
     rates: { ...DEFAULT_RATES, ...options.rates },
-    options: { deliveryDelayMs: options.deliveryDelayMs ?? 100, callTalkMs: options.callTalkMs ?? 2000 },
+    options: { deliveryDelayMs: options.deliveryDelayMs ?? 100, callTalkMs: options.callTalkMs ?? 2000, voiceTimeScale: options.voiceTimeScale ?? 1 },
     faults: options.faults ?? NO_FAULTS,
     baseUrl: '',
     accountPath: `/2010-04-01/Accounts/${account.sid}`,
@@ -134,6 +137,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     describe: () => sandboxAccountView(ctx),
     async close() {
       ctx.pacer.stop();
+      ctx.callPacer.stop();
+      for (const live of liveCalls(ctx).values()) live.hangup('the sandbox stopped');
       for (const t of timers) clearTimeout(t);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

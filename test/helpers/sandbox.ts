@@ -38,7 +38,7 @@ class SandboxRequestClient extends RequestClient {
 }
 
 export async function startTestSandbox(options: SandboxOptions = {}): Promise<TestSandbox> {
-  const sb = await startSandbox({ port: 0, deliveryDelayMs: 20, callTalkMs: 300, ...options });
+  const sb = await startSandbox({ port: 0, deliveryDelayMs: 20, callTalkMs: 300, voiceTimeScale: 0.05, ...options });
   const info = sb.describe();
   const schemaErrors: string[] = [];
   const checked = { count: 0 };

@@ -65,7 +65,7 @@ describe('sandbox calls', () => {
     await expect.poll(async () => (await ts.client.calls(call.sid).fetch()).status, { timeout: 5000 }).toBe('completed');
     // Callbacks travel on their own, like Twilio's: wait for all four rather than assume they beat the fetch.
     const eventsOf = () => hooks.received.filter((h) => h.path === '/call-status' && h.params.CallSid === call.sid);
-    await expect.poll(() => eventsOf().map((h) => h.params.CallStatus).sort()).toEqual(['completed', 'in-progress', 'queued', 'ringing']);
+    await expect.poll(() => eventsOf().map((h) => h.params.CallStatus).sort()).toEqual(['completed', 'in-progress', 'initiated', 'ringing']);
     const events = eventsOf();
     const voice = hooks.received.find((h) => h.path === '/voice' && h.params.CallSid === call.sid)!;
     expect(voice.params).toMatchObject({ CallStatus: 'in-progress', Direction: 'outbound-api', From: ts.number, To: '+15550005678' });
@@ -79,7 +79,7 @@ describe('sandbox calls', () => {
   it('hangs up with Status=completed, redirects with Twiml, and says 20404 for a call already ended', async () => {
     const call = await ts.client.calls.create({ to: '+15550005678', from: ts.number, twiml: '<Response><Pause length="60"/></Response>' });
     await expect.poll(async () => (await ts.client.calls(call.sid).fetch()).status).toBe('in-progress');
-    await ts.client.calls(call.sid).update({ twiml: '<Response><Say>Changed</Say></Response>' });
+    await ts.client.calls(call.sid).update({ twiml: '<Response><Say>Changed</Say><Pause length="60"/></Response>' });
     await expect.poll(async () => (await (await fetch(`${ts.sb.baseUrl}/sandbox/v1/calls/${call.sid}/documents`)).json()).documents.length).toBe(2);
     const ended = await ts.client.calls(call.sid).update({ status: 'completed' });
     expect(ended.status).toBe('completed');

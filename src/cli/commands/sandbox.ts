@@ -18,9 +18,9 @@ function parsePort(text: string): number {
 export function parseRates(spec: string | undefined): Partial<SenderRates> {
   const rates: Partial<SenderRates> = {};
   for (const part of (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^(longcode|tollfree|shortcode|service)=(\d+(?:\.\d+)?)$/.exec(part);
+    const m = /^(longcode|tollfree|shortcode|service|cps)=(\d+(?:\.\d+)?)$/.exec(part);
     if (!m || Number(m[2]) <= 0) {
-      throw new UserError(`--rates: cannot read "${part}"`, { code: 'invalid_rates', hint: 'Use KIND=PER_SECOND with kinds longcode, tollfree, shortcode, service, e.g. "longcode=1,service=100".' });
+      throw new UserError(`--rates: cannot read "${part}"`, { code: 'invalid_rates', hint: 'Use KIND=PER_SECOND with kinds longcode, tollfree, shortcode, service (messages) and cps (calls per second), e.g. "longcode=1,service=100,cps=5".' });
     }
     rates[m[1] as keyof SenderRates] = Number(m[2]);
   }

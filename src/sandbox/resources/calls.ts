@@ -1,251 +1,174 @@
 /**
- * Calls: create, list, fetch, update (hang up, redirect with Twiml or Url) and delete. A call goes
- * queued, ringing, in-progress, completed with signed status callbacks for the events asked for; when
- * answered it fetches its TwiML from Url with a signed request and keeps what it got (the sandbox
- * lists it at /sandbox/v1/calls/{sid}/documents). Carrying out that TwiML comes with the voice work.
+ * Calls over REST (2010-04-01): create (To/From checks, Url or Twiml, callbacks, Timeout, TimeLimit,
+ * Record, MachineDetection, SendDigits), list with filters and paging, fetch, update (redirect a live
+ * call with Twiml or Url; Status=completed hangs up, canceled cancels a queued or ringing call) and
+ * delete. Placing and running calls lives in ../voice/.
  */
 import type { SandboxContext } from '../context.js';
-import { notFound, pageOf, publicView, type Router, SandboxApiError } from '../http.js';
-import { API_VERSION, newSid, rfc2822 } from '../ids.js';
-import { parseXml, elementsOf, textOf } from '../xml.js';
+import { type ApiRequest, notFound, pageOf, publicView, type Router, SandboxApiError } from '../http.js';
+import { buildCallRecord, type CallRecord, ENDED } from '../voice/call-record.js';
+import { endCall } from '../voice/call-status.js';
+import { liveCalls } from '../voice/live-calls.js';
+import { queueOutboundCall } from '../voice/place-call.js';
+import { addTimeline } from '../voice/timeline.js';
 import { findOwnedNumber } from './numbers.js';
-import { createRecording } from './recordings.js';
-import { recordNotification } from '../notifications.js';
-import { MAX_TWIML_DOCUMENTS, VOICE_REDIRECT_LIMIT } from '../twiml-limits.js';
 
-export interface CallDocument {
-  url: string | null;
-  twiml: string;
-  at: string;
-  /** The HTTP status of the fetch, when the TwiML came from a URL. */
-  status?: number;
-  error?: string;
+export type { CallRecord } from '../voice/call-record.js';
+
+const E164 = /^\+[1-9]\d{7,14}$/;
+const EVENTS = ['initiated', 'ringing', 'answered', 'completed'];
+
+function bad(code: number, message: string): SandboxApiError {
+  return new SandboxApiError(400, code, message);
 }
 
-export interface CallRecord {
-  sid: string;
-  status: string;
-  from: string;
-  to: string;
-  duration: string | null;
-  start_time: string | null;
-  end_time: string | null;
-  date_updated: string;
-  [key: string]: unknown;
-  _url: string | null;
-  _method: string;
-  _twiml: string | null;
-  _fallbackUrl: string | null;
-  _statusCallback: string | null;
-  _statusCallbackMethod: string;
-  _events: string[];
-  _record: boolean;
-  _recordingStatusCallback: string | null;
-  _documents: CallDocument[];
-  _sequence: number;
-  /** TwiML documents fetched through <Redirect>, capped (see twiml-limits.ts). */
-  _redirects: number;
-  /** Bumped on every state change, so timers of an earlier state do nothing. */
-  _generation: number;
+function httpUrl(f: URLSearchParams, key: string): string | null {
+  const v = f.get(key);
+  if (!v) return null;
+  if (!/^https?:\/\/[^\s]+$/i.test(v)) throw bad(21205, `${key} is not a valid URL: ${v}`);
+  return v;
 }
 
-const ENDED = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
-/** Sandbox handsets that do not answer. */
-const UNANSWERED: Record<string, string> = { '+15559999001': 'no-answer', '+15559999002': 'failed', '+15559999003': 'busy' };
-const RING_MS = 150;
-
-function callParams(ctx: SandboxContext, c: CallRecord): Record<string, string> {
-  const p: Record<string, string> = {
-    AccountSid: ctx.account.sid,
-    ApiVersion: API_VERSION,
-    CallSid: c.sid,
-    CallStatus: c.status,
-    Called: c.to,
-    Caller: c.from,
-    Direction: 'outbound-api',
-    From: c.from,
-    To: c.to,
-    CallbackSource: 'call-progress-events',
-    Timestamp: rfc2822(new Date()),
-    SequenceNumber: String(c._sequence),
-  };
-  if (c.duration !== null) p.CallDuration = c.duration;
-  return p;
+function method(f: URLSearchParams, key: string): string {
+  const v = (f.get(key) ?? 'POST').toUpperCase();
+  if (v !== 'GET' && v !== 'POST') throw bad(21207, `${key} must be GET or POST, not ${f.get(key)}`);
+  return v;
 }
 
-function transition(ctx: SandboxContext, c: CallRecord, status: string, event: string): void {
-  c.status = status;
-  c._generation++;
-  c.date_updated = rfc2822(new Date());
-  ctx.store.put('call', c);
-  if (c._statusCallback && c._events.includes(event)) {
-    const params = callParams(ctx, c);
-    c._sequence++;
-    void ctx.webhooks.send({ url: c._statusCallback, method: c._statusCallbackMethod, params, kind: 'call-status', relatedSid: c.sid });
-  }
+function seconds(f: URLSearchParams, key: string, dflt: number, max: number): number {
+  const v = f.get(key);
+  if (v === null || v === '') return dflt;
+  if (!/^\d+$/.test(v)) throw bad(21216, `${key} must be a whole number of seconds, not ${v}`);
+  return Math.min(Number(v), max);
 }
 
-function end(ctx: SandboxContext, c: CallRecord, status: string): void {
-  if (ENDED.has(c.status)) return;
-  const now = new Date();
-  c.end_time = rfc2822(now);
-  c.duration = c.start_time ? String(Math.max(1, Math.round((now.getTime() - Date.parse(c.start_time)) / 1000))) : '0';
-  transition(ctx, c, status, 'completed');
-  if (c._record && status === 'completed') createRecording(ctx, c.sid, Number(c.duration), c._recordingStatusCallback);
+function listOf(f: URLSearchParams, key: string, allowed: string[]): string[] {
+  const values = f.getAll(key).flatMap((e) => e.split(/[\s,]+/)).filter(Boolean);
+  const wrong = values.find((v) => !allowed.includes(v));
+  if (wrong) throw bad(21626, `${key} "${wrong}" is not one of ${allowed.join(', ')}`);
+  return values;
 }
 
-/** Gets TwiML for the call (inline, or from its URL, signed) and keeps it; ends the call on <Hangup>. */
-async function fetchDocument(ctx: SandboxContext, c: CallRecord): Promise<void> {
-  const generation = c._generation;
-  let doc: CallDocument;
-  if (c._twiml) {
-    doc = { url: null, twiml: c._twiml, at: new Date().toISOString() };
-  } else {
-    const delivery = await ctx.webhooks.send({ url: c._url!, method: c._method, params: callParams(ctx, c), fallbackUrl: c._fallbackUrl, kind: 'voice', relatedSid: c.sid });
-    doc = { url: c._url, twiml: delivery.body ?? '', at: new Date().toISOString(), status: delivery.status, error: delivery.ok ? undefined : (delivery.attempts.at(-1)?.error ?? `HTTP ${delivery.status}`) };
-  }
-  c._documents.push(doc);
-  ctx.store.put('call', c);
-  if (c._generation !== generation || ENDED.has(c.status)) return;
-  let hangup = !doc.twiml.trim() || doc.error !== undefined;
-  try {
-    const root = parseXml(doc.twiml);
-    const verbs = elementsOf(root);
-    const redirect = verbs.find((v) => v.name === 'Redirect');
-    if (redirect && !c._twiml) {
-      if (++c._redirects > MAX_TWIML_DOCUMENTS) {
-        recordNotification(ctx, VOICE_REDIRECT_LIMIT, { url: c._url, relatedSid: c.sid });
-        return end(ctx, c, 'completed');
-      }
-      c._url = new URL(textOf(redirect), c._url!).toString();
-      return fetchDocument(ctx, c);
-    }
-    hangup = hangup || verbs.some((v) => v.name === 'Hangup' || v.name === 'Reject');
-  } catch {
-    hangup = true; // Twilio ends a call whose TwiML it cannot read (error 12100)
-  }
-  if (hangup) end(ctx, c, 'completed');
-  else ctx.later(ctx.options.callTalkMs, () => c._generation === generation && end(ctx, c, 'completed'));
-}
-
-function progress(ctx: SandboxContext, c: CallRecord): void {
-  transition(ctx, c, 'queued', 'initiated');
-  const g1 = c._generation;
-  ctx.later(RING_MS / 3, () => {
-    if (c._generation !== g1) return;
-    transition(ctx, c, 'ringing', 'ringing');
-    const g2 = c._generation;
-    ctx.later(RING_MS, () => {
-      if (c._generation !== g2) return;
-      const unanswered = UNANSWERED[c.to];
-      if (unanswered) return end(ctx, c, unanswered);
-      c.start_time = rfc2822(new Date());
-      transition(ctx, c, 'in-progress', 'answered');
-      void fetchDocument(ctx, c);
-    });
+function createCall(ctx: SandboxContext, f: URLSearchParams): CallRecord {
+  const to = f.get('To');
+  const from = f.get('From');
+  if (!to) throw bad(21201, 'No To number is specified');
+  if (!E164.test(to) && !/^(client|sip):\S+$/.test(to)) throw bad(21211, `The 'To' number ${to} is not a valid phone number.`);
+  if (!from) throw bad(21213, 'No From number is specified');
+  if (!E164.test(from) && !/^client:\S+$/.test(from)) throw bad(21212, `The 'From' number ${from} is not a valid phone number, shortcode, or alphanumeric sender ID.`);
+  const owned = findOwnedNumber(ctx, from);
+  if (!owned) throw bad(21210, `The source phone number provided, ${from}, is not yet verified for your account. You may only make calls from phone numbers that you've verified or purchased from Twilio.`);
+  const url = httpUrl(f, 'Url');
+  const twiml = f.get('Twiml');
+  if (f.get('ApplicationSid')) throw bad(21218, 'ApplicationSid: the sandbox has no Applications resource; pass Url or Twiml instead');
+  if (!url && !twiml) throw bad(21205, 'Url parameter is required.');
+  if (twiml && twiml.length > 4000) throw bad(32018, 'Twiml size exceeded maximum allowed value of 4000 characters');
+  const amd = f.get('MachineDetection');
+  if (amd && amd !== 'Enable' && amd !== 'DetectMessageEnd') throw bad(21626, `MachineDetection must be Enable or DetectMessageEnd, not ${amd}`);
+  const digits = f.get('SendDigits');
+  if (digits && !/^[0-9*#wW]+$/.test(digits)) throw bad(21626, `SendDigits may hold 0-9, *, # and w only, not ${digits}`);
+  return buildCallRecord(ctx, {
+    from,
+    to,
+    direction: 'outbound-api',
+    phoneNumberSid: owned.sid,
+    url,
+    method: method(f, 'Method'),
+    twiml,
+    fallbackUrl: httpUrl(f, 'FallbackUrl'),
+    fallbackMethod: method(f, 'FallbackMethod'),
+    statusCallback: httpUrl(f, 'StatusCallback'),
+    statusCallbackMethod: method(f, 'StatusCallbackMethod'),
+    events: listOf(f, 'StatusCallbackEvent', EVENTS),
+    timeoutS: seconds(f, 'Timeout', 60, 600),
+    timeLimitS: seconds(f, 'TimeLimit', 14_400, 86_400),
+    record: f.get('Record') === 'true',
+    recordingStatusCallback: httpUrl(f, 'RecordingStatusCallback'),
+    recordingStatusCallbackEvents: listOf(f, 'RecordingStatusCallbackEvent', ['in-progress', 'completed', 'absent']),
+    machineDetection: amd,
+    sendDigits: digits,
   });
 }
 
-function callOr404(ctx: SandboxContext, sid: string, path: string): CallRecord {
-  const c = ctx.store.get<CallRecord>('call', sid);
-  if (!c) throw notFound(path);
-  return c;
+/** `StartTime`, `StartTime>` (on or after) and `StartTime<` (on or before), by day or instant, as Twilio filters. */
+function timeFilter(q: URLSearchParams, key: 'StartTime' | 'EndTime'): (value: string | null) => boolean {
+  const day = (s: string) => new Date(Date.parse(s)).toISOString().slice(0, 10);
+  const exact = q.get(key);
+  const after = q.get(`${key}>`);
+  const before = q.get(`${key}<`);
+  for (const v of [exact, after, before]) if (v && Number.isNaN(Date.parse(v))) throw bad(20001, `${key} ${v} is not a date: use YYYY-MM-DD`);
+  return (value) => {
+    if (!exact && !after && !before) return true;
+    if (!value) return false;
+    const t = Date.parse(value);
+    if (exact && day(value) !== day(exact)) return false;
+    if (after && t < Date.parse(after)) return false;
+    if (before && (/^\d{4}-\d{2}-\d{2}$/.test(before) ? day(value) > before : t > Date.parse(before))) return false;
+    return true;
+  };
+}
+
+function listCalls(ctx: SandboxContext, req: ApiRequest) {
+  const q = req.query;
+  const started = timeFilter(q, 'StartTime');
+  const ended = timeFilter(q, 'EndTime');
+  const same = (key: string, value: unknown) => !q.get(key) || q.get(key) === value;
+  const items = ctx.store
+    .list<CallRecord>('call')
+    .filter((c) => same('To', c.to) && same('From', c.from) && same('Status', c.status) && same('ParentCallSid', c.parent_call_sid) && started(c.start_time) && ended(c.end_time))
+    .reverse()
+    .map(publicView);
+  return pageOf(req, items, 'calls');
+}
+
+function updateCall(ctx: SandboxContext, c: CallRecord, f: URLSearchParams): void {
+  const status = f.get('Status');
+  const twiml = f.get('Twiml');
+  const url = httpUrl(f, 'Url');
+  if (status && status !== 'completed' && status !== 'canceled') throw bad(21218, `Status ${status} is not valid: use completed or canceled`);
+  if (f.get('StatusCallback')) c._statusCallback = httpUrl(f, 'StatusCallback');
+  if (f.get('StatusCallbackMethod')) c._statusCallbackMethod = method(f, 'StatusCallbackMethod');
+  if (f.get('FallbackUrl')) c._fallbackUrl = httpUrl(f, 'FallbackUrl');
+  const live = liveCalls(ctx).get(c.sid);
+  if (status) {
+    if (ENDED.has(c.status)) throw new SandboxApiError(404, 20404, `Call ${c.sid} has already ended`);
+    // completed hangs up an answered call; canceled (or completed) stops one still queued or ringing.
+    if (c.status === 'in-progress' && status === 'canceled') return;
+    addTimeline(c, 'note', `REST update: Status=${status}`);
+    if (live) live.hangup(`REST update Status=${status}`);
+    else endCall(ctx, c, c.status === 'in-progress' ? 'completed' : 'canceled');
+    return;
+  }
+  if (!twiml && !url) return;
+  if (c.status !== 'in-progress' || !live) throw bad(21220, 'Call is not in-progress. Cannot redirect.');
+  addTimeline(c, 'note', `REST update: redirect to ${twiml ? 'new Twiml' : url}`);
+  live.redirectTo = twiml ? { twiml } : { url: url!, method: method(f, 'Method'), fallbackUrl: c._fallbackUrl, fallbackMethod: c._fallbackMethod };
+  live.current.abort('redirect');
 }
 
 export function registerCalls(router: Router, ctx: SandboxContext): void {
   const base = '/2010-04-01/Accounts/:AccountSid/Calls';
+  const callOr404 = (req: ApiRequest) => {
+    const c = ctx.store.get<CallRecord>('call', req.params.Sid);
+    if (!c) throw notFound(req.path);
+    return c;
+  };
   router.on('POST', `${base}.json`, (req) => {
-    const f = req.form;
-    const to = f.get('To');
-    const from = f.get('From');
-    if (!to) throw new SandboxApiError(400, 21201, 'No To number is specified');
-    if (!/^\+[1-9]\d{7,14}$/.test(to) && !/^(client|sip):/.test(to)) throw new SandboxApiError(400, 21211, `The 'To' number ${to} is not a valid phone number.`);
-    if (!from) throw new SandboxApiError(400, 21213, 'No From number is specified');
-    if (!findOwnedNumber(ctx, from)) throw new SandboxApiError(400, 21210, `The source phone number provided, ${from}, is not yet verified for your account.`);
-    const url = f.get('Url');
-    const twiml = f.get('Twiml');
-    if (!url && !twiml) throw new SandboxApiError(400, 21205, 'Url parameter is required.');
-    if (url && !/^https?:\/\//.test(url)) throw new SandboxApiError(400, 21205, `Url is not a valid URL: ${url}`);
-    const sid = newSid('CA');
-    const now = rfc2822(new Date());
-    const events = f.getAll('StatusCallbackEvent').flatMap((e) => e.split(/[\s,]+/)).filter(Boolean);
-    const c: CallRecord = {
-      account_sid: ctx.account.sid,
-      annotation: null,
-      answered_by: null,
-      api_version: API_VERSION,
-      caller_name: null,
-      date_created: now,
-      date_updated: now,
-      direction: 'outbound-api',
-      duration: null,
-      end_time: null,
-      forwarded_from: null,
-      from,
-      from_formatted: from,
-      group_sid: null,
-      parent_call_sid: null,
-      phone_number_sid: findOwnedNumber(ctx, from)!.sid,
-      price: null,
-      price_unit: 'USD',
-      queue_time: '0',
-      sid,
-      start_time: null,
-      status: 'queued',
-      subresource_uris: { recordings: `${ctx.accountPath}/Calls/${sid}/Recordings.json` },
-      to,
-      to_formatted: to,
-      trunk_sid: null,
-      uri: `${ctx.accountPath}/Calls/${sid}.json`,
-      _url: url,
-      _method: f.get('Method') ?? 'POST',
-      _twiml: twiml,
-      _fallbackUrl: f.get('FallbackUrl'),
-      _statusCallback: f.get('StatusCallback'),
-      _statusCallbackMethod: f.get('StatusCallbackMethod') ?? 'POST',
-      _events: events.length ? events : ['completed'],
-      _record: f.get('Record') === 'true',
-      _recordingStatusCallback: f.get('RecordingStatusCallback'),
-      _documents: [],
-      _sequence: 0,
-      _redirects: 0,
-      _generation: 0,
-    };
-    ctx.store.put('call', c);
-    progress(ctx, c);
+    const c = ctx.store.put('call', createCall(ctx, req.form));
+    addTimeline(c, 'status', 'queued');
+    queueOutboundCall(ctx, c);
     return { status: 201, json: publicView(c) };
   });
-  router.on('GET', `${base}.json`, (req) => {
-    const q = req.query;
-    const items = ctx.store
-      .list<CallRecord>('call')
-      .filter((c) => (!q.get('To') || c.to === q.get('To')) && (!q.get('From') || c.from === q.get('From')) && (!q.get('Status') || c.status === q.get('Status')))
-      .reverse()
-      .map(publicView);
-    return pageOf(req, items, 'calls');
-  });
-  router.on('GET', `${base}/:Sid.json`, (req) => ({ status: 200, json: publicView(callOr404(ctx, req.params.Sid, req.path)) }));
+  router.on('GET', `${base}.json`, (req) => listCalls(ctx, req));
+  router.on('GET', `${base}/:Sid.json`, (req) => ({ status: 200, json: publicView(callOr404(req)) }));
   router.on('POST', `${base}/:Sid.json`, (req) => {
-    const c = callOr404(ctx, req.params.Sid, req.path);
-    const status = req.form.get('Status');
-    const twiml = req.form.get('Twiml');
-    const url = req.form.get('Url');
-    if (status === 'completed' || status === 'canceled') {
-      if (ENDED.has(c.status)) throw new SandboxApiError(404, 20404, `Call ${c.sid} has already ended`);
-      end(ctx, c, c.status === 'in-progress' ? 'completed' : 'canceled');
-    } else if (twiml || url) {
-      if (c.status !== 'in-progress') throw new SandboxApiError(400, 21220, 'Call is not in-progress. Cannot redirect.');
-      c._twiml = twiml;
-      if (url) c._url = url;
-      c._generation++;
-      void fetchDocument(ctx, c);
-    } else if (status) {
-      throw new SandboxApiError(400, 21218, `Status ${status} is not valid: use completed or canceled`);
-    }
+    const c = callOr404(req);
+    updateCall(ctx, c, req.form);
+    ctx.store.put('call', c);
     return { status: 200, json: publicView(c) };
   });
   router.on('DELETE', `${base}/:Sid.json`, (req) => {
-    const c = callOr404(ctx, req.params.Sid, req.path);
+    const c = callOr404(req);
     if (!ENDED.has(c.status)) throw new SandboxApiError(409, 20009, 'Cannot delete a call that is still in progress.');
     ctx.store.delete('call', c.sid);
     return { status: 204 };

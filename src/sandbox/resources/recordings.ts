@@ -12,7 +12,14 @@ export interface RecordingRecord {
   [key: string]: unknown;
 }
 
-export function createRecording(ctx: SandboxContext, callSid: string, seconds: number, statusCallback: string | null): RecordingRecord {
+export interface RecordingOrigin {
+  /** Twilio's `source`: OutboundAPI (Record=true on a call), RecordVerb, DialVerb. @default OutboundAPI */
+  source?: string;
+  /** What the handset was scripted to say while recording (the emulated transcription's text). */
+  spoken?: string[];
+}
+
+export function createRecording(ctx: SandboxContext, callSid: string, seconds: number, statusCallback: string | null, origin: RecordingOrigin = {}): RecordingRecord {
   const sid = newSid('RE');
   const now = rfc2822(new Date());
   const uri = `${ctx.accountPath}/Recordings/${sid}.json`;
@@ -31,11 +38,12 @@ export function createRecording(ctx: SandboxContext, callSid: string, seconds: n
     price: '-0.00250',
     price_unit: 'USD',
     sid,
-    source: 'OutboundAPI',
+    source: origin.source ?? 'OutboundAPI',
     start_time: now,
     status: 'completed',
     subresource_uris: { transcriptions: `${ctx.accountPath}/Recordings/${sid}/Transcriptions.json` },
     uri,
+    _spoken: origin.spoken ?? [],
   };
   ctx.store.put('recording', r);
   if (statusCallback) {
@@ -49,7 +57,7 @@ export function createRecording(ctx: SandboxContext, callSid: string, seconds: n
         RecordingStatus: 'completed',
         RecordingDuration: r.duration,
         RecordingChannels: '1',
-        RecordingSource: 'OutboundAPI',
+        RecordingSource: origin.source ?? 'OutboundAPI',
         RecordingStartTime: now,
       },
       kind: 'recording-status',
