@@ -17,7 +17,7 @@ export interface SenderRates {
   /** A Messaging Service; by default the sum of its pool's rates. */
   service?: number;
   /** Outbound calls per second per account (Twilio's CPS). @default 1 */
-  cps: number;
+  cps?: number;
 }
 
 export interface SandboxOptions {
@@ -88,4 +88,4 @@ export function loadOrCreateAccount(store: SandboxStore): AccountRecord {
   return account;
 }
 
-export const DEFAULT_RATES: SenderRates = { ...NUMBER_RATES, cps: 1 };
+export const DEFAULT_RATES: SenderRates = { ...NUMBER_RATES };

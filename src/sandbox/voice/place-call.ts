@@ -15,7 +15,7 @@ import type { Handset } from './line.js';
 import { addTimeline } from './timeline.js';
 
 export function queueOutboundCall(ctx: SandboxContext, c: CallRecord): void {
-  ctx.callPacer.queueFor(ctx.account.sid, ctx.rates.cps).push(c.sid);
+  ctx.callPacer.queueFor(ctx.account.sid, ctx.rates.cps ?? 1).push(c.sid);
 }
 
 /** Called by the CPS pacer when the call's turn comes. */
