@@ -1,10 +1,13 @@
 /** How the long-running commands (`sandbox`, `serve`, batch sends) learn that they should stop, and what they exit with. */
 import { ExitCode } from '../errors.js';
 
+/** Ctrl-C, a termination request, and on Windows Ctrl-Break (which PowerShell jobs and services send). */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', ...(process.platform === 'win32' ? (['SIGBREAK'] as NodeJS.Signals[]) : [])];
+
 /** Resolves on Ctrl-C or a termination request; listening starts at once, before any ready line. */
 export function stopRequested(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', ...(process.platform === 'win32' ? (['SIGBREAK'] as NodeJS.Signals[]) : [])];
+    const signals = STOP_SIGNALS;
     const stop = (signal: NodeJS.Signals) => {
       for (const s of signals) process.off(s, stop);
       resolve(signal);

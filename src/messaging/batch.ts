@@ -12,6 +12,7 @@ import type { SendResult } from './deliver.js';
 import { toE164 } from './phone.js';
 import type { MessagingSession } from './session.js';
 import { sendText, type TextOutcome } from './send-text.js';
+import { fromCsvCell } from './csv-cell.js';
 
 export interface BatchRow {
   /** 1-based row number in the input (data rows, the CSV header excluded). */
@@ -53,7 +54,9 @@ export function parseBatch(text: string, format: BatchFormat, id: string): Recor
       });
   }
   try {
-    return parseCsv(text, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true, relax_column_count: true });
+    const records: Record<string, string>[] = parseCsv(text, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true, relax_column_count: true });
+    // A failed-rows file neutralised its formula cells with a leading quote; the row is sent as it was.
+    return records.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' ? fromCsvCell(v) : v])));
   } catch (err) {
     throw new UserError(`The batch CSV cannot be read: ${(err as Error).message}`, { code: 'batch_unreadable', hint: 'The first row names the columns: to,body (optional media, key, from).' });
   }

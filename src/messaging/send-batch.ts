@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type BatchInput, type BatchRow, parseBatch, readBatchFile, type RowOutcome, runBatch, toRows } from './batch.js';
 import type { MessagingSession } from './session.js';
+import { csvCell } from './csv-cell.js';
 
 export interface BatchSource {
   /** `--batch <file>` (CSV or NDJSON; `-` is standard input). */
@@ -106,9 +107,7 @@ function failedRowOf(o: RowOutcome, rows: BatchRow[]) {
   return { row: o.row, to: o.to, body: r.body, media: r.media.join(' '), key: o.key, from: r.from ?? '', error: o.error?.message ?? '' };
 }
 
-const csvCell = (v: string | number) => (/[",\n\r]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-
-/** Failed rows as a CSV that `send --batch` takes again (same keys, so nothing that went out is resent). */
+/** Failed rows as a CSV that `send --batch` takes again (same keys, so nothing that went out is resent); formula cells neutralised. */
 function writeFailedRows(source: string, rows: Record<string, string | number>[]): string {
   const base = source === '-' ? 'batch' : path.parse(source).name;
   const file = path.resolve(`${base}.failed-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`);

@@ -14,6 +14,8 @@ import { createProgress } from '../progress.js';
 import { confirm, readAllStdin } from '../prompt.js';
 import { loadSettings } from '../../config/settings.js';
 import { dryRunBatch } from './send-dry-run.js';
+import { safeForTerminal } from '../../text/terminal-safe.js';
+import { STOP_SIGNALS } from '../signals.js';
 
 interface SendFlags {
   bodyFile?: string;
@@ -127,12 +129,14 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
     let sent = 0;
     let failed = 0;
     let stopping = false;
-    const onSigint = () => {
+    // SIGTERM and Ctrl-Break (a PowerShell job, a service manager) stop it the way Ctrl-C does: the
+    // rows in flight settle, the summary and the failed-rows file are written, and it exits 130.
+    const onStop = () => {
       if (stopping) process.exit(ExitCode.interrupted);
       stopping = true;
       ctx.out.info('\nStopping: no new rows; waiting for the messages in flight (Ctrl-C again to quit at once)...');
     };
-    process.on('SIGINT', onSigint);
+    for (const signal of STOP_SIGNALS) process.on(signal, onStop);
     let s: BatchSummary;
     try {
       s = await sendBatch(session, batch, {
@@ -147,7 +151,7 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
         },
       });
     } finally {
-      process.off('SIGINT', onSigint);
+      for (const signal of STOP_SIGNALS) process.off(signal, onStop);
     }
     progress.finish();
     if (ctx.out.json) ctx.out.line({ summary: s });
@@ -163,7 +167,7 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
 
 function emitOutcome(out: Output, o: RowOutcome): void {
   if (out.json) out.line(o);
-  else if (!o.ok) out.stderr.write(`row ${o.row} ${o.to}: failed: ${o.error!.message}${o.error!.hint ? `\n  hint: ${o.error!.hint}` : ''}\n`);
+  else if (!o.ok) out.stderr.write(`row ${o.row} ${safeForTerminal(o.to, { max: 40 })}: failed: ${safeForTerminal(o.error!.message)}${o.error!.hint ? `\n  hint: ${safeForTerminal(o.error!.hint)}` : ''}\n`);
   else if (o.approvalId) out.stdout.write(`row ${o.row} ${o.to}: held for approval ${o.approvalId}\n`);
   else for (const r of o.results!) out.stdout.write(`row ${o.row} ${describeResult(r)}\n`);
 }
