@@ -21,6 +21,8 @@ export interface TunnelOptions {
   onStateChange?(state: TunnelState): void;
   /** The tailscale CLI. @default "tailscale" */
   tailscaleBin?: string;
+  /** A stop request while opening: the tailscale CLI is stopped. */
+  signal?: AbortSignal;
 }
 
 export async function openTunnel(provider: 'ngrok' | 'tailscale-funnel', o: TunnelOptions): Promise<Tunnel> {
@@ -60,9 +62,9 @@ async function openNgrok(o: TunnelOptions): Promise<Tunnel> {
   return { provider: 'ngrok', url, state: () => state, close: () => listener.close() };
 }
 
-function run(bin: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(bin: string, args: string[], signal?: AbortSignal): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, signal });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -74,9 +76,9 @@ function run(bin: string, args: string[]): Promise<{ code: number; stdout: strin
 
 async function openTailscaleFunnel(o: TunnelOptions): Promise<Tunnel> {
   const bin = o.tailscaleBin ?? process.env.OPENCLAW_TELEPHONY_TAILSCALE ?? 'tailscale';
-  const tailscale = async (args: string[]) => {
+  const tailscale = async (args: string[], signal?: AbortSignal) => {
     try {
-      return await run(bin, args);
+      return await run(bin, args, signal);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new ConfigError('tunnel.provider is "tailscale-funnel" but the tailscale CLI is not installed (or not on PATH).', 'Install Tailscale, run `tailscale up`, and allow Funnel for this machine in the admin console.', 'tailscale_missing');
@@ -84,11 +86,11 @@ async function openTailscaleFunnel(o: TunnelOptions): Promise<Tunnel> {
       throw err;
     }
   };
-  const status = await tailscale(['status', '--json']);
+  const status = await tailscale(['status', '--json'], o.signal);
   if (status.code !== 0) throw new ConfigError(`tailscale is not running: ${status.stderr.trim() || status.stdout.trim()}`, 'Start it with `tailscale up`.', 'tailscale_down');
   const dnsName = (JSON.parse(status.stdout) as { Self?: { DNSName?: string } }).Self?.DNSName?.replace(/\.$/, '');
   if (!dnsName) throw new ConfigError('tailscale reports no DNS name for this machine.', 'Turn on MagicDNS and HTTPS certificates for the tailnet.', 'tailscale_no_dns');
-  const on = await tailscale(['funnel', '--bg', '--yes', String(o.port)]);
+  const on = await tailscale(['funnel', '--bg', '--yes', String(o.port)], o.signal);
   if (on.code !== 0) throw new ConfigError(`tailscale funnel failed: ${on.stderr.trim() || on.stdout.trim()}`, 'Allow Funnel for this machine in the Tailscale admin console (the "funnel" node attribute).', 'tailscale_funnel');
   return {
     provider: 'tailscale-funnel',

@@ -45,8 +45,10 @@ export async function callSandboxControl(baseUrl: string, path: string, opts: { 
       // Handset texts wait for the webhook, which Twilio (and so the sandbox) gives 15 s.
       timeoutMs: 30_000,
     });
-  } catch {
-    throw new NetworkError(`No sandbox answers at ${base}.`, sandboxNotRunningHint(base));
+  } catch (err) {
+    // Said as what it is (refused, timed out, reset), and kept as the cause so callers can tell "nothing there" from "answered wrongly".
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw Object.assign(new NetworkError(`No sandbox answers at ${base} (${why}).`, sandboxNotRunningHint(base)), { cause: err });
   }
   try {
     return { status: res.status, body: JSON.parse(res.text()) };

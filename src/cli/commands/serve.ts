@@ -27,7 +27,16 @@ export async function serve(ctx: CommandContext): Promise<number> {
   // A long-running server logs what slipped through instead of dying of it.
   process.on('unhandledRejection', (err) => log('error', { message: err instanceof Error ? err.message : String(err) }));
   const settings = await loadSettings(global);
-  const running = await startServe(settings, { port, bind: opts.bind as string | undefined, publicUrl, sandbox: global.sandbox, configureNumber: opts.configureNumber === true, tunnel: opts.tunnel as 'ngrok' | 'tailscale-funnel' | 'none' | undefined, log });
+  // A stop request during start-up aborts it: what was started is undone and serve exits as after a stop.
+  const starting = new AbortController();
+  void stopped.then(() => starting.abort());
+  let running;
+  try {
+    running = await startServe(settings, { port, bind: opts.bind as string | undefined, publicUrl, sandbox: global.sandbox, configureNumber: opts.configureNumber === true, tunnel: opts.tunnel as 'ngrok' | 'tailscale-funnel' | 'none' | undefined, signal: starting.signal, log });
+  } catch (err) {
+    if (starting.signal.aborted) return exitCodeAfter(await stopped);
+    throw err;
+  }
   if (model) {
     const { renderDashboard } = await import('../../dashboard/render.js');
     let quitByKey = false;

@@ -1,0 +1,92 @@
+/**
+ * The start-up steps of `serve`, each small and each registering on the cleanup stack what undoes it.
+ * serve.ts composes them in order.
+ */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { ResolvedConfig } from '../config/resolve.js';
+import type { Settings } from '../config/settings.js';
+import { locateSandbox } from '../discovery/sandbox-registry.js';
+import { startRegisteredSandbox } from '../discovery/start-sandbox.js';
+import { ConfigError, NetworkError, UserError } from '../errors.js';
+import { openTunnel, type Tunnel } from '../tunnel/tunnel.js';
+import { fetchSandboxAccount } from '../twilio/access.js';
+import { configureNumber, findNumber, type NumberUrls } from '../twilio/numbers-api.js';
+import type { RestClient } from '../twilio/rest-client.js';
+import type { CleanupStack } from './cleanup-stack.js';
+
+type Log = (event: string, fields: Record<string, unknown>) => void;
+
+/**
+ * With --sandbox: the configured or registered one if it answers, else a new one in this process
+ * (registered for other commands, closed on the way out). Anything but "nothing answers there" is an
+ * error of its own: a sandbox that answers wrongly is not silently replaced.
+ */
+export async function joinOrStartSandbox(settings: Settings, stack: CleanupStack): Promise<{ baseUrl: string; number: { sid: string; phoneNumber: string }; inProcess: boolean }> {
+  const configured = locateSandbox(settings.resolution.config.twilio.apiBaseUrl);
+  try {
+    const account = await fetchSandboxAccount(configured);
+    return { baseUrl: configured, number: account.numbers[0], inProcess: false };
+  } catch (err) {
+    // Only "nothing answers there" (a transport error, kept as the cause) means: start our own.
+    if (!(err instanceof NetworkError) || !err.cause) throw err;
+  }
+  const sandbox = await startRegisteredSandbox();
+  stack.defer('the sandbox', () => sandbox.close());
+  const account = await fetchSandboxAccount(sandbox.baseUrl);
+  return { baseUrl: sandbox.baseUrl, number: account.numbers[0], inProcess: true };
+}
+
+/** Listens on bind:port (serve.ts registers the draining close before this, next to the late replies it waits for). */
+export async function listen(app: FastifyInstance, bind: string, port: number): Promise<{ url: string; port: number }> {
+  try {
+    await app.listen({ port, host: bind });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new UserError(`serve cannot listen on ${bind}:${port} (${code}).`, {
+        code: 'listen_failed',
+        hint: code === 'EADDRINUSE' ? 'Another program uses that port: stop it, or pick another with --port (0 picks a free one) or serve.port.' : 'Pick another address or port (--bind, --port).',
+      });
+    }
+    throw err;
+  }
+  const actual = (app.server.address() as AddressInfo).port;
+  return { url: `http://${bind.includes(':') ? `[${bind}]` : bind}:${actual}`, port: actual };
+}
+
+/** Opens the tunnel when one is asked for; `holder` receives it (its cleanup slot was registered before listening, so it closes after the server). */
+export async function startTunnel(provider: ResolvedConfig['tunnel']['provider'], o: { port: number; settings: Settings; log: Log; signal?: AbortSignal }, holder: { tunnel?: Tunnel }): Promise<Tunnel | undefined> {
+  if (provider === 'none') return undefined;
+  const config = o.settings.resolution.config;
+  holder.tunnel = await openTunnel(provider, {
+    port: o.port,
+    ngrokAuthToken: (await o.settings.credentials()).values['tunnel.ngrokAuthToken'],
+    ngrokDomain: config.tunnel.ngrokDomain,
+    onStateChange: (state) => o.log('tunnel', { provider, state }),
+    signal: o.signal,
+  });
+  o.log('tunnel', { provider, state: 'up', url: holder.tunnel.url });
+  return holder.tunnel;
+}
+
+/** Which number to point at this server: the sandbox's, or fromNumber with --configure-number. */
+export function numberToPoint(o: { sandboxNumberSid?: string; configureNumber?: boolean; fromNumber?: string }): string | undefined {
+  if (o.sandboxNumberSid) return o.sandboxNumberSid;
+  if (!o.configureNumber) return undefined;
+  if (!o.fromNumber) throw new ConfigError('--configure-number needs the number to point: fromNumber is not set.', 'Set fromNumber (or TWILIO_PHONE_NUMBER).');
+  return o.fromNumber;
+}
+
+/** Points the number's SmsUrl, VoiceUrl and StatusCallback at `publicBase`, and puts the old ones back on the way out. */
+export async function pointNumber(client: RestClient, ref: string, publicBase: string, serve: ResolvedConfig['serve'], o: { log: Log; stack: CleanupStack }): Promise<void> {
+  const before = await findNumber(client, ref);
+  if (!before) throw new ConfigError(`${ref} is not one of this account's numbers.`, '`openclaw telephony numbers list` shows them.');
+  const point: NumberUrls = { smsUrl: publicBase + serve.path, voiceUrl: publicBase + serve.voicePath, statusCallback: publicBase + serve.statusPath };
+  await configureNumber(client, before.sid, point);
+  o.log('number.configured', { number: before.phone_number, smsUrl: point.smsUrl, voiceUrl: point.voiceUrl });
+  o.stack.defer("restoring the number's URLs", async () => {
+    await configureNumber(client, before.sid, { smsUrl: before.sms_url ?? '', voiceUrl: before.voice_url ?? '', statusCallback: before.status_callback ?? '' });
+    o.log('number.restored', { number: before.phone_number });
+  });
+}
