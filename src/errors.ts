@@ -49,6 +49,21 @@ export class CredentialsError extends UserError {
   }
 }
 
+const FILE_PROBLEMS: Record<string, string> = {
+  ENOENT: 'there is no such file',
+  EACCES: 'permission to read it is denied',
+  EPERM: 'permission to read it is denied',
+  EISDIR: 'it is a folder, not a file',
+};
+
+/** A file named by a flag could not be read: what is wrong in words, and where a relative path was looked for. */
+export function unreadableFile(flag: string, file: string, err: unknown, code = 'file_unreadable'): UserError {
+  const errno = (err as NodeJS.ErrnoException).code ?? '';
+  const problem = FILE_PROBLEMS[errno] ?? (err as Error).message;
+  const hint = errno === 'ENOENT' ? `Check the name: a relative path is read from ${process.cwd()}.` : 'Check the path and that you may read the file.';
+  return new UserError(`Cannot read ${flag} ${file}: ${problem}.`, { code, hint });
+}
+
 /** Twilio answered with an error document (`{code, message, more_info, status}`). */
 export class TwilioApiError extends Error {
   readonly exitCode = ExitCode.twilio;

@@ -108,11 +108,12 @@ export function formatProblem(p: ConfigProblem & { line?: number; column?: numbe
 }
 
 function configErrorFrom(errors: ConfigProblem[], file: LoadedFile): ConfigError {
-  const lines = errors.map((e) => formatProblem(e, file));
-  const hints = errors.map((e) => e.hint).filter(Boolean);
+  if (errors.length === 1) return new ConfigError(formatProblem(errors[0], file), errors[0].hint ?? 'Run `openclaw telephony config validate` for details.');
+  // Each fix stays next to its problem: joined into one sentence they read as one muddled fix.
+  const lines = errors.map((e) => `${formatProblem(e, file)}${e.hint ? `\n    fix: ${e.hint}` : ''}`);
   return new ConfigError(
-    errors.length === 1 ? lines[0] : `${errors.length} problems in the configuration:\n  ${lines.join('\n  ')}`,
-    hints.length ? hints.join(' ') : 'Run `openclaw telephony config validate` for details.',
+    `${errors.length} problems in the configuration:\n  ${lines.join('\n  ')}`,
+    'Fix each one as its own line says; `openclaw telephony config validate` checks the file again.',
   );
 }
 

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { KeyInFlightError, UserError } from '../errors.js';
+import { KeyInFlightError, unreadableFile, UserError } from '../errors.js';
 import type { SendResult } from './deliver.js';
 import { toE164 } from './phone.js';
 import type { MessagingSession } from './session.js';
@@ -68,12 +68,12 @@ export function formatOf(source: string, text: string): BatchFormat {
   return text.trimStart().startsWith('{') ? 'ndjson' : 'csv';
 }
 
-export function readBatchFile(source: string, stdinText?: string): { text: string; id: string; format: BatchFormat } {
+export function readBatchFile(source: string, stdinText?: string, flag = '--batch'): { text: string; id: string; format: BatchFormat } {
   let text: string;
   try {
     text = source === '-' ? (stdinText ?? '') : readFileSync(source, 'utf8');
   } catch (err) {
-    throw new UserError(`Cannot read the batch file ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { code: 'batch_missing', hint: 'Check the path.' });
+    throw unreadableFile(flag, source, err, 'batch_missing');
   }
   return { text, id: batchId(source, text), format: formatOf(source, text) };
 }

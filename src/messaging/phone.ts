@@ -10,20 +10,34 @@ const REASONS: Record<string, string> = {
   INVALID_LENGTH: 'it has the wrong length',
 };
 
-/** `+1 (555) 000-5678` -> `+15550005678`. Short codes (5-6 digits) pass as they are. */
-export function toE164(input: string, defaultCountry?: string, what = 'number'): string {
+export function isCountryCode(text: string): boolean {
+  return getCountries().includes(text.toUpperCase() as CountryCode);
+}
+
+/** How a command lets a national number be read: --default-country, only sms.defaultCountry, or not at all. */
+export type NationalNumbers = 'flag' | 'config' | 'none';
+
+const NATIONAL_HINTS: Record<NationalNumbers, string> = {
+  flag: 'Write it in E.164 form, for example +15550005678, or give --default-country (or sms.defaultCountry) for national numbers.',
+  config: 'Write it in E.164 form with the country code, for example +15550005678 (or set sms.defaultCountry, e.g. `openclaw telephony config set sms.defaultCountry US`, for national numbers).',
+  none: 'Write it in E.164 form with the country code, for example +15550005678.',
+};
+
+/**
+ * `+1 (555) 000-5678` -> `+15550005678`. Short codes (5-6 digits) pass as they are. `national` says
+ * what the command offers for national numbers, so the hint names only a fix that works there.
+ */
+export function toE164(input: string, defaultCountry?: string, what = 'number', opts: { national?: NationalNumbers } = {}): string {
   const text = input.trim();
   if (/^\d{5,6}$/.test(text)) return text;
   const country = defaultCountry?.toUpperCase();
-  if (country && !getCountries().includes(country as CountryCode)) {
+  if (country && !isCountryCode(country)) {
     throw new UserError(`"${defaultCountry}" is not a country code`, { code: 'invalid_country', hint: 'Use a two-letter ISO code such as US, GB or DE.' });
   }
   const refuse = (reason: string) =>
     new UserError(`${what} "${input}" is not a valid phone number: ${reason}`, {
       code: 'invalid_number',
-      hint: text.startsWith('+') || country
-        ? 'Write it in E.164 form with the country code, for example +15550005678.'
-        : 'Write it in E.164 form, for example +15550005678, or give --default-country (or sms.defaultCountry) for national numbers.',
+      hint: text.startsWith('+') || country ? NATIONAL_HINTS.none : NATIONAL_HINTS[opts.national ?? 'flag'],
     });
   try {
     const parsed = parsePhoneNumberWithError(text, country as CountryCode | undefined);

@@ -34,7 +34,7 @@ export function parseNumberList(text: string, body: string): Record<string, unkn
 /** Reads `--batch` or `--to-file` into validated rows (bad rows kept aside with why). */
 export async function loadBatch(from: BatchSource, readStdin: () => Promise<string>, defaultCountry?: string): Promise<LoadedBatch> {
   if (from.toFile) {
-    const file = readBatchFile(from.toFile);
+    const file = readBatchFile(from.toFile, undefined, '--to-file');
     return { source: from.toFile, ...toRows(parseNumberList(file.text, from.body ?? ''), file.id, defaultCountry) };
   }
   const source = from.batch!;

@@ -4,7 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { isolatedEnv, telephony } from '../helpers/cli.js';
 
 const NO_BUS = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
@@ -51,5 +52,81 @@ describe('missing credentials', () => {
     expect(res.code).toBe(4);
     expect(res.stderr).toContain('credential store');
     expect(res.stderr).not.toContain('No sandbox answers');
+  });
+});
+
+describe('wording and hints, each naming the problem and a fix that works for that command', () => {
+  let sb: Sandbox;
+  const { env, cwd } = isolatedEnv(NO_BUS);
+  const run = (args: string[]) => telephony(args, { env, cwd });
+  beforeAll(async () => {
+    sb = await startSandbox({ port: 0 });
+    env.OPENCLAW_TELEPHONY_SANDBOX_URL = sb.baseUrl;
+  });
+  afterAll(() => sb.close());
+
+  it('numbers buy and release without --yes say what they would do and why, with the command to confirm', async () => {
+    const offered = JSON.parse((await run(['numbers', 'search', '--sandbox', '--limit', '1', '--json'])).stdout).numbers[0].phone_number as string;
+    const buy = await run(['numbers', 'buy', offered, '--sandbox']);
+    expect(buy.code).toBe(2);
+    expect(buy.stderr).toContain(`Refused to buy ${offered} without confirmation: Twilio charges a monthly fee for it.`);
+    expect(buy.stderr).toContain(`numbers buy ${offered} --yes`);
+    const own = sb.describe().numbers[0].phoneNumber;
+    const release = await run(['numbers', 'release', own, '--sandbox']);
+    expect(release.code).toBe(2);
+    expect(release.stderr).toContain(`Refused to release ${own} without confirmation: releasing cannot be undone`);
+    expect(release.stderr).not.toContain('costs money');
+  });
+
+  it('numbers search --country ZZ names the country, not "the SID and the account"', async () => {
+    const zz = await run(['numbers', 'search', '--country', 'ZZ', '--sandbox']);
+    expect(zz.code).toBe(2);
+    expect(zz.stderr).toContain('--country ZZ is not a country code');
+    expect(zz.stderr).toContain('--country US');
+    // A real country where no numbers are offered.
+    const none = await run(['numbers', 'search', '--country', 'CN', '--sandbox']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('No local numbers are offered in CN');
+    expect(none.stderr).not.toContain('SID');
+  });
+
+  it('sandbox text tells the handset (--from) and the number texted (--to) apart', async () => {
+    const number = sb.describe().numbers[0].phoneNumber;
+    const badFrom = await run(['sandbox', 'text', '--from', '123', '--to', number, 'hi']);
+    expect(badFrom.code).toBe(2);
+    expect(badFrom.stderr).toContain('--from is the simulated handset');
+    const badTo = await run(['sandbox', 'text', '--from', '+15550001111', '--to', '+15550002222', 'hi']);
+    expect(badTo.code).toBe(2);
+    expect(badTo.stderr).toContain(`--to must be one of the sandbox's numbers: ${number}`);
+  });
+
+  it('--to-file with a missing file says there is no such file, not ENOENT', async () => {
+    const res = await run(['send', '--sandbox', '--to-file', 'nope.txt', 'hello']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('--to-file nope.txt: there is no such file');
+    expect(res.stderr).not.toContain('ENOENT');
+    expect(res.stderr).toContain(cwd);
+  });
+
+  it('optouts add and numbers buy with a national number suggest only what those commands take', async () => {
+    const optout = await run(['optouts', 'add', '555']);
+    expect(optout.code).toBe(2);
+    expect(optout.stderr).not.toContain('--default-country');
+    expect(optout.stderr).toContain('sms.defaultCountry');
+    const buy = await run(['numbers', 'buy', '5550001234', '--sandbox', '--yes']);
+    expect(buy.code).toBe(2);
+    expect(buy.stderr).not.toContain('--default-country');
+    expect(buy.stderr).toContain('+15550005678');
+  });
+
+  it('several configuration errors keep each fix next to its problem', async () => {
+    const { env: env2, cwd: cwd2 } = isolatedEnv(NO_BUS);
+    writeFileSync(path.join(cwd2, 'openclaw.config.json5'), '{ channels: { telephony: { inboundPolicy: "sometimes", sms: { maxLength: 5000 } } } }');
+    const res = await telephony(['send', '+15550005678', 'hi'], { env: env2, cwd: cwd2 });
+    expect(res.code).toBe(3);
+    expect(res.stderr).toContain('2 problems in the configuration');
+    expect(res.stderr.match(/^\s+fix: /gm)?.length).toBe(3); // one per problem, and the overall one
+    expect(res.stderr).toMatch(/inboundPolicy[^\n]*\n\s+fix: /);
+    expect(res.stderr).toMatch(/maxLength[^\n]*\n\s+fix: /);
   });
 });

@@ -1,6 +1,6 @@
 /** `numbers search | buy | list | configure | release`: the account's phone numbers. */
-import { UserError } from '../../errors.js';
-import { toE164 } from '../../messaging/phone.js';
+import { TwilioApiError, UserError } from '../../errors.js';
+import { isCountryCode, toE164 } from '../../messaging/phone.js';
 import { buyNumber, configureNumber, findNumber, listNumbers, type NumberType, releaseNumber, searchNumbers, type TwilioNumber } from '../../twilio/numbers-api.js';
 import type { RestClient } from '../../twilio/rest-client.js';
 import type { CommandContext } from '../context.js';
@@ -8,14 +8,21 @@ import { formatTable } from '../output.js';
 import { confirm } from '../prompt.js';
 import { withTwilioClient } from '../with-resources.js';
 
-/** Buying and releasing cost money: ask on a terminal, demand --yes elsewhere. */
-async function confirmCost(ctx: CommandContext, question: string, action: string): Promise<void> {
+/** What buying and releasing need confirmed, and why. */
+const CONFIRMATIONS = {
+  buy: { done: 'bought', why: 'Twilio charges a monthly fee for it' },
+  release: { done: 'released', why: 'releasing cannot be undone: the number goes back to Twilio and may be gone for good' },
+} as const;
+
+/** Buying costs money and releasing is irreversible: ask on a terminal, demand --yes elsewhere. */
+async function confirmAction(ctx: CommandContext, action: keyof typeof CONFIRMATIONS, number: string): Promise<void> {
   if (ctx.opts.yes) return;
+  const { done, why } = CONFIRMATIONS[action];
   if (process.stdin.isTTY && !ctx.out.json) {
-    if (await confirm(question)) return;
-    throw new UserError(`Nothing was ${action}.`, { code: 'not_confirmed', hint: 'Answer y to go ahead.' });
+    if (await confirm(`${action[0].toUpperCase()}${action.slice(1)} ${number}? ${why[0].toUpperCase()}${why.slice(1)}.`)) return;
+    throw new UserError(`Nothing was ${done}.`, { code: 'not_confirmed', hint: 'Answer y to go ahead.' });
   }
-  throw new UserError(`Refused to ${action.replace(/d$/, '')} without confirmation: this costs money.`, { code: 'confirmation_required', hint: 'Pass --yes to confirm from a script.' });
+  throw new UserError(`Refused to ${action} ${number} without confirmation: ${why}.`, { code: 'confirmation_required', hint: `Pass --yes to confirm: \`openclaw telephony numbers ${action} ${number} --yes\`.` });
 }
 
 const numberRow = (n: TwilioNumber) => [n.phone_number, n.sid, n.friendly_name, n.sms_url ?? '-', n.voice_url ?? '-'];
@@ -24,8 +31,17 @@ export async function numbersSearch(ctx: CommandContext): Promise<number> {
   const o = ctx.opts as { country?: string; type?: NumberType; areaCode?: string; contains?: string; sms?: boolean; voice?: boolean; mms?: boolean; limit?: string };
   const limit = Number(o.limit ?? 20);
   if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw new UserError(`--limit ${o.limit} is not from 1 to 50`, { code: 'invalid_limit' });
+  const country = (o.country ?? 'US').toUpperCase();
+  if (!isCountryCode(country)) throw new UserError(`--country ${o.country} is not a country code.`, { code: 'invalid_country', hint: 'Give a two-letter ISO 3166 code, for example --country US, CA or GB.' });
   if (o.areaCode && !/^\d{3}$/.test(o.areaCode)) throw new UserError(`--area-code ${o.areaCode} is not an area code`, { code: 'invalid_area_code', hint: 'Three digits, e.g. 415.' });
-  const found = await withTwilioClient(ctx, (client) => searchNumbers(client, { country: o.country ?? 'US', type: o.type ?? 'local', areaCode: o.areaCode, contains: o.contains, sms: o.sms, voice: o.voice, mms: o.mms, limit }));
+  const type = o.type ?? 'local';
+  const found = await withTwilioClient(ctx, (client) => searchNumbers(client, { country, type, areaCode: o.areaCode, contains: o.contains, sms: o.sms, voice: o.voice, mms: o.mms, limit })).catch((err: unknown) => {
+    // Twilio answers 20404 for a country (or a type in it) it sells no numbers in.
+    if (err instanceof TwilioApiError && err.twilioCode === 20404) {
+      throw new UserError(`No ${type} numbers are offered in ${country}.`, { code: 'no_numbers_offered', hint: 'Try another --type (local, tollfree, mobile) or --country: Twilio sells numbers in some countries only.' });
+    }
+    throw err;
+  });
   ctx.out.result({ numbers: found }, () =>
     found.length
       ? formatTable([['NUMBER', 'PLACE', 'SMS', 'MMS', 'VOICE'], ...found.map((n) => [n.phone_number, [n.locality, n.region].filter(Boolean).join(', ') || '-', n.capabilities.SMS ? 'yes' : 'no', n.capabilities.MMS ? 'yes' : 'no', n.capabilities.voice ? 'yes' : 'no'])])
@@ -35,8 +51,8 @@ export async function numbersSearch(ctx: CommandContext): Promise<number> {
 }
 
 export async function numbersBuy(ctx: CommandContext, phone: string): Promise<number> {
-  const e164 = toE164(phone, undefined, 'Number');
-  await confirmCost(ctx, `Buy ${e164}? Twilio charges a monthly fee for it.`, 'bought');
+  const e164 = toE164(phone, undefined, 'Number', { national: 'none' });
+  await confirmAction(ctx, 'buy', e164);
   const bought = await withTwilioClient(ctx, (client) => buyNumber(client, e164));
   ctx.out.result(bought, () => `Bought ${bought.phone_number} (${bought.sid}).`);
   return 0;
@@ -49,7 +65,7 @@ export async function numbersList(ctx: CommandContext): Promise<number> {
 }
 
 async function numberOrFail(client: RestClient, ref: string): Promise<TwilioNumber> {
-  const key = /^PN[0-9a-fA-F]{32}$/.test(ref) ? ref : toE164(ref, undefined, 'Number');
+  const key = /^PN[0-9a-fA-F]{32}$/.test(ref) ? ref : toE164(ref, undefined, 'Number', { national: 'none' });
   const n = await findNumber(client, key);
   if (!n) throw new UserError(`${ref} is not one of this account's numbers.`, { code: 'number_not_found', hint: '`openclaw telephony numbers list` shows them.' });
   return n;
@@ -79,7 +95,7 @@ export async function numbersConfigure(ctx: CommandContext, ref: string): Promis
 export async function numbersRelease(ctx: CommandContext, ref: string): Promise<number> {
   const released = await withTwilioClient(ctx, async (client) => {
     const n = await numberOrFail(client, ref);
-    await confirmCost(ctx, `Release ${n.phone_number}? It goes back to Twilio and may be gone for good.`, 'released');
+    await confirmAction(ctx, 'release', n.phone_number);
     await releaseNumber(client, n.sid);
     return n;
   });

@@ -15,7 +15,7 @@ export async function optoutsList(ctx: CommandContext): Promise<number> {
 
 export async function optoutsAdd(ctx: CommandContext, phone: string): Promise<number> {
   const added = await withStore(ctx, async (store, settings) => {
-    const e164 = toE164(phone, settings.resolution.config.sms.defaultCountry);
+    const e164 = toE164(phone, settings.resolution.config.sms.defaultCountry, 'Number', { national: 'config' });
     return { phone: e164, added: await addOptOut(store, e164, 'operator') };
   });
   ctx.out.result(added, () => (added.added ? `${added.phone} will not be messaged.` : `${added.phone} was already opted out.`));
@@ -24,7 +24,7 @@ export async function optoutsAdd(ctx: CommandContext, phone: string): Promise<nu
 
 export async function optoutsRemove(ctx: CommandContext, phone: string): Promise<number> {
   const removed = await withStore(ctx, async (store, settings) => {
-    const e164 = toE164(phone, settings.resolution.config.sms.defaultCountry);
+    const e164 = toE164(phone, settings.resolution.config.sms.defaultCountry, 'Number', { national: 'config' });
     return { phone: e164, removed: await removeOptOut(store, e164) };
   });
   ctx.out.result(removed, () => (removed.removed ? `${removed.phone} can be messaged again.` : `${removed.phone} was not opted out.`));

@@ -4,7 +4,7 @@ import { parseFaults } from '../../sandbox/faults.js';
 import type { SenderRates } from '../../sandbox/context.js';
 import { locateSandbox } from '../../discovery/sandbox-registry.js';
 import { startRegisteredSandbox } from '../../discovery/start-sandbox.js';
-import { callSandboxControl } from '../../twilio/access.js';
+import { callSandboxControl, fetchSandboxAccount } from '../../twilio/access.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
 import { exitCodeAfter, stopRequested } from '../signals.js';
@@ -70,10 +70,21 @@ function sandboxUrl(): string {
   return locateSandbox(process.env.OPENCLAW_TELEPHONY_SANDBOX_URL);
 }
 
+/** The fix for a refusal, by the sandbox's error code: the handset (--from) and the number texted (--to) are told apart. */
+async function refusalHint(base: string, code: number | undefined): Promise<string> {
+  if (code === 21212) return '--from is the simulated handset: any E.164 number that is not one of the sandbox\'s, for example --from +15550001111.';
+  if (code === 20404) {
+    const account = await fetchSandboxAccount(base);
+    return `--to must be one of the sandbox's numbers: ${account.numbers.map((n) => n.phoneNumber).join(', ')}.`;
+  }
+  return 'See the message above; `openclaw telephony sandbox text --help` shows the arguments.';
+}
+
 async function callSandbox(path: string, opts?: { method: 'POST'; form: URLSearchParams }): Promise<unknown> {
-  const res = await callSandboxControl(sandboxUrl(), path, opts);
+  const base = sandboxUrl();
+  const res = await callSandboxControl(base, path, opts);
   const body = res.body as { message?: string; code?: number };
-  if (res.status >= 400) throw new UserError(`The sandbox refused: ${body.message ?? res.status}`, { code: 'sandbox_refused', hint: 'Text one of the numbers `openclaw telephony sandbox` printed.' });
+  if (res.status >= 400) throw new UserError(`The sandbox refused: ${body.message ?? res.status}`, { code: 'sandbox_refused', hint: await refusalHint(base, body.code) });
   return body;
 }
 

@@ -1,6 +1,6 @@
 /** `send`: one message, a dry run, or a batch (CSV, NDJSON, or a list of numbers). */
 import { readFileSync } from 'node:fs';
-import { ExitCode, UserError } from '../../errors.js';
+import { ExitCode, unreadableFile, UserError } from '../../errors.js';
 import type { RowOutcome } from '../../messaging/batch.js';
 import type { SendResult } from '../../messaging/deliver.js';
 import { toE164 } from '../../messaging/phone.js';
@@ -50,7 +50,7 @@ async function readBody(bodyArg: string | undefined, f: SendFlags): Promise<stri
     try {
       return readFileSync(f.bodyFile, 'utf8').replace(/\r?\n$/, '');
     } catch (err) {
-      throw new UserError(`Cannot read --body-file ${f.bodyFile}: ${(err as NodeJS.ErrnoException).code}`, { code: 'body_file', hint: 'Check the path.' });
+      throw unreadableFile('--body-file', f.bodyFile, err, 'body_file');
     }
   }
   if (bodyArg === '-') return (await readAllStdin()).replace(/\r?\n$/, '');
