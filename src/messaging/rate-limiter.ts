@@ -1,13 +1,17 @@
 /**
  * A token bucket per sender, one token a slot: each `take` reserves the next free slot at the
  * sender's rate and waits for it. Slots follow the nominal schedule, so a late timer catches up and
- * the average rate holds; `refund` hands back a slot a rejected request (429) did not use.
+ * the average rate holds; `refund` hands back a slot a rejected request (429) did not use. The
+ * in-process limiter serves one process; the store's limiter shares one schedule between every
+ * process (and, on PostgreSQL, every machine) that uses the store.
  */
+import type { Store } from '../store/open-store.js';
+import { refundSlot, reserveSlot } from '../store/rate-slots.js';
 import { type NumberKind, NUMBER_RATES, numberKindOf, SERVICE_RATE } from '../twilio/sender-kinds.js';
 
 export interface RateLimiter {
   take(): Promise<void>;
-  refund(): void;
+  refund(): Promise<void> | void;
   readonly ratePerSecond: number;
 }
 
@@ -25,6 +29,19 @@ export function createRateLimiter(ratePerSecond: number, now = () => performance
     refund() {
       next = Math.max(now(), next - interval);
     },
+  };
+}
+
+/** A limiter whose schedule lives in the store, shared by every process sending from this sender. */
+export function createStoreRateLimiter(store: Store, senderId: string, ratePerSecond: number): RateLimiter {
+  const interval = 1000 / ratePerSecond;
+  return {
+    ratePerSecond,
+    async take() {
+      const wait = await reserveSlot(store, senderId, interval);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    },
+    refund: () => refundSlot(store, senderId, interval),
   };
 }
 
@@ -49,13 +66,16 @@ export function senderRate(sms: { rate?: number; senderType: 'auto' | NumberKind
   return override ?? sms.rate ?? DEFAULT_RATES[senderKindOf(sender, sms.senderType)];
 }
 
-/** One limiter per sender, shared by everything a process sends from it. */
-export function createLimiterPool(rateFor: (sender: Sender) => number): (sender: Sender) => RateLimiter {
+/**
+ * One limiter per sender, shared by everything a process sends from it; with a store, shared by every
+ * process using that store too.
+ */
+export function createLimiterPool(rateFor: (sender: Sender) => number, store?: Store): (sender: Sender) => RateLimiter {
   const limiters = new Map<string, RateLimiter>();
   return (sender) => {
     const id = sender.messagingServiceSid ?? sender.from ?? '';
     let limiter = limiters.get(id);
-    if (!limiter) limiters.set(id, (limiter = createRateLimiter(rateFor(sender))));
+    if (!limiter) limiters.set(id, (limiter = store ? createStoreRateLimiter(store, id, rateFor(sender)) : createRateLimiter(rateFor(sender))));
     return limiter;
   };
 }

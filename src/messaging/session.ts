@@ -77,7 +77,8 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
   const logger = createLogger();
   const claims = createClaimOwner(store, { onRenewError: (err) => logger.event('store.lease.renew-failed', { error: err.message }) });
   const rateFor = (s: Sender) => senderRate(config.sms, s, opts.rate);
-  const limiterFor = createLimiterPool(rateFor);
+  // The schedule lives in the store: concurrent sends from one sender keep its rate together.
+  const limiterFor = createLimiterPool(rateFor, store);
   const crashAfter = Number(process.env.OPENCLAW_TELEPHONY_FAULT_CRASH_AFTER_SENDS ?? 0);
   let accepted = 0;
   return {

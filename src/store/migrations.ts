@@ -167,10 +167,24 @@ function migration005(dialect: Dialect): Migration {
   };
 }
 
+/** Each sender's next free send slot, shared by every process using the store (see rate-slots.ts). */
+const migration006: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('rate_slots')
+      .addColumn('sender', 'text', (c) => c.primaryKey())
+      .addColumn('next_at', 'double precision', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('rate_slots').ifExists().execute();
+  },
+};
+
 export function createMigrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
-      return { '001_initial': migration001(dialect), '002_approvals': migration002, '003_approvals_origin': migration003, '004_auto_replies': migration004, '005_idempotency_fingerprint_sid_lease': migration005(dialect) };
+      return { '001_initial': migration001(dialect), '002_approvals': migration002, '003_approvals_origin': migration003, '004_auto_replies': migration004, '005_idempotency_fingerprint_sid_lease': migration005(dialect), '006_rate_slots': migration006 };
     },
   };
 }

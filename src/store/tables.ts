@@ -111,6 +111,13 @@ export interface AutoRepliesTable {
   sent_at: string;
 }
 
+export interface RateSlotsTable {
+  /** The from number or Messaging Service SID. */
+  sender: string;
+  /** The next free slot, epoch ms in the database's clock. */
+  next_at: number;
+}
+
 export interface Database {
   auto_replies: AutoRepliesTable;
   approvals: ApprovalsTable;
@@ -122,4 +129,5 @@ export interface Database {
   pairing_requests: PairingRequestsTable;
   allowlist: AllowlistTable;
   optouts: OptoutsTable;
+  rate_slots: RateSlotsTable;
 }

@@ -1,13 +1,17 @@
 /**
  * Exactly once across processes: one idempotency key, one message, whichever of several `send`
- * processes sharing a store gets there first; a key reused for different parameters is refused.
- * Runs on SQLite and on PostgreSQL.
+ * processes sharing a store gets there first; a key reused for different parameters is refused;
+ * concurrent runs of one batch (one of them killed and restarted) send every row once, together
+ * at the sender's rate. Runs on SQLite and on PostgreSQL.
  */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFaults } from '../../src/sandbox/faults.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { isolatedEnv, telephony } from '../helpers/cli.js';
-import { sentMessages } from '../helpers/sent.js';
+import { BIN, isolatedEnv, telephony } from '../helpers/cli.js';
+import { duplicates, sentMessages } from '../helpers/sent.js';
 import { requirePgInCi, storeKinds } from '../helpers/stores.js';
 
 requirePgInCi();
@@ -67,3 +71,63 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+/** A CLI run in the background; `killAfterRows` kills it with SIGKILL once it has printed that many rows. */
+function background(args: string[], env: NodeJS.ProcessEnv, cwd: string, killAfterRows = Infinity) {
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [BIN, 'telephony', ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let rows = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+      rows += (d.toString().match(/^\{"row"/gm) ?? []).length;
+      if (rows >= killAfterRows && child.exitCode === null && !child.killed) child.kill('SIGKILL');
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+const summaryOf = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!).summary;
+
+describe('three runs of one 1,000-row batch at once, one killed with kill -9 and restarted, through 429s and resets', () => {
+  let faulty: Sandbox;
+  beforeAll(async () => {
+    faulty = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 }, faults: parseFaults('429:5%,reset:1%') });
+  });
+  afterAll(() => faulty.close());
+
+  for (const kind of storeKinds) {
+    it.skipIf(kind.skip)(`every row exactly once on ${kind.name} (the time against one run is measured by the concurrent-batches bench)`, { timeout: 120_000 }, async () => {
+      const { env, cwd } = isolatedEnv({ OPENCLAW_TELEPHONY_SANDBOX_URL: faulty.baseUrl, TWILIO_PHONE_NUMBER: faulty.describe().numbers[0].phoneNumber });
+      env.OPENCLAW_TELEPHONY_STORE_URL = await kind.url();
+      const rows = 1000;
+      const rate = 100;
+      const batch = (name: string) => {
+        const file = path.join(cwd, `${name}.csv`);
+        writeFileSync(file, ['to,body', ...Array.from({ length: rows }, (_, i) => `+1555${kind.name === 'sqlite' ? 4 : 5}${String(i).padStart(6, '0')},${name} ${i}`)].join('\n'));
+        return file;
+      };
+      const args = (file: string) => ['send', '--sandbox', '--batch', file, '--rate', String(rate), '--json'];
+      const sentOnce = async (name: string) => {
+        const sent = (await sentMessages(faulty)).filter((m) => m.body.startsWith(`${name} `));
+        expect(duplicates(sent)).toEqual([]);
+        expect(sent.length).toBe(rows);
+      };
+
+      const shared = batch(`three-${kind.name}`);
+      const restarted = background(args(shared), env, cwd, 300).then(async (killed) => {
+        expect(killed.signal).toBe('SIGKILL');
+        return background(args(shared), env, cwd);
+      });
+      const runs = await Promise.all([background(args(shared), env, cwd), background(args(shared), env, cwd), restarted]);
+      for (const run of runs) expect(run.code, run.stderr).toBe(0);
+      await sentOnce(`three-${kind.name}`);
+      const summaries = runs.map((r) => summaryOf(r.stdout));
+      for (const s of summaries) expect(s).toMatchObject({ rows, failed: 0, notStarted: 0 });
+      // The runs shared the rows: each reports the others' rows as sent by another run.
+      for (const s of summaries.slice(0, 2)) expect(s.byOtherRun).toBeGreaterThan(0);
+    });
+  }
+});

@@ -7,7 +7,7 @@ import { requirePgInCi, storeKinds } from '../helpers/stores.js';
 
 requirePgInCi();
 
-const TABLES = ['allowlist', 'approvals', 'auto_replies', 'calls', 'events', 'idempotency_keys', 'messages', 'optouts', 'pairing_requests', 'processed_webhooks'];
+const TABLES = ['allowlist', 'approvals', 'auto_replies', 'calls', 'events', 'idempotency_keys', 'messages', 'optouts', 'pairing_requests', 'processed_webhooks', 'rate_slots'];
 
 for (const kind of storeKinds) {
   describe.skipIf(kind.skip)(`store on ${kind.name}`, () => {
