@@ -108,6 +108,15 @@ export class InternalError extends Error {
 }
 
 /**
+ * Errors the language raises for a mistake in our code, not in the input or on the network (those
+ * are typed errors above). Code that keeps going past a failed item (a batch row) must not count
+ * one of these as the item's failure: it is a bug, reported with exit code 1.
+ */
+export function isProgrammingError(err: unknown): err is TypeError | ReferenceError | RangeError {
+  return err instanceof TypeError || err instanceof ReferenceError || err instanceof RangeError;
+}
+
+/**
  * Another run (another process, maybe another machine) holds this idempotency key under a live lease
  * and has not settled it yet: nothing was sent by this one. Transient, like a network error.
  */

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { KeyInFlightError, unreadableFile, UserError } from '../errors.js';
+import { InternalError, isProgrammingError, KeyInFlightError, unreadableFile, UserError } from '../errors.js';
 import type { SendResult } from './deliver.js';
 import { toE164 } from './phone.js';
 import type { MessagingSession } from './session.js';
@@ -27,7 +27,7 @@ export interface BatchRow {
 export interface BatchInput {
   rows: BatchRow[];
   /** Rows that could not be read, with why. */
-  invalid: { row: number; raw: Record<string, unknown>; error: string }[];
+  invalid: { row: number; raw: unknown; error: string; /** The row's to and body as far as they are text, for reports. */ to: string; body: string }[];
 }
 
 export type BatchFormat = 'csv' | 'ndjson';
@@ -78,24 +78,42 @@ export function readBatchFile(source: string, stdinText?: string, flag = '--batc
   return { text, id: batchId(source, text), format: formatOf(source, text) };
 }
 
-/** Validates each record into a row; bad rows are kept aside, not dropped. */
-export function toRows(records: Record<string, unknown>[], id: string, defaultCountry?: string): BatchInput {
+/** A column's text: a string or number as written, nothing when absent; anything else is a bad row. */
+function textOf(value: unknown): string | undefined {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+function cell(value: unknown, column: string): string {
+  const text = textOf(value);
+  if (text === undefined) throw new Error(`the "${column}" column is not text`);
+  return text;
+}
+
+const isRecord = (raw: unknown): raw is Record<string, unknown> => typeof raw === 'object' && raw !== null && !Array.isArray(raw);
+
+/** Validates each record into a row; bad rows are kept aside, not dropped. A bug is thrown, not kept. */
+export function toRows(records: unknown[], id: string, defaultCountry?: string): BatchInput {
   const rows: BatchRow[] = [];
   const invalid: BatchInput['invalid'] = [];
   records.forEach((raw, i) => {
     const row = i + 1;
     try {
-      const toText = String(raw.to ?? '').trim();
-      const body = String(raw.body ?? '');
-      const media = Array.isArray(raw.media) ? raw.media.map(String) : String(raw.media ?? '').split(/[\s|]+/).filter(Boolean);
+      if (!isRecord(raw)) throw new Error('the row is not an object like {"to":"+1555...","body":"..."}');
+      const toText = cell(raw.to, 'to').trim();
+      const body = cell(raw.body, 'body');
+      const media = Array.isArray(raw.media) ? raw.media.map((m) => cell(m, 'media')) : cell(raw.media, 'media').split(/[\s|]+/).filter(Boolean);
       if (!toText) throw new Error('the "to" column is empty');
       if (!body && !media.length) throw new Error('the "body" column is empty');
       const to = toE164(toText, defaultCountry, 'To number');
-      const from = raw.from ? toE164(String(raw.from), defaultCountry, 'From number') : undefined;
-      const key = raw.key ? String(raw.key) : `batch:${id}:${row}:${hash(`${to}\n${body}\n${media.join(' ')}`)}`;
+      const from = raw.from ? toE164(cell(raw.from, 'from'), defaultCountry, 'From number') : undefined;
+      const key = raw.key ? cell(raw.key, 'key') : `batch:${id}:${row}:${hash(`${to}\n${body}\n${media.join(' ')}`)}`;
       rows.push({ row, to, body, media, key, from });
     } catch (err) {
-      invalid.push({ row, raw, error: (err as Error).message });
+      if (isProgrammingError(err)) throw err;
+      const shown = (column: string) => (isRecord(raw) ? textOf(raw[column]) : undefined) ?? '';
+      invalid.push({ row, raw, error: (err as Error).message, to: shown('to'), body: shown('body') });
     }
   });
   return { rows, invalid };
@@ -130,8 +148,10 @@ const MAX_DEFER_MS = 120_000;
 export async function runBatch(session: MessagingSession, rows: BatchRow[], opts: BatchRunOptions): Promise<{ outcomes: RowOutcome[]; stopped: boolean }> {
   const outcomes: RowOutcome[] = [];
   const queue = rows.map((r) => ({ r, notBefore: 0, deferredSince: 0 }));
+  // A bug stops the batch (the rows in flight settle first) instead of failing row after row.
+  let bug: InternalError | undefined;
   const worker = async () => {
-    while (!opts.shouldStop()) {
+    while (!opts.shouldStop() && !bug) {
       const item = queue.shift();
       if (!item) break;
       const wait = item.notBefore - Date.now();
@@ -151,6 +171,10 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
           queue.push({ r, notBefore: Date.now() + err.retryInMs, deferredSince: item.deferredSince || Date.now() });
           continue;
         }
+        if (isProgrammingError(err)) {
+          bug ??= new InternalError(`A bug stopped the batch at row ${r.row}: ${err.message}`, { cause: err });
+          return;
+        }
         const e = err as Error & { code?: string; twilioCode?: number; hint?: string };
         outcome = { row: r.row, to: r.to, key: r.key, ok: false, error: { code: e.code ?? 'error', message: e.message, ...(e.twilioCode ? { twilioCode: e.twilioCode } : {}), ...(e.hint ? { hint: e.hint } : {}) } };
       }
@@ -159,5 +183,6 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, rows.length)) }, worker));
+  if (bug) throw bug;
   return { outcomes, stopped: queue.length > 0 };
 }

@@ -76,11 +76,11 @@ export interface BatchSummary {
 export async function sendBatch(session: MessagingSession, batch: LoadedBatch, opts: SendBatchOptions): Promise<BatchSummary> {
   const { rows, invalid } = batch;
   const started = performance.now();
-  for (const bad of invalid) opts.onOutcome({ row: bad.row, to: String(bad.raw.to ?? ''), key: '', ok: false, error: { code: 'invalid_row', message: bad.error } });
+  for (const bad of invalid) opts.onOutcome({ row: bad.row, to: bad.to, key: '', ok: false, error: { code: 'invalid_row', message: bad.error } });
   const { outcomes, stopped } = await runBatch(session, rows, opts);
   const elapsed = (performance.now() - started) / 1000;
   const failedRows = [
-    ...invalid.map((b) => ({ row: b.row, to: String(b.raw.to ?? ''), body: String(b.raw.body ?? ''), media: '', key: '', from: '', error: b.error })),
+    ...invalid.map((b) => ({ row: b.row, to: b.to, body: b.body, media: '', key: '', from: '', error: b.error })),
     ...outcomes.filter((o) => !o.ok).map((o) => failedRowOf(o, rows)),
   ];
   const failedFile = failedRows.length ? writeFailedRows(batch.source, failedRows) : null;

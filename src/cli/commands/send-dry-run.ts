@@ -40,7 +40,7 @@ export async function dryRunBatch(out: Output, settings: Settings, input: BatchI
   try {
     const plan = await planBatch(input.rows, { store, policy: textPolicyFrom(config), defaultSender, rateFor: (s) => senderRate(config.sms, s, opts.rate) });
     for (const bad of input.invalid) {
-      if (out.json) out.line({ row: bad.row, to: String(bad.raw.to ?? ''), verdict: 'invalid', reason: bad.error });
+      if (out.json) out.line({ row: bad.row, to: bad.to, verdict: 'invalid', reason: bad.error });
       else out.stderr.write(`row ${bad.row}: invalid: ${bad.error}\n`);
     }
     for (const p of plan.rows) {
