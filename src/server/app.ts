@@ -15,6 +15,12 @@ import { voiceRoutes } from './routes/voice.js';
 
 export type ServeAppOptions = RouteDeps;
 
+/** A lock held elsewhere, a full disk, an I/O error, a database that does not answer: not a bug of the route. */
+function isStoreUnavailable(err: Error & { code?: unknown }): boolean {
+  const code = typeof err.code === 'string' ? err.code : '';
+  return /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN)/.test(code) || /^(ECONNREFUSED|ECONNRESET|57P01|53300|08\w\w\w)$/.test(code);
+}
+
 export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: WEBHOOK_LIMITS.bodyBytes,
@@ -47,6 +53,12 @@ export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstanc
 
   // A failure inside a route answers 500 (Twilio retries, and de-duplication keeps it to one turn) and leaves a trace.
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    if (isStoreUnavailable(err)) {
+      // Answered fast (well under Twilio's 15 s) so Twilio's retry or fallback can take over; /healthz says why.
+      o.metrics.count('webhook_store_unavailable_total');
+      o.log('webhook.error', { path: req.url.split('?')[0], error: `the store cannot take writes now: ${err.message}` });
+      return reply.code(503).header('retry-after', '1').type('text/plain').send('Service unavailable: the store is busy or failing');
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) {
       o.metrics.count('webhook_errors_total');

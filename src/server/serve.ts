@@ -100,7 +100,8 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
   // The sandbox stands in for Twilio, not for the agent: an http agent still gets its token.
   const agentToken = config.agent.url ? (await settings.credentials()).values['agent.token'] : undefined;
   const agent = createAgent({ ...config.agent, token: agentToken }, { sandbox: o.sandbox });
-  const store = await openStore(config.store.url);
+  // A write lock held elsewhere stalls serve at most this long per statement (group commits retry from a timer for up to 2 s, then 503).
+  const store = await openStore(config.store.url, { busyTimeoutMs: 250 });
   stack.defer('the store', () => store.close());
   const client = createTwilioClient(access);
   stack.defer('the REST client', () => client.close());

@@ -9,6 +9,7 @@ import type { Database, Statement as PreparedStatement } from 'better-sqlite3';
 import type { Param } from './statement.js';
 
 interface PendingWrite {
+  queuedAt: number;
   sql: string;
   params: Param[];
   resolve(): void;
@@ -21,9 +22,31 @@ export interface GroupCommit {
   flush(): void;
 }
 
-export function createGroupCommit(db: Database, prepare: (sql: string) => PreparedStatement): GroupCommit {
+/** How long writes wait for a write lock held by another process before they fail (and serve answers 503). */
+export const WRITE_LOCK_BUDGET_MS = 2_000;
+const WRITE_LOCK_RETRY_MS = 25;
+
+const isBusy = (err: unknown) => /^SQLITE_BUSY/.test((err as { code?: string }).code ?? '');
+
+export function createGroupCommit(db: Database, prepare: (sql: string) => PreparedStatement, busyTimeoutMs: number): GroupCommit {
   let queue: PendingWrite[] = [];
   let scheduled = false;
+
+  /**
+   * Takes the write lock without waiting: a lock held elsewhere (another process writing) is retried
+   * from a timer, so the event loop (other requests, /healthz) never stalls on it.
+   */
+  const begin = (): unknown => {
+    db.pragma('busy_timeout = 0');
+    try {
+      prepare('BEGIN IMMEDIATE').run();
+      return undefined;
+    } catch (err) {
+      return err ?? new Error('BEGIN failed');
+    } finally {
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    }
+  };
 
   const schedule = () => {
     if (scheduled) return;
@@ -38,11 +61,20 @@ export function createGroupCommit(db: Database, prepare: (sql: string) => Prepar
     if (db.inTransaction) return schedule();
     const batch = queue;
     queue = [];
-    try {
-      // IMMEDIATE takes the write lock now (waiting up to busy_timeout), so COMMIT cannot fail on a lock upgrade.
-      prepare('BEGIN IMMEDIATE').run();
-    } catch (err) {
-      for (const w of batch) w.reject(err);
+    if (!db.open) {
+      for (const w of batch) w.reject(new Error('the store was closed before this write was committed'));
+      return;
+    }
+    // IMMEDIATE takes the write lock now, so COMMIT cannot fail on a lock upgrade.
+    const failed = begin();
+    if (failed) {
+      if (isBusy(failed) && Date.now() - batch[0].queuedAt < WRITE_LOCK_BUDGET_MS) {
+        queue = batch.concat(queue);
+        scheduled = true;
+        setTimeout(flush, WRITE_LOCK_RETRY_MS);
+        return;
+      }
+      for (const w of batch) w.reject(failed);
       return;
     }
     // A failing statement (say, a constraint) fails alone: SQLite undoes that statement, not the transaction.
@@ -68,7 +100,7 @@ export function createGroupCommit(db: Database, prepare: (sql: string) => Prepar
   return {
     write(sql, params) {
       return new Promise<void>((resolve, reject) => {
-        queue.push({ sql, params, resolve, reject });
+        queue.push({ queuedAt: Date.now(), sql, params, resolve, reject });
         schedule();
       });
     },

@@ -26,8 +26,24 @@ export interface Store {
    * conditional writes (claim a key, renew a lease) whose outcome decides what happens next.
    */
   run(statement: Statement, params: Param[]): Promise<number>;
+  /** Whether writes work now: the last write failed recently, or (SQLite) another process holds the write lock. */
+  health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }
+
+export type StoreHealth = { state: 'ok' } | { state: 'locked' | 'failing' | 'unavailable'; detail: string };
+
+export interface OpenStoreOptions {
+  /**
+   * How long a SQLite statement waits for a lock another process holds. Commands can wait; serve
+   * waits little, so a stuck writer turns into a quick 503 that Twilio retries, not a stalled server.
+   * @default 5000
+   */
+  busyTimeoutMs?: number;
+}
+
+/** A write that failed this recently makes the store "failing" until one succeeds. */
+const FAILURE_MEMORY_MS = 60_000;
 
 /** How a dialect runs the fixed statements, and what it must do before closing. */
 interface Connection {
@@ -35,6 +51,8 @@ interface Connection {
   write: Store['write'];
   readOne: Store['readOne'];
   run: Store['run'];
+  /** Whether the database answers and (SQLite) the write lock is free. */
+  probe(): Promise<StoreHealth>;
   beforeClose(): Promise<void> | void;
 }
 
@@ -43,9 +61,9 @@ export function describeStoreUrl(url: string): { dialect: Dialect; location: str
   return { dialect: 'sqlite', location: url.replace(/^sqlite:/i, '') };
 }
 
-export async function openStore(url: string): Promise<Store> {
+export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const { dialect, location } = describeStoreUrl(url);
-  const connection = dialect === 'postgres' ? await openPostgres(url) : await openSqlite(location);
+  const connection = dialect === 'postgres' ? await openPostgres(url) : await openSqlite(location, opts.busyTimeoutMs ?? 5_000);
   const { db } = connection;
   const provider = createMigrationProvider(dialect);
   await migrateOnce(db, provider, location);
@@ -53,9 +71,7 @@ export async function openStore(url: string): Promise<Store> {
     db,
     dialect,
     location,
-    write: connection.write,
-    readOne: connection.readOne,
-    run: connection.run,
+    ...trackWriteFailures(connection),
     close: async () => {
       await connection.beforeClose();
       await db.destroy();
@@ -108,7 +124,36 @@ async function failMigration(db: Kysely<Database>, location: string, error: unkn
   );
 }
 
-async function openSqlite(file: string): Promise<Connection> {
+/**
+ * The store's write path, remembering the last failure (a lock held too long, a full disk, an I/O
+ * error) until a write succeeds again, so health tells what webhooks are seeing.
+ */
+function trackWriteFailures(connection: Connection): Pick<Store, 'write' | 'readOne' | 'run' | 'health'> {
+  let lastFailure: { at: number; message: string } | undefined;
+  const tracked = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    try {
+      const result = await fn(...args);
+      lastFailure = undefined;
+      return result;
+    } catch (err) {
+      lastFailure = { at: Date.now(), message: (err as Error).message };
+      throw err;
+    }
+  };
+  return {
+    write: tracked(connection.write),
+    run: tracked(connection.run),
+    readOne: connection.readOne,
+    async health() {
+      const probed = await connection.probe();
+      if (probed.state !== 'ok') return probed;
+      if (lastFailure && Date.now() - lastFailure.at < FAILURE_MEMORY_MS) return { state: 'failing', detail: `a write failed ${Math.round((Date.now() - lastFailure.at) / 1000)} s ago: ${lastFailure.message}` };
+      return { state: 'ok' };
+    },
+  };
+}
+
+async function openSqlite(file: string, busyTimeoutMs: number): Promise<Connection> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   let sqlite;
@@ -120,16 +165,34 @@ async function openSqlite(file: string): Promise<Connection> {
   // WAL lets readers (doctor, list commands) work while serve writes; NORMAL sync is safe with WAL.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
   const cached = withStatementCache(sqlite);
-  const commits = createGroupCommit(sqlite, cached.prepare);
+  const commits = createGroupCommit(sqlite, cached.prepare, busyTimeoutMs);
   return {
     db: new Kysely<Database>({ dialect: new SqliteDialect({ database: cached.database }) }),
     write: (s, params) => commits.write(s.sqlite, params),
     readOne: async <Row>(s: Statement, params: Param[]) => cached.prepare(s.sqlite).get(params) as Row | undefined,
     run: async (s, params) => cached.prepare(s.sqlite).run(params).changes,
+    probe: async () => probeSqliteLock(sqlite, busyTimeoutMs),
     beforeClose: commits.flush,
   };
+}
+
+/** Whether this connection could take the write lock right now (tried without waiting, and given back). */
+function probeSqliteLock(sqlite: BetterSqlite3Database, busyTimeoutMs: number): StoreHealth {
+  // Our own transaction is open (a group commit, a Kysely transaction): we hold the lock.
+  if (sqlite.inTransaction) return { state: 'ok' };
+  sqlite.pragma('busy_timeout = 0');
+  try {
+    sqlite.prepare('BEGIN IMMEDIATE').run();
+    sqlite.prepare('ROLLBACK').run();
+    return { state: 'ok' };
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    return { state: code.startsWith('SQLITE_BUSY') ? 'locked' : 'unavailable', detail: code.startsWith('SQLITE_BUSY') ? 'another process holds the write lock' : (err as Error).message };
+  } finally {
+    sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  }
 }
 
 /**
@@ -186,6 +249,14 @@ async function openPostgres(url: string): Promise<Connection> {
     },
     readOne: async <Row>(s: Statement, params: Param[]) => (await track(db.executeQuery<Row>(CompiledQuery.raw(s.postgres, params)))).rows[0],
     run: async (s, params) => Number((await track(db.executeQuery(CompiledQuery.raw(s.postgres, params)))).numAffectedRows ?? 0),
+    probe: async () => {
+      try {
+        await db.executeQuery(CompiledQuery.raw('SELECT 1'));
+        return { state: 'ok' };
+      } catch (err) {
+        return { state: 'unavailable', detail: (err as Error).message };
+      }
+    },
     beforeClose: async () => {
       await Promise.allSettled([...inFlight]);
     },
