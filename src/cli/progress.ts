@@ -1,11 +1,19 @@
-/** A one-line progress bar on a terminal's stderr: done / failed / remaining, rate and time left. */
+/**
+ * A one-line progress bar on a terminal's stderr (done / failed / remaining, rate and time left) that
+ * redraws in place, with result lines printed above it through `print`. Off a terminal there is no bar
+ * and `print` writes plain lines.
+ */
 export interface Progress {
   update(done: number, failed: number): void;
+  /** Runs `write`, which prints whole lines (on stdout or stderr), above the bar. */
+  above(write: () => void): void;
   finish(): void;
 }
 
+const CLEAR_LINE = '\r\u001b[K';
+
 export function createProgress(total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (!stream.isTTY) return { update() {}, finish() {} };
+  if (!stream.isTTY) return { update() {}, above: (write) => write(), finish() {} };
   const started = performance.now();
   let last = 0;
   let line = '';
@@ -18,7 +26,7 @@ export function createProgress(total: number, stream: NodeJS.WriteStream = proce
     const width = 24;
     const filled = Math.round((finished / Math.max(1, total)) * width);
     line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] sent ${done}  failed ${failed}  remaining ${left}  ${rate.toFixed(1)}/s  ${Math.floor(eta / 60)}:${String(eta % 60).padStart(2, '0')} left`;
-    stream.write(`\r${line}\u001b[K`);
+    stream.write(`${CLEAR_LINE}${line}`);
   };
   return {
     update(done, failed) {
@@ -27,6 +35,12 @@ export function createProgress(total: number, stream: NodeJS.WriteStream = proce
       if (now - last < 100 && done + failed < total) return;
       last = now;
       render(done, failed);
+    },
+    above(write) {
+      // Take the bar off its line, print the rows where it was, and put the bar back below them.
+      if (line) stream.write(CLEAR_LINE);
+      write();
+      if (line) stream.write(line);
     },
     finish() {
       if (line) stream.write('\n');

@@ -134,7 +134,7 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
     const onStop = () => {
       if (stopping) process.exit(ExitCode.interrupted);
       stopping = true;
-      ctx.out.info('\nStopping: no new rows; waiting for the messages in flight (Ctrl-C again to quit at once)...');
+      progress.above(() => ctx.out.info('Stopping: no new rows; waiting for the messages in flight (Ctrl-C again to quit at once)...'));
     };
     for (const signal of STOP_SIGNALS) process.on(signal, onStop);
     let s: BatchSummary;
@@ -146,7 +146,7 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
         onOutcome: (o) => {
           if (o.ok) sent++;
           else failed++;
-          emitOutcome(ctx.out, o);
+          progress.above(() => emitOutcome(ctx.out, o));
           progress.update(sent, failed);
         },
       });
