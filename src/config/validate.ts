@@ -131,7 +131,7 @@ export function parseLeafText(spec: LeafSpec, text: string): unknown {
         try {
           return JSON.parse(text);
         } catch {
-          return text;
+          return text; // not JSON: kept as text, so the check that follows says it is not a list
         }
       }
       return text.split(',').map((s) => s.trim()).filter(Boolean);

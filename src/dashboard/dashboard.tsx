@@ -73,8 +73,13 @@ export function Dashboard({ header, model, actions, refreshMs = 200, feedLines =
     let alive = true;
     const tick = async () => {
       setSnap(model.snapshot());
-      const items = await actions.waiting().catch(() => []);
-      if (alive) setWaiting(items);
+      try {
+        const items = await actions.waiting();
+        if (alive) setWaiting(items);
+      } catch (err) {
+        // The store can fail under serve (a PostgreSQL restart): say so, keep the last list, try again next tick.
+        if (alive) setNotice(`error: cannot read what waits: ${(err as Error).message}`);
+      }
     };
     void tick();
     const timer = setInterval(() => void tick(), refreshMs);

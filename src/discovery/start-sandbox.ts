@@ -8,7 +8,7 @@ async function answersLikeSandbox(url: string): Promise<boolean> {
   try {
     return (await httpRequest(`${url}/sandbox/v1/health`, { method: 'GET', headers: {}, timeoutMs: 2000 })).status === 200;
   } catch {
-    return false;
+    return false; // nothing answers there (refused, timed out): no sandbox
   }
 }
 

@@ -2,7 +2,7 @@
  * The checks `doctor` runs. Each returns pass, warn or fail with a fix; later capabilities add
  * theirs (tunnel, webhook URL, number configuration) to `DOCTOR_CHECKS`.
  */
-import { ExitCode } from '../errors.js';
+import { CredentialsError, ExitCode } from '../errors.js';
 import type { ConfigResolution } from '../config/resolve.js';
 import { resolveConfig } from '../config/resolve.js';
 import { type ResolvedCredentials, resolveCredentials } from '../secrets/credentials.js';
@@ -153,7 +153,8 @@ const numberCheck: Check = async ({ resolution, credentials }) => {
   let auth;
   try {
     auth = requireTwilioAuth(credentials);
-  } catch {
+  } catch (err) {
+    if (!(err instanceof CredentialsError)) throw err;
     return { name, status: 'warn', detail: 'skipped: no Twilio credentials' };
   }
   const client = createRestClient({ ...auth, baseUrl: c.twilio.apiBaseUrl, region: c.twilio.region, edge: c.twilio.edge, maxRetries: 0, timeoutMs: 5000 });

@@ -9,7 +9,7 @@ export function isMediaUrl(text: string): boolean {
   try {
     url = new URL(text);
   } catch {
-    return false;
+    return false; // not a URL at all
   }
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
 }

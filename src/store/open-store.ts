@@ -239,6 +239,7 @@ async function openPostgres(url: string): Promise<Connection> {
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(work: Promise<T>) => {
     inFlight.add(work);
+    // The caller handles `work`'s failure; this derived promise would only repeat it as an unhandled rejection.
     void work.finally(() => inFlight.delete(work)).catch(() => undefined);
     return work;
   };

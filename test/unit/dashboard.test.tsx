@@ -26,6 +26,15 @@ function setup(waiting: WaitingItem[] = []) {
 const frame = (view: ReturnType<typeof render>) => view.lastFrame() ?? '';
 
 describe('dashboard (rendered to a fake terminal)', () => {
+  it('says when what waits cannot be read, keeping the last list', async () => {
+    const { actions, view } = setup([{ kind: 'pairing', id: 'KTHCDU', who: '+15550001111', detail: 'expires 12:00 UTC' }]);
+    await vi.waitFor(() => expect(frame(view)).toContain('KTHCDU'));
+    vi.mocked(actions.waiting).mockRejectedValue(new Error('the store is closed'));
+    await vi.waitFor(() => expect(frame(view)).toContain('cannot read what waits: the store is closed'));
+    expect(frame(view)).toContain('KTHCDU');
+    view.unmount();
+  });
+
   it('shows the header, the feed with delivery status, and recent errors', async () => {
     const { model, view } = setup();
     model.push('sms.in', { from: '+15550001111', to: '+15550002222', body: 'hello' });
