@@ -142,6 +142,13 @@ export const TELEPHONY_SCHEMA = group('channels.telephony', {
       computedDefault: true,
       description: 'A SQLite file path or sqlite:PATH (default: telephony.sqlite in the data folder), or postgres://... for PostgreSQL.',
     },
+    retentionDays: {
+      kind: 'integer',
+      min: 0,
+      max: 3650,
+      default: 30,
+      description: 'Days message bodies are kept in the store (0: for ever); delivery states and SIDs stay.',
+    },
   }),
 });
 

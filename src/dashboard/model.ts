@@ -63,6 +63,8 @@ export function createDashboardModel(): DashboardModel {
           add(feed, { at, kind: 'out', text: `${s(f.from)} -> ${s(f.to)}: ${s(f.body)}${f.via === 'rest' ? ' (late, by REST)' : ''}` }, FEED_LIMIT);
           break;
         case 'status':
+          // Repeats and late, older states change nothing: they stay out of the feed.
+          if (f.outcome !== undefined && f.outcome !== 'applied') break;
           add(feed, { at, kind: 'status', text: `${s(f.sid)} ${s(f.status)}${f.errorCode ? ` (error ${s(f.errorCode)})` : ''}` }, FEED_LIMIT);
           // A message that failed for a known reason goes to the errors panel with what to do about it.
           if (f.errorCode) {
@@ -70,6 +72,10 @@ export function createDashboardModel(): DashboardModel {
             const hint = twilioHint(Number(f.errorCode));
             add(errors, { at, kind: 'info', text: `${s(f.sid)} ${s(f.status)}: error ${s(f.errorCode)}${hint ? `; ${hint}` : ''}` }, ERROR_LIMIT);
           }
+          break;
+        case 'status.conflict':
+          counts.errors++;
+          add(errors, { at, kind: 'info', text: `${s(f.sid)} kept ${s(f.status)}: ${s(f.conflict)}` }, ERROR_LIMIT);
           break;
         case 'webhook.refused':
           counts.refused++;

@@ -13,6 +13,7 @@ import { createLimiterPool, type Sender, senderRate } from '../messaging/rate-li
 import { textPolicyFrom } from '../messaging/send-text.js';
 import { silentLogger } from '../log.js';
 import { openStore } from '../store/open-store.js';
+import { startBodyRetention } from '../store/retention.js';
 import type { Tunnel } from '../tunnel/tunnel.js';
 import { createTwilioClient, resolveTwilioAccess } from '../twilio/access.js';
 import { createServeApp } from './app.js';
@@ -117,6 +118,9 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
   const purge = setInterval(() => void dedup.purgeExpired().catch((err: Error) => o.log('warning', { message: `purging old webhook records failed: ${err.message}` })), 3_600_000);
   purge.unref();
   stack.defer('the purge timer', () => clearInterval(purge));
+  // Message bodies older than store.retentionDays are blanked, now and daily.
+  const stopRetention = await startBodyRetention(store, config.store.retentionDays, (err) => o.log('warning', { message: `pruning old message bodies failed: ${err.message}` }));
+  stack.defer('the retention timer', stopRetention);
   checkpoint();
 
   const configuredPublic = (o.publicUrl ?? config.publicUrl)?.replace(/\/+$/, '');

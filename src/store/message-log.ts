@@ -1,12 +1,20 @@
 /** The messages the tool sent or received, for history and for "never messaged before" checks. */
+import { FINAL_RANK, rankSql } from './delivery-status.js';
 import type { Store } from './open-store.js';
 import { statement } from './statement.js';
 import type { MessagesTable } from './tables.js';
 
-// A message seen again (a status that arrived first, a redelivery) keeps its first row and takes the new status.
+// A message seen again keeps its first row. Its state only moves forward (a status callback may have
+// stored a later one before the send settled: see delivery-status.ts), and a row a callback created
+// under the SID alone takes its numbers and body from here.
 const UPSERT_MESSAGE = statement(
   'INSERT INTO messages (sid, account_sid, direction, from_number, to_number, body, status, num_segments, error_code, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
-    'ON CONFLICT (sid) DO UPDATE SET status = excluded.status, error_code = excluded.error_code, updated_at = excluded.updated_at',
+    "ON CONFLICT (sid) DO UPDATE SET from_number = CASE WHEN messages.from_number = '' THEN excluded.from_number ELSE messages.from_number END, " +
+    "to_number = CASE WHEN messages.to_number = '' THEN excluded.to_number ELSE messages.to_number END, " +
+    "body = CASE WHEN messages.body = '' THEN excluded.body ELSE messages.body END, " +
+    'num_segments = COALESCE(messages.num_segments, excluded.num_segments), ' +
+    `status = CASE WHEN ${rankSql('excluded.status')} > ${rankSql('messages.status')} AND ${rankSql('messages.status')} < ${FINAL_RANK} THEN excluded.status ELSE messages.status END, ` +
+    'error_code = COALESCE(messages.error_code, excluded.error_code), updated_at = excluded.updated_at',
 );
 
 export async function recordMessage(store: Store, row: Omit<MessagesTable, 'created_at' | 'updated_at'>): Promise<void> {

@@ -181,10 +181,22 @@ const migration006: Migration = {
   },
 };
 
+/** Delivery states: a second, disagreeing final state is recorded here, not written over the first; `created_at` indexed for the retention of bodies. */
+const migration007MessageStatusConflicts: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('messages').addColumn('status_conflict', 'text').execute();
+    await db.schema.createIndex('messages_created').on('messages').column('created_at').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex('messages_created').ifExists().execute();
+    await db.schema.alterTable('messages').dropColumn('status_conflict').execute();
+  },
+};
+
 export function createMigrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
-      return { '001_initial': migration001(dialect), '002_approvals': migration002, '003_approvals_origin': migration003, '004_auto_replies': migration004, '005_idempotency_fingerprint_sid_lease': migration005(dialect), '006_rate_slots': migration006 };
+      return { '001_initial': migration001(dialect), '002_approvals': migration002, '003_approvals_origin': migration003, '004_auto_replies': migration004, '005_idempotency_fingerprint_sid_lease': migration005(dialect), '006_rate_slots': migration006, '007_message_status_conflicts': migration007MessageStatusConflicts };
     },
   };
 }

@@ -11,6 +11,8 @@ export interface MessagesTable {
   status: string;
   num_segments: number | null;
   error_code: number | null;
+  /** A later final state that disagreed with the stored one (see delivery-status.ts). */
+  status_conflict?: string | null;
   created_at: string;
   updated_at: string;
 }

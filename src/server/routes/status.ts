@@ -1,12 +1,13 @@
 /**
- * Status callbacks at serve.statusPath, routed by resource: a message's status updates the messages
- * table, a call's the calls table. Both are kept in the audit log.
+ * Status callbacks at serve.statusPath, routed by resource: a message's status moves its delivery
+ * state forward (message-status.ts), a call's updates the calls table. Both are kept in the audit log.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { recordCall } from '../../store/call-log.js';
 import { appendEvent } from '../../store/events.js';
 import { paramsOf, useTwilioWebhookHooks } from '../hooks/twilio-webhook.js';
 import { one } from '../inbound-sms.js';
+import { handleMessageStatus } from '../message-status.js';
 import { messagingResponse } from '../../twilio/twiml.js';
 import type { RouteDeps } from './deps.js';
 
@@ -17,10 +18,7 @@ export const statusRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => 
     const messageSid = one(p.MessageSid) || one(p.SmsSid);
     const errorCode = Number(one(p.ErrorCode)) || null;
     if (messageSid) {
-      const status = one(p.MessageStatus) || one(p.SmsStatus);
-      await deps.store.db.updateTable('messages').set({ status, error_code: errorCode, updated_at: new Date().toISOString() }).where('sid', '=', messageSid).execute();
-      await appendEvent(deps.store, 'status.callback', messageSid, { status, errorCode });
-      deps.log('status', { sid: messageSid, status, ...(errorCode ? { errorCode } : {}) });
+      await handleMessageStatus(p, deps);
     } else if (one(p.CallSid)) {
       const sid = one(p.CallSid);
       const status = one(p.CallStatus);
