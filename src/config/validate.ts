@@ -50,7 +50,8 @@ function walkGroup(spec: GroupSpec, value: Record<string, unknown>, prefix: stri
   const known = Object.keys(spec.children);
   for (const [key, child] of Object.entries(value)) {
     const path = prefix ? `${prefix}.${key}` : key;
-    const childSpec = spec.children[key];
+    // Own keys only: `constructor`, `toString` or `__proto__` must not find Object.prototype's members.
+    const childSpec = Object.hasOwn(spec.children, key) ? spec.children[key] : undefined;
     if (!childSpec) {
       const guess = closest(key, prefix ? known : [...known, 'profiles']);
       out.push({
