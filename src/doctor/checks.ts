@@ -8,6 +8,7 @@ import { resolveConfig } from '../config/resolve.js';
 import { type ResolvedCredentials, resolveCredentials } from '../secrets/credentials.js';
 import { keychainAccount, type SecretStore } from '../secrets/keychain.js';
 import { openStore } from '../store/open-store.js';
+import { storeFileExposure } from '../store/sqlite-file.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -103,6 +104,8 @@ const storeCheck: Check = async ({ resolution }) => {
     const store = await openStore(resolution.config.store.url);
     const where = store.location;
     await store.close();
+    const exposed = store.dialect === 'sqlite' ? storeFileExposure(where) : undefined;
+    if (exposed) return { name: 'store', status: 'warn', detail: exposed, fix: `chmod 600 ${where}` };
     return { name: 'store', status: 'pass', detail: `${where} opens and is migrated` };
   } catch (err) {
     return { name: 'store', status: 'fail', detail: (err as Error).message, fix: (err as { hint?: string }).hint, exitCode: ExitCode.config };

@@ -2,12 +2,11 @@
  * Opens the store: a SQLite file (WAL mode) by default, PostgreSQL when the URL says postgres://.
  * Migrations are applied on open, so every command sees the current schema.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Database as BetterSqlite3Database } from 'better-sqlite3';
 import { CompiledQuery, Kysely, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import { ConfigError } from '../errors.js';
 import { createGroupCommit } from './group-commit.js';
+import { prepareSqliteFile, storeFileError } from './sqlite-file.js';
 import { createMigrationProvider, type Dialect } from './migrations.js';
 import type { Param, Statement } from './statement.js';
 import type { Database } from './tables.js';
@@ -155,25 +154,29 @@ function trackWriteFailures(connection: Connection): Pick<Store, 'write' | 'read
 
 async function openSqlite(file: string, busyTimeoutMs: number): Promise<Connection> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
-  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  let sqlite;
+  let sqlite: BetterSqlite3Database | undefined;
   try {
+    prepareSqliteFile(file);
     sqlite = new BetterSqlite3(file);
+    // WAL lets readers (doctor, list commands) work while serve writes; NORMAL sync is safe with WAL.
+    // The first statements read the file: a damaged or read-only one fails here.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    sqlite.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (err) {
-    throw new ConfigError(`The SQLite store ${file} could not be opened: ${(err as Error).message}`, 'Check the path in store.url and that the folder is writable.', 'store_open');
+    sqlite?.close();
+    throw storeFileError(file, err);
   }
-  // WAL lets readers (doctor, list commands) work while serve writes; NORMAL sync is safe with WAL.
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
-  const cached = withStatementCache(sqlite);
-  const commits = createGroupCommit(sqlite, cached.prepare, busyTimeoutMs);
+  const opened = sqlite;
+  const cached = withStatementCache(opened);
+  const commits = createGroupCommit(opened, cached.prepare, busyTimeoutMs);
   return {
     db: new Kysely<Database>({ dialect: new SqliteDialect({ database: cached.database }) }),
     write: (s, params) => commits.write(s.sqlite, params),
     readOne: async <Row>(s: Statement, params: Param[]) => cached.prepare(s.sqlite).get(params) as Row | undefined,
     run: async (s, params) => cached.prepare(s.sqlite).run(params).changes,
-    probe: async () => probeSqliteLock(sqlite, busyTimeoutMs),
+    probe: async () => probeSqliteLock(opened, busyTimeoutMs),
     beforeClose: commits.flush,
   };
 }
