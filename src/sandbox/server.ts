@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { type AccountRecord, DEFAULT_RATES, loadOrCreateAccount, type SandboxContext, type SandboxOptions } from './context.js';
 import { registerControl, sandboxAccountView } from './control.js';
+import { checkControlRequest } from './control-guard.js';
 import { drawStatusFault, NO_FAULTS } from './faults.js';
 import { type ApiResponse, createRouter, errorBody, readBody, SandboxApiError } from './http.js';
 import { receiveText } from './inbound.js';
@@ -80,7 +81,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     let counted = false;
     let reset = false;
     try {
-      if (!isControl) {
+      if (isControl) checkControlRequest(req.headers);
+      else {
         authenticate(req, url.pathname, account);
         if (inFlight >= maxConcurrent) throw new SandboxApiError(429, 20429, 'Too Many Requests');
         inFlight++;
