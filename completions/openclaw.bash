@@ -45,9 +45,12 @@ _openclaw_words() {
     'telephony pairing approve') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony pairing reject') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony pairing revoke') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
-    'telephony sandbox') _oc_words='text inbox --config --profile --json --quiet --no-color --sandbox --port --bind --data --fault --rates help' ;;
+    'telephony sandbox') _oc_words='text inbox call calls handset --config --profile --json --quiet --no-color --sandbox --port --bind --data --fault --rates --speed help' ;;
     'telephony sandbox text') _oc_words='--config --profile --json --quiet --no-color --sandbox --from --to --media' ;;
     'telephony sandbox inbox') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'telephony sandbox call') _oc_words='--config --profile --json --quiet --no-color --sandbox --from --to --say --digits --script' ;;
+    'telephony sandbox calls') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'telephony sandbox handset') _oc_words='--config --profile --json --quiet --no-color --sandbox --script --clear' ;;
     'telephony doctor') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'pairing') _oc_words='approve --config --profile --json --quiet --no-color --sandbox help' ;;
     'pairing approve') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;

@@ -174,7 +174,8 @@ function registerCommands(root: Command): void {
     .option('--bind <address>', 'address to listen on', '127.0.0.1')
     .option('--data <dir>', 'keep state in this folder across restarts (default: in memory)')
     .option('--fault <spec>', 'inject faults, e.g. "429:5%,500:2%,reset:1%,latency:200ms"; Twilio error codes "30034:10%" or per recipient "30007@+15550007777"')
-    .option('--rates <spec>', 'messages per second per sender, e.g. "longcode=1,tollfree=3,shortcode=100,service=100"')
+    .option('--rates <spec>', 'messages per second per sender and calls per second per account, e.g. "longcode=1,tollfree=3,shortcode=100,service=100,cps=1"')
+    .option('--speed <factor>', 'run calls this many times faster than real time (TwiML waits and handset scripts; media streams stay real time)', '1')
     .action(lazy(() => import('./commands/sandbox.js'), 'sandbox'));
   sandbox
     .command('text')
@@ -189,6 +190,27 @@ function registerCommands(root: Command): void {
     .description('what a simulated handset has received')
     .argument('<e164>', 'the handset number')
     .action(lazy(() => import('./commands/sandbox.js'), 'sandboxInbox'));
+  sandbox
+    .command('call')
+    .description('a simulated handset calls one of the sandbox numbers and prints what it hears, turn by turn')
+    .requiredOption('--from <e164>', 'the handset number')
+    .requiredOption('--to <e164>', 'the sandbox number')
+    .option('--say <text>', 'speak after the app has said something (repeatable)', collect)
+    .option('--digits <keys>', 'press these keys after the app has said something')
+    .option('--script <file>', 'a JSON5 handset script (docs/sandbox-voice.md)')
+    .action(lazy(() => import('./commands/sandbox-voice.js'), 'sandboxCall'));
+  sandbox
+    .command('calls')
+    .description("the sandbox's calls, or one call's timeline")
+    .argument('[callSid]', 'show this call turn by turn')
+    .action(lazy(() => import('./commands/sandbox-voice.js'), 'sandboxCalls'));
+  sandbox
+    .command('handset')
+    .description('bind a script to a handset number: outbound calls to it are answered by the script')
+    .argument('<e164>', 'the handset number')
+    .option('--script <file>', 'a JSON5 handset script (docs/sandbox-voice.md)')
+    .option('--clear', 'answer unscripted again')
+    .action(lazy(() => import('./commands/sandbox-voice.js'), 'sandboxHandset'));
 
   root.command('doctor').description('check Node, configuration, credentials and the store, with fixes').action(lazy(() => import('./commands/doctor.js'), 'doctor'));
 }

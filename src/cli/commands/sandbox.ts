@@ -15,6 +15,12 @@ function parsePort(text: string): number {
   return port;
 }
 
+function parseSpeed(text: string): number {
+  const speed = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || speed < 0.1 || speed > 100) throw new UserError(`--speed ${text} is not a speed factor`, { code: 'invalid_speed', hint: 'Use a number from 0.1 to 100: 1 plays calls in real time, 10 ten times faster.' });
+  return speed;
+}
+
 export function parseRates(spec: string | undefined): Partial<SenderRates> {
   const rates: Partial<SenderRates> = {};
   for (const part of (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
@@ -38,6 +44,7 @@ export async function sandbox(ctx: CommandContext): Promise<number> {
     dataDir: opts.data as string | undefined,
     faults: parseFaults(opts.fault as string | undefined),
     rates: parseRates(opts.rates as string | undefined),
+    voiceTimeScale: 1 / parseSpeed(String(opts.speed ?? '1')),
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new UserError(`Port ${opts.port} is in use.`, { code: 'port_in_use', hint: 'Stop what uses it, or pick another with --port (0 picks a free one).' });
     throw err;

@@ -74,14 +74,14 @@ export function registerVoiceControl(router: Router, ctx: SandboxContext): void 
     return { status: 200, json: timelineView(live.call) };
   });
   router.on('POST', '/sandbox/v1/handsets/:Phone/script', (req) => {
+    if (req.form.get('Clear') === 'true') {
+      bindScript(ctx, req.params.Phone, null);
+      return { status: 200, json: { handset: req.params.Phone, steps: 0, answeredBy: null } };
+    }
     const script = scriptOf(req.form.get('Script'));
     if (!script) throw new SandboxApiError(400, 20001, 'Script is required (JSON5 text)');
     bindScript(ctx, req.params.Phone, script);
     return { status: 200, json: { handset: req.params.Phone, steps: script.steps.length, answeredBy: script.answeredBy } };
-  });
-  router.on('DELETE', '/sandbox/v1/handsets/:Phone/script', (req) => {
-    bindScript(ctx, req.params.Phone, null);
-    return { status: 204 };
   });
   router.on('GET', '/sandbox/v1/handsets', () => ({ status: 200, json: { scripted: boundHandsets(ctx) } }));
 }
