@@ -7,6 +7,7 @@
 import { redact } from '../secrets/redact.js';
 import { safeForTerminal } from '../text/terminal-safe.js';
 import { twilioHint } from '../twilio/error-hints.js';
+import type { EventBus } from '../server/events.js';
 
 export interface FeedItem {
   at: string;
@@ -33,9 +34,14 @@ const ERROR_LIMIT = 20;
 const FEED_TEXT_MAX = 500;
 
 export interface DashboardModel {
-  /** A serve log event: (name, fields). */
+  /** A serve event: (name, fields). */
   push(event: string, fields: Record<string, unknown>): void;
   snapshot(): DashboardSnapshot;
+}
+
+/** Feeds the model from serve's event bus; returns how to stop. */
+export function followBus(model: DashboardModel, bus: Pick<EventBus, 'subscribe'>): () => void {
+  return bus.subscribe((e) => model.push(e.type, e.fields));
 }
 
 const time = () => new Date().toISOString().slice(11, 19);

@@ -47,7 +47,7 @@ export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstanc
   app.addHook('onRequest', async (req, reply) => {
     if (req.url.startsWith('/')) return;
     o.metrics.count('webhooks_refused_total', { reason: 'request_target' });
-    o.log('webhook.refused', { route: 'unknown', reason: 'the request target is not a path (absolute-form or malformed)' });
+    o.emit('webhook.refused', { route: 'unknown', reason: 'the request target is not a path (absolute-form or malformed)' });
     return reply.code(400).type('text/plain').send('Bad request target');
   });
 
@@ -56,17 +56,17 @@ export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstanc
     if (isStoreUnavailable(err)) {
       // Answered fast (well under Twilio's 15 s) so Twilio's retry or fallback can take over; /healthz says why.
       o.metrics.count('webhook_store_unavailable_total');
-      o.log('webhook.error', { path: req.url.split('?')[0], error: `the store cannot take writes now: ${err.message}` });
+      o.emit('webhook.error', { path: req.url.split('?')[0], error: `the store cannot take writes now: ${err.message}` });
       return reply.code(503).header('retry-after', '1').type('text/plain').send('Service unavailable: the store is busy or failing');
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) {
       o.metrics.count('webhook_errors_total');
-      o.log('webhook.error', { path: req.url.split('?')[0], error: err.message });
+      o.emit('webhook.error', { path: req.url.split('?')[0], error: err.message });
     } else {
       // Bad input (malformed body, wrong content type, too large) is refused, not an error of ours.
       o.metrics.count('webhooks_refused_total', { reason: String(status) });
-      o.log('webhook.refused', { route: req.routeOptions.url ?? 'unknown', reason: err.message });
+      o.emit('webhook.refused', { route: req.routeOptions.url ?? 'unknown', reason: err.message });
     }
     return reply.code(status).type('text/plain').send(status === 413 ? 'Payload too large' : status >= 500 ? 'Internal error' : err.message);
   });

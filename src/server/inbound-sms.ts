@@ -16,6 +16,7 @@ import type { StoredAnswer } from './dedup.js';
 import { type InboundPolicy, isPhoneNumber } from './inbound-policy.js';
 import type { Metrics } from './metrics.js';
 import { messagingResponse } from '../twilio/twiml.js';
+import type { Emit } from './events.js';
 
 
 export interface InboundDeps {
@@ -28,7 +29,7 @@ export interface InboundDeps {
   sendReply(reply: { to: string; from: string; body: string; key: string }): Promise<void>;
   /** Keeps work that outlives the answer, so shutdown can wait for it. */
   background(work: Promise<unknown>): void;
-  log(event: string, fields: Record<string, unknown>): void;
+  emit: Emit;
 }
 
 export type InboundParams = Record<string, string | string[]>;
@@ -62,43 +63,42 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
     recordMessage(store, { sid, account_sid: one(p.AccountSid) || null, direction: 'inbound', from_number: from, to_number: to, body: text, status: 'received', num_segments: Number(one(p.NumSegments)) || null, error_code: null }),
     appendEvent(store, 'sms.inbound', sid, { from, to, media: media.length }),
   ]);
-  deps.log('sms.in', { from, to, body: text, ...(media.length ? { media: media.length } : {}) });
+  deps.emit('sms.in', { from, to, body: text, ...(media.length ? { media: media.length } : {}) });
   const reply = (texts: string[]) => {
-    for (const body of texts) deps.log('sms.out', { from: to, to: from, body, via: 'twiml' });
+    for (const body of texts) deps.emit('sms.out', { from: to, to: from, body, via: 'twiml' });
     return answer(texts);
   };
 
   if (!isPhoneNumber(from)) {
     // Stored above for the record; a reply to something that is not a number could only go wrong.
-    deps.log('sms.ignored', { from, reason: 'not-a-phone-number' });
+    deps.emit('sms.ignored', { from, reason: 'not-a-phone-number' });
     return answer();
   }
   const keyword = keywordOf(text);
   if (keyword === 'stop') {
     await addOptOut(store, from, 'sms-stop');
-    deps.log('sms.optout', { from });
+    deps.emit('sms.optout', { from });
     return answer();
   }
   if (keyword === 'start') {
     await removeOptOut(store, from);
-    deps.log('sms.optin', { from });
+    deps.emit('sms.optin', { from });
     return answer();
   }
   if (keyword === 'help') {
     if (await deps.policy.mayAnswerHelp(from)) return reply([config.sms.helpText]);
-    deps.log('sms.ignored', { from, reason: 'help-already-answered-or-capped' });
+    deps.emit('sms.ignored', { from, reason: 'help-already-answered-or-capped' });
     return answer();
   }
 
   const decision = await deps.policy.decideInbound(from, 'sms');
   if (decision.kind === 'pairing-code' || (decision.kind === 'ignore' && (decision.reason === 'stranger-cap' || decision.reason === 'code-already-sent'))) {
     const outcome = decision.kind === 'pairing-code' ? 'send-code' : decision.reason === 'stranger-cap' ? 'capped' : 'already-sent';
-    deps.log('pairing.request', { from, outcome });
-    deps.metrics.count('pairing_requests_total', { outcome });
+    deps.emit('pairing.request', { from, outcome });
     return decision.kind === 'pairing-code' ? reply([decision.text]) : answer();
   }
   if (decision.kind === 'ignore') {
-    deps.log('sms.ignored', { from, policy: config.inboundPolicy, reason: decision.reason });
+    deps.emit('sms.ignored', { from, policy: config.inboundPolicy, reason: decision.reason });
     return answer();
   }
 
@@ -114,13 +114,12 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
   const first = await Promise.race([agentReply, new Promise<typeof timedOut>((r) => (timer = setTimeout(() => r(timedOut), config.agent.replyTimeoutMs)))]).catch((err: Error) => err);
   clearTimeout(timer);
   if (first instanceof Error) {
-    deps.log('agent.error', { from, error: first.message });
-    deps.metrics.count('agent_errors_total');
+    deps.emit('agent.error', { from, error: first.message });
     return answer();
   }
   if (first !== timedOut) return reply(first ? chunks(first) : []);
   // Slower than the webhook may wait: answer now, send the reply through the API when it comes.
-  deps.log('agent.slow', { from, replyTimeoutMs: config.agent.replyTimeoutMs });
+  deps.emit('agent.slow', { from, replyTimeoutMs: config.agent.replyTimeoutMs });
   deps.background(
     agentReply.then(
       async (r) => {
@@ -130,16 +129,15 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
           const key = `reply:${sid}:${i + 1}/${parts.length}`;
           try {
             await deps.sendReply({ to: from, from: to, body, key });
-            deps.log('sms.out', { from: to, to: from, body, via: 'rest' });
+            deps.emit('sms.out', { from: to, to: from, body, via: 'rest' });
           } catch (err) {
             // Kept in the store under its key (pending or failed), so it is never sent twice; said here so it is not lost silently.
-            deps.metrics.count('reply_failures_total');
-            deps.log('reply.failed', { to: from, key, error: (err as Error).message });
+            deps.emit('reply.failed', { to: from, key, error: (err as Error).message });
             return;
           }
         }
       },
-      (err: Error) => deps.log('agent.error', { from, error: err.message }),
+      (err: Error) => deps.emit('agent.error', { from, error: err.message }),
     ),
   );
   return answer();

@@ -10,11 +10,12 @@ import type { Store } from '../store/open-store.js';
 import { twilioHint } from '../twilio/error-hints.js';
 import { one, type InboundParams } from './inbound-sms.js';
 import type { Metrics } from './metrics.js';
+import type { Emit } from './events.js';
 
 export interface MessageStatusDeps {
   store: Store;
   metrics: Metrics;
-  log(event: string, fields: Record<string, unknown>): void;
+  emit: Emit;
 }
 
 export async function handleMessageStatus(p: InboundParams, deps: MessageStatusDeps): Promise<void> {
@@ -25,7 +26,7 @@ export async function handleMessageStatus(p: InboundParams, deps: MessageStatusD
   await appendEvent(deps.store, 'status.callback', sid, { status: reported, errorCode, outcome: applied.outcome, ...(applied.conflict ? { conflict: applied.conflict } : {}) });
   deps.metrics.count('status_callbacks_total', { outcome: applied.outcome });
   const hint = twilioHint(applied.errorCode);
-  deps.log(applied.outcome === 'conflict' ? 'status.conflict' : 'status', {
+  deps.emit(applied.outcome === 'conflict' ? 'status.conflict' : 'status', {
     sid,
     status: applied.status,
     ...(reported !== applied.status ? { reported } : {}),

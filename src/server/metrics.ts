@@ -1,4 +1,6 @@
 /** Counters and a latency summary for /metrics, in Prometheus text format. */
+import type { ServeEvent } from './events.js';
+
 export interface Metrics {
   count(name: string, labels?: Record<string, string>): void;
   observeTurn(ms: number): void;
@@ -39,5 +41,15 @@ export function createMetrics(): Metrics {
       lines.push(`openclaw_telephony_agent_turn_ms_count ${turns.length}`);
       return lines.join('\n') + '\n';
     },
+  };
+}
+
+/** The counters that follow from serve's events (subscribe it to the bus). */
+export function countEvents(metrics: Metrics): (event: ServeEvent) => void {
+  return (e) => {
+    if (e.type === 'agent.error') metrics.count('agent_errors_total');
+    else if (e.type === 'reply.failed') metrics.count('reply_failures_total');
+    else if (e.type === 'pairing.request') metrics.count('pairing_requests_total', { outcome: e.fields.outcome });
+    else if (e.type === 'delivery') metrics.count('deliveries_total', { outcome: e.fields.outcome });
   };
 }

@@ -14,8 +14,8 @@ import { fetchSandboxAccount } from '../twilio/access.js';
 import { configureNumber, findNumber, type NumberUrls } from '../twilio/numbers-api.js';
 import type { RestClient } from '../twilio/rest-client.js';
 import type { CleanupStack } from './cleanup-stack.js';
+import type { Emit } from './events.js';
 
-type Log = (event: string, fields: Record<string, unknown>) => void;
 
 /**
  * With --sandbox: the configured or registered one if it answers, else a new one in this process
@@ -56,17 +56,17 @@ export async function listen(app: FastifyInstance, bind: string, port: number): 
 }
 
 /** Opens the tunnel when one is asked for; `holder` receives it (its cleanup slot was registered before listening, so it closes after the server). */
-export async function startTunnel(provider: ResolvedConfig['tunnel']['provider'], o: { port: number; settings: Settings; log: Log; signal?: AbortSignal }, holder: { tunnel?: Tunnel }): Promise<Tunnel | undefined> {
+export async function startTunnel(provider: ResolvedConfig['tunnel']['provider'], o: { port: number; settings: Settings; emit: Emit; signal?: AbortSignal }, holder: { tunnel?: Tunnel }): Promise<Tunnel | undefined> {
   if (provider === 'none') return undefined;
   const config = o.settings.resolution.config;
   holder.tunnel = await openTunnel(provider, {
     port: o.port,
     ngrokAuthToken: (await o.settings.credentials()).values['tunnel.ngrokAuthToken'],
     ngrokDomain: config.tunnel.ngrokDomain,
-    onStateChange: (state) => o.log('tunnel', { provider, state }),
+    onStateChange: (state) => o.emit('tunnel', { provider, state }),
     signal: o.signal,
   });
-  o.log('tunnel', { provider, state: 'up', url: holder.tunnel.url });
+  o.emit('tunnel', { provider, state: 'up', url: holder.tunnel.url });
   return holder.tunnel;
 }
 
@@ -79,14 +79,14 @@ export function numberToPoint(o: { sandboxNumberSid?: string; configureNumber?: 
 }
 
 /** Points the number's SmsUrl, VoiceUrl and StatusCallback at `publicBase`, and puts the old ones back on the way out. */
-export async function pointNumber(client: RestClient, ref: string, publicBase: string, serve: ResolvedConfig['serve'], o: { log: Log; stack: CleanupStack }): Promise<void> {
+export async function pointNumber(client: RestClient, ref: string, publicBase: string, serve: ResolvedConfig['serve'], o: { emit: Emit; stack: CleanupStack }): Promise<void> {
   const before = await findNumber(client, ref);
   if (!before) throw new ConfigError(`${ref} is not one of this account's numbers.`, '`openclaw telephony numbers list` shows them.');
   const point: NumberUrls = { smsUrl: publicBase + serve.path, voiceUrl: publicBase + serve.voicePath, statusCallback: publicBase + serve.statusPath };
   await configureNumber(client, before.sid, point);
-  o.log('number.configured', { number: before.phone_number, smsUrl: point.smsUrl, voiceUrl: point.voiceUrl });
+  o.emit('number.configured', { number: before.phone_number, smsUrl: point.smsUrl ?? '', voiceUrl: point.voiceUrl ?? '' });
   o.stack.defer("restoring the number's URLs", async () => {
     await configureNumber(client, before.sid, { smsUrl: before.sms_url ?? '', voiceUrl: before.voice_url ?? '', statusCallback: before.status_callback ?? '' });
-    o.log('number.restored', { number: before.phone_number });
+    o.emit('number.restored', { number: before.phone_number });
   });
 }

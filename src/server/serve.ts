@@ -11,7 +11,6 @@ import { ConfigError, CredentialsError } from '../errors.js';
 import { type DeliverDeps, deliverMessage } from '../messaging/deliver.js';
 import { createLimiterPool, type Sender, senderRate } from '../messaging/rate-limiter.js';
 import { textPolicyFrom } from '../messaging/send-text.js';
-import { silentLogger } from '../log.js';
 import { openStore } from '../store/open-store.js';
 import { startBodyRetention } from '../store/retention.js';
 import type { Tunnel } from '../tunnel/tunnel.js';
@@ -20,9 +19,10 @@ import { createServeApp } from './app.js';
 import { type CleanupStack, createCleanupStack, StartAborted } from './cleanup-stack.js';
 import { createDeduplicator } from './dedup.js';
 import { createInboundPolicy } from './inbound-policy.js';
-import { createMetrics } from './metrics.js';
+import { countEvents, createMetrics } from './metrics.js';
 import { createOperator, type Operator } from './operator.js';
 import { joinOrStartSandbox, listen, numberToPoint, pointNumber, startTunnel } from './serve-steps.js';
+import { type EventBus, loggerOnBus } from './events.js';
 
 export interface ServeOptions {
   port?: number;
@@ -35,7 +35,8 @@ export interface ServeOptions {
   tunnel?: 'ngrok' | 'tailscale-funnel' | 'none';
   /** Aborted by a stop request: start-up stops at the next step and undoes what it did. */
   signal?: AbortSignal;
-  log(event: string, fields: Record<string, unknown>): void;
+  /** Where serve reports what happens (the dashboard, the log and the metrics subscribe). */
+  events: EventBus;
 }
 
 export interface RunningServe {
@@ -70,7 +71,7 @@ function refuseUnsignedBeyondLoopback(bind: string, tunnel: string, publicUrl: s
 }
 
 export async function startServe(settings: Settings, o: ServeOptions): Promise<RunningServe> {
-  const stack = createCleanupStack((what, err) => o.log('warning', { message: `${what} failed while stopping: ${err.message}` }));
+  const stack = createCleanupStack((what, err) => o.events.emit('warning', { message: `${what} failed while stopping: ${err.message}` }));
   try {
     return await startSteps(settings, o, stack);
   } catch (err) {
@@ -81,6 +82,7 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
 
 async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupStack): Promise<RunningServe> {
   const config = settings.resolution.config;
+  const emit = o.events.emit;
   const checkpoint = () => {
     if (o.signal?.aborted) throw new StartAborted();
   };
@@ -107,19 +109,22 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
   const client = createTwilioClient(access);
   stack.defer('the REST client', () => client.close());
   const metrics = createMetrics();
+  stack.defer('metrics', o.events.subscribe(countEvents(metrics)));
   const background = new Set<Promise<unknown>>();
   metrics.setGauge('background_replies', () => background.size);
+  // Deliveries (late replies and their retries, approved messages) are reported like everything else.
+  const deliveries = loggerOnBus(o.events);
   const limiterFor = createLimiterPool((sender) => senderRate(config.sms, sender));
-  const depsFor = (sender: Sender): DeliverDeps => ({ store, client, limiter: limiterFor(sender), logger: silentLogger });
+  const depsFor = (sender: Sender): DeliverDeps => ({ store, client, limiter: limiterFor(sender), logger: deliveries });
 
   const dedup = createDeduplicator(store);
   // Keep the processed-webhooks table to its 24 hours.
   await dedup.purgeExpired();
-  const purge = setInterval(() => void dedup.purgeExpired().catch((err: Error) => o.log('warning', { message: `purging old webhook records failed: ${err.message}` })), 3_600_000);
+  const purge = setInterval(() => void dedup.purgeExpired().catch((err: Error) => emit('warning', { message: `purging old webhook records failed: ${err.message}` })), 3_600_000);
   purge.unref();
   stack.defer('the purge timer', () => clearInterval(purge));
   // Message bodies older than store.retentionDays are blanked, now and daily.
-  const stopRetention = await startBodyRetention(store, config.store.retentionDays, (err) => o.log('warning', { message: `pruning old message bodies failed: ${err.message}` }));
+  const stopRetention = await startBodyRetention(store, config.store.retentionDays, (err) => emit('warning', { message: `pruning old message bodies failed: ${err.message}` }));
   stack.defer('the retention timer', stopRetention);
   checkpoint();
 
@@ -131,7 +136,7 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
     store,
     tunnelState: () => holder.tunnel?.state() ?? 'none',
     metrics,
-    log: o.log,
+    emit,
     dedup,
     verify: {
       authToken: authToken ?? '',
@@ -149,7 +154,7 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
       config,
       policy: createInboundPolicy(store, config),
       metrics,
-      log: o.log,
+      emit,
       background(work) {
         background.add(work);
         void work.finally(() => background.delete(work));
@@ -169,12 +174,12 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
         while (background.size) await Promise.allSettled([...background]);
       })(),
       agent,
-      o.log,
+      o.events.emitByName,
     ),
   );
   const { url, port } = await listen(app, bind, o.port ?? config.serve.port);
   checkpoint();
-  const tunnel = await startTunnel(provider, { port, settings, log: o.log, signal: o.signal }, holder);
+  const tunnel = await startTunnel(provider, { port, settings, emit, signal: o.signal }, holder);
   checkpoint();
   publicBase = tunnel?.url ?? publicBase;
   // With the sandbox and no public URL, the sandbox reaches us directly.
@@ -183,9 +188,9 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
     throw new ConfigError('serve needs the public URL Twilio sends webhooks to, to verify their signatures.', 'Set publicUrl (or pass --public-url https://...), or use --sandbox to try it locally.');
   }
   const numberRef = numberToPoint({ sandboxNumberSid: sandbox?.number.sid, configureNumber: o.configureNumber, fromNumber: config.fromNumber });
-  if (numberRef) await pointNumber(client, numberRef, publicBase!, config.serve, { log: o.log, stack });
+  if (numberRef) await pointNumber(client, numberRef, publicBase!, config.serve, { emit, stack });
   checkpoint();
-  if (skip) o.log('warning', { message: 'skipSignatureVerification is on: unsigned webhooks are accepted (loopback only).' });
+  if (skip) emit('warning', { message: 'skipSignatureVerification is on: unsigned webhooks are accepted (loopback only).' });
 
   const sandboxInfo = sandbox && { baseUrl: sandbox.baseUrl, number: sandbox.number.phoneNumber, inProcess: sandbox.inProcess };
   const operator = createOperator({

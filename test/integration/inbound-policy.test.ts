@@ -21,7 +21,7 @@ async function setup(env: Record<string, string>, agentCommand?: string) {
   stores.push(store);
   const turns: string[] = [];
   const agent = agentCommand ? createAgent({ kind: 'command', command: agentCommand, timeoutMs: 10_000 }) : { kind: 'test', turn: async (t: { text: string }) => (turns.push(t.text), `re: ${t.text}`) };
-  const deps: InboundDeps = { store, agent, config, policy: createInboundPolicy(store, config), metrics: createMetrics(), sendReply: async () => {}, background: () => {}, log: () => {} };
+  const deps: InboundDeps = { store, agent, config, policy: createInboundPolicy(store, config), metrics: createMetrics(), sendReply: async () => {}, background: () => {}, emit: () => {} };
   let n = 0;
   const text = (from: string, body: string) => handleInboundSms({ AccountSid: 'AC1', MessageSid: `SM${String(++n).padStart(32, '0')}`, From: from, To: '+15550002222', Body: body }, deps);
   return { store, turns, text };

@@ -1,6 +1,7 @@
 /** `serve`: the long-running webhook server. Logs go to stderr: plain lines, or NDJSON with --json. */
 import { ExitCode, UserError } from '../../errors.js';
 import { tryItCommands } from '../../onboarding/try-it.js';
+import { createEventBus } from '../../server/events.js';
 import { DASHBOARD_HANDSET, startServe } from '../../server/serve.js';
 import { formatLogJson, formatLogText } from '../../log.js';
 import type { CommandContext } from '../context.js';
@@ -17,22 +18,25 @@ export async function serve(ctx: CommandContext): Promise<number> {
   if (publicUrl && !/^https?:\/\/[^\s/]+/.test(publicUrl)) throw new UserError(`--public-url ${publicUrl} is not a URL`, { code: 'invalid_url', hint: 'e.g. https://bot.example.com' });
   // The live dashboard on a terminal; plain log lines (NDJSON with --json) elsewhere, in CI, or on request.
   const dashboard = process.stdout.isTTY === true && process.stdin.isTTY === true && !process.env.CI && opts.dashboard !== false && !out.json;
-  const model = dashboard ? (await import('../../dashboard/model.js')).createDashboardModel() : undefined;
-  const log = (event: string, fields: Record<string, unknown>) => {
-    if (model) model.push(event, fields);
-    else if (out.json) out.stderr.write(formatLogJson(event, fields) + '\n');
-    else if (!out.quiet || event === 'warning') out.stderr.write(formatLogText(event, fields) + '\n');
-  };
+  // One bus: the dashboard model, or the log lines (plain, NDJSON with --json), follow it.
+  const events = createEventBus();
+  const dashboardModule = dashboard ? await import('../../dashboard/model.js') : undefined;
+  const model = dashboardModule?.createDashboardModel();
+  if (model) dashboardModule!.followBus(model, events);
+  else events.subscribe(({ type, fields }) => {
+    if (out.json) out.stderr.write(formatLogJson(type, fields) + '\n');
+    else if (!out.quiet || type === 'warning') out.stderr.write(formatLogText(type, fields) + '\n');
+  });
   const stopped = stopRequested();
   // A long-running server logs what slipped through instead of dying of it.
-  process.on('unhandledRejection', (err) => log('error', { message: err instanceof Error ? err.message : String(err) }));
+  process.on('unhandledRejection', (err) => events.emit('error', { message: err instanceof Error ? err.message : String(err) }));
   const settings = await loadSettings(global);
   // A stop request during start-up aborts it: what was started is undone and serve exits as after a stop.
   const starting = new AbortController();
   void stopped.then(() => starting.abort());
   let running;
   try {
-    running = await startServe(settings, { port, bind: opts.bind as string | undefined, publicUrl, sandbox: global.sandbox, configureNumber: opts.configureNumber === true, tunnel: opts.tunnel as 'ngrok' | 'tailscale-funnel' | 'none' | undefined, signal: starting.signal, log });
+    running = await startServe(settings, { port, bind: opts.bind as string | undefined, publicUrl, sandbox: global.sandbox, configureNumber: opts.configureNumber === true, tunnel: opts.tunnel as 'ngrok' | 'tailscale-funnel' | 'none' | undefined, signal: starting.signal, events });
   } catch (err) {
     if (starting.signal.aborted) return exitCodeAfter(await stopped);
     throw err;
@@ -81,7 +85,7 @@ export async function serve(ctx: CommandContext): Promise<number> {
     );
   }
   const signal = await stopped;
-  log('stopping', {});
+  events.emit('stopping', {});
   await running.close();
   return exitCodeAfter(signal);
 }

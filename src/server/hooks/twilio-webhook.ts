@@ -8,12 +8,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHook
 import { type Deduplicator, dedupKey, type StoredAnswer } from '../dedup.js';
 import type { Metrics } from '../metrics.js';
 import { refuse, signedParams, type VerifyOptions, verifyTwilioRequest } from '../verify-signature.js';
+import type { Emit } from '../events.js';
 
 export interface WebhookHookDeps {
   verify: VerifyOptions;
   dedup: Deduplicator;
   metrics: Metrics;
-  log(event: string, fields: Record<string, unknown>): void;
+  emit: Emit;
 }
 
 /** Twilio's form parameters (repeated keys as arrays), as the handlers read them. */
@@ -24,7 +25,7 @@ export function verifyHook(route: string, deps: WebhookHookDeps): preHandlerAsyn
     const failure = verifyTwilioRequest(req, deps.verify);
     if (!failure) return;
     deps.metrics.count('webhook_verification_failures_total', { route });
-    deps.log('webhook.refused', { route, reason: failure.reason, tried: failure.tried, hint: "publicUrl (or the tunnel URL) + path must be exactly the URL configured at Twilio, and the auth token the account's; `openclaw telephony doctor` explains more." });
+    deps.emit('webhook.refused', { route, reason: failure.reason, tried: failure.tried, hint: "publicUrl (or the tunnel URL) + path must be exactly the URL configured at Twilio, and the auth token the account's; `openclaw telephony doctor` explains more." });
     return refuse(reply);
   };
 }
@@ -56,7 +57,7 @@ export function dedupHooks(route: string, deps: WebhookHookDeps): { preHandler: 
         return;
       }
       deps.metrics.count('webhooks_total', { route, outcome: 'replayed' });
-      deps.log('webhook.replayed', { route });
+      deps.emit('webhook.replayed', { route });
       return reply.code(first.answer.status).type(first.answer.type).send(first.answer.body);
     },
     async onSend(req, reply, payload) {
@@ -72,7 +73,7 @@ export function dedupHooks(route: string, deps: WebhookHookDeps): { preHandler: 
       pending.settle({ status: reply.statusCode, type: String(reply.getHeader('content-type') ?? 'text/plain'), body: String(payload ?? '') });
       const { claimedBefore } = await pending.delivery;
       deps.metrics.count('webhooks_total', { route, outcome: 'handled' });
-      if (claimedBefore) deps.log('webhook.reclaimed', { route, why: 'an earlier delivery was claimed but not answered (it failed, or serve stopped mid-turn); handled now' });
+      if (claimedBefore) deps.emit('webhook.reclaimed', { route, why: 'an earlier delivery was claimed but not answered (it failed, or serve stopped mid-turn); handled now' });
       return payload;
     },
   };

@@ -25,9 +25,9 @@ export const statusRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => 
       const duration = Number(one(p.CallDuration));
       await recordCall(deps.store, { sid, direction: one(p.Direction) || 'inbound', from_number: one(p.From), to_number: one(p.To), status, duration_seconds: Number.isFinite(duration) && one(p.CallDuration) !== '' ? duration : null });
       await appendEvent(deps.store, 'call.status', sid, { status, errorCode });
-      deps.log('call.status', { sid, status, ...(errorCode ? { errorCode } : {}) });
+      deps.emit('call.status', { sid, status, ...(errorCode ? { errorCode } : {}) });
     } else {
-      deps.log('status', { sid: '', status: 'unknown resource: neither MessageSid nor CallSid' });
+      deps.emit('status', { sid: '', status: 'unknown resource: neither MessageSid nor CallSid' });
     }
     return reply.code(200).type('text/xml').send(messagingResponse([]));
   });

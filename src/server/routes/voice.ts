@@ -24,10 +24,10 @@ export async function answerCall(p: InboundParams, deps: RouteDeps): Promise<Sto
   await recordCall(deps.store, { sid, direction: 'inbound', from_number: from, to_number: one(p.To), status: one(p.CallStatus) || 'ringing', duration_seconds: null });
   await appendEvent(deps.store, 'call.inbound', sid, { from, to: one(p.To) });
   const decision = await deps.inbound.policy.decideInbound(from, 'voice');
-  deps.log('call.in', { from, to: one(p.To), decision: decision.kind === 'ignore' ? decision.reason : decision.kind });
+  deps.emit('call.in', { from, to: one(p.To), decision: decision.kind === 'ignore' ? decision.reason : decision.kind });
   if (decision.kind === 'agent') return xml(voiceResponse({ say: ['Sorry, this number answers text messages only for now. Please send a text.'], end: 'hangup' }));
   if (decision.kind === 'pairing-code') {
-    deps.metrics.count('pairing_requests_total', { outcome: 'send-code' });
+    deps.emit('pairing.request', { from, outcome: 'send-code' });
     return xml(voiceResponse({ say: [`Your pairing code is ${spelled(decision.code)}. Again: ${spelled(decision.code)}. Ask the operator to approve it.`], end: 'hangup' }));
   }
   return xml(voiceResponse({ reject: 'rejected' }));

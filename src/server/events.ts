@@ -1,0 +1,71 @@
+/**
+ * What serve reports, as one typed union on one bus: the routes, the inbound path, the start-up steps
+ * and the messaging verb (deliveries, late replies and their retries) emit; the dashboard model, the
+ * log writer (plain or NDJSON) and the metrics subscribe. Voice adds its events to the map below.
+ */
+import type { Logger } from '../log.js';
+
+export interface ServeEventMap {
+  'sms.in': { from: string; to: string; body: string; media?: number };
+  'sms.out': { from: string; to: string; body: string; via: 'twiml' | 'rest' };
+  'sms.optout': { from: string };
+  'sms.optin': { from: string };
+  'sms.ignored': { from: string; reason: string; policy?: string };
+  'pairing.request': { from: string; outcome: 'send-code' | 'already-sent' | 'capped' };
+  'call.in': { from: string; to: string; decision: string };
+  'call.status': { sid: string; status: string; errorCode?: number };
+  status: { sid: string; status: string; errorCode?: number; reported?: string; outcome?: string; hint?: string; conflict?: string };
+  'status.conflict': ServeEventMap['status'];
+  'agent.error': { from: string; error: string };
+  'agent.slow': { from: string; replyTimeoutMs: number };
+  'reply.failed': { to: string; key: string; error: string };
+  /** An outbound message through the REST API (a late reply, an approved message): each outcome of deliverMessage. */
+  delivery: { key: string; to: string; outcome: string; [detail: string]: unknown };
+  'webhook.refused': { route: string; reason: string; tried?: string[]; hint?: string };
+  'webhook.replayed': { route: string };
+  'webhook.reclaimed': { route: string; why: string };
+  'webhook.error': { path: string; error: string };
+  tunnel: { provider: string; state: 'up' | 'down'; url?: string };
+  'number.configured': { number: string; smsUrl: string; voiceUrl: string };
+  'number.restored': { number: string };
+  'shutdown.abandoned': { agentTurns: number; graceMs: number; message: string };
+  warning: { message: string };
+  error: { message: string };
+  stopping: Record<string, never>;
+}
+
+export type ServeEventType = keyof ServeEventMap;
+export type ServeEvent = { [K in ServeEventType]: { type: K; at: Date; fields: ServeEventMap[K] } }[ServeEventType];
+
+export type Emit = <K extends ServeEventType>(type: K, fields: ServeEventMap[K]) => void;
+
+export interface EventBus {
+  emit: Emit;
+  /** For code outside the server that reports by name (agent shutdown, the messaging verb's logger). */
+  emitByName(type: string, fields: Record<string, unknown>): void;
+  /** Calls `listener` with every event from now on; returns how to stop. */
+  subscribe(listener: (event: ServeEvent) => void): () => void;
+}
+
+/** The messaging verb's logger, reporting on the bus: each outcome of deliverMessage becomes a `delivery` event. */
+export function loggerOnBus(bus: EventBus): Logger {
+  return {
+    event: (name, fields) => (name === 'twilio.sms.send' ? bus.emit('delivery', fields as ServeEventMap['delivery']) : bus.emitByName(name, fields)),
+    debug: () => undefined,
+  };
+}
+
+export function createEventBus(): EventBus {
+  const listeners = new Set<(event: ServeEvent) => void>();
+  const publish = (event: ServeEvent) => {
+    for (const listener of listeners) listener(event);
+  };
+  return {
+    emit: (type, fields) => publish({ type, at: new Date(), fields } as ServeEvent),
+    emitByName: (type, fields) => publish({ type, at: new Date(), fields } as ServeEvent),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
