@@ -16,8 +16,8 @@ beforeAll(async () => {
 });
 afterAll(() => sb.close());
 
-/** Runs a printed `openclaw telephony ...` command line as printed (simple words and no quoting). */
-const runPrinted = (line: string) => telephony(line.replace(/^openclaw telephony /, '').split(' '), { env, cwd });
+/** Runs a printed command line (`openclaw telephony ...` or `npx openclaw-telephony ...`, simple words) through the CLI. */
+const runPrinted = (line: string) => telephony(line.replace(/^(npx )?openclaw[ -]telephony /, '').split(' '), { env, cwd });
 
 describe('approvals approve', () => {
   it('says "No approval ID" (exit 2) for an unknown id, without credentials or --sandbox', async () => {
@@ -32,7 +32,7 @@ describe('approvals approve', () => {
   it('a text held on the sandbox is approved with the printed command, no flag needed, and sent once', async () => {
     const held = await telephony(['send', '--sandbox', '+15550008001', 'held on the sandbox'], { env, cwd });
     expect(held.code).toBe(0);
-    const printed = /`(openclaw telephony approvals approve ap_\w+)`/.exec(held.stdout)?.[1];
+    const printed = /`((?:npx )?openclaw[ -]telephony approvals approve ap_\w+)`/.exec(held.stdout)?.[1];
     expect(printed).toBeDefined();
     const approved = await runPrinted(printed!);
     expect(approved.stderr).toBe('');

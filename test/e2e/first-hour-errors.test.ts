@@ -40,7 +40,7 @@ describe('missing credentials', () => {
     const res = await telephony(['messages', 'list'], { env, cwd });
     expect(res.code).toBe(4);
     const fix = res.stderr.slice(res.stderr.indexOf('fix:'));
-    expect(fix).toMatch(/^fix: Try it offline with --sandbox .*`openclaw telephony auth login`.*TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN/);
+    expect(fix).toMatch(/^fix: Try it offline with --sandbox .* auth login`.*TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN/);
     // The raw store error is there, but after the ways forward.
     expect(fix.indexOf('credential store was not read')).toBeGreaterThan(fix.indexOf('TWILIO_AUTH_TOKEN'));
   });
