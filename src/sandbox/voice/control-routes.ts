@@ -12,6 +12,7 @@ import { bindScript, boundHandsets } from './handsets.js';
 import { Handset } from './line.js';
 import { liveCalls } from './live-calls.js';
 import { type HandsetScript, parseScript, ScriptError } from './script.js';
+import { streamWav } from './stream/stream-audio.js';
 
 function scriptOf(text: string | null): HandsetScript | undefined {
   if (!text) return undefined;
@@ -64,6 +65,11 @@ export function registerVoiceControl(router: Router, ctx: SandboxContext): void 
   });
   router.on('GET', '/sandbox/v1/calls', () => ({ status: 200, json: { calls: ctx.store.list<CallRecord>('call').map(timelineView) } }));
   router.on('GET', '/sandbox/v1/calls/:Sid/timeline', (req) => ({ status: 200, json: timelineView(callOr404(req.params.Sid, req.path)) }));
+  router.on('GET', '/sandbox/v1/calls/:Sid/audio.wav', (req) => {
+    const wav = streamWav(callOr404(req.params.Sid, req.path).sid);
+    if (!wav) throw new SandboxApiError(404, 20404, `Call ${req.params.Sid} had no media stream, so there is no audio to return`);
+    return { status: 200, contentType: 'audio/x-wav', body: wav };
+  });
   router.on('POST', '/sandbox/v1/calls/:Sid/handset', (req) => {
     const live = liveCalls(ctx).get(req.params.Sid);
     if (!live) throw new SandboxApiError(404, 20404, `Call ${req.params.Sid} is not live`);

@@ -17,7 +17,9 @@ export type Heard =
   | { kind: 'digits'; digits: string }
   | { kind: 'beep' }
   /** Speech of the other party of a bridge (a Dial to a handset, or two sandbox numbers talking). */
-  | { kind: 'speech'; text: string };
+  | { kind: 'speech'; text: string }
+  /** Audio the app sent on a media stream, as played (up to a mark, a clear, or the stream's end). */
+  | { kind: 'audio'; ms: number; mark?: string };
 
 export type Input = { kind: 'dtmf'; digits: string } | { kind: 'speech'; text: string };
 
@@ -39,6 +41,8 @@ export function describeHeard(h: Heard): string {
       return `[tones ${h.digits}]`;
     case 'beep':
       return '[beep]';
+    case 'audio':
+      return `[app audio ${(h.ms / 1000).toFixed(2)} s${h.mark ? `, mark ${h.mark}` : ''}]`;
   }
 }
 

@@ -7,6 +7,7 @@ import { runDial } from './dial.js';
 import { runGather } from './gather.js';
 import { runRecord } from './record.js';
 import { runPause, runPlay, runSay } from './speak.js';
+import { runConnect, runStart, runStop } from './stream.js';
 
 /** <Reject> as the first verb leaves an inbound call unanswered (busy or no-answer); later it just hangs up. */
 function runReject(leg: Leg, el: XmlElement): VerbOutcome {
@@ -35,6 +36,12 @@ export async function runVerb(leg: Leg, el: XmlElement, signal: AbortSignal): Pr
       return runRecord(leg, el, signal);
     case 'Dial':
       return runDial(leg, el, signal);
+    case 'Connect':
+      return runConnect(leg, el, signal);
+    case 'Start':
+      return runStart(leg, el);
+    case 'Stop':
+      return runStop(leg, el);
     case 'Hangup':
       return 'hangup';
     case 'Reject':

@@ -1,0 +1,225 @@
+/**
+ * One media stream: the sandbox as Twilio's side of `<Connect><Stream>` / `<Start><Stream>`. It opens
+ * a WebSocket to the app with the upgrade signed (X-Twilio-Signature over the URL), sends `connected`
+ * and `start`, then every 20 ms on an absolute schedule (start + n x 20 ms, never chained delays) one
+ * `media` frame of the caller's audio: scripted speech, or mu-law silence. What the app sends back is
+ * played at the same pace: `mark`s are echoed when the audio before them has played, `clear` drops
+ * what is unplayed and echoes its marks at once. Keys become `dtmf` events; hang-up sends `stop`.
+ */
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+import { computeSignature } from '../../../twilio/signature.js';
+import { newSid } from '../../ids.js';
+import type { Input } from '../line.js';
+import { callerSpeech, FRAME_BYTES, MULAW_SILENCE } from './caller-audio.js';
+import { type StreamTiming, TimingFacts } from './timing.js';
+
+export interface StreamOptions {
+  url: string;
+  name?: string;
+  accountSid: string;
+  callSid: string;
+  authToken: string;
+  tracks: string[];
+  customParameters: Record<string, string>;
+  /** Notes for the call's timeline. */
+  note(text: string, detail?: Record<string, unknown>): void;
+  /** The app's audio reached the caller (ms of audio, in the order played). */
+  heardAudio(ms: number, mark?: string): void;
+}
+
+type Outgoing = { kind: 'audio'; bytes: Uint8Array; offset: number } | { kind: 'mark'; name: string };
+
+const MAX_KEPT_BYTES = 8000 * 60 * 30; // 30 minutes per track
+
+export class StreamSession {
+  readonly streamSid = newSid('MZ');
+  readonly name: string | undefined;
+  private ws: WebSocket | undefined;
+  private sequence = 1;
+  private chunk = 0;
+  private started = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private callerQueue: Uint8Array[] = [];
+  private callerOffset = 0;
+  private outgoing: Outgoing[] = [];
+  private playedSinceMark = 0;
+  readonly inboundTrack: number[] = [];
+  readonly outboundTrack: number[] = [];
+  readonly timing = new TimingFacts();
+  /** Settles when the socket has closed, with who closed it. */
+  readonly closed: Promise<'app' | 'sandbox' | 'error'>;
+  private resolveClosed!: (by: 'app' | 'sandbox' | 'error') => void;
+  private stopping = false;
+
+  constructor(private readonly opts: StreamOptions) {
+    this.name = opts.name;
+    this.closed = new Promise((r) => (this.resolveClosed = r));
+  }
+
+  /** Opens the socket; rejects when the app cannot be reached or refuses the upgrade. */
+  async open(): Promise<void> {
+    const signature = computeSignature(this.opts.authToken, this.opts.url, {});
+    const ws = new WebSocket(this.opts.url, { headers: { 'x-twilio-signature': signature, 'user-agent': 'Twilio.TmeWs/1.0' }, handshakeTimeout: 10_000 });
+    this.ws = ws;
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`the app answered the upgrade with HTTP ${res.statusCode}`)));
+    });
+    ws.on('message', (data) => this.onAppMessage(String(data)));
+    ws.on('close', () => {
+      this.halt();
+      this.resolveClosed(this.stopping ? 'sandbox' : 'app');
+    });
+    ws.on('error', () => this.resolveClosed('error'));
+    this.send({ event: 'connected', protocol: 'Call', version: '1.0.0' });
+    this.send({
+      event: 'start',
+      sequenceNumber: String(this.sequence++),
+      start: {
+        accountSid: this.opts.accountSid,
+        streamSid: this.streamSid,
+        callSid: this.opts.callSid,
+        tracks: this.opts.tracks,
+        mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+        customParameters: this.opts.customParameters,
+      },
+      streamSid: this.streamSid,
+    });
+    this.started = performance.now();
+    this.schedule();
+  }
+
+  /** The caller's keys and speech during the stream. */
+  async callerInput(input: Input): Promise<void> {
+    if (input.kind === 'dtmf') {
+      for (const digit of input.digits) this.send({ event: 'dtmf', streamSid: this.streamSid, sequenceNumber: String(this.sequence++), dtmf: { track: 'inbound_track', digit } });
+      return;
+    }
+    const { audio, source } = await callerSpeech(input.text);
+    this.opts.note(`caller speech "${input.text}" as ${audio.length / 8} ms of audio (${source})`);
+    if (this.outgoingAudioBytes() > 0) this.timing.bargeInStarted(this.chunk * 20);
+    this.callerQueue.push(audio);
+  }
+
+  private outgoingAudioBytes(): number {
+    return this.outgoing.reduce((n, o) => n + (o.kind === 'audio' ? o.bytes.length - o.offset : 0), 0);
+  }
+
+  private send(message: unknown): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+  }
+
+  /** Frame n goes out at started + n x 20 ms; a late timer catches up, never drifts. */
+  private schedule(): void {
+    const due = this.started + (this.chunk + 1) * 20;
+    this.timer = setTimeout(() => this.tick(), Math.max(0, due - performance.now()));
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    while (this.started + (this.chunk + 1) * 20 <= now + 1 && !this.stopping) {
+      this.chunk++;
+      this.sendCallerFrame();
+      this.playAppFrame();
+    }
+    if (!this.stopping) this.schedule();
+  }
+
+  private sendCallerFrame(): void {
+    const frame = new Uint8Array(FRAME_BYTES).fill(MULAW_SILENCE);
+    let filled = 0;
+    while (filled < FRAME_BYTES && this.callerQueue.length) {
+      const head = this.callerQueue[0];
+      const take = Math.min(FRAME_BYTES - filled, head.length - this.callerOffset);
+      frame.set(head.subarray(this.callerOffset, this.callerOffset + take), filled);
+      filled += take;
+      this.callerOffset += take;
+      if (this.callerOffset >= head.length) {
+        this.callerQueue.shift();
+        this.callerOffset = 0;
+        if (!this.callerQueue.length) this.timing.utteranceEnded(this.chunk * 20);
+      }
+    }
+    keep(this.inboundTrack, frame);
+    const media = { track: 'inbound', chunk: String(this.chunk), timestamp: String(this.chunk * 20), payload: Buffer.from(frame).toString('base64') };
+    this.send({ event: 'media', sequenceNumber: String(this.sequence++), media, streamSid: this.streamSid });
+  }
+
+  private playAppFrame(): void {
+    let played = 0;
+    const frame = new Uint8Array(FRAME_BYTES).fill(MULAW_SILENCE);
+    while (this.outgoing.length) {
+      const head = this.outgoing[0];
+      if (head.kind === 'mark') {
+        this.outgoing.shift();
+        this.echoMark(head.name);
+        continue;
+      }
+      if (played >= FRAME_BYTES) break;
+      const take = Math.min(FRAME_BYTES - played, head.bytes.length - head.offset);
+      frame.set(head.bytes.subarray(head.offset, head.offset + take), played);
+      played += take;
+      this.playedSinceMark += take;
+      head.offset += take;
+      if (head.offset >= head.bytes.length) this.outgoing.shift();
+    }
+    keep(this.outboundTrack, frame);
+  }
+
+  private echoMark(name: string): void {
+    this.opts.heardAudio(this.playedSinceMark / 8, name);
+    this.playedSinceMark = 0;
+    this.send({ event: 'mark', sequenceNumber: String(this.sequence++), streamSid: this.streamSid, mark: { name } });
+  }
+
+  private onAppMessage(text: string): void {
+    let msg: { event?: string; media?: { payload?: string }; mark?: { name?: string } };
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      this.opts.note('the app sent a message that is not JSON (ignored, as Twilio logs error 31951)');
+      return;
+    }
+    if (msg.event === 'media' && typeof msg.media?.payload === 'string') {
+      const bytes = new Uint8Array(Buffer.from(msg.media.payload, 'base64'));
+      this.timing.appAudio(this.chunk * 20);
+      this.outgoing.push({ kind: 'audio', bytes, offset: 0 });
+    } else if (msg.event === 'mark' && msg.mark?.name) {
+      this.outgoing.push({ kind: 'mark', name: msg.mark.name });
+    } else if (msg.event === 'clear') {
+      this.timing.clearArrived(this.chunk * 20);
+      const marks = this.outgoing.filter((o): o is Extract<Outgoing, { kind: 'mark' }> => o.kind === 'mark');
+      this.outgoing = [];
+      // What played before the clear is what the caller heard; the dropped marks come back at once.
+      if (this.playedSinceMark || marks.length) this.opts.heardAudio(this.playedSinceMark / 8, marks[0]?.name);
+      for (const m of marks.slice(1)) this.opts.heardAudio(0, m.name);
+      this.playedSinceMark = 0;
+      for (const m of marks) this.send({ event: 'mark', sequenceNumber: String(this.sequence++), streamSid: this.streamSid, mark: { name: m.name } });
+      this.opts.note(`clear: unplayed audio dropped, ${marks.length} mark(s) echoed`);
+    }
+  }
+
+  private halt(): void {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Ends the stream from the sandbox's side (hang-up, <Stop>): `stop`, then close. */
+  stop(): void {
+    if (this.stopping) return;
+    if (this.playedSinceMark) this.opts.heardAudio(this.playedSinceMark / 8);
+    this.send({ event: 'stop', sequenceNumber: String(this.sequence++), stop: { accountSid: this.opts.accountSid, callSid: this.opts.callSid }, streamSid: this.streamSid });
+    this.halt();
+    this.ws?.close(1000);
+  }
+
+  timingFacts(): StreamTiming {
+    return this.timing.summary();
+  }
+}
+
+function keep(track: number[], frame: Uint8Array): void {
+  if (track.length + frame.length <= MAX_KEPT_BYTES) for (const b of frame) track.push(b);
+}

@@ -1,0 +1,38 @@
+/**
+ * Timing facts of a stream, in ms since it started: when the caller's utterance ended, when the app's
+ * first audio for the answer arrived after it, and how long after a barge-in began the app's `clear`
+ * came. Benchmarks read these from the call's timeline.
+ */
+export interface StreamTiming {
+  /** For each caller utterance: its end, and the app's first audio after it (null if none came). */
+  answers: { utteranceEndedMs: number; firstAppAudioMs: number | null; latencyMs: number | null }[];
+  /** For each barge-in: when the caller started over the app's audio, and when `clear` arrived. */
+  bargeIns: { startedMs: number; clearMs: number | null; latencyMs: number | null }[];
+}
+
+export class TimingFacts {
+  private answers: StreamTiming['answers'] = [];
+  private bargeIns: StreamTiming['bargeIns'] = [];
+
+  utteranceEnded(ms: number): void {
+    this.answers.push({ utteranceEndedMs: ms, firstAppAudioMs: null, latencyMs: null });
+  }
+
+  appAudio(ms: number): void {
+    const last = this.answers.at(-1);
+    if (last && last.firstAppAudioMs === null) Object.assign(last, { firstAppAudioMs: ms, latencyMs: ms - last.utteranceEndedMs });
+  }
+
+  bargeInStarted(ms: number): void {
+    this.bargeIns.push({ startedMs: ms, clearMs: null, latencyMs: null });
+  }
+
+  clearArrived(ms: number): void {
+    const last = this.bargeIns.at(-1);
+    if (last && last.clearMs === null) Object.assign(last, { clearMs: ms, latencyMs: ms - last.startedMs });
+  }
+
+  summary(): StreamTiming {
+    return { answers: this.answers, bargeIns: this.bargeIns };
+  }
+}
