@@ -8,20 +8,35 @@ import { checkAgentEnvNames } from './child-env.js';
 import { createCommandAgent } from './command-agent.js';
 
 export interface Turn {
-  channel: 'sms';
-  /** One per remote number, so the agent sees a conversation. */
+  /** Texts now; calls (speech in, speech out) next. */
+  channel: 'sms' | 'voice';
+  /** One per remote number and channel, so the agent sees a conversation. */
   sessionId: string;
   from: string;
   to: string;
+  /** What the sender wrote, or what the caller said. */
   text: string;
   media: string[];
-  messageSid: string;
+  /** The text this turn answers (channel "sms"). */
+  messageSid?: string;
+  /** The call this turn belongs to (channel "voice"). */
+  callSid?: string;
+}
+
+/**
+ * The agent's answer: whole, or streamed as pieces of text (a call speaks the first words while the
+ * rest is still coming), or null when it has nothing to say. wholeReply() joins a stream.
+ */
+export type Reply = string | null | AsyncIterable<string>;
+
+export interface TurnOptions {
+  /** Cancels the turn (a caller talking over the agent, a hang-up): the agent stops and the turn fails with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface Agent {
   readonly kind: string;
-  /** The reply, or null when the agent has nothing to say. */
-  turn(turn: Turn): Promise<string | null>;
+  turn(turn: Turn, options?: TurnOptions): Promise<Reply>;
   /** Turns still running. */
   running(): number;
   /** Abandons every running turn (each fails with an error) and stops what it started. */
@@ -40,7 +55,17 @@ export interface AgentConfig {
 
 export function createAgent(config: AgentConfig, opts: { sandbox?: boolean } = {}): Agent {
   const kind = config.kind ?? (config.url ? 'http' : config.command ? 'command' : opts.sandbox ? 'echo' : undefined);
-  if (kind === 'echo') return { kind, turn: async (t) => `echo: ${t.text}`, running: () => 0, close: async () => {} };
+  if (kind === 'echo') {
+    return {
+      kind,
+      turn: async (t, opts) => {
+        opts?.signal?.throwIfAborted();
+        return `echo: ${t.text}`;
+      },
+      running: () => 0,
+      close: async () => {},
+    };
+  }
   if (kind === 'http') {
     if (!config.url) throw new ConfigError('agent.kind is "http" but agent.url is not set.', 'Set agent.url to the endpoint that takes turns (e.g. the OpenClaw gateway).');
     return createHttpAgent(config.url, config.token, config.timeoutMs);
@@ -57,14 +82,14 @@ function createHttpAgent(url: string, token: string | undefined, timeoutMs: numb
   // Aborted all at once at shutdown.
   const stopping = new AbortController();
   let running = 0;
-  const turn = async (t: Turn): Promise<string | null> => {
+  const turn = async (t: Turn, cancel?: AbortSignal): Promise<string | null> => {
     for (let attempt = 0; ; attempt++) {
       try {
         const res = await fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/json, text/plain', ...(token ? { authorization: `Bearer ${token}` } : {}) },
           body: JSON.stringify(t),
-          signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping.signal]),
+          signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping.signal, ...(cancel ? [cancel] : [])]),
         });
         if (res.status >= 500 && attempt === 0) continue;
         if (!res.ok) throw new Error(`the agent at ${url} answered HTTP ${res.status}`);
@@ -76,7 +101,7 @@ function createHttpAgent(url: string, token: string | undefined, timeoutMs: numb
         return text.trim() || null;
       } catch (err) {
         // One retry for a connection that failed before any answer.
-        if (attempt === 0 && !stopping.signal.aborted && (err as Error).name !== 'TimeoutError' && !(err as Error).message.startsWith('the agent')) continue;
+        if (attempt === 0 && !stopping.signal.aborted && !cancel?.aborted && (err as Error).name !== 'TimeoutError' && !(err as Error).message.startsWith('the agent')) continue;
         throw err;
       }
     }
@@ -84,10 +109,10 @@ function createHttpAgent(url: string, token: string | undefined, timeoutMs: numb
   return {
     kind: 'http',
     running: () => running,
-    async turn(t) {
+    async turn(t, opts) {
       running++;
       try {
-        return await turn(t);
+        return await turn(t, opts?.signal);
       } finally {
         running--;
       }
@@ -96,4 +121,12 @@ function createHttpAgent(url: string, token: string | undefined, timeoutMs: numb
       stopping.abort(new Error('serve is stopping: the agent request was abandoned'));
     },
   };
+}
+
+/** The whole text of a reply, joining a streamed one. */
+export async function wholeReply(reply: Reply): Promise<string | null> {
+  if (reply === null || typeof reply === 'string') return reply;
+  let text = '';
+  for await (const piece of reply) text += piece;
+  return text || null;
 }

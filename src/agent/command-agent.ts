@@ -22,12 +22,15 @@ export function createCommandAgent(command: string, timeoutMs: number, envNames:
   return {
     kind: 'command',
     running: () => running.size,
-    turn: (t) =>
+    turn: (t, opts) =>
       new Promise((resolve, reject) => {
+        if (opts?.signal?.aborted) return reject(opts.signal.reason);
         // A shell, so the command can be "python agent.py" or "powershell -File agent.ps1" on Windows.
         // The command is the operator's configuration; the stranger's text goes on stdin only.
         const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'], env: agentEnvironment(process.env, envNames), ...TREE_SPAWN_OPTIONS });
         running.set(child, reject);
+        // A cancelled turn stops the program and everything it started, as a timeout does.
+        opts?.signal?.addEventListener('abort', () => stop(child, opts.signal!.reason as Error), { once: true });
         let stdout = '';
         let stderr = '';
         const timer = setTimeout(() => stop(child, new Error(`agent command took longer than agent.timeoutMs (${timeoutMs} ms); it and every process it started were stopped`)), timeoutMs);

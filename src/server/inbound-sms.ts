@@ -3,7 +3,7 @@
  * the inbound policy (disabled, allowlist, pairing, open), then the agent. A fast reply goes back in the
  * TwiML answer; a reply slower than agent.replyTimeoutMs goes out through the REST API, exactly once.
  */
-import type { Agent, Turn } from '../agent/agent.js';
+import { type Agent, type Turn, wholeReply } from '../agent/agent.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { splitBody } from '../messaging/chunk.js';
 import { keywordOf } from '../messaging/keywords.js';
@@ -17,6 +17,7 @@ import { type InboundPolicy, isPhoneNumber } from './inbound-policy.js';
 import type { Metrics } from './metrics.js';
 import { messagingResponse } from '../twilio/twiml.js';
 import type { Emit } from './events.js';
+import type { SessionRegistry } from './sessions.js';
 
 
 export interface InboundDeps {
@@ -27,6 +28,8 @@ export interface InboundDeps {
   metrics: Metrics;
   /** Sends a slow reply through the REST API under an idempotency key. */
   sendReply(reply: { to: string; from: string; body: string; key: string }): Promise<void>;
+  /** Conversations: one turn at a time each, maxConcurrentSessions at once. */
+  sessions: SessionRegistry;
   /** Keeps work that outlives the answer, so shutdown can wait for it. */
   background(work: Promise<unknown>): void;
   emit: Emit;
@@ -36,18 +39,6 @@ export type InboundParams = Record<string, string | string[]>;
 
 /** A form parameter's (first) value; Twilio repeats keys only for lists. */
 export const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? '';
-
-// One turn at a time per conversation, so replies keep their order.
-const sessions = new WeakMap<Store, Map<string, Promise<unknown>>>();
-function inSession<T>(store: Store, id: string, work: () => Promise<T>): Promise<T> {
-  let map = sessions.get(store);
-  if (!map) sessions.set(store, (map = new Map()));
-  const previous = map.get(id) ?? Promise.resolve();
-  const next = previous.catch(() => undefined).then(work);
-  map.set(id, next);
-  void next.finally(() => map!.get(id) === next && map!.delete(id)).catch(() => undefined);
-  return next;
-}
 
 const answer = (texts: string[] = []): StoredAnswer => ({ status: 200, type: 'text/xml', body: messagingResponse(texts) });
 
@@ -104,7 +95,8 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
 
   const turn: Turn = { channel: 'sms', sessionId: `sms:${from}`, from, to, text, media, messageSid: sid };
   const started = performance.now();
-  const agentReply = inSession(store, turn.sessionId, () => deps.agent.turn(turn)).then((r) => {
+  // A streamed reply is joined here: a text goes out whole (and in order, inside the conversation's turn).
+  const agentReply = deps.sessions.run(turn.sessionId, async () => wholeReply(await deps.agent.turn(turn))).then((r) => {
     deps.metrics.observeTurn(performance.now() - started);
     return r;
   });

@@ -21,6 +21,7 @@ import { createDeduplicator } from './dedup.js';
 import { createInboundPolicy } from './inbound-policy.js';
 import { countEvents, createMetrics } from './metrics.js';
 import { createOperator, type Operator } from './operator.js';
+import { createSessionRegistry } from './sessions.js';
 import { joinOrStartSandbox, listen, numberToPoint, pointNumber, startTunnel } from './serve-steps.js';
 import { type EventBus, loggerOnBus } from './events.js';
 
@@ -111,6 +112,9 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
   const metrics = createMetrics();
   stack.defer('metrics', o.events.subscribe(countEvents(metrics)));
   const background = new Set<Promise<unknown>>();
+  const sessions = createSessionRegistry(config.maxConcurrentSessions);
+  metrics.setGauge('agent_sessions_active', sessions.active);
+  metrics.setGauge('agent_sessions_waiting', sessions.waiting);
   metrics.setGauge('background_replies', () => background.size);
   // Deliveries (late replies and their retries, approved messages) are reported like everything else.
   const deliveries = loggerOnBus(o.events);
@@ -153,6 +157,7 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
       agent,
       config,
       policy: createInboundPolicy(store, config),
+      sessions,
       metrics,
       emit,
       background(work) {

@@ -6,6 +6,7 @@ import { resolveConfig } from '../../src/config/resolve.js';
 import { createMetrics } from '../../src/server/metrics.js';
 import { handleInboundSms, type InboundDeps } from '../../src/server/inbound-sms.js';
 import { createInboundPolicy } from '../../src/server/inbound-policy.js';
+import { createSessionRegistry } from '../../src/server/sessions.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { allow } from '../../src/store/pairing.js';
 import { sqliteUrl } from '../helpers/stores.js';
@@ -21,7 +22,7 @@ async function setup(env: Record<string, string>, agentCommand?: string) {
   stores.push(store);
   const turns: string[] = [];
   const agent = agentCommand ? createAgent({ kind: 'command', command: agentCommand, timeoutMs: 10_000 }) : { kind: 'test', turn: async (t: { text: string }) => (turns.push(t.text), `re: ${t.text}`) };
-  const deps: InboundDeps = { store, agent, config, policy: createInboundPolicy(store, config), metrics: createMetrics(), sendReply: async () => {}, background: () => {}, emit: () => {} };
+  const deps: InboundDeps = { store, agent, config, policy: createInboundPolicy(store, config), sessions: createSessionRegistry(50), metrics: createMetrics(), sendReply: async () => {}, background: () => {}, emit: () => {} };
   let n = 0;
   const text = (from: string, body: string) => handleInboundSms({ AccountSid: 'AC1', MessageSid: `SM${String(++n).padStart(32, '0')}`, From: from, To: '+15550002222', Body: body }, deps);
   return { store, turns, text };
