@@ -181,7 +181,7 @@ function registerCommands(root: Command): void {
     .command('text')
     .description('a simulated handset texts one of the sandbox numbers')
     .requiredOption('--from <e164>', 'the handset number')
-    .requiredOption('--to <e164>', 'the sandbox number')
+    .option('--to <e164>', "the sandbox number (default: the sandbox's first number)")
     .option('--media <url>', 'attach media (repeatable)', collect)
     .argument('<body>', 'the text')
     .action(lazy(() => import('./commands/sandbox.js'), 'sandboxText'));
@@ -194,7 +194,7 @@ function registerCommands(root: Command): void {
     .command('call')
     .description('a simulated handset calls one of the sandbox numbers and prints what it hears, turn by turn')
     .requiredOption('--from <e164>', 'the handset number')
-    .requiredOption('--to <e164>', 'the sandbox number')
+    .option('--to <e164>', "the sandbox number (default: the sandbox's first number)")
     .option('--say <text>', 'speak after the app has said something (repeatable)', collect)
     .option('--digits <keys>', 'press these keys after the app has said something')
     .option('--script <file>', 'a JSON5 handset script (docs/sandbox-voice.md)')

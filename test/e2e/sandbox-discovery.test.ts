@@ -40,6 +40,10 @@ describe('sandbox discovery through the data folder', () => {
       const text = await telephony(['sandbox', 'text', '--from', '+15550007171', '--to', number, 'hello', '--json'], { env, cwd });
       expect(text.code).toBe(0);
       expect(JSON.parse(text.stdout).webhook).toMatchObject({ ok: true, status: 200 });
+      // Without --to, the handset texts the sandbox's first number (the one serve answers on).
+      const noTo = await telephony(['sandbox', 'text', '--from', '+15550007171', 'hello again', '--json'], { env, cwd });
+      expect(noTo.code).toBe(0);
+      expect(JSON.parse(noTo.stdout)).toMatchObject({ to: number, webhook: { ok: true } });
     } finally {
       await server.stop('SIGTERM');
     }

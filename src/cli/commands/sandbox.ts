@@ -97,7 +97,9 @@ async function callSandbox(path: string, opts?: { method: 'POST'; form: URLSearc
 
 export async function sandboxText(ctx: CommandContext, body: string): Promise<number> {
   const { opts, out } = ctx;
-  const form = new URLSearchParams({ To: String(opts.to), Body: body });
+  // Without --to the handset texts the sandbox's first number: the one `serve --sandbox` answers on.
+  const to = (opts.to as string | undefined) ?? (await fetchSandboxAccount(sandboxUrl())).numbers[0].phoneNumber;
+  const form = new URLSearchParams({ To: to, Body: body });
   for (const m of (opts.media as string[] | undefined) ?? []) form.append('MediaUrl', m);
   const result = (await callSandbox(`/sandbox/v1/handsets/${encodeURIComponent(String(opts.from))}/messages`, { method: 'POST', form })) as {
     sid: string;
@@ -106,7 +108,7 @@ export async function sandboxText(ctx: CommandContext, body: string): Promise<nu
   out.result(result, () => {
     const w = result.webhook;
     const fate = !w ? 'the number has no SmsUrl, so no webhook was sent' : w.ok ? `webhook ${w.url} answered ${w.status}` : `webhook ${w.url} failed (${w.status ?? 'no answer'})`;
-    return `${result.sid}: ${opts.from} -> ${opts.to}; ${fate}`;
+    return `${result.sid}: ${opts.from} -> ${to}; ${fate}`;
   });
   return 0;
 }
