@@ -29,9 +29,9 @@ export interface ResolveConfigOptions {
 
 export interface ConfigResolution {
   config: ResolvedConfig;
-  sources: Record<string, ValueSource>;
+  sources: Readonly<Record<string, ValueSource>>;
   /** Which environment variable a value came from, by key path. */
-  envNames: Record<string, string>;
+  envNames: Readonly<Record<string, string>>;
   profile: string;
   file?: LoadedFile;
   problems: ConfigProblem[];
@@ -87,7 +87,7 @@ export async function resolveConfig(opts: ResolveConfigOptions = {}): Promise<Co
     // Every leaf was checked against its spec (defaults, file and profile by validation, env above,
   // flags by their parsers), so the nested values have the schema's types.
   const config = deepFreeze(nest(flat)) as ResolvedConfig;
-  return { config, sources, envNames, profile, file, problems, paths };
+  return { config, sources: Object.freeze(sources), envNames: Object.freeze(envNames), profile, file, problems, paths };
 }
 
 function profileOverlay(file: LoadedFile | undefined, profile: string): Record<string, unknown> | undefined {

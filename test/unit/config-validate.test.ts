@@ -46,6 +46,7 @@ describe('configuration', () => {
     expect(() => config.allowFrom.push('+15550009999')).toThrow(TypeError);
     expect(r.config.serve.port).toBe(3335);
     expect(r.config.allowFrom).toEqual(['+15550005678', '+447700900123']);
+    expect(() => ((r.sources as Record<string, string>)['serve.port'] = 'keychain')).toThrow(TypeError);
   });
 
   it('names a misspelt key with its line and a suggestion', async () => {
