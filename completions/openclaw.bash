@@ -51,7 +51,7 @@ _openclaw_words() {
     'telephony sandbox call') _oc_words='--config --profile --json --quiet --no-color --sandbox --from --to --say --digits --script' ;;
     'telephony sandbox calls') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony sandbox handset') _oc_words='--config --profile --json --quiet --no-color --sandbox --script --clear' ;;
-    'telephony doctor') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'telephony doctor') _oc_words='--config --profile --json --quiet --no-color --sandbox --probe' ;;
     'pairing') _oc_words='approve --config --profile --json --quiet --no-color --sandbox help' ;;
     'pairing approve') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     *) _oc_words='' ;;

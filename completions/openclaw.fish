@@ -97,7 +97,7 @@ function __openclaw_words --argument-names path prev
         case 'telephony sandbox handset'
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --script --clear'
         case 'telephony doctor'
-            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox'
+            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --probe'
         case 'pairing'
             string split ' ' -- 'approve --config --profile --json --quiet --no-color --sandbox help'
         case 'pairing approve'

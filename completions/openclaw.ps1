@@ -45,7 +45,7 @@ $script:OpenclawWords = @{
     'telephony sandbox call' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--from', '--to', '--say', '--digits', '--script')
     'telephony sandbox calls' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
     'telephony sandbox handset' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--script', '--clear')
-    'telephony doctor' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
+    'telephony doctor' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--probe')
     'pairing' = @('approve', '--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', 'help')
     'pairing approve' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
 }

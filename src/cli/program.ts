@@ -212,7 +212,7 @@ function registerCommands(root: Command): void {
     .option('--clear', 'answer unscripted again')
     .action(lazy(() => import('./commands/sandbox-voice.js'), 'sandboxHandset'));
 
-  root.command('doctor').description('check Node, configuration, credentials and the store, with fixes').action(lazy(() => import('./commands/doctor.js'), 'doctor'));
+  root.command('doctor').description('check Node, configuration, credentials and the store, with fixes').option('--probe', "also ask Twilio: the number's SMS webhook URL and method, recent 11200 alerts, and the last delivery state").action(lazy(() => import('./commands/doctor.js'), 'doctor'));
 }
 
 export interface ProgramOptions {

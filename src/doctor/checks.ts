@@ -26,16 +26,18 @@ export interface DoctorInput {
   profile?: string;
   keychain: SecretStore;
   nodeVersion?: string;
+  /** `doctor --probe`: also ask Twilio how the number is set up and what went wrong lately (probe.ts). */
+  probe?: boolean;
 }
 
 /** Facts gathered once and shared by the checks. */
-interface DoctorState {
+export interface DoctorState {
   input: DoctorInput;
   resolution?: ConfigResolution;
   credentials?: ResolvedCredentials;
 }
 
-type Check = (state: DoctorState) => Promise<CheckResult>;
+export type Check = (state: DoctorState) => Promise<CheckResult>;
 
 const MIN_NODE = [20, 18];
 
@@ -179,6 +181,7 @@ export const DOCTOR_CHECKS: Check[] = [nodeCheck, configCheck, credentialStoreCh
 export async function runDoctor(input: DoctorInput): Promise<CheckResult[]> {
   const state: DoctorState = { input };
   const results: CheckResult[] = [];
-  for (const check of DOCTOR_CHECKS) results.push(await check(state));
+  const checks = input.probe ? [...DOCTOR_CHECKS, ...(await import('./probe.js')).createProbeChecks()] : DOCTOR_CHECKS;
+  for (const check of checks) results.push(await check(state));
   return results;
 }

@@ -12,6 +12,7 @@ import { createOutboundMessage, type MessageRecord, optoutKey } from './resource
 import { findOwnedNumber } from './resources/numbers.js';
 import { runMessagingTwiml } from './twiml-reply.js';
 import type { WebhookDelivery } from './webhooks.js';
+import { recordNotification } from './notifications.js';
 
 
 export interface InboundText {
@@ -106,6 +107,11 @@ export function receiveText(ctx: SandboxContext, text: InboundText): InboundResu
       kind: 'sms',
       relatedSid: sid,
     });
+    // As Twilio does: the SmsUrl not answering (even when the fallback did) is error 11200 in the account's alerts.
+    if (!delivery.ok || delivery.usedFallback) {
+      const failed = delivery.attempts.find((a) => a.url === number.sms_url);
+      recordNotification(ctx, { code: 11200, message: `HTTP retrieval failure${failed?.status ? `: status ${failed.status}` : failed?.error ? `: ${failed.error}` : ''}` }, { url: number.sms_url, method: number.sms_method ?? 'POST', relatedSid: sid });
+    }
     if (delivery.ok && delivery.body) {
       await runMessagingTwiml(ctx, delivery.body, { url: delivery.attempts[delivery.attempts.length - 1].url, params, number: number.phone_number, handset: text.from });
     }

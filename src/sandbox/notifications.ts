@@ -15,11 +15,13 @@ export interface NotificationRecord extends Problem {
   url: string | null;
   /** The call or message the problem belongs to. */
   relatedSid?: string;
+  /** The HTTP method of the request that failed, for webhook errors (11200). */
+  method?: string;
   at: string;
 }
 
-export function recordNotification(ctx: SandboxContext, problem: Problem, where: { url: string | null; relatedSid?: string }): Problem {
-  const record: NotificationRecord = { sid: newSid('NO'), url: where.url, relatedSid: where.relatedSid, code: problem.code, message: problem.message, at: new Date().toISOString() };
+export function recordNotification(ctx: SandboxContext, problem: Problem, where: { url: string | null; relatedSid?: string; method?: string }): Problem {
+  const record: NotificationRecord = { sid: newSid('NO'), url: where.url, relatedSid: where.relatedSid, method: where.method, code: problem.code, message: problem.message, at: new Date().toISOString() };
   ctx.store.put('notification', record);
   return problem;
 }

@@ -16,6 +16,7 @@ import { registerCalls } from './resources/calls.js';
 import { dispatchMessage, enqueue, type MessageRecord, registerMessages } from './resources/messages.js';
 import { createNumberRecord, registerNumbers } from './resources/numbers.js';
 import { registerRecordings } from './resources/recordings.js';
+import { registerAlerts } from './resources/alerts.js';
 import { searchAvailable } from './available-numbers.js';
 import { openSandboxStore } from './sandbox-store.js';
 import { liveCalls } from './voice/live-calls.js';
@@ -65,6 +66,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   registerCalls(api, ctx);
   registerNumbers(api, ctx);
   registerRecordings(api, ctx);
+  registerAlerts(api, ctx);
   const control = createRouter();
   registerControl(control, ctx);
 

@@ -15,6 +15,7 @@ import { openStore } from '../store/open-store.js';
 import { startBodyRetention } from '../store/retention.js';
 import type { Tunnel } from '../tunnel/tunnel.js';
 import { createTwilioClient, resolveTwilioAccess } from '../twilio/access.js';
+import { refuseUnreachableWebhookUrl } from '../twilio/webhook-url-guard.js';
 import { createServeApp } from './app.js';
 import { type CleanupStack, createCleanupStack, StartAborted } from './cleanup-stack.js';
 import { createDeduplicator } from './dedup.js';
@@ -193,7 +194,10 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
     throw new ConfigError('serve needs the public URL Twilio sends webhooks to, to verify their signatures.', 'Set publicUrl (or pass --public-url https://...), or use --sandbox to try it locally.');
   }
   const numberRef = numberToPoint({ sandboxNumberSid: sandbox?.number.sid, configureNumber: o.configureNumber, fromNumber: config.fromNumber });
-  if (numberRef) await pointNumber(client, numberRef, publicBase!, config.serve, { emit, stack });
+  if (numberRef) {
+    if (!access.sandbox) refuseUnreachableWebhookUrl(publicBase!, '--configure-number: the public URL');
+    await pointNumber(client, numberRef, publicBase!, config.serve, { emit, stack });
+  }
   checkpoint();
   if (skip) emit('warning', { message: 'skipSignatureVerification is on: unsigned webhooks are accepted (loopback only).' });
 

@@ -7,6 +7,8 @@ export interface TwilioNumber {
   phone_number: string;
   friendly_name: string;
   sms_url: string | null;
+  /** GET or POST: Twilio calls sms_url with it. */
+  sms_method?: string | null;
   voice_url: string | null;
   status_callback: string | null;
   capabilities: { voice?: boolean; sms?: boolean; mms?: boolean; SMS?: boolean; MMS?: boolean };

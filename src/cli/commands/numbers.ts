@@ -3,6 +3,7 @@ import { TwilioApiError, UserError } from '../../errors.js';
 import { isCountryCode, toE164 } from '../../messaging/phone.js';
 import { buyNumber, configureNumber, findNumber, listNumbers, type NumberType, releaseNumber, searchNumbers, type TwilioNumber } from '../../twilio/numbers-api.js';
 import type { RestClient } from '../../twilio/rest-client.js';
+import { refuseUnreachableWebhookUrl } from '../../twilio/webhook-url-guard.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
 import { confirm } from '../prompt.js';
@@ -75,6 +76,7 @@ export async function numbersConfigure(ctx: CommandContext, ref: string): Promis
   const o = ctx.opts as { smsUrl?: string; voiceUrl?: string; statusCallback?: string; toServe?: boolean };
   const updated = await withTwilioClient(ctx, async (client, settings) => {
     const urls = { smsUrl: o.smsUrl, voiceUrl: o.voiceUrl, statusCallback: o.statusCallback };
+    const sandbox = Boolean(ctx.global.sandbox || settings.resolution.config.twilio.apiBaseUrl);
     if (o.toServe) {
       const { publicUrl, serve } = settings.resolution.config;
       if (!publicUrl) throw new UserError('--to-serve needs the public URL of `serve`.', { code: 'no_public_url', hint: 'Set publicUrl in the configuration (or OPENCLAW_TELEPHONY_PUBLIC_URL).' });
@@ -83,6 +85,8 @@ export async function numbersConfigure(ctx: CommandContext, ref: string): Promis
     }
     for (const [flag, url] of Object.entries({ '--sms-url': urls.smsUrl, '--voice-url': urls.voiceUrl, '--status-callback': urls.statusCallback })) {
       if (url !== undefined && url !== '' && !/^https?:\/\/\S+$/.test(url)) throw new UserError(`${flag} ${url} is not a URL`, { code: 'invalid_url', hint: 'Give an http(s) URL, or "" to clear it.' });
+      // The sandbox runs next to serve; Twilio itself cannot reach a local address.
+      if (url && !sandbox) refuseUnreachableWebhookUrl(url, flag);
     }
     if (Object.values(urls).every((u) => u === undefined)) throw new UserError('Nothing to configure.', { code: 'usage', hint: 'Give --sms-url, --voice-url, --status-callback or --to-serve.' });
     const n = await numberOrFail(client, ref);
