@@ -53,8 +53,9 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
   const { config } = settings.resolution;
   const defaultCountry = opts.defaultCountry ?? config.sms.defaultCountry;
   const { from, messagingServiceSid } = resolveDefaultSender(config, opts);
-  // Both start at once: the store opens while the sandbox (or the credential store) answers.
-  const [accessResult, storeResult] = await Promise.allSettled([resolveTwilioAccess(settings, { sandbox: opts.sandbox }), openStore(config.store.url)]);
+  // Both start at once: the store opens while the sandbox (or the credential store) answers. Sending
+  // runs on fixed statements; the query builder loads only if something rarer asks for it.
+  const [accessResult, storeResult] = await Promise.allSettled([resolveTwilioAccess(settings, { sandbox: opts.sandbox }), openStore(config.store.url, { queryBuilder: false })]);
   if (accessResult.status === 'rejected') {
     // An open PostgreSQL pool would keep the process alive after the error.
     if (storeResult.status === 'fulfilled') await storeResult.value.close();

@@ -22,7 +22,8 @@ export async function recordMessage(store: Store, row: Omit<MessagesTable, 'crea
   await store.write(UPSERT_MESSAGE, [row.sid, row.account_sid, row.direction, row.from_number, row.to_number, row.body, row.status, row.num_segments, row.error_code, now, now]);
 }
 
+const HAS_MESSAGED = statement("SELECT sid FROM messages WHERE to_number = ? AND direction <> 'inbound' LIMIT 1");
+
 export async function hasMessaged(store: Store, phone: string): Promise<boolean> {
-  const row = await store.db.selectFrom('messages').select('sid').where('to_number', '=', phone).where('direction', '!=', 'inbound').executeTakeFirst();
-  return row !== undefined;
+  return (await store.readOne(HAS_MESSAGED, [phone])) !== undefined;
 }

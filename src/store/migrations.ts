@@ -2,7 +2,8 @@
  * Versioned migrations, the same for SQLite and PostgreSQL. Add a new entry for every change;
  * never edit one that has shipped.
  */
-import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+// Types only: the send path reads the migration names without loading the query builder.
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -154,8 +155,16 @@ function migration005(dialect: Dialect): Migration {
     async up(db: Kysely<unknown>) {
       for (const column of ['request_key', 'fingerprint', 'sid', 'owner']) await db.schema.alterTable('idempotency_keys').addColumn(column, 'text').execute();
       await db.schema.alterTable('idempotency_keys').addColumn('lease_until', 'bigint').execute();
-      const sidOfResult = dialect === 'postgres' ? sql`(result::json)->>'sid'` : sql`json_extract(result, '$.sid')`;
-      await sql`UPDATE idempotency_keys SET sid = ${sidOfResult} WHERE state = 'settled' AND result IS NOT NULL`.execute(db);
+      // Keys settled before this migration: their SID moves from the result's JSON into the column.
+      const keys = db as unknown as Kysely<{ idempotency_keys: { sid: string | null; result: string | null; state: string } }>;
+      await keys
+        .updateTable('idempotency_keys')
+        .set((eb) => ({
+          sid: dialect === 'postgres' ? eb.fn<string>('json_extract_path_text', [eb.cast(eb.ref('result'), 'json'), eb.val('sid')]) : eb.fn<string>('json_extract', [eb.ref('result'), eb.val('$.sid')]),
+        }))
+        .where('state', '=', 'settled')
+        .where('result', 'is not', null)
+        .execute();
       await db.schema.createIndex('idempotency_keys_sid').on('idempotency_keys').column('sid').execute();
       await db.schema.createIndex('idempotency_keys_request_key').on('idempotency_keys').column('request_key').execute();
       await db.schema.createIndex('idempotency_keys_owner').on('idempotency_keys').column('owner').execute();
