@@ -8,20 +8,11 @@ import path from 'node:path';
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
 import { isolatedEnv, startCli } from '../helpers/cli.js';
+import { isRunning } from '../helpers/processes.js';
 
 const ACCOUNT = 'AC' + '3c'.repeat(16);
 const TOKEN = 'c9'.repeat(16);
 const PUBLIC = 'https://bot.example.com';
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = `/proc/${pid}/stat`;
-  return !existsSync(stat) || readFileSync(stat, 'utf8').split(') ')[1]?.[0] !== 'Z';
-}
 
 async function serveWithHangingAgent(extra: Record<string, string>) {
   const pidFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'oct-hang-')), 'sleep.pid');

@@ -1,9 +1,8 @@
 /** The store file: owner-only on disk, and a damaged, unreadable or read-only one named with its fix (#16). */
-import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, type CliResult, isolatedEnv, telephony } from '../helpers/cli.js';
+import { isolatedEnv, telephony } from '../helpers/cli.js';
 
 const posix = process.platform !== 'win32';
 const modeOf = (file: string) => (statSync(file).mode & 0o777).toString(8);
@@ -61,16 +60,7 @@ describe('store file', () => {
 });
 
 // Permissions do not stop root: the read-only and unreadable cases run the CLI as another user.
-const asNobody = (args: string[], env: NodeJS.ProcessEnv, cwd: string) =>
-  new Promise<CliResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'telephony', ...args], { env, cwd, uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+const asNobody = (args: string[], env: NodeJS.ProcessEnv, cwd: string) => telephony(args, { env, cwd, uid: 65534, gid: 65534 });
 
 describe.skipIf(!posix || process.getuid?.() !== 0)('store file another user cannot write or read', () => {
   const setup = async () => {

@@ -6,20 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAgent, type Turn } from '../../src/agent/agent.js';
 import { agentEnvironment } from '../../src/agent/child-env.js';
 import { ConfigError } from '../../src/errors.js';
+import { isRunning } from '../helpers/processes.js';
 
 const turn: Turn = { channel: 'sms', sessionId: 'sms:+15550001111', from: '+15550001111', to: '+15550002222', text: 'hi', media: [], messageSid: 'SM1' };
 const PRINT_ENV = `"${process.execPath}" "${path.resolve(__dirname, '../fixtures/agent-print-env.mjs')}"`;
-
-/** Alive and not a zombie waiting for a parent to reap it (a container's PID 1 may never reap). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = `/proc/${pid}/stat`;
-  return !existsSync(stat) || readFileSync(stat, 'utf8').split(') ')[1]?.[0] !== 'Z';
-}
 
 const planted = { TWILIO_AUTH_TOKEN: 'tw-secret-token-1234', OPENCLAW_AGENT_TOKEN: 'oc-secret-token-1234', NGROK_AUTHTOKEN: 'ng-secret-token-1234', DATABASE_PASSWORD: 'db-secret-1234', AGENT_API_KEY: 'for-the-agent-1234' };
 afterEach(() => {
