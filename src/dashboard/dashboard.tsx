@@ -18,6 +18,8 @@ export interface DashboardHeader {
   signatures: 'verified' | 'SKIPPED';
   policy: string;
   sandboxNumber?: string;
+  /** The simulated handset `t` texts from first; Tab moves to another. @default +15550001111 */
+  handset?: string;
   /** Commands to try from another terminal, shown while the feed is empty. */
   tryIt?: string[];
 }
@@ -28,7 +30,7 @@ export interface DashboardActions {
   approve(item: WaitingItem): Promise<string>;
   reject(item: WaitingItem): Promise<string>;
   /** With the sandbox: a simulated handset texts the number. */
-  textAsHandset?(body: string): Promise<string>;
+  textAsHandset?(body: string, handset: string): Promise<string>;
   quit(): void;
 }
 
@@ -40,6 +42,15 @@ export interface DashboardProps {
   refreshMs?: number;
   /** Feed lines shown. @default 12 */
   feedLines?: number;
+}
+
+const DEFAULT_HANDSET = '+15550001111';
+
+/** The next simulated handset: +15550001111 -> +15550001112 (the last four digits count up and wrap). */
+export function nextHandset(handset: string): string {
+  const m = /^(\+\d*?)(\d{4})$/.exec(handset);
+  if (!m) return DEFAULT_HANDSET;
+  return `${m[1]}${String((Number(m[2]) + 1) % 10_000).padStart(4, '0')}`;
 }
 
 const COLORS = { in: 'cyan', out: 'green', status: 'gray', info: 'white' } as const;
@@ -61,6 +72,8 @@ export function Dashboard({ header, model, actions, refreshMs = 200, feedLines =
     setSelectedView(selectedRef.current);
   };
   const [notice, setNotice] = useState('');
+  const handsetRef = useRef(header.handset ?? DEFAULT_HANDSET);
+  const [handset, setHandsetView] = useState(handsetRef.current);
   // Keys can arrive faster than renders: keep what is being typed in a ref, and mirror it for display.
   const typed = useRef<string | null>(null);
   const [typing, setTypingView] = useState<string | null>(null);
@@ -99,7 +112,11 @@ export function Dashboard({ header, model, actions, refreshMs = 200, feedLines =
       if (key.return || newline >= 0) {
         const body = current + (newline >= 0 ? input.slice(0, newline) : '');
         setTyping(null);
-        if (body.trim() && actions.textAsHandset) act(actions.textAsHandset(body));
+        if (body.trim() && actions.textAsHandset) act(actions.textAsHandset(body, handsetRef.current));
+      } else if (key.tab) {
+        // Another handset: one already paired would never show pairing again.
+        handsetRef.current = nextHandset(handsetRef.current);
+        setHandsetView(handsetRef.current);
       } else if (key.escape) setTyping(null);
       else if (key.backspace || key.delete) setTyping(current.slice(0, -1));
       else setTyping(current + input);
@@ -149,8 +166,8 @@ export function Dashboard({ header, model, actions, refreshMs = 200, feedLines =
         </Text>
       ))}
       {notice ? <Text color="yellow">{shown(notice)}</Text> : null}
-      {typing !== null ? <Text>text as handset: {shown(typing)}_ (Enter sends, Esc cancels)</Text> : null}
-      <Text dimColor>↑↓ select · a approve · r reject{actions.textAsHandset ? ' · t text as a handset' : ''} · q quit</Text>
+      {typing !== null ? <Text>text as {handset}: {shown(typing)}_ (Enter sends, Tab: another handset, Esc cancels)</Text> : null}
+      <Text dimColor>↑↓ select · a approve · r reject{actions.textAsHandset ? ` · t text as ${handset}` : ''} · q quit</Text>
     </Box>
   );
 }

@@ -87,6 +87,9 @@ export function createDashboardModel(): DashboardModel {
           counts.refused++;
           add(errors, { at, kind: 'info', text: `refused ${s(f.route)}: ${s(f.reason)}${Array.isArray(f.tried) && f.tried.length ? `; tried ${f.tried.join(', ')}` : ''}` }, ERROR_LIMIT);
           break;
+        case 'decision':
+          add(feed, { at, kind: 'info', text: `${f.kind === 'pairing' ? 'pairing code' : 'held text'} ${s(f.id)} for ${s(f.who)} ${s(f.status)}` }, FEED_LIMIT);
+          break;
         case 'agent.error':
         case 'warning':
           counts.errors++;

@@ -12,6 +12,8 @@ export interface ServeEventMap {
   'sms.optin': { from: string };
   'sms.ignored': { from: string; reason: string; policy?: string };
   'pairing.request': { from: string; outcome: 'send-code' | 'already-sent' | 'capped' };
+  /** A pairing code or held text was approved or rejected (here, or in another terminal). */
+  decision: { kind: 'pairing' | 'approval'; id: string; who: string; status: string };
   'call.in': { from: string; to: string; decision: string };
   'call.status': { sid: string; status: string; errorCode?: number };
   status: { sid: string; status: string; errorCode?: number; reported?: string; outcome?: string; hint?: string; conflict?: string };

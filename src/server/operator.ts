@@ -13,7 +13,8 @@ export interface Operator {
   waiting(): Promise<WaitingItem[]>;
   approve(item: WaitingItem): Promise<string>;
   reject(item: WaitingItem): Promise<string>;
-  textAsHandset?(body: string): Promise<string>;
+  /** `handset`: which simulated phone texts (default: the dashboard's first handset). */
+  textAsHandset?(body: string, handset?: string): Promise<string>;
 }
 
 export function createOperator(o: ApprovalSender & { sandbox?: { baseUrl: string; number: string; handset: string } }): Operator {
@@ -40,8 +41,9 @@ export function createOperator(o: ApprovalSender & { sandbox?: { baseUrl: string
     },
     ...(o.sandbox
       ? {
-          async textAsHandset(body: string) {
-            const { baseUrl, number, handset } = o.sandbox!;
+          async textAsHandset(body: string, from?: string) {
+            const { baseUrl, number } = o.sandbox!;
+            const handset = from ?? o.sandbox!.handset;
             const res = await callSandboxControl(baseUrl, `/sandbox/v1/handsets/${encodeURIComponent(handset)}/messages?wait=false`, { method: 'POST', form: new URLSearchParams({ To: number, Body: body }) });
             return res.status < 400 ? `${handset} texted ${number}` : `the sandbox refused (HTTP ${res.status})`;
           },

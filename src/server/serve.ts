@@ -21,6 +21,7 @@ import { type CleanupStack, createCleanupStack, StartAborted } from './cleanup-s
 import { createDeduplicator } from './dedup.js';
 import { createInboundPolicy } from './inbound-policy.js';
 import { countEvents, createMetrics } from './metrics.js';
+import { watchDecisions } from './decisions-watch.js';
 import { createOperator, type Operator } from './operator.js';
 import { createSessionRegistry } from './sessions.js';
 import { joinOrStartSandbox, listen, numberToPoint, pointNumber, startTunnel } from './serve-steps.js';
@@ -128,6 +129,7 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
   const purge = setInterval(() => void dedup.purgeExpired().catch((err: Error) => emit('warning', { message: `purging old webhook records failed: ${err.message}` })), 3_600_000);
   purge.unref();
   stack.defer('the purge timer', () => clearInterval(purge));
+  stack.defer('the decisions watch', watchDecisions(store, emit));
   // Message bodies older than store.retentionDays are blanked, now and daily.
   const stopRetention = await startBodyRetention(store, config.store.retentionDays, (err) => emit('warning', { message: `pruning old message bodies failed: ${err.message}` }));
   stack.defer('the retention timer', stopRetention);

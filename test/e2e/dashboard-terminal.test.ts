@@ -24,7 +24,7 @@ describe.skipIf(!hasTmux)('serve --sandbox dashboard in a real terminal', () => 
     expect(screen()).toContain('policy: pairing');
     const say = async (text: string) => {
       tmux('send-keys', '-t', session, 't');
-      await expect.poll(screen).toContain('text as handset:');
+      await expect.poll(screen).toContain('text as +15550001111:');
       tmux('send-keys', '-t', session, '-l', text);
       tmux('send-keys', '-t', session, 'Enter');
     };

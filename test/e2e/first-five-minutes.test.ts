@@ -22,7 +22,9 @@ describe('first five minutes', () => {
   it('start, text, inbox, approve, and the echo reply, from the commands serve prints', async () => {
     server = spawn(process.execPath, [BIN, 'telephony', 'serve', '--sandbox', '--port', '0'], { env, cwd });
     let printed = '';
+    let logged = '';
     server.stdout.on('data', (d) => (printed += d));
+    server.stderr.on('data', (d) => (logged += d));
     await expect.poll(() => printed, { timeout: 20_000 }).toContain('Ctrl-C stops it.');
     const tryIt = printed.split('\n').filter((l) => / sandbox (text|inbox) | pairing approve /.test(l)).map((l) => l.trim());
     expect(tryIt).toHaveLength(3);
@@ -42,6 +44,8 @@ describe('first five minutes', () => {
 
     const approved = await telephony(approve.map((w) => (w === 'CODE' ? code : w)), { env, cwd });
     expect(approved.code).toBe(0);
+    // Approved in another terminal: serve reports it on its event bus (the dashboard's feed, the log).
+    await expect.poll(() => logged, { timeout: 10_000 }).toMatch(new RegExp(`decision kind=pairing id=${code} who=\\+15550001111 status=approved`));
     const again = await telephony(text.map((w) => (w === 'hello' ? 'are you there' : w)), { env, cwd });
     expect(again.code).toBe(0);
     await expect.poll(async () => (await telephony(inbox, { env, cwd })).stdout, { timeout: 10_000 }).toContain('echo: are you there');

@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it, vi } from 'vitest';
-import { Dashboard, type DashboardActions } from '../../src/dashboard/dashboard.js';
+import { Dashboard, type DashboardActions, nextHandset } from '../../src/dashboard/dashboard.js';
 import { createDashboardModel, type WaitingItem } from '../../src/dashboard/model.js';
 import { tryItCommands } from '../../src/onboarding/try-it.js';
 
@@ -70,13 +70,38 @@ describe('dashboard (rendered to a fake terminal)', () => {
 
   it('texts as a handset with t, typing and Enter', async () => {
     const { actions, view } = setup();
-    await vi.waitFor(() => expect(frame(view)).toContain('t text as a handset'));
+    await vi.waitFor(() => expect(frame(view)).toContain('t text as +15550001111'));
     view.stdin.write('t');
-    await vi.waitFor(() => expect(frame(view)).toContain('text as handset:'));
+    await vi.waitFor(() => expect(frame(view)).toContain('text as +15550001111:'));
     for (const ch of 'hi') view.stdin.write(ch);
-    await vi.waitFor(() => expect(frame(view)).toContain('text as handset: hi'));
+    await vi.waitFor(() => expect(frame(view)).toContain('text as +15550001111: hi'));
     view.stdin.write('\r');
-    await vi.waitFor(() => expect(actions.textAsHandset).toHaveBeenCalledWith('hi'));
+    await vi.waitFor(() => expect(actions.textAsHandset).toHaveBeenCalledWith('hi', '+15550001111'));
+    view.unmount();
+  });
+
+  it('Tab while typing moves to another handset, so pairing can be shown again after one is approved', async () => {
+    const { actions, view } = setup();
+    await vi.waitFor(() => expect(frame(view)).toContain('t text as +15550001111'));
+    view.stdin.write('t');
+    await vi.waitFor(() => expect(frame(view)).toContain('text as +15550001111:'));
+    view.stdin.write('\t');
+    await vi.waitFor(() => expect(frame(view)).toContain('text as +15550001112:'));
+    for (const ch of 'new') view.stdin.write(ch);
+    view.stdin.write('\r');
+    await vi.waitFor(() => expect(actions.textAsHandset).toHaveBeenCalledWith('new', '+15550001112'));
+    // The next t starts from the handset chosen last.
+    await vi.waitFor(() => expect(frame(view)).toContain('t text as +15550001112'));
+    expect(nextHandset('+15550009999')).toBe('+15550000000');
+    view.unmount();
+  });
+
+  it('shows approvals and rejections made anywhere (decision events) in the feed', async () => {
+    const { model, view } = setup();
+    model.push('decision', { kind: 'pairing', id: 'QFUYD3', who: '+15550001111', status: 'approved' });
+    model.push('decision', { kind: 'approval', id: 'ap_1', who: '+15550003333', status: 'rejected' });
+    await vi.waitFor(() => expect(frame(view)).toContain('pairing code QFUYD3 for +15550001111 approved'));
+    expect(frame(view)).toContain('held text ap_1 for +15550003333 rejected');
     view.unmount();
   });
 
