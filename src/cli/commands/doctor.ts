@@ -1,6 +1,7 @@
 /** `doctor`: runs every check and prints pass, warn or fail with the fix. */
 import { runDoctor } from '../../doctor/checks.js';
 import { createKeychainStore } from '../../secrets/keychain.js';
+import { safeForTerminal } from '../../text/terminal-safe.js';
 import type { CommandContext } from '../context.js';
 
 const MARK = { pass: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
@@ -12,7 +13,9 @@ export async function doctor(ctx: CommandContext): Promise<number> {
     results
       .map((r) => {
         const color = r.status === 'pass' ? 'green' : r.status === 'warn' ? 'yellow' : 'red';
-        return `${ctx.out.paint(MARK[r.status], color)}  ${r.name.padEnd(17)} ${r.detail}${r.fix && r.status !== 'pass' ? `\n      fix: ${r.fix}` : ''}`;
+        // Details quote what Twilio and the store answered (a number's URL, an error): shown terminal-safe.
+        const shown = (text: string) => safeForTerminal(text, { multiline: true, max: 2000 });
+        return `${ctx.out.paint(MARK[r.status], color)}  ${r.name.padEnd(17)} ${shown(r.detail)}${r.fix && r.status !== 'pass' ? `\n      fix: ${shown(r.fix)}` : ''}`;
       })
       .join('\n'),
   );

@@ -6,6 +6,7 @@ import { listAllowed, listRequests, revoke } from '../../store/pairing.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
 import { withStore } from '../with-resources.js';
+import { safeForTerminal } from '../../text/terminal-safe.js';
 
 export async function pairingList(ctx: CommandContext): Promise<number> {
   const { pending, allowed } = await withStore(ctx, async (store) => ({ pending: await listRequests(store, new Date()), allowed: await listAllowed(store) }));
@@ -13,7 +14,7 @@ export async function pairingList(ctx: CommandContext): Promise<number> {
   ctx.out.result(data, () =>
     [
       data.pending.length ? formatTable([['CODE', 'FROM', 'EXPIRES'], ...data.pending.map((r) => [r.code, r.phone, r.expiresAt])]) : 'No pairing codes are waiting.',
-      data.allowed.length ? `\nAllowed: ${data.allowed.map((a) => a.phone).join(', ')}` : '',
+      data.allowed.length ? `\nAllowed: ${data.allowed.map((a) => safeForTerminal(a.phone, { max: 40 })).join(', ')}` : '',
     ].join(''),
   );
   return 0;
@@ -21,7 +22,7 @@ export async function pairingList(ctx: CommandContext): Promise<number> {
 
 export async function pairingApprove(ctx: CommandContext, code: string): Promise<number> {
   const phone = await withStore(ctx, (store) => approvePairing(store, code));
-  ctx.out.result({ code: code.toUpperCase(), phone, status: 'approved' }, () => `Approved: ${phone} may now talk to the agent.`);
+  ctx.out.result({ code: code.toUpperCase(), phone, status: 'approved' }, () => `Approved: ${safeForTerminal(phone, { max: 40 })} may now talk to the agent.`);
   return 0;
 }
 
@@ -35,7 +36,7 @@ export async function pairingApproveForChannel(ctx: CommandContext, channel: str
 
 export async function pairingReject(ctx: CommandContext, code: string): Promise<number> {
   const phone = await withStore(ctx, (store) => rejectPairing(store, code));
-  ctx.out.result({ code: code.toUpperCase(), phone, status: 'rejected' }, () => `Rejected the code of ${phone}.`);
+  ctx.out.result({ code: code.toUpperCase(), phone, status: 'rejected' }, () => `Rejected the code of ${safeForTerminal(phone, { max: 40 })}.`);
   return 0;
 }
 
