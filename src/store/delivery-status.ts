@@ -76,8 +76,10 @@ const inFlight = new WeakMap<Store, Map<string, Promise<unknown>>>();
 function oneAtATime<T>(store: Store, sid: string, work: () => Promise<T>): Promise<T> {
   let map = inFlight.get(store);
   if (!map) inFlight.set(store, (map = new Map()));
+  // The previous observation's failure belongs to its own caller: this one runs after it either way.
   const next = (map.get(sid) ?? Promise.resolve()).catch(() => undefined).then(work);
   map.set(sid, next);
+  // Only the cleanup: `next`'s failure reaches our caller, and would otherwise be reported twice as unhandled.
   void next.finally(() => map!.get(sid) === next && map!.delete(sid)).catch(() => undefined);
   return next;
 }

@@ -104,7 +104,8 @@ export async function runScript(handset: Handset, script: HandsetScript, scale: 
   } catch (err) {
     if (!(err instanceof CallAborted)) throw err;
   }
-  // Stay on the line a while for the app to finish and hang up, as a person would.
+  // Stay on the line a while for the app to finish and hang up, as a person would. The linger's
+  // sleep is aborted (a rejection) once the race is decided: that is its normal end, not an error.
   const linger = new AbortController();
   await Promise.race([hungUpPromise(handset), sleep(script.linger * 1000 * scale, linger.signal).catch(() => undefined)]);
   linger.abort('done');
