@@ -37,14 +37,15 @@ export function createGroupCommit(db: Database, prepare: (sql: string) => Prepar
    * from a timer, so the event loop (other requests, /healthz) never stalls on it.
    */
   const begin = (): unknown => {
-    db.pragma('busy_timeout = 0');
+    // Prepared (and cached) like the statements: a pragma call would parse anew on every commit.
+    prepare('PRAGMA busy_timeout = 0').run();
     try {
       prepare('BEGIN IMMEDIATE').run();
       return undefined;
     } catch (err) {
       return err ?? new Error('BEGIN failed');
     } finally {
-      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      prepare(`PRAGMA busy_timeout = ${busyTimeoutMs}`).run();
     }
   };
 
