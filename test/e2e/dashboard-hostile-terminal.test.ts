@@ -6,29 +6,25 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, isolatedEnv } from '../helpers/cli.js';
+import { isolatedEnv } from '../helpers/cli.js';
+import { hasTmux, runInTerminal, type TerminalRun } from '../helpers/terminal.js';
 
-const hasTmux = spawnSync('sh', ['-c', 'command -v tmux'], { stdio: 'ignore' }).status === 0;
 if (!hasTmux && process.env.CI) throw new Error('CI must provide tmux for the real-terminal test (.ci/run installs it).');
 
-const session = `oct-hostile-${process.pid}`;
 const tmux = (...args: string[]) => spawnSync('tmux', args, { encoding: 'utf8' });
-const screen = () => tmux('capture-pane', '-p', '-t', session).stdout;
 
 describe.skipIf(!hasTmux)('dashboard facing a hostile text in a real terminal', () => {
-  afterAll(() => tmux('kill-session', '-t', session));
+  let term: TerminalRun | undefined;
+  afterAll(() => term?.kill());
 
   it('an OSC title and an OSC 52 clipboard write in a body change neither; the feed shows escapes', async () => {
     const { env, cwd } = isolatedEnv({ OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9', CI: '' });
-    const envArgs = Object.entries(env)
-      .filter(([k, v]) => v !== undefined && /^(HOME|XDG_|OPENCLAW_|PATH$|NO_COLOR)/.test(k))
-      .map(([k, v]) => `${k}='${v}'`)
-      .join(' ');
-    tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '40', `cd '${cwd}' && env -u CI ${envArgs} '${process.execPath}' '${BIN}' telephony serve --sandbox --port 0; echo EXITED=$?; sleep 60`);
+    const t = (term = runInTerminal('oct-hostile', ['telephony', 'serve', '--sandbox', '--port', '0'], env, cwd));
     // With set-clipboard on, an OSC 52 that reached tmux would become a paste buffer.
-    tmux('set-option', '-t', session, 'set-clipboard', 'on');
-    await expect.poll(screen, { timeout: 15_000 }).toContain('signatures: verified');
-    const titleBefore = tmux('display-message', '-p', '-t', session, '#{pane_title}').stdout.trim();
+    tmux('set-option', '-t', t.session, 'set-clipboard', 'on');
+    await expect.poll(t.screen, { timeout: 15_000 }).toContain('signatures: verified');
+    const title = () => tmux('display-message', '-p', '-t', t.session, '#{pane_title}').stdout.trim();
+    const titleBefore = title();
 
     const registry = path.join(env.XDG_DATA_HOME!, 'openclaw', 'sandbox.json');
     await expect.poll(() => existsSync(registry)).toBe(true);
@@ -38,11 +34,11 @@ describe.skipIf(!hasTmux)('dashboard facing a hostile text in a real terminal', 
     const res = await fetch(`${sandboxUrl}/sandbox/v1/handsets/${encodeURIComponent('+15550001111')}/messages`, { method: 'POST', body: new URLSearchParams({ To: number, Body: body }) });
     expect(res.status).toBeLessThan(300);
 
-    await expect.poll(screen, { timeout: 10_000 }).toContain('hi\\x1b]2;pwned\\x07\\x1b]52;c;');
-    expect(screen()).toContain('signatures: verified'); // \e[2J did not clear the screen
-    expect(tmux('display-message', '-p', '-t', session, '#{pane_title}').stdout.trim()).toBe(titleBefore);
+    await expect.poll(t.screen, { timeout: 10_000 }).toContain('hi\\x1b]2;pwned\\x07\\x1b]52;c;');
+    expect(t.screen()).toContain('signatures: verified'); // \e[2J did not clear the screen
+    expect(title()).toBe(titleBefore);
     expect(tmux('list-buffers').stdout).not.toContain('curl');
-    tmux('send-keys', '-t', session, 'q');
-    await expect.poll(screen, { timeout: 10_000 }).toContain('EXITED=0');
+    t.keys('q');
+    await expect.poll(t.screen, { timeout: 10_000 }).toContain('EXITED=0');
   });
 });

@@ -5,6 +5,8 @@ import { BIN } from './cli.js';
 export const hasTmux = spawnSync('sh', ['-c', 'command -v tmux'], { stdio: 'ignore' }).status === 0;
 
 export interface TerminalRun {
+  /** The tmux session's name, for other tmux commands (its title, options, buffers). */
+  session: string;
   /** What the terminal shows now; after the command ends, a line `EXITED=<code>`. */
   screen(): string;
   keys(...keys: string[]): void;
@@ -22,6 +24,7 @@ export function runInTerminal(name: string, args: string[], env: NodeJS.ProcessE
   const command = [process.execPath, BIN, ...args].map((w) => `'${w}'`).join(' ');
   tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '40', `cd '${cwd}' && env -u CI ${envArgs} ${command}; echo EXITED=$?; sleep 60`);
   return {
+    session,
     screen: () => tmux('capture-pane', '-p', '-t', session).stdout,
     keys: (...keys) => void tmux('send-keys', '-t', session, ...keys),
     kill: () => void tmux('kill-session', '-t', session),
