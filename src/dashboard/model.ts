@@ -79,6 +79,10 @@ export function createDashboardModel(): DashboardModel {
             add(errors, { at, kind: 'info', text: `${s(f.sid)} ${s(f.status)}: error ${s(f.errorCode)}${hint ? `; ${hint}` : ''}` }, ERROR_LIMIT);
           }
           break;
+        case 'sms.refused':
+          counts.refused++;
+          add(errors, { at, kind: 'info', text: `refused a text from ${s(f.from)}: ${s(f.reason)}` }, ERROR_LIMIT);
+          break;
         case 'status.conflict':
           counts.errors++;
           add(errors, { at, kind: 'info', text: `${s(f.sid)} kept ${s(f.status)}: ${s(f.conflict)}` }, ERROR_LIMIT);

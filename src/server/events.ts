@@ -11,6 +11,7 @@ export interface ServeEventMap {
   'sms.optout': { from: string };
   'sms.optin': { from: string };
   'sms.ignored': { from: string; reason: string; policy?: string };
+  'sms.refused': { from: string; to: string; reason: string };
   'pairing.request': { from: string; outcome: 'send-code' | 'already-sent' | 'capped' };
   /** A pairing code or held text was approved or rejected (here, or in another terminal). */
   decision: { kind: 'pairing' | 'approval'; id: string; who: string; status: string };

@@ -33,6 +33,8 @@ export interface InboundDeps {
   /** Keeps work that outlives the answer, so shutdown can wait for it. */
   background(work: Promise<unknown>): void;
   emit: Emit;
+  /** Where Twilio should post the delivery states of our replies, when a public URL is known. */
+  statusCallbackUrl?(): string | undefined;
 }
 
 export type InboundParams = Record<string, string | string[]>;
@@ -40,10 +42,23 @@ export type InboundParams = Record<string, string | string[]>;
 /** A form parameter's (first) value; Twilio repeats keys only for lists. */
 export const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? '';
 
-const answer = (texts: string[] = []): StoredAnswer => ({ status: 200, type: 'text/xml', body: messagingResponse(texts) });
+const answerWith = (texts: string[], statusCallback?: string): StoredAnswer => ({ status: 200, type: 'text/xml', body: messagingResponse(texts, statusCallback) });
+
+/** Texts for another number or Messaging Service are not ours to answer (a shared webhook URL, a forged To). */
+function notForUs(p: InboundParams, config: ResolvedConfig): string | undefined {
+  const number = config.fromNumber;
+  const service = config.twilio.messagingServiceSid;
+  if (!number && !service) return undefined;
+  const to = one(p.To);
+  const via = one(p.MessagingServiceSid);
+  if ((number && to === number) || (service && via === service)) return undefined;
+  return `To ${to || '(none)'}${via ? ` via ${via}` : ''} is not ${[number, service].filter(Boolean).join(' or ')}`;
+}
 
 export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Promise<StoredAnswer> {
   const { store, config } = deps;
+  // Every reply asks for its delivery states, so the operator learns whether it arrived.
+  const answer = (texts: string[] = []) => answerWith(texts, deps.statusCallbackUrl?.());
   const from = one(p.From);
   const to = one(p.To);
   const text = one(p.Body);
@@ -55,6 +70,14 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
     appendEvent(store, 'sms.inbound', sid, { from, to, media: media.length }),
   ]);
   deps.emit('sms.in', { from, to, body: text, ...(media.length ? { media: media.length } : {}) });
+  const refusal = notForUs(p, config);
+  if (refusal) {
+    // Stored above, so the operator sees it; answered empty, so Twilio does not retry it.
+    deps.metrics.count('inbound_refused_total', { reason: 'not-our-number' });
+    await appendEvent(store, 'sms.refused', sid, { reason: refusal });
+    deps.emit('sms.refused', { from, to, reason: refusal });
+    return answerWith([]);
+  }
   const reply = (texts: string[]) => {
     for (const body of texts) deps.emit('sms.out', { from: to, to: from, body, via: 'twiml' });
     return answer(texts);

@@ -138,6 +138,7 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
   const configuredPublic = (o.publicUrl ?? config.publicUrl)?.replace(/\/+$/, '');
   const holder: { tunnel?: Tunnel } = {};
   let publicBase = configuredPublic;
+  const statusCallbackUrl = () => (publicBase ? publicBase + config.serve.statusPath : undefined);
   const app = await createServeApp({
     config,
     store,
@@ -168,8 +169,9 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
         void work.finally(() => background.delete(work));
       },
       async sendReply({ to, from, body, key }) {
-        await deliverMessage({ key, to, from, body, media: [] }, depsFor({ from }));
+        await deliverMessage({ key, to, from, body, media: [], statusCallback: statusCallbackUrl() }, depsFor({ from }));
       },
+      statusCallbackUrl,
     },
   });
   // The tunnel's slot comes before the server's, so in-flight answers still get out through it.

@@ -35,6 +35,8 @@ export function signedParams(body: unknown): Record<string, string | string[]> {
 
 export function verifyTwilioRequest(req: FastifyRequest, o: VerifyOptions): VerifyFailure | undefined {
   const params = signedParams(req.body);
+  // Twilio puts AccountSid in every webhook body; a POST without it is not Twilio's (WebSocket upgrades carry no body).
+  if (req.method === 'POST' && !params.AccountSid) return { reason: 'no AccountSid in the request', tried: [] };
   if (params.AccountSid !== undefined && params.AccountSid !== o.accountSid) return { reason: `AccountSid ${params.AccountSid} is not this account's`, tried: [] };
   if (o.skip) return undefined;
   const signature = header(req, 'x-twilio-signature');

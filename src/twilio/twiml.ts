@@ -20,7 +20,9 @@ export function escapeXml(text: string): string {
 export type Verb = string & { readonly __verb: true };
 const verb = (xml: string) => xml as Verb;
 
-export const message = (text: string): Verb => verb(`<Message>${escapeXml(text)}</Message>`);
+/** `statusCallback`: Twilio posts the message's delivery states there (the `action` attribute). */
+export const message = (text: string, statusCallback?: string): Verb =>
+  verb(`<Message${statusCallback ? ` action="${escapeXml(statusCallback)}" method="POST"` : ''}>${escapeXml(text)}</Message>`);
 export const say = (text: string): Verb => verb(`<Say>${escapeXml(text)}</Say>`);
 export const hangup = (): Verb => verb('<Hangup/>');
 /** Turns a call away unanswered (no charge to the caller); `busy` plays a busy tone. */
@@ -31,8 +33,8 @@ export function twimlResponse(verbs: Verb[]): string {
 }
 
 /** `<Response>` with one `<Message>` per text (none: an empty answer, Twilio sends nothing). */
-export function messagingResponse(texts: string[]): string {
-  return twimlResponse(texts.map(message));
+export function messagingResponse(texts: string[], statusCallback?: string): string {
+  return twimlResponse(texts.map((t) => message(t, statusCallback)));
 }
 
 /** A voice `<Response>`: `<Say>` each text, then hang up; or reject the call unanswered. */
