@@ -77,7 +77,7 @@ describe('serve against hostile requests', () => {
     const params = smsParams({ MessageSid: 'SM' + 'e3'.repeat(16), Body: body });
     const res = await rawPost(local, '/telephony/webhook', form(params), signedHeaders(params));
     expect(res.status).toBe(200);
-    expect(res.body).toContain('<Message>agent heard: badbytes[31mhere!</Message>');
+    expect(res.body).toContain('>agent heard: badbytes[31mhere!</Message>');
     expect(res.body).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/);
   });
 });
