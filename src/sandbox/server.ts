@@ -21,6 +21,7 @@ import { searchAvailable } from './available-numbers.js';
 import { openSandboxStore } from './sandbox-store.js';
 import { liveCalls } from './voice/live-calls.js';
 import { dispatchCall } from './voice/place-call.js';
+import { registerTranscriptions } from './voice/transcription.js';
 import { createWebhookSender } from './webhooks.js';
 
 export interface Sandbox {
@@ -67,6 +68,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   registerNumbers(api, ctx);
   registerRecordings(api, ctx);
   registerAlerts(api, ctx);
+  registerTranscriptions(api, ctx);
   const control = createRouter();
   registerControl(control, ctx);
 

@@ -117,9 +117,9 @@ describe('TwiML run by the sandbox', () => {
     expect(await notifications(ts)).toContainEqual(expect.objectContaining({ code: 11200, relatedSid: failed.callSid }));
   });
 
-  it('records with <Record>: beep, the caller speaks, action gets the recording, the callback fires', async () => {
+  it('records with <Record>: beep, the caller speaks, action and callbacks, a WAV as long as the recording, a transcription from the script', async () => {
     twimlFor({
-      '/message': '<Response><Say>Leave a message.</Say><Record action="/saved" recordingStatusCallback="/rec-status" timeout="2"/></Response>',
+      '/message': '<Response><Say>Leave a message.</Say><Record action="/saved" recordingStatusCallback="/rec-status" recordingStatusCallbackEvent="in-progress completed absent" transcribeCallback="/transcribed" timeout="2"/></Response>',
       '/saved': '<Response><Say>Saved.</Say></Response>',
     });
     await voiceUrl('/message');
@@ -129,15 +129,32 @@ describe('TwiML run by the sandbox', () => {
     expect(saved.params).toMatchObject({ Digits: '#' });
     expect(saved.params.RecordingSid).toMatch(/^RE[0-9a-f]{32}$/);
     const rec = await ts.client.recordings(saved.params.RecordingSid as string).fetch();
-    expect(rec).toMatchObject({ callSid: started.callSid, source: 'RecordVerb' });
-    await expect.poll(() => app.received.some((h) => h.path === '/rec-status' && h.params.RecordingSid === rec.sid)).toBe(true);
+    expect(rec).toMatchObject({ callSid: started.callSid, source: 'RecordVerb', status: 'completed' });
+    expect(saved.params.RecordingDuration).toBe(String(rec.duration));
+    await expect.poll(() => app.received.filter((h) => h.path === '/rec-status' && h.params.RecordingSid === rec.sid).map((h) => h.params.RecordingStatus)).toEqual(['in-progress', 'completed']);
+    const wav = Buffer.from(await (await ts.api(`/2010-04-01/Accounts/${ts.info.accountSid}/Recordings/${rec.sid}.wav`)).arrayBuffer());
+    expect(wav.subarray(0, 4).toString()).toBe('RIFF');
+    expect(wav.readUInt32LE(24)).toBe(8000);
+    expect(wav.readUInt32LE(40)).toBe(Number(rec.duration) * 8000 * 2);
+    expect(wav.subarray(44).some((b) => b !== 0)).toBe(true);
+    await expect.poll(() => app.received.find((h) => h.path === '/transcribed')?.params).toMatchObject({ TranscriptionText: 'please call me back', TranscriptionType: 'sandbox-script', RecordingSid: rec.sid });
+    const listed = await ts.client.recordings(rec.sid).transcriptions.list();
+    expect(listed.map((t) => t.transcriptionText)).toEqual(['please call me back']);
+  });
+
+  it('reports an absent recording when the caller says nothing, and goes on to the next verb', async () => {
+    twimlFor({ '/silent': '<Response><Record recordingStatusCallback="/absent" recordingStatusCallbackEvent="absent" timeout="1"/><Say>Nothing recorded.</Say></Response>' });
+    await voiceUrl('/silent');
+    const done = await endedCall(ts, (await handsetCall(ts, CALLER, ts.number)).callSid);
+    expect(heard(done)).toEqual(['[beep]', 'Nothing recorded.']);
+    await expect.poll(() => app.received.find((h) => h.path === '/absent')?.params.RecordingStatus).toBe('absent');
   });
 
   it('dials another sandbox number: its VoiceUrl talks to the caller, then Dial action gets DialCallStatus', async () => {
     const [offer] = await ts.client.availablePhoneNumbers('US').local.list({ areaCode: 212, limit: 1 });
     const other = await ts.client.incomingPhoneNumbers.create({ phoneNumber: offer.phoneNumber, voiceUrl: `${app.url}/other` });
     twimlFor({
-      '/front': `<Response><Say>Connecting you.</Say><Dial action="/after" timeout="10"><Number>${other.phoneNumber}</Number></Dial></Response>`,
+      '/front': `<Response><Say>Connecting you.</Say><Dial action="/after" timeout="10" record="record-from-answer"><Number>${other.phoneNumber}</Number></Dial></Response>`,
       '/other': '<Response><Say>This is the other line.</Say></Response>',
       '/after': '<Response><Say>The other line hung up.</Say></Response>',
     });
@@ -150,6 +167,7 @@ describe('TwiML run by the sandbox', () => {
     const child = await ts.client.calls(after.params.DialCallSid as string).fetch();
     expect(child).toMatchObject({ parentCallSid: started.callSid, direction: 'outbound-dial', to: other.phoneNumber, status: 'completed' });
     expect((await ts.client.calls.list({ parentCallSid: started.callSid })).map((c) => c.sid)).toEqual([child.sid]);
+    expect((await ts.client.recordings.list({ callSid: started.callSid })).map((r) => r.source)).toEqual(['DialVerb']);
   });
 
   it('reports DialCallStatus busy for a ring-out number', async () => {

@@ -85,6 +85,8 @@ function createCall(ctx: SandboxContext, f: URLSearchParams): CallRecord {
     record: f.get('Record') === 'true',
     recordingStatusCallback: httpUrl(f, 'RecordingStatusCallback'),
     recordingStatusCallbackEvents: listOf(f, 'RecordingStatusCallbackEvent', ['in-progress', 'completed', 'absent']),
+    recordingStatusCallbackMethod: method(f, 'RecordingStatusCallbackMethod'),
+    recordingChannels: f.get('RecordingChannels') === 'dual' ? 'dual' : 'mono',
     machineDetection: amd,
     sendDigits: digits,
   });

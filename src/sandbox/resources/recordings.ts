@@ -1,7 +1,11 @@
-/** Recordings: list, fetch, delete, and media (.wav real 8 kHz audio, .mp3) behind the same auth. */
-import { silentMp3, toneWav } from '../audio.js';
+/**
+ * Recordings: list, fetch, delete, and media behind the same auth: `.wav` (8 kHz 16-bit, the call's
+ * audio as the sandbox has it, see voice/recording-audio.ts); `.mp3` is refused with a clear error, as
+ * the sandbox ships no MP3 encoder. Status callbacks for in-progress, completed and absent.
+ */
 import type { SandboxContext } from '../context.js';
-import { notFound, pageOf, publicView, type Router } from '../http.js';
+import { type ApiRequest, type ApiResponse, notFound, pageOf, publicView, type Router, SandboxApiError } from '../http.js';
+import { recordingWav } from '../voice/recording-audio.js';
 import { API_VERSION, newSid, rfc2822 } from '../ids.js';
 
 export interface RecordingRecord {
@@ -15,56 +19,90 @@ export interface RecordingRecord {
 export interface RecordingOrigin {
   /** Twilio's `source`: OutboundAPI (Record=true on a call), RecordVerb, DialVerb. @default OutboundAPI */
   source?: string;
-  /** What the handset was scripted to say while recording (the emulated transcription's text). */
-  spoken?: string[];
+  statusCallback?: string | null;
+  statusCallbackMethod?: string;
+  /** RecordingStatusCallbackEvent: in-progress, completed, absent. @default ['completed'] */
+  events?: string[];
+  /** 1 or 2 (dual: caller and app apart). @default 1 */
+  channels?: number;
 }
 
-export function createRecording(ctx: SandboxContext, callSid: string, seconds: number, statusCallback: string | null, origin: RecordingOrigin = {}): RecordingRecord {
+function recordingCallback(ctx: SandboxContext, r: RecordingRecord): void {
+  const url = r._statusCallback as string | null;
+  if (!url || !(r._events as string[]).includes(r.status as string)) return;
+  void ctx.webhooks.send({
+    url,
+    method: (r._statusCallbackMethod as string) ?? 'POST',
+    params: {
+      AccountSid: ctx.account.sid,
+      CallSid: r.call_sid,
+      RecordingSid: r.sid,
+      RecordingUrl: String(r.media_url),
+      RecordingStatus: String(r.status),
+      RecordingDuration: r.status === 'completed' ? r.duration : '0',
+      RecordingChannels: String(r.channels),
+      RecordingSource: String(r.source),
+      RecordingStartTime: String(r.start_time),
+      ...(r.status === 'absent' ? { ErrorCode: '0' } : {}),
+    },
+    kind: 'recording-status',
+    relatedSid: r.sid,
+  });
+}
+
+/** A recording that has started (status in-progress, its callback if subscribed). */
+export function startRecording(ctx: SandboxContext, callSid: string, origin: RecordingOrigin = {}): RecordingRecord {
   const sid = newSid('RE');
   const now = rfc2822(new Date());
-  const uri = `${ctx.accountPath}/Recordings/${sid}.json`;
   const r: RecordingRecord = {
     account_sid: ctx.account.sid,
     api_version: API_VERSION,
     call_sid: callSid,
-    channels: 1,
+    channels: origin.channels ?? 1,
     conference_sid: null,
     date_created: now,
     date_updated: now,
-    duration: String(Math.max(1, seconds)),
+    duration: '0',
     encryption_details: null,
     error_code: null,
     media_url: `${ctx.baseUrl}${ctx.accountPath}/Recordings/${sid}`,
-    price: '-0.00250',
+    price: null,
     price_unit: 'USD',
     sid,
     source: origin.source ?? 'OutboundAPI',
     start_time: now,
-    status: 'completed',
+    status: 'in-progress',
     subresource_uris: { transcriptions: `${ctx.accountPath}/Recordings/${sid}/Transcriptions.json` },
-    uri,
-    _spoken: origin.spoken ?? [],
+    uri: `${ctx.accountPath}/Recordings/${sid}.json`,
+    _spoken: [],
+    _statusCallback: origin.statusCallback ?? null,
+    _statusCallbackMethod: origin.statusCallbackMethod ?? 'POST',
+    _events: origin.events?.length ? origin.events : ['completed'],
   };
   ctx.store.put('recording', r);
-  if (statusCallback) {
-    void ctx.webhooks.send({
-      url: statusCallback,
-      params: {
-        AccountSid: ctx.account.sid,
-        CallSid: callSid,
-        RecordingSid: sid,
-        RecordingUrl: `${ctx.baseUrl}${ctx.accountPath}/Recordings/${sid}`,
-        RecordingStatus: 'completed',
-        RecordingDuration: r.duration,
-        RecordingChannels: '1',
-        RecordingSource: origin.source ?? 'OutboundAPI',
-        RecordingStartTime: now,
-      },
-      kind: 'recording-status',
-      relatedSid: sid,
-    });
-  }
+  recordingCallback(ctx, r);
   return r;
+}
+
+/** Ends a recording: completed with its length and what the handset said, or absent when nothing was heard. */
+export function finishRecording(ctx: SandboxContext, r: RecordingRecord, seconds: number, spoken: string[] | null): RecordingRecord {
+  r.date_updated = rfc2822(new Date());
+  if (spoken === null) {
+    r.status = 'absent';
+  } else {
+    r.status = 'completed';
+    r.duration = String(Math.max(1, Math.round(seconds)));
+    r.price = '-0.00250';
+    r._spoken = spoken;
+  }
+  ctx.store.put('recording', r);
+  recordingCallback(ctx, r);
+  return r;
+}
+
+/** A whole recording at once (Record=true on a call, <Dial record>): started and finished. */
+export function createRecording(ctx: SandboxContext, callSid: string, seconds: number, origin: RecordingOrigin = {}): RecordingRecord {
+  return finishRecording(ctx, startRecording(ctx, callSid, origin), seconds, []);
 }
 
 export function registerRecordings(router: Router, ctx: SandboxContext): void {
@@ -93,8 +131,12 @@ export function registerRecordings(router: Router, ctx: SandboxContext): void {
     ctx.store.delete('recording', req.params.Sid);
     return { status: 204 };
   });
-  router.on('GET', '/2010-04-01/Accounts/:AccountSid/Recordings/:Sid.wav', (req) => ({ status: 200, contentType: 'audio/x-wav', body: toneWav(Number(one(req.params.Sid, req.path).duration)) }));
-  router.on('GET', '/2010-04-01/Accounts/:AccountSid/Recordings/:Sid.mp3', (req) => ({ status: 200, contentType: 'audio/mpeg', body: silentMp3(Number(one(req.params.Sid, req.path).duration)) }));
+  const wav = async (req: ApiRequest): Promise<ApiResponse> => ({ status: 200, contentType: 'audio/x-wav', body: await recordingWav(ctx, one(req.params.Sid, req.path)) });
+  router.on('GET', '/2010-04-01/Accounts/:AccountSid/Recordings/:Sid.wav', wav);
+  router.on('GET', '/2010-04-01/Accounts/:AccountSid/Recordings/:Sid.mp3', (req) => {
+    one(req.params.Sid, req.path);
+    throw new SandboxApiError(501, 20501, 'The sandbox has no MP3 encoder, so it cannot serve .mp3: fetch the same recording as .wav (or with no extension)');
+  });
   // Twilio answers the bare recording URL with WAV audio too.
-  router.on('GET', '/2010-04-01/Accounts/:AccountSid/Recordings/:Sid', (req) => ({ status: 200, contentType: 'audio/x-wav', body: toneWav(Number(one(req.params.Sid, req.path).duration)) }));
+  router.on('GET', '/2010-04-01/Accounts/:AccountSid/Recordings/:Sid', wav);
 }

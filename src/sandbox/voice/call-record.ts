@@ -72,6 +72,8 @@ export interface NewCall {
   record?: boolean;
   recordingStatusCallback?: string | null;
   recordingStatusCallbackEvents?: string[];
+  recordingStatusCallbackMethod?: string;
+  recordingChannels?: 'mono' | 'dual';
   machineDetection?: string | null;
   sendDigits?: string | null;
 }
@@ -123,6 +125,8 @@ export function buildCallRecord(ctx: SandboxContext, n: NewCall): CallRecord {
     _record: n.record ?? false,
     _recordingStatusCallback: n.recordingStatusCallback ?? null,
     _recordingStatusCallbackEvents: n.recordingStatusCallbackEvents?.length ? n.recordingStatusCallbackEvents : ['completed'],
+    _recordingStatusCallbackMethod: n.recordingStatusCallbackMethod ?? 'POST',
+    _recordingChannels: n.recordingChannels ?? 'mono',
     _machineDetection: n.machineDetection ?? null,
     _sendDigits: n.sendDigits ?? null,
     _documents: [],

@@ -4,7 +4,7 @@
  * end, with AnsweredBy when machine detection was asked, SendDigits played, and its TwiML run.
  */
 import type { SandboxContext } from '../context.js';
-import { createRecording } from '../resources/recordings.js';
+import { finishRecording, type RecordingRecord, startRecording } from '../resources/recordings.js';
 import type { CallRecord } from './call-record.js';
 import { endCall, isEnded, markAnswered, setStatus } from './call-status.js';
 import { lineForAnsweredCall } from './connect.js';
@@ -53,10 +53,19 @@ function answer(ctx: SandboxContext, c: CallRecord, far: Exclude<FarEnd, { kind:
   const line = lineForAnsweredCall(ctx, c, far);
   sendDigits(c, line);
   const source: DocSource = c._twiml ? { twiml: c._twiml } : { url: c._url!, method: c._method, fallbackUrl: c._fallbackUrl, fallbackMethod: c._fallbackMethod };
+  let recording: RecordingRecord | undefined;
+  if (c._record) {
+    recording = startRecording(ctx, c.sid, {
+      source: 'OutboundAPI',
+      statusCallback: c._recordingStatusCallback,
+      statusCallbackMethod: c._recordingStatusCallbackMethod as string | undefined,
+      events: c._recordingStatusCallbackEvents,
+      channels: c._recordingChannels === 'dual' ? 2 : 1,
+    });
+  }
   startLeg(ctx, c, line, source, {
     onEnded(call) {
-      if (!call._record || !call.duration || call.duration === '0') return;
-      createRecording(ctx, call.sid, Number(call.duration), call._recordingStatusCallback, { source: 'OutboundAPI' });
+      if (recording) finishRecording(ctx, recording, Number(call.duration ?? 0), []);
     },
   });
 }

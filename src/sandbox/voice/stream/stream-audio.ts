@@ -14,6 +14,12 @@ export function keepStreamAudio(callSid: string, session: StreamSession): void {
   while (kept.size > MAX_CALLS) kept.delete(kept.keys().next().value!);
 }
 
+/** The raw mu-law tracks of a call's streams, or undefined. */
+export function streamTracks(callSid: string): { inbound: Uint8Array; outbound: Uint8Array } | undefined {
+  const entry = kept.get(callSid);
+  return entry ? { inbound: Uint8Array.from(entry.inbound), outbound: Uint8Array.from(entry.outbound) } : undefined;
+}
+
 /** A stereo WAV (caller left, app right), or undefined when the call had no stream. */
 export function streamWav(callSid: string): Buffer | undefined {
   const entry = kept.get(callSid);

@@ -6,6 +6,7 @@
  * listens and hangs up after `callTalkMs`. Twilio rings several numbers at once; the sandbox rings
  * them one after the other (see docs/sandbox-voice.md).
  */
+import { createRecording } from '../../resources/recordings.js';
 import { bridgePeople } from '../bridge.js';
 import { buildCallRecord, type CallRecord } from '../call-record.js';
 import { endCall, isEnded, markAnswered, setStatus } from '../call-status.js';
@@ -82,6 +83,20 @@ async function dialOne(leg: Leg, target: Target, callerId: string, timeoutS: num
   return child;
 }
 
+/** <Dial record="record-from-answer|...">: the bridge becomes a recording of the parent call (source DialVerb). */
+function recordBridge(leg: Leg, el: XmlElement, child: CallRecord | undefined): void {
+  const mode = el.attributes.record ?? 'do-not-record';
+  if (mode === 'do-not-record' || mode === 'false' || !child?.start_time) return;
+  const a = el.attributes;
+  createRecording(leg.ctx, leg.call.sid, Number(child.duration ?? 0), {
+    source: 'DialVerb',
+    statusCallback: a.recordingStatusCallback ? resolveUrl(leg, a.recordingStatusCallback) : null,
+    statusCallbackMethod: a.recordingStatusCallbackMethod,
+    events: (a.recordingStatusCallbackEvent ?? '').split(/[\s,]+/).filter(Boolean),
+    channels: mode.endsWith('-dual') ? 2 : 1,
+  });
+}
+
 export async function runDial(leg: Leg, el: XmlElement, signal: AbortSignal): Promise<VerbOutcome> {
   const timeoutS = Number(el.attributes.timeout ?? 30);
   const limitMs = scaled(leg, Number(el.attributes.timeLimit ?? 14_400) * 1000);
@@ -99,6 +114,7 @@ export async function runDial(leg: Leg, el: XmlElement, signal: AbortSignal): Pr
   }
   const status = last?.status ?? 'failed';
   addTimeline(leg.call, 'note', `Dial ended: ${status}`);
+  recordBridge(leg, el, last);
   if (leg.line.hungUp) return 'hangup';
   if (!el.attributes.action) return undefined;
   const params: Record<string, string> = { DialCallStatus: status, DialBridged: String(Boolean(last?.start_time)) };
