@@ -27,13 +27,15 @@ async function place(track: Int16Array, text: string, at: number): Promise<numbe
   return start + pcm.length;
 }
 
-/** What was said on the call (app and caller) and when, in call time since it was answered. */
-function utterances(ctx: SandboxContext, call: CallRecord): { text: string; at: number; caller: boolean }[] {
+/**
+ * What was said on the call (app and caller) and when since it was answered, in real time as the
+ * call's duration is (with --speed, both are shorter than on a phone).
+ */
+function utterances(call: CallRecord): { text: string; at: number; caller: boolean }[] {
   const answered = call._timeline.find((e) => e.kind === 'status' && e.text === 'in-progress')?.t ?? 0;
-  const scale = ctx.options.voiceTimeScale;
   return call._timeline
     .filter((e) => (e.kind === 'heard' && (e.what === 'say' || e.what === 'speech')) || (e.kind === 'did' && (e.input as { kind?: string })?.kind === 'speech'))
-    .map((e) => ({ text: e.kind === 'did' ? String((e.input as { text: string }).text) : e.text, at: Math.round(((e.t - answered) / scale / 1000) * SAMPLE_RATE), caller: e.kind === 'did' }));
+    .map((e) => ({ text: e.kind === 'did' ? String((e.input as { text: string }).text) : e.text, at: Math.round(((e.t - answered) / 1000) * SAMPLE_RATE), caller: e.kind === 'did' }));
 }
 
 export async function recordingWav(ctx: SandboxContext, r: RecordingRecord): Promise<Buffer> {
@@ -57,6 +59,6 @@ export async function recordingWav(ctx: SandboxContext, r: RecordingRecord): Pro
   // Dual channel: the caller left, the app right; mono: both in one.
   const appTrack = Number(r.channels) === 2 ? new Int16Array(samples) : track;
   const call = ctx.store.get<CallRecord>('call', r.call_sid);
-  if (call) for (const u of utterances(ctx, call)) await place(u.caller ? track : appTrack, u.text, u.at);
+  if (call) for (const u of utterances(call)) await place(u.caller ? track : appTrack, u.text, u.at);
   return wav(appTrack === track ? [track] : [track, appTrack]);
 }
