@@ -10,6 +10,7 @@ import type { Settings } from '../config/settings.js';
 import { ConfigError, CredentialsError } from '../errors.js';
 import { type DeliverDeps, deliverMessage } from '../messaging/deliver.js';
 import { createLimiterPool, type Sender, senderRate } from '../messaging/rate-limiter.js';
+import { createClaimOwner } from '../store/claims.js';
 import { textPolicyFrom } from '../messaging/send-text.js';
 import { openStore } from '../store/open-store.js';
 import { startBodyRetention } from '../store/retention.js';
@@ -120,8 +121,11 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
   metrics.setGauge('background_replies', () => background.size);
   // Deliveries (late replies and their retries, approved messages) are reported like everything else.
   const deliveries = loggerOnBus(o.events);
-  const limiterFor = createLimiterPool((sender) => senderRate(config.sms, sender));
-  const depsFor = (sender: Sender): DeliverDeps => ({ store, client, limiter: limiterFor(sender), logger: deliveries });
+  // Several serve instances (and send commands) on one store share each sender's rate and the claims on keys.
+  const limiterFor = createLimiterPool((sender) => senderRate(config.sms, sender), store);
+  const claims = createClaimOwner(store);
+  stack.defer('idempotency claims', () => claims.close());
+  const depsFor = (sender: Sender): DeliverDeps => ({ store, client, limiter: limiterFor(sender), logger: deliveries, claims });
 
   const dedup = createDeduplicator(store);
   // Keep the processed-webhooks table to its 24 hours.
