@@ -6,14 +6,13 @@ import type { SendResult } from '../../messaging/deliver.js';
 import { toE164 } from '../../messaging/phone.js';
 import { planMessage } from '../../messaging/plan.js';
 import { type MessagingSession, openMessagingSession } from '../../messaging/session.js';
-import { type BatchSummary, defaultConcurrency, loadBatch, sendBatch } from '../../messaging/send-batch.js';
+import type { BatchSummary } from '../../messaging/send-batch.js';
 import { sendText } from '../../messaging/send-text.js';
 import type { CommandContext } from '../context.js';
 import type { Output } from '../output.js';
 import { createProgress } from '../progress.js';
 import { confirm, readAllStdin } from '../prompt.js';
 import { loadSettings } from '../../config/settings.js';
-import { dryRunBatch } from './send-dry-run.js';
 import { safeForTerminal } from '../../text/terminal-safe.js';
 import { STOP_SIGNALS } from '../signals.js';
 
@@ -108,6 +107,8 @@ function noteSandboxSender(out: Output, session: MessagingSession): void {
 }
 
 async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string | undefined, bodyArg: string | undefined): Promise<number> {
+  // Loaded here, not at the top: a one-message send does not pay for the CSV parser and the batch code.
+  const [{ defaultConcurrency, loadBatch, sendBatch }, { dryRunBatch }] = await Promise.all([import('../../messaging/send-batch.js'), import('./send-dry-run.js')]);
   const settings = await loadSettings(ctx.global);
   const defaultCountry = f.defaultCountry ?? settings.resolution.config.sms.defaultCountry;
   // `send --to-file numbers.txt "body"`: the body is the one positional argument.
