@@ -10,6 +10,17 @@ function asHeard(input: Input): Heard {
   return input.kind === 'dtmf' ? { kind: 'digits', digits: input.digits } : { kind: 'speech', text: input.text };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- listeners of different events take different arguments
+type Wire = [Handset, string, (...args: any[]) => void];
+
+/** Attaches listeners and returns the function that detaches them all. */
+function wire(wires: Wire[]): () => void {
+  for (const [emitter, event, fn] of wires) emitter.on(event, fn);
+  return () => {
+    for (const [emitter, event, fn] of wires) emitter.off(event, fn);
+  };
+}
+
 export function bridgePeople(a: Handset, b: Handset): () => void {
   const forward = (from: Handset, to: Handset) => (input: Input) => {
     // The input went through the bridge; no Gather after the <Dial> should take it.
@@ -18,20 +29,12 @@ export function bridgePeople(a: Handset, b: Handset): () => void {
     to.startHearing(heard);
     to.endHearing(heard);
   };
-  const aToB = forward(a, b);
-  const bToA = forward(b, a);
-  const hangA = () => b.hangup();
-  const hangB = () => a.hangup();
-  a.on('did', aToB);
-  b.on('did', bToA);
-  a.once('hangup', hangA);
-  b.once('hangup', hangB);
-  return () => {
-    a.off('did', aToB);
-    b.off('did', bToA);
-    b.off('hangup', hangB);
-    a.off('hangup', hangA);
-  };
+  return wire([
+    [a, 'did', forward(a, b)],
+    [b, 'did', forward(b, a)],
+    [a, 'hangup', () => b.hangup()],
+    [b, 'hangup', () => a.hangup()],
+  ]);
 }
 
 export function bridgeApps(a: Handset, b: Handset): () => void {
@@ -40,18 +43,10 @@ export function bridgeApps(a: Handset, b: Handset): () => void {
     if (e.heard.kind === 'say' || e.heard.kind === 'speech') to.speak(e.heard.text);
     else if (e.heard.kind === 'digits') to.press(e.heard.digits);
   };
-  const aToB = relay(b);
-  const bToA = relay(a);
-  const hangA = () => b.hangup();
-  const hangB = () => a.hangup();
-  a.on('hear', aToB);
-  b.on('hear', bToA);
-  a.once('hangup', hangA);
-  b.once('hangup', hangB);
-  return () => {
-    a.off('hear', aToB);
-    b.off('hear', bToA);
-    a.off('hangup', hangA);
-    b.off('hangup', hangB);
-  };
+  return wire([
+    [a, 'hear', relay(b)],
+    [b, 'hear', relay(a)],
+    [a, 'hangup', () => b.hangup()],
+    [b, 'hangup', () => a.hangup()],
+  ]);
 }
