@@ -99,6 +99,7 @@ export const TELEPHONY_SCHEMA = group('channels.telephony', {
   pairing: group('Pairing codes for unknown senders', {
     codeTtlMinutes: { kind: 'integer', min: 1, max: 1440, default: 60, description: 'How long a pairing code is valid.' },
     maxCodesPerHour: { kind: 'integer', min: 1, max: 10000, default: 20, description: 'Pairing codes sent per hour in all, against SMS pumping.' },
+    maxPending: { kind: 'integer', min: 1, max: 1000, default: 3, description: 'Pairing requests waiting for the operator at once; more strangers get no code until one is decided or expires.' },
   }),
   outbound: group('Outbound actions', {
     approval: {

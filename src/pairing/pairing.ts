@@ -1,17 +1,18 @@
 /**
- * Pairing: an unknown sender gets one code by SMS (6 letters and digits from an alphabet without
- * look-alikes), valid for an hour; at most one code per sender per validity period and a global cap
+ * Pairing: an unknown sender gets one code by SMS (8 uppercase letters and digits from an alphabet
+ * without look-alikes, as OpenClaw issues them), valid for an hour; at most `pairing.maxPending` (3)
+ * requests wait at once; at most one code per sender per validity period and a global cap
  * per hour (shared with automatic answers such as HELP), so strangers cannot make the number send many texts. The operator approves the code and
  * the sender joins the allowlist.
  */
 import { randomInt } from 'node:crypto';
 import { UserError } from '../errors.js';
 import type { Store } from '../store/open-store.js';
-import { activeRequest, allow, createRequest, decideRequest, findRequest, lastAutoReply, recordAutoReply, strangerRepliesSince, withStrangerBudget } from '../store/pairing.js';
+import { activeRequest, allow, pendingRequests, createRequest, decideRequest, findRequest, lastAutoReply, recordAutoReply, strangerRepliesSince, withStrangerBudget } from '../store/pairing.js';
 
 // No 0/O, 1/I/L, 5/S, 2/Z, 8/B: codes are read off a phone and typed.
 export const CODE_ALPHABET = 'ACDEFGHJKMNPQRTUVWXY34679';
-export const CODE_LENGTH = 6;
+export const CODE_LENGTH = 8;
 
 export function newPairingCode(): string {
   return Array.from({ length: CODE_LENGTH }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
@@ -20,6 +21,8 @@ export function newPairingCode(): string {
 export interface PairingLimits {
   codeTtlMinutes: number;
   maxCodesPerHour: number;
+  /** @default 3 (OpenClaw's cap) */
+  maxPending?: number;
 }
 
 export type PairingDecision = { kind: 'send-code'; code: string; text: string } | { kind: 'already-sent'; code: string } | { kind: 'capped' };
@@ -36,6 +39,7 @@ export function requestPairing(store: Store, phone: string, limits: PairingLimit
     const active = await activeRequest(trx, phone, now);
     if (active) return { kind: 'already-sent', code: active.code };
     if ((await strangerRepliesSince(trx, new Date(now.getTime() - HOUR_MS))) >= limits.maxCodesPerHour) return { kind: 'capped' };
+    if ((await pendingRequests(trx, now)) >= (limits.maxPending ?? 3)) return { kind: 'capped' };
     const code = newPairingCode();
     await createRequest(trx, { code, phone, created_at: now.toISOString(), expires_at: new Date(now.getTime() + limits.codeTtlMinutes * 60_000).toISOString() });
     return { kind: 'send-code', code, text: `Your pairing code is ${code}. Ask the operator to approve it; it is valid for ${limits.codeTtlMinutes} minutes.` };

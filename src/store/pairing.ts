@@ -29,6 +29,12 @@ export async function activeRequest(store: Db, phone: string, now: Date): Promis
   return store.db.selectFrom('pairing_requests').selectAll().where('phone', '=', phone).where('status', '=', 'pending').where('expires_at', '>', now.toISOString()).executeTakeFirst();
 }
 
+/** Requests still waiting for the operator. */
+export async function pendingRequests(store: Db, now: Date): Promise<number> {
+  const row = await store.db.selectFrom('pairing_requests').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'pending').where('expires_at', '>', now.toISOString()).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 /** Texts strangers made the number send since then: pairing codes and automatic answers (HELP). */
 export async function strangerRepliesSince(store: Db, since: Date): Promise<number> {
   const codes = await store.db.selectFrom('pairing_requests').select((eb) => eb.fn.countAll<number>().as('n')).where('created_at', '>', since.toISOString()).executeTakeFirst();

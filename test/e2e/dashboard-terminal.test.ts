@@ -29,7 +29,7 @@ describe.skipIf(!hasTmux)('serve --sandbox dashboard in a real terminal', () => 
       tmux('send-keys', '-t', session, 'Enter');
     };
     await say('hello from a phone');
-    await expect.poll(screen, { timeout: 10_000 }).toMatch(/pairing\s+[A-Z0-9]{6}\s+\+15550001111/);
+    await expect.poll(screen, { timeout: 10_000 }).toMatch(/pairing\s+[A-Z0-9]{8}\s+\+15550001111/);
     tmux('send-keys', '-t', session, 'a');
     await expect.poll(screen, { timeout: 10_000 }).toContain('may talk to the agent');
     await say('are you there');

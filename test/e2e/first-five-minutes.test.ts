@@ -37,10 +37,10 @@ describe('first five minutes', () => {
     await expect
       .poll(async () => {
         const res = await telephony(inbox, { env, cwd });
-        code = /\b([A-Z2-9]{6})\b/.exec(res.stdout.split('\n').find((l) => /pairing/i.test(l)) ?? '')?.[1] ?? '';
+        code = /\b([A-Z2-9]{8})\b/.exec(res.stdout.split('\n').find((l) => /pairing/i.test(l)) ?? '')?.[1] ?? '';
         return code;
       })
-      .toMatch(/^[A-Z2-9]{6}$/);
+      .toMatch(/^[A-Z2-9]{8}$/);
 
     const approved = await telephony(approve.map((w) => (w === 'CODE' ? code : w)), { env, cwd });
     expect(approved.code).toBe(0);

@@ -157,7 +157,7 @@ describe('serve --sandbox: pairing end to end', () => {
 
   it('a stranger gets one code; after `pairing approve` their texts reach the echo agent and its answers reach the handset', async () => {
     expect((await text('hello?')).code).toBe(0);
-    await expect.poll(inbox).toEqual([expect.stringMatching(/pairing code is [A-Z0-9]{6}/)]);
+    await expect.poll(inbox).toEqual([expect.stringMatching(/pairing code is [A-Z0-9]{8}/)]);
     expect((await text('hello again?')).code).toBe(0);
     const list = JSON.parse((await telephony(['pairing', 'list', '--json'], { env, cwd })).stdout);
     expect(list.pending).toHaveLength(1);

@@ -21,7 +21,7 @@ async function policyFor(store: Store, env: Record<string, string>) {
 
 const agent = { kind: 'agent' } as const;
 const ignore = (reason: string) => ({ kind: 'ignore', reason });
-const code = { kind: 'pairing-code', code: expect.stringMatching(/^[A-Z0-9]{6}$/), text: expect.stringContaining('pairing code') };
+const code = { kind: 'pairing-code', code: expect.stringMatching(/^[A-Z0-9]{8}$/), text: expect.stringContaining('pairing code') };
 
 // policy, from, what a text gets, what a call gets
 const table: [string, string, unknown, unknown][] = [
@@ -56,7 +56,7 @@ for (const kind of storeKinds) {
 
     it('40 strangers at once never get more codes than the cap of 20', async () => {
       const store = await openStore(await kind.url());
-      const policy = await policyFor(store, { OPENCLAW_TELEPHONY_INBOUND_POLICY: 'pairing', OPENCLAW_TELEPHONY_PAIRING_MAX_CODES_PER_HOUR: '20' });
+      const policy = await policyFor(store, { OPENCLAW_TELEPHONY_INBOUND_POLICY: 'pairing', OPENCLAW_TELEPHONY_PAIRING_MAX_CODES_PER_HOUR: '20', OPENCLAW_TELEPHONY_PAIRING_MAX_PENDING: '100' });
       const strangers = Array.from({ length: 40 }, (_, i) => `+1555100${String(i).padStart(4, '0')}`);
       const decisions = await Promise.all(strangers.map((from) => policy.decideInbound(from, 'sms')));
       expect(decisions.filter((d) => d.kind === 'pairing-code')).toHaveLength(20);

@@ -49,7 +49,7 @@ describe('inbound policy', () => {
   it('pairing: one code per sender, and a global cap per hour against SMS pumping', async () => {
     const { turns, text } = await setup({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'pairing', OPENCLAW_TELEPHONY_PAIRING_MAX_CODES_PER_HOUR: '2' });
     const first = await text('+15550000001', 'hi');
-    expect(first.body).toMatch(/pairing code is [ACDEFGHJKMNPQRTUVWXY34679]{6}/);
+    expect(first.body).toMatch(/pairing code is [ACDEFGHJKMNPQRTUVWXY34679]{8}/);
     expect((await text('+15550000001', 'hi again')).body).not.toContain('<Message>');
     expect((await text('+15550000002', 'hi')).body).toContain('pairing code');
     expect((await text('+15550000003', 'hi')).body).not.toContain('<Message>'); // over the hourly cap
