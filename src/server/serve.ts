@@ -12,14 +12,14 @@ import { type DeliverDeps, deliverMessage } from '../messaging/deliver.js';
 import { createLimiterPool, type Sender, senderRate } from '../messaging/rate-limiter.js';
 import { createClaimOwner } from '../store/claims.js';
 import { textPolicyFrom } from '../messaging/send-text.js';
-import { openStore } from '../store/open-store.js';
+import { openStore, type Store } from '../store/open-store.js';
 import { startBodyRetention } from '../store/retention.js';
 import type { Tunnel } from '../tunnel/tunnel.js';
 import { createTwilioClient, resolveTwilioAccess } from '../twilio/access.js';
 import { refuseUnreachableWebhookUrl } from '../twilio/webhook-url-guard.js';
 import { createServeApp } from './app.js';
 import { type CleanupStack, createCleanupStack, StartAborted } from './cleanup-stack.js';
-import { createDeduplicator } from './dedup.js';
+import { createDeduplicator, type Deduplicator } from './dedup.js';
 import { createInboundPolicy } from './inbound-policy.js';
 import { countEvents, createMetrics } from './metrics.js';
 import { watchDecisions } from './decisions-watch.js';
@@ -84,24 +84,71 @@ export async function startServe(settings: Settings, o: ServeOptions): Promise<R
   }
 }
 
+type SandboxJoined = Awaited<ReturnType<typeof joinOrStartSandbox>>;
+
+/** What the phases below share: the options, the stack, and a check that no stop was requested. */
+interface StartContext {
+  settings: Settings;
+  config: Settings['resolution']['config'];
+  o: ServeOptions;
+  stack: CleanupStack;
+  emit: ServeOptions['events']['emit'];
+  checkpoint(): void;
+}
+
 async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupStack): Promise<RunningServe> {
   const config = settings.resolution.config;
-  const emit = o.events.emit;
-  const checkpoint = () => {
-    if (o.signal?.aborted) throw new StartAborted();
+  const ctx: StartContext = {
+    settings,
+    config,
+    o,
+    stack,
+    emit: o.events.emit,
+    checkpoint: () => {
+      if (o.signal?.aborted) throw new StartAborted();
+    },
   };
   if (!config.enabled) {
     throw new ConfigError('The telephony channel is turned off (enabled is false), so serve does not start.', 'Set enabled: true in channels.telephony (or OPENCLAW_TELEPHONY_ENABLED=true).', 'channel_disabled');
   }
-  const bind = o.bind ?? config.serve.bind;
   const skip = config.skipSignatureVerification;
-  const provider = o.tunnel ?? config.tunnel.provider;
-  if (skip) refuseUnsignedBeyondLoopback(bind, provider, o.publicUrl ?? config.publicUrl);
+  if (skip) refuseUnsignedBeyondLoopback(o.bind ?? config.serve.bind, o.tunnel ?? config.tunnel.provider, o.publicUrl ?? config.publicUrl);
   const sandbox = o.sandbox ? await joinOrStartSandbox(settings, stack) : undefined;
-  checkpoint();
+  ctx.checkpoint();
+  const core = await openCore(ctx, sandbox);
+  const served = await serveWebhooks(ctx, core);
+  const { url, publicBase, tunnel } = await goPublic(ctx, served, sandbox !== undefined);
+  const numberRef = numberToPoint({ sandboxNumberSid: sandbox?.number.sid, configureNumber: o.configureNumber, fromNumber: config.fromNumber });
+  if (numberRef) {
+    if (!core.access.sandbox) refuseUnreachableWebhookUrl(publicBase, '--configure-number: the public URL');
+    await pointNumber(core.client, numberRef, publicBase, config.serve, { emit: ctx.emit, stack });
+  }
+  ctx.checkpoint();
+  if (skip) ctx.emit('warning', { message: 'skipSignatureVerification is on: unsigned webhooks are accepted (loopback only).' });
+
+  const sandboxInfo = sandbox && { baseUrl: sandbox.baseUrl, number: sandbox.number.phoneNumber, inProcess: sandbox.inProcess };
+  const operator = createOperator({
+    store: core.store,
+    depsFor: core.depsFor,
+    policy: textPolicyFrom(config),
+    sandbox: sandboxInfo && { baseUrl: sandboxInfo.baseUrl, number: sandboxInfo.number, handset: DASHBOARD_HANDSET },
+  });
+  return {
+    url,
+    publicUrl: publicBase,
+    sandbox: sandboxInfo,
+    signatures: skip ? 'SKIPPED' : 'verified',
+    operator,
+    tunnel: tunnel && { provider: tunnel.provider, url: tunnel.url },
+    close: () => stack.unwind(),
+  };
+}
+
+/** Credentials, the agent, the store, the REST client, metrics, conversations and the store's timers. */
+async function openCore({ settings, config, o, stack, emit, checkpoint }: StartContext, sandbox: SandboxJoined | undefined) {
   const access = await resolveTwilioAccess(settings, { sandbox: o.sandbox, sandboxUrl: sandbox?.baseUrl });
   const authToken = o.sandbox ? access.password : (await settings.credentials()).values['twilio.authToken'];
-  if (!authToken && !skip) {
+  if (!authToken && !config.skipSignatureVerification) {
     throw new CredentialsError('Verifying webhooks needs the account Auth Token (Twilio signs with it, even when the API uses a key).', 'Run `openclaw telephony auth login` or set TWILIO_AUTH_TOKEN.');
   }
   // The sandbox stands in for Twilio, not for the agent: an http agent still gets its token.
@@ -126,8 +173,14 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
   const claims = createClaimOwner(store);
   stack.defer('idempotency claims', () => claims.close());
   const depsFor = (sender: Sender): DeliverDeps => ({ store, client, limiter: limiterFor(sender), logger: deliveries, claims });
-
   const dedup = createDeduplicator(store);
+  await startStoreTimers(store, dedup, config.store.retentionDays, { emit, stack });
+  checkpoint();
+  return { access, authToken, agent, store, client, metrics, background, sessions, depsFor, dedup };
+}
+
+/** The processed-webhooks purge, the decisions watch and body retention, each stopped on the way out. */
+async function startStoreTimers(store: Store, dedup: Deduplicator, retentionDays: number, { emit, stack }: Pick<StartContext, 'emit' | 'stack'>): Promise<void> {
   // Keep the processed-webhooks table to its 24 hours.
   await dedup.purgeExpired();
   const purge = setInterval(() => void dedup.purgeExpired().catch((err: Error) => emit('warning', { message: `purging old webhook records failed: ${err.message}` })), 3_600_000);
@@ -135,37 +188,41 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
   stack.defer('the purge timer', () => clearInterval(purge));
   stack.defer('the decisions watch', watchDecisions(store, emit));
   // Message bodies older than store.retentionDays are blanked, now and daily.
-  const stopRetention = await startBodyRetention(store, config.store.retentionDays, (err) => emit('warning', { message: `pruning old message bodies failed: ${err.message}` }));
+  const stopRetention = await startBodyRetention(store, retentionDays, (err) => emit('warning', { message: `pruning old message bodies failed: ${err.message}` }));
   stack.defer('the retention timer', stopRetention);
-  checkpoint();
+}
 
+type Core = Awaited<ReturnType<typeof openCore>>;
+
+/** The webhook app, with its draining close and the tunnel's slot on the stack (the tunnel closes after the server). */
+async function serveWebhooks({ config, o, stack, emit }: StartContext, core: Core) {
+  const { store, agent, metrics, background } = core;
   const configuredPublic = (o.publicUrl ?? config.publicUrl)?.replace(/\/+$/, '');
-  const holder: { tunnel?: Tunnel } = {};
-  let publicBase = configuredPublic;
-  const statusCallbackUrl = () => (publicBase ? publicBase + config.serve.statusPath : undefined);
+  const where: { tunnel?: Tunnel; publicBase?: string } = { publicBase: configuredPublic };
+  const statusCallbackUrl = () => (where.publicBase ? where.publicBase + config.serve.statusPath : undefined);
   const app = await createServeApp({
     config,
     store,
-    tunnelState: () => holder.tunnel?.state() ?? 'none',
+    tunnelState: () => where.tunnel?.state() ?? 'none',
     metrics,
     emit,
-    dedup,
+    dedup: core.dedup,
     verify: {
-      authToken: authToken ?? '',
-      accountSid: access.accountSid,
+      authToken: core.authToken ?? '',
+      accountSid: core.access.accountSid,
       // A tunnel URL and a reverse-proxy URL can both be live.
-      publicBases: () => [...new Set([holder.tunnel?.url, configuredPublic, publicBase].filter((b): b is string => Boolean(b)))],
+      publicBases: () => [...new Set([where.tunnel?.url, configuredPublic, where.publicBase].filter((b): b is string => Boolean(b)))],
       allowedHosts: config.webhookSecurity.allowedHosts,
       trustForwardingHeaders: config.webhookSecurity.trustForwardingHeaders,
       trustedProxies: config.webhookSecurity.trustedProxies,
-      skip,
+      skip: config.skipSignatureVerification,
     },
     inbound: {
       store,
       agent,
       config,
       policy: createInboundPolicy(store, config),
-      sessions,
+      sessions: core.sessions,
       metrics,
       emit,
       background(work) {
@@ -173,56 +230,32 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
         void work.finally(() => background.delete(work));
       },
       async sendReply({ to, from, body, key }) {
-        await deliverMessage({ key, to, from, body, media: [], statusCallback: statusCallbackUrl() }, depsFor({ from }));
+        await deliverMessage({ key, to, from, body, media: [], statusCallback: statusCallbackUrl() }, core.depsFor({ from }));
       },
       statusCallbackUrl,
     },
   });
   // The tunnel's slot comes before the server's, so in-flight answers still get out through it.
-  stack.defer('the tunnel', () => holder.tunnel?.close());
+  stack.defer('the tunnel', () => where.tunnel?.close());
   // Stops accepting; requests in flight and late replies get a grace period, then the agent's turns are abandoned.
-  stack.defer('requests in flight and late replies', () =>
-    drainOrAbandon(
-      (async () => {
-        await app.close();
-        while (background.size) await Promise.allSettled([...background]);
-      })(),
-      agent,
-      o.events.emitByName,
-    ),
-  );
-  const { url, port } = await listen(app, bind, o.port ?? config.serve.port);
+  const drained = async () => {
+    await app.close();
+    while (background.size) await Promise.allSettled([...background]);
+  };
+  stack.defer('requests in flight and late replies', () => drainOrAbandon(drained(), agent, o.events.emitByName));
+  return { app, where };
+}
+
+/** Listens, opens the tunnel, and settles the public URL Twilio signs for. */
+async function goPublic({ settings, config, o, emit, checkpoint }: StartContext, { app, where }: Awaited<ReturnType<typeof serveWebhooks>>, withSandbox: boolean) {
+  const { url, port } = await listen(app, o.bind ?? config.serve.bind, o.port ?? config.serve.port);
   checkpoint();
-  const tunnel = await startTunnel(provider, { port, settings, emit, signal: o.signal }, holder);
+  const tunnel = await startTunnel(o.tunnel ?? config.tunnel.provider, { port, settings, emit, signal: o.signal }, where);
   checkpoint();
-  publicBase = tunnel?.url ?? publicBase;
   // With the sandbox and no public URL, the sandbox reaches us directly.
-  publicBase ??= o.sandbox ? url : undefined;
-  if (!publicBase && !skip) {
+  where.publicBase = tunnel?.url ?? where.publicBase ?? (withSandbox ? url : undefined);
+  if (!where.publicBase && !config.skipSignatureVerification) {
     throw new ConfigError('serve needs the public URL Twilio sends webhooks to, to verify their signatures.', 'Set publicUrl (or pass --public-url https://...), or use --sandbox to try it locally.');
   }
-  const numberRef = numberToPoint({ sandboxNumberSid: sandbox?.number.sid, configureNumber: o.configureNumber, fromNumber: config.fromNumber });
-  if (numberRef) {
-    if (!access.sandbox) refuseUnreachableWebhookUrl(publicBase!, '--configure-number: the public URL');
-    await pointNumber(client, numberRef, publicBase!, config.serve, { emit, stack });
-  }
-  checkpoint();
-  if (skip) emit('warning', { message: 'skipSignatureVerification is on: unsigned webhooks are accepted (loopback only).' });
-
-  const sandboxInfo = sandbox && { baseUrl: sandbox.baseUrl, number: sandbox.number.phoneNumber, inProcess: sandbox.inProcess };
-  const operator = createOperator({
-    store,
-    depsFor,
-    policy: textPolicyFrom(config),
-    sandbox: sandboxInfo && { baseUrl: sandboxInfo.baseUrl, number: sandboxInfo.number, handset: DASHBOARD_HANDSET },
-  });
-  return {
-    url,
-    publicUrl: publicBase!,
-    sandbox: sandboxInfo,
-    signatures: skip ? 'SKIPPED' : 'verified',
-    operator,
-    tunnel: tunnel && { provider: tunnel.provider, url: tunnel.url },
-    close: () => stack.unwind(),
-  };
+  return { url, publicBase: where.publicBase ?? '', tunnel };
 }
