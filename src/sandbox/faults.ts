@@ -18,6 +18,8 @@ export interface FaultSpec {
   errorCodes?: { code: number; probability: number }[];
   /** Recipient (E.164) -> the Twilio error code every message to it fails with. */
   recipientCodes?: Record<string, number>;
+  /** Outbound calls that end this way instead of being answered (`call-busy:5%`, ...). */
+  callOutcomes?: { status: 'busy' | 'no-answer' | 'failed'; probability: number }[];
 }
 
 export const NO_FAULTS: FaultSpec = { statuses: [], resetProbability: 0, latencyMs: 0 };
@@ -54,9 +56,14 @@ export function parseFaults(spec: string | undefined): FaultSpec {
       addCodeFault(out, part);
       continue;
     }
+    const call = /^call-(busy|no-answer|failed):(\d+(?:\.\d+)?)%$/.exec(part);
+    if (call && Number(call[2]) <= 100) {
+      out.callOutcomes = [...(out.callOutcomes ?? []), { status: call[1] as 'busy' | 'no-answer' | 'failed', probability: Number(call[2]) / 100 }];
+      continue;
+    }
     const m = /^(\d{3}|reset|latency):(\d+(?:\.\d+)?)(%|ms|s)?$/.exec(part);
     const bad = () =>
-      new UserError(`--fault: cannot read "${part}"`, { code: 'invalid_fault', hint: 'Use STATUS:PERCENT%, reset:PERCENT% or latency:MILLISECONDSms, e.g. "429:5%,500:2%,latency:200ms".' });
+      new UserError(`--fault: cannot read "${part}"`, { code: 'invalid_fault', hint: 'Use STATUS:PERCENT%, reset:PERCENT%, latency:MILLISECONDSms or call-busy|call-no-answer|call-failed:PERCENT%, e.g. "429:5%,500:2%,latency:200ms,call-busy:10%".' });
     if (!m) throw bad();
     const [, what, amount, unit] = m;
     if (what === 'latency') {
@@ -97,6 +104,16 @@ export function drawMessageFault(spec: FaultSpec, to: string, random = Math.rand
 export function drawStatusFault(spec: FaultSpec, random = Math.random): number | undefined {
   let r = random();
   for (const { status, probability } of spec.statuses) {
+    if (r < probability) return status;
+    r -= probability;
+  }
+  return undefined;
+}
+
+/** How an outbound call ends instead of being answered, if a call fault is drawn. */
+export function drawCallFault(spec: FaultSpec, random = Math.random): 'busy' | 'no-answer' | 'failed' | undefined {
+  let r = random();
+  for (const { status, probability } of spec.callOutcomes ?? []) {
     if (r < probability) return status;
     r -= probability;
   }

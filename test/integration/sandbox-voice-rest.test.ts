@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFaults } from '../../src/sandbox/faults.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { bindScript, endedCall, heard, timeline } from '../helpers/voice.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -125,6 +126,24 @@ describe('outbound calls over REST', () => {
   it('every answer fitted the OpenAPI spec', () => {
     expect(ts.checked.count).toBeGreaterThan(20);
     expect(ts.schemaErrors).toEqual([]);
+  });
+});
+
+describe('voice faults', () => {
+  it('--fault call-busy:100% makes every outbound call end busy, unanswered', async () => {
+    const sb = await startTestSandbox({ faults: parseFaults('call-busy:100%') });
+    try {
+      const call = await sb.client.calls.create({ to: '+15550004005', from: sb.number, twiml: '<Response><Say>never</Say></Response>' });
+      const done = await endedCall(sb, call.sid);
+      expect(done.status).toBe('busy');
+      expect(heard(done)).toEqual([]);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('refuses a call fault it cannot read', () => {
+    expect(() => parseFaults('call-busy:150%')).toThrow(/cannot read/);
   });
 });
 
