@@ -42,7 +42,7 @@ _openclaw_words() {
     'telephony serve') _oc_words='--config --profile --json --quiet --no-color --sandbox --port --bind --public-url --configure-number --tunnel --no-dashboard' ;;
     'telephony pairing') _oc_words='list approve reject revoke --config --profile --json --quiet --no-color --sandbox help' ;;
     'telephony pairing list') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
-    'telephony pairing approve') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'telephony pairing approve') _oc_words='--config --profile --json --quiet --no-color --sandbox --notify' ;;
     'telephony pairing reject') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony pairing revoke') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'telephony sandbox') _oc_words='text inbox call calls handset --config --profile --json --quiet --no-color --sandbox --port --bind --data --fault --rates --speed help' ;;

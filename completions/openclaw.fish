@@ -79,7 +79,7 @@ function __openclaw_words --argument-names path prev
         case 'telephony pairing list'
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox'
         case 'telephony pairing approve'
-            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox'
+            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --notify'
         case 'telephony pairing reject'
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox'
         case 'telephony pairing revoke'

@@ -163,7 +163,7 @@ function registerCommands(root: Command): void {
 
   const pairing = root.command('pairing').description('who may talk to the agent (inboundPolicy "pairing")');
   pairing.command('list').description('codes waiting for approval, and the allowlist').action(lazy(() => import('./commands/pairing.js'), 'pairingList'));
-  pairing.command('approve').description('let the sender of this code talk to the agent').argument('<code>').action(lazy(() => import('./commands/pairing.js'), 'pairingApprove'));
+  pairing.command('approve').description('let the sender of this code talk to the agent').argument('<code>').option('--notify', 'text the sender that they were admitted').action(lazy(() => import('./commands/pairing.js'), 'pairingApprove'));
   pairing.command('reject').description('refuse a pairing code').argument('<code>').action(lazy(() => import('./commands/pairing.js'), 'pairingReject'));
   pairing.command('revoke').description('take a number off the allowlist').argument('<e164>').action(lazy(() => import('./commands/pairing.js'), 'pairingRevoke'));
 

@@ -1,5 +1,5 @@
 /** `pairing list | approve | reject | revoke`: who may talk to the agent under the "pairing" policy. */
-import { UserError } from '../../errors.js';
+import { ExitCode, UserError } from '../../errors.js';
 import { toE164 } from '../../messaging/phone.js';
 import { approvePairing, rejectPairing } from '../../pairing/pairing.js';
 import { listAllowed, listRequests, revoke } from '../../store/pairing.js';
@@ -20,10 +20,33 @@ export async function pairingList(ctx: CommandContext): Promise<number> {
   return 0;
 }
 
+export const ADMITTED_TEXT = 'You can now text the agent at this number.';
+
 export async function pairingApprove(ctx: CommandContext, code: string): Promise<number> {
   const phone = await withStore(ctx, (store) => approvePairing(store, code));
-  ctx.out.result({ code: code.toUpperCase(), phone, status: 'approved' }, () => `Approved: ${safeForTerminal(phone, { max: 40 })} may now talk to the agent.`);
+  const notified = ctx.opts.notify ? await notifyAdmitted(ctx, phone, code) : undefined;
+  ctx.out.result({ code: code.toUpperCase(), phone, status: 'approved', ...(notified ? { notified } : {}) }, () =>
+    `Approved: ${safeForTerminal(phone, { max: 40 })} may now talk to the agent.${notified ? ` Told them so (${notified.sid}).` : ''}`,
+  );
   return 0;
+}
+
+/** `--notify`: one text telling the sender they were admitted, sent at most once per code. */
+async function notifyAdmitted(ctx: CommandContext, phone: string, code: string): Promise<{ sid: string }> {
+  const { loadSettings } = await import('../../config/settings.js');
+  const { openMessagingSession } = await import('../../messaging/session.js');
+  const { sendText } = await import('../../messaging/send-text.js');
+  const session = await openMessagingSession(await loadSettings(ctx.global), { sandbox: ctx.global.sandbox });
+  try {
+    const outcome = await sendText({ to: phone, body: ADMITTED_TEXT, media: [], ...session.sender, idempotencyKey: `pairing-notify:${code.toUpperCase()}` }, { ...session.policy, approved: true }, session.depsFor(session.sender));
+    return { sid: outcome.kind === 'sent' ? outcome.results[0].sid : '' };
+  } catch (err) {
+    // The approval stands; say that only the text failed, and how to send it by hand.
+    const e = err as Error & { hint?: string };
+    throw new UserError(`${phone} is approved, but telling them failed: ${e.message}`, { code: 'notify_failed', exitCode: ExitCode.twilio, hint: e.hint ?? `Text them yourself: openclaw telephony send ${phone} "${ADMITTED_TEXT}"` });
+  } finally {
+    await session.close();
+  }
 }
 
 /** `openclaw pairing approve telephony <code>`: the form OpenClaw's own CLI uses. */
