@@ -19,7 +19,7 @@ export async function run() {
   try {
     const started = performance.now();
     const { code, stdout } = await new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, 'telephony', 'send', '--sandbox', '--batch', file, '--messaging-service', account.messagingServiceSid, '--rate', String(RATE), '--json'], { env, cwd: home, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [BIN, 'send', '--sandbox', '--batch', file, '--messaging-service', account.messagingServiceSid, '--rate', String(RATE), '--json'], { env, cwd: home, stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.on('error', reject);

@@ -3,7 +3,7 @@ import { BIN, measureProcess, printRow } from './lib.mjs';
 
 export async function run() {
   for (const args of [['--version'], ['--help'], ['config', '--help']]) {
-    const r = await measureProcess([BIN, 'telephony', ...args]);
+    const r = await measureProcess([BIN, ...args]);
     printRow(`cold start: telephony ${args.join(' ')}`, { median_ms: r.medianMs, peak_MiB: r.medianPeakMiB, runs: r.runs }, '<= 120 ms, <= 60 MiB');
   }
   const bare = await measureProcess(['-e', '0']);

@@ -14,7 +14,7 @@ const RATE = 100;
 /** A batch run; resolves with each sent row's arrival time. `killAfterRows`: SIGKILL after that many rows. */
 function runBatch(file, env, cwd, killAfterRows = Infinity) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'telephony', 'send', '--sandbox', '--batch', file, '--rate', String(RATE), '--json'], { env, cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [BIN, 'send', '--sandbox', '--batch', file, '--rate', String(RATE), '--json'], { env, cwd, stdio: ['ignore', 'pipe', 'ignore'] });
     const sentAt = [];
     let rows = 0;
     let buffered = '';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const BIN = path.join(REPO, 'bin/openclaw.js');
+export const BIN = path.join(REPO, 'bin/openclaw-telephony.js');
 
 /** An environment with a home of its own, so a bench never touches the user's config or store. */
 export function isolatedBenchEnv(prefix, extra = {}) {

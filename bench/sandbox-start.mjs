@@ -5,7 +5,7 @@ import { BIN, median, printRow } from './lib.mjs';
 function startOnce() {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [BIN, 'telephony', 'sandbox', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
     child.stdout.once('data', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       child.once('exit', () => resolve(ms));

@@ -9,8 +9,8 @@ export async function run() {
   const { env } = isolatedBenchEnv('oct-bench-send-', { OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl, TWILIO_PHONE_NUMBER: sb.describe().numbers[0].phoneNumber });
   try {
     // The first run creates and migrates the SQLite store; it is not what a user waits for each time.
-    await measureProcess([BIN, 'telephony', 'send', '--sandbox', '+15550005678', 'warm-up'], { runs: 1, env });
-    const args = [BIN, 'telephony', 'send', '--sandbox', '+15550005678', 'bench'];
+    await measureProcess([BIN, 'send', '--sandbox', '+15550005678', 'warm-up'], { runs: 1, env });
+    const args = [BIN, 'send', '--sandbox', '+15550005678', 'bench'];
     const r = await measureProcess(args, { runs: 10, env, argsFor: (i) => [...args.slice(0, -1), `bench ${Date.now()} ${i}`] });
     printRow('send: one message, start to exit', { median_ms: r.medianMs, peak_MiB: r.medianPeakMiB, runs: r.runs }, '<= 250 ms');
   } finally {

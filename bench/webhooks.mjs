@@ -134,7 +134,7 @@ export function startServe(extraEnv = {}, nodeArgs = []) {
     OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9',
     ...extraEnv,
   });
-  return startChild([...nodeArgs, BIN, 'telephony', 'serve', '--port', '0', '--json', '--quiet'], env);
+  return startChild([...nodeArgs, BIN, 'serve', '--port', '0', '--json', '--quiet'], env);
 }
 
 export async function run() {

@@ -19,7 +19,25 @@ export interface CommandContext {
   opts: Record<string, unknown>;
 }
 
+const treeRoots = new WeakSet<Command>();
+
+/** Marks the command this tool's tree hangs from: global options are read up to it, never above. */
+export function markTreeRoot(root: Command): void {
+  treeRoots.add(root);
+}
+
+/**
+ * The options of `command` and its parents up to the tree root. Inside OpenClaw the root's parent is
+ * OpenClaw's program, whose options (its own `--profile`, for one) mean something else.
+ */
+function treeOptions(command: Command): Record<string, unknown> {
+  const chain: Command[] = [];
+  for (let c: Command | null = command; c; c = treeRoots.has(c) ? null : c.parent) chain.unshift(c);
+  return Object.assign({}, ...chain.map((c) => c.opts()));
+}
+
 export function createContext(command: Command): CommandContext {
-  const global = command.optsWithGlobals() as GlobalOptions;
+  const { telephonyProfile, ...rest } = treeOptions(command);
+  const global = { ...rest, profile: (telephonyProfile as string | undefined) ?? (rest.profile as string | undefined) } as GlobalOptions;
   return { global, out: createOutput({ json: global.json, quiet: global.quiet, color: global.color }), opts: command.opts() };
 }

@@ -1,12 +1,12 @@
-/** Entry point of both binaries: parse, run the command, map errors to output and exit codes. */
+/** Entry point of the `openclaw-telephony` binary: parse, run the command, map errors to output and exit codes. */
 import { CommanderError } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
 import { createOutput } from './output.js';
-import { buildProgram, type ProgramOptions } from './program.js';
+import { buildProgram } from './standalone-program.js';
 import { reportError } from './report-error.js';
 
-export async function run(argv: string[], opts: ProgramOptions): Promise<void> {
-  const program = buildProgram(opts);
+export async function run(argv: string[]): Promise<void> {
+  const program = buildProgram();
   const json = argv.includes('--json');
   const out = createOutput({ json, quiet: argv.includes('--quiet'), color: !argv.includes('--no-color') });
   for (const cmd of allCommands(program)) {

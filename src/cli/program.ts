@@ -1,9 +1,10 @@
 /**
- * The command tree. Only commander is loaded here: each action imports its command module when it
- * runs, so `--help`, `--version` and every help page stay fast.
+ * The command tree. Each action imports its command module when it runs, so `--help`, `--version` and
+ * every help page stay fast. Commander is imported for its types only: the OpenClaw plugin mounts the
+ * tree on the Command OpenClaw hands over, the standalone binary on its own (standalone-program.ts).
  */
-import { Argument, Command, Option } from 'commander';
-import { type CommandContext, createContext } from './context.js';
+import type { Command } from 'commander';
+import { type CommandContext, createContext, markTreeRoot } from './context.js';
 import { VERSION } from './version.js';
 
 
@@ -14,16 +15,25 @@ function lazy(load: () => Promise<Record<string, unknown>>, name: string) {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
     const positional = args.slice(0, command.registeredArguments.length) as string[];
-    const handler = (await load())[name] as Handler;
-    const code = await handler(createContext(command), ...positional);
-    if (typeof code === 'number') process.exitCode = code;
+    const ctx = createContext(command);
+    try {
+      const handler = (await load())[name] as Handler;
+      const code = await handler(ctx, ...positional);
+      if (typeof code === 'number') process.exitCode = code;
+    } catch (err) {
+      // Reported here rather than by the caller of parse: inside OpenClaw, OpenClaw is that caller.
+      process.exitCode = (await import('./report-error.js')).reportError(err, ctx.out);
+    }
   };
 }
 
-function addGlobalOptions(cmd: Command): Command {
+function addGlobalOptions(cmd: Command, host: TreeHost): Command {
+  // Inside OpenClaw, `--profile` is OpenClaw's own (its state folder): this tool's profiles are
+  // `--telephony-profile` there, so the two never collide.
+  const profileFlag = host === 'openclaw' ? '--telephony-profile <name>' : '--profile <name>';
   return cmd
     .option('--config <file>', 'use this configuration file')
-    .option('--profile <name>', 'use another credential set and config overlay')
+    .option(profileFlag, 'use another credential set and config overlay (also OPENCLAW_TELEPHONY_PROFILE)')
     .option('--json', 'print one JSON document on stdout (NDJSON for streams)')
     .option('--quiet', 'print only results and errors')
     .option('--no-color', 'plain text without colours')
@@ -46,7 +56,7 @@ function registerCommands(root: Command): void {
   auth
     .command('set')
     .description('store one secret in the OS credential store (read from standard input, or asked for)')
-    .addArgument(new Argument('<key>', 'which secret').choices(['twilio.authToken', 'twilio.apiKey', 'twilio.apiSecret', 'tunnel.ngrokAuthToken', 'agent.token']))
+    .addArgument(root.createArgument('<key>', 'which secret').choices(['twilio.authToken', 'twilio.apiKey', 'twilio.apiSecret', 'tunnel.ngrokAuthToken', 'agent.token']))
     .action(lazy(() => import('./commands/auth.js'), 'authSet'));
   auth
     .command('logout')
@@ -74,7 +84,7 @@ function registerCommands(root: Command): void {
   root
     .command('completion')
     .description('print a shell completion script')
-    .addArgument(new Argument('<shell>', 'bash, zsh, fish or powershell').choices(['bash', 'zsh', 'fish', 'powershell']))
+    .addArgument(root.createArgument('<shell>', 'bash, zsh, fish or powershell').choices(['bash', 'zsh', 'fish', 'powershell']))
     .action(lazy(() => import('./commands/completion.js'), 'completion'));
 
   const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -124,7 +134,7 @@ function registerCommands(root: Command): void {
     .command('search')
     .description('numbers you can buy')
     .option('--country <code>', 'ISO country', 'US')
-    .addOption(new Option('--type <type>', 'kind of number').choices(['local', 'tollfree', 'mobile']).default('local'))
+    .addOption(root.createOption('--type <type>', 'kind of number').choices(['local', 'tollfree', 'mobile']).default('local'))
     .option('--area-code <code>', 'area code (US, Canada)')
     .option('--contains <pattern>', 'digits, letters or * the number contains')
     .option('--sms', 'SMS-capable only')
@@ -157,7 +167,7 @@ function registerCommands(root: Command): void {
     .option('--bind <address>', 'address to listen on (default serve.bind, 127.0.0.1)')
     .option('--public-url <url>', 'the URL Twilio reaches this server at (default publicUrl)')
     .option('--configure-number', "point fromNumber's webhooks at this server, and restore them on exit")
-    .addOption(new Option('--tunnel <provider>', 'how Twilio reaches this server (default tunnel.provider)').choices(['ngrok', 'tailscale-funnel', 'none']))
+    .addOption(root.createOption('--tunnel <provider>', 'how Twilio reaches this server (default tunnel.provider)').choices(['ngrok', 'tailscale-funnel', 'none']))
     .option('--no-dashboard', 'plain log lines on stderr instead of the live dashboard')
     .action(lazy(() => import('./commands/serve.js'), 'serve'));
 
@@ -215,33 +225,20 @@ function registerCommands(root: Command): void {
   root.command('doctor').description('check Node, configuration, credentials and the store, with fixes').option('--probe', "also ask Twilio: the number's SMS webhook URL and method, recent 11200 alerts, and the last delivery state").action(lazy(() => import('./commands/doctor.js'), 'doctor'));
 }
 
-export interface ProgramOptions {
-  /** `openclaw telephony ...` (true) or `openclaw-telephony ...` (false). */
-  telephonyWord: boolean;
+/** Where the tree is mounted: its own program (`openclaw-telephony`) or OpenClaw's `telephony` command. */
+export type TreeHost = 'standalone' | 'openclaw';
+
+/**
+ * Registers the whole command tree on `root`: a fresh commander program for the standalone binary, or
+ * the `telephony` command of the Command that OpenClaw hands to the plugin (no second commander copy
+ * is loaded there: options and arguments come from `root`'s own factories).
+ */
+export function registerTelephonyTree(root: Command, host: TreeHost): Command {
+  root.description('the phone line of an AI agent (Twilio)');
+  if (host === 'standalone') root.version(VERSION, '-V, --version', 'print the version');
+  addGlobalOptions(root, host);
+  registerCommands(root);
+  markTreeRoot(root);
+  return root;
 }
 
-export function buildProgram(opts: ProgramOptions): Command {
-  const program = new Command(opts.telephonyWord ? 'openclaw' : 'openclaw-telephony');
-  program.configureHelp({ showGlobalOptions: true });
-  let root = program;
-  if (opts.telephonyWord) {
-    root = program.command('telephony').description('the phone line of an AI agent (Twilio)');
-    program.description('OpenClaw commands provided by openclaw-telephony');
-  } else {
-    program.description('the phone line of an AI agent (Twilio)');
-  }
-  root.version(VERSION, '-V, --version', 'print the version');
-  addGlobalOptions(root);
-  registerCommands(root);
-  if (opts.telephonyWord) {
-    // `openclaw pairing approve telephony <code>`: the form OpenClaw's own CLI uses.
-    const pairing = addGlobalOptions(program.command('pairing').description('pairing across OpenClaw channels (here: telephony)'));
-    pairing
-      .command('approve')
-      .description('approve a pairing code of a channel')
-      .argument('<channel>', 'telephony')
-      .argument('<code>')
-      .action(lazy(() => import('./commands/pairing.js'), 'pairingApproveForChannel'));
-  }
-  return program;
-}

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { listLeaves } from '../config/schema.js';
 
 export interface CompletionEntry {
-  /** Words after the program name, e.g. "telephony config set". */
+  /** Words after the program name, e.g. "config set". */
   path: string;
   words: string[];
   /** Option flag -> its allowed values. */
@@ -25,7 +25,7 @@ export function buildCompletionTable(program: Command): CompletionEntry[] {
     const words = [...cmd.commands.map((c) => c.name()), ...options.flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)))];
     if (cmd.commands.length) words.push('help');
     for (const arg of cmd.registeredArguments) words.push(...((arg as unknown as { argChoices?: string[] }).argChoices ?? []));
-    const key = path.filter((p) => p !== 'telephony').join(' ');
+    const key = path.join(' ');
     words.push(...(EXTRA_WORDS[key]?.() ?? []));
     const optionValues: Record<string, string[]> = {};
     for (const o of options) {

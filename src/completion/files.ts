@@ -2,8 +2,8 @@
 import type { Shell } from './scripts.js';
 
 export const COMPLETION_FILES: Record<Shell, string> = {
-  bash: 'openclaw.bash',
-  zsh: '_openclaw',
-  fish: 'openclaw.fish',
-  powershell: 'openclaw.ps1',
+  bash: 'openclaw-telephony.bash',
+  zsh: '_openclaw-telephony',
+  fish: 'openclaw-telephony.fish',
+  powershell: 'openclaw-telephony.ps1',
 };

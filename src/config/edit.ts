@@ -11,6 +11,7 @@ import { parseJson5 } from './load.js';
 import { locateKey } from './locate.js';
 import { findLeaf, listLeaves } from './schema.js';
 import { checkLeaf, closest, isPlainObject, parseLeafText } from './validate.js';
+import { commandPrefix } from '../command-prefix.js';
 
 export interface SetResult {
   file: string;
@@ -27,13 +28,13 @@ export function parseSetValue(key: string, text: string): unknown {
     const guess = closest(key, listLeaves().map((l) => l.path));
     throw new UserError(`unknown key "${key}"${guess ? `; did you mean "${guess}"?` : ''}`, {
       code: 'config_unknown_key',
-      hint: 'Keys are dotted paths below channels.telephony; `openclaw telephony config show` lists them all.',
+      hint: 'Keys are dotted paths below channels.telephony; `' + commandPrefix() + ' config show` lists them all.',
     });
   }
   if (spec.secret) {
     throw new UserError(`"${key}" is a secret and does not belong in a config file.`, {
       code: 'config_secret',
-      hint: 'Store it with `openclaw telephony auth login` (or set it in the environment).',
+      hint: 'Store it with `' + commandPrefix() + ' auth login` (or set it in the environment).',
     });
   }
   const value = parseLeafText(spec, text);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import JSON5 from 'json5';
 import { ConfigError } from '../errors.js';
 import type { AppPaths } from './paths.js';
+import { commandPrefix } from '../command-prefix.js';
 
 export const SEARCH_PLACES = ['openclaw.config.json5', '.openclawrc', '.openclawrc.json5', '.openclawrc.json', 'package.json'];
 export const USER_CONFIG_NAMES = ['openclaw.config.json5', 'config.json5', 'config.json', 'config'];
@@ -42,7 +43,7 @@ export async function findConfigFile(opts: { explicit?: string; cwd: string; pat
   if (opts.explicit) {
     const file = path.resolve(opts.cwd, opts.explicit);
     if (!existsSync(file)) {
-      throw new ConfigError(`config file not found: ${file}`, 'Check the path given to --config, or create one with `openclaw telephony config init`.', 'config_missing');
+      throw new ConfigError(`config file not found: ${file}`, 'Check the path given to --config, or create one with `' + commandPrefix() + ' config init`.', 'config_missing');
     }
     return file;
   }

@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import { keychainAccount, type SecretStore } from '../secrets/keychain.js';
 import type { ConfigResolution } from './resolve.js';
 import { listLeaves } from './schema.js';
+import { commandPrefix } from '../command-prefix.js';
 
 /** `default` and the profiles the configuration file defines. */
 export function profilesInFile(resolution: ConfigResolution): string[] {
@@ -28,7 +29,7 @@ export async function requireKnownProfile(resolution: ConfigResolution, keychain
   const where = resolution.file ? `in ${resolution.file.filepath}` : 'because no configuration file was found';
   throw new ConfigError(
     `There is no profile "${resolution.profile}": the known profiles are ${known.map((n) => `"${n}"`).join(', ')} (none has stored credentials under that name, and none is defined ${where}).`,
-    `Use one of those, define it under channels.telephony.profiles.${resolution.profile} in the configuration file, or store its credentials with \`openclaw telephony auth login --profile ${resolution.profile}\`.`,
+    `Use one of those, define it under channels.telephony.profiles.${resolution.profile} in the configuration file, or store its credentials with \`${commandPrefix()} auth login --profile ${resolution.profile}\`.`,
     'unknown_profile',
   );
 }

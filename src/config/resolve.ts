@@ -8,6 +8,7 @@ import { locateKey } from './locate.js';
 import { type AppPaths, defaultSqlitePath, resolveAppPaths } from './paths.js';
 import { type ConfigOf, envNameFor, listLeaves, type TELEPHONY_SCHEMA } from './schema.js';
 import { checkLeaf, type ConfigProblem, isPlainObject, parseLeafText, validateTelephony } from './validate.js';
+import { commandPrefix } from '../command-prefix.js';
 
 export type ValueSource = 'default' | 'file' | 'profile' | 'env' | 'flag' | 'keychain';
 
@@ -108,12 +109,12 @@ export function formatProblem(p: ConfigProblem & { line?: number; column?: numbe
 }
 
 function configErrorFrom(errors: ConfigProblem[], file: LoadedFile): ConfigError {
-  if (errors.length === 1) return new ConfigError(formatProblem(errors[0], file), errors[0].hint ?? 'Run `openclaw telephony config validate` for details.');
+  if (errors.length === 1) return new ConfigError(formatProblem(errors[0], file), errors[0].hint ?? 'Run `' + commandPrefix() + ' config validate` for details.');
   // Each fix stays next to its problem: joined into one sentence they read as one muddled fix.
   const lines = errors.map((e) => `${formatProblem(e, file)}${e.hint ? `\n    fix: ${e.hint}` : ''}`);
   return new ConfigError(
     `${errors.length} problems in the configuration:\n  ${lines.join('\n  ')}`,
-    'Fix each one as its own line says; `openclaw telephony config validate` checks the file again.',
+    'Fix each one as its own line says; `' + commandPrefix() + ' config validate` checks the file again.',
   );
 }
 

@@ -1,12 +1,13 @@
 /** The commented JSON5 starter that `config init` writes, generated from the schema. */
 import { type GroupSpec, type NodeSpec, TELEPHONY_SCHEMA } from './schema.js';
+import { commandPrefix } from '../command-prefix.js';
 
 export function renderStarterConfig(): string {
   const lines = [
     '// openclaw-telephony configuration (JSON5: comments and trailing commas are fine).',
     '// Secrets (authToken, apiSecret, ngrokAuthToken) do not belong here: run',
-    '// `openclaw telephony auth login` to keep them in the OS credential store.',
-    '// Check this file with `openclaw telephony config validate`.',
+    '// `' + commandPrefix() + ' auth login` to keep them in the OS credential store.',
+    '// Check this file with `' + commandPrefix() + ' config validate`.',
     '{',
     '  channels: {',
     '    telephony: {',

@@ -3,6 +3,7 @@
  * throwing, so `config validate` can list them all at once and the loader can throw the first.
  */
 import { describeExpected, type GroupSpec, type LeafSpec, TELEPHONY_SCHEMA } from './schema.js';
+import { commandPrefix } from '../command-prefix.js';
 
 export interface ConfigProblem {
   severity: 'error' | 'warning';
@@ -74,7 +75,7 @@ function walkGroup(spec: GroupSpec, value: Record<string, unknown>, prefix: stri
         severity: 'warning',
         path,
         message: `"${path}" is a secret written in plain text in the config file`,
-        hint: 'Move it to the OS credential store with `openclaw telephony auth login` (or an environment variable) and delete it from the file.',
+        hint: 'Move it to the OS credential store with `' + commandPrefix() + ' auth login` (or an environment variable) and delete it from the file.',
       });
     }
   }

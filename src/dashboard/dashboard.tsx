@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from 'react';
 import { redact } from '../secrets/redact.js';
 import { safeForTerminal } from '../text/terminal-safe.js';
 import type { DashboardModel, DashboardSnapshot, WaitingItem } from './model.js';
+import { commandPrefix } from '../command-prefix.js';
 
 /** Outside text (a stranger's number, a held body, an action's answer) as the terminal may show it. */
 const shown = (text: string) => safeForTerminal(redact(text), { max: 300 });
@@ -139,7 +140,7 @@ export function Dashboard({ header, model, actions, refreshMs = 200, feedLines =
     <Box flexDirection="column">
       <Box borderStyle="round" paddingX={1} flexDirection="column">
         <Text>
-          <Text bold>openclaw telephony serve</Text>  {shown(header.publicUrl)}  tunnel: {header.tunnel}  policy: {header.policy}
+          <Text bold>{commandPrefix()} serve</Text>  {shown(header.publicUrl)}  tunnel: {header.tunnel}  policy: {header.policy}
         </Text>
         <Text>
           signatures: {header.signatures === 'verified' ? <Text color="green">verified</Text> : <Text color="red" bold>SKIPPED (loopback only)</Text>}  in: {c.inbound}  out: {c.outbound}  refused: {c.refused}  errors: {c.errors}

@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { resolveAppPaths } from '../config/paths.js';
+import { commandPrefix } from '../command-prefix.js';
 
 /** The port a sandbox takes when it is free, and where commands look when nothing is registered. */
 export const PREFERRED_SANDBOX_PORT = 4010;
@@ -80,7 +81,7 @@ export function sandboxNotRunningHint(url: string): string {
     return 'OPENCLAW_TELEPHONY_SANDBOX_URL names it: correct it, or unset it so commands find a running sandbox by themselves.';
   }
   return (
-    'Start one in another terminal with `openclaw telephony serve --sandbox` (the server, its agent and a sandbox) or `openclaw telephony sandbox` (the sandbox alone); ' +
+    'Start one in another terminal with `' + commandPrefix() + ' serve --sandbox` (the server, its agent and a sandbox) or `' + commandPrefix() + ' sandbox` (the sandbox alone); ' +
     'commands with --sandbox find it by themselves.'
   );
 }

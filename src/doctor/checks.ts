@@ -9,6 +9,7 @@ import { type ResolvedCredentials, resolveCredentials } from '../secrets/credent
 import { keychainAccount, type SecretStore } from '../secrets/keychain.js';
 import { openStore } from '../store/open-store.js';
 import { storeFileExposure } from '../store/sqlite-file.js';
+import { commandPrefix } from '../command-prefix.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -58,9 +59,9 @@ const configCheck: Check = async (state) => {
   }
   const { file, problems } = state.resolution;
   const errors = problems.filter((p) => p.severity === 'error');
-  if (!file) return { name: 'config', status: 'warn', detail: 'no configuration file found; defaults and environment apply', fix: 'Create one with `openclaw telephony config init`.' };
+  if (!file) return { name: 'config', status: 'warn', detail: 'no configuration file found; defaults and environment apply', fix: 'Create one with `' + commandPrefix() + ' config init`.' };
   if (errors.length)
-    return { name: 'config', status: 'fail', detail: `${file.filepath}: ${errors.length} error(s), first: ${errors[0].path}: ${errors[0].message}`, fix: 'Run `openclaw telephony config validate` for every error and its fix.', exitCode: ExitCode.config };
+    return { name: 'config', status: 'fail', detail: `${file.filepath}: ${errors.length} error(s), first: ${errors[0].path}: ${errors[0].message}`, fix: 'Run `' + commandPrefix() + ' config validate` for every error and its fix.', exitCode: ExitCode.config };
   const warnings = problems.filter((p) => p.severity === 'warning');
   if (warnings.length) return { name: 'config', status: 'warn', detail: `${file.filepath}: ${warnings[0].message}`, fix: warnings[0].hint };
   return { name: 'config', status: 'pass', detail: `${file.filepath} is valid` };
@@ -87,7 +88,7 @@ const credentialsCheck: Check = async (state) => {
       name: 'credentials',
       status: 'warn',
       detail: 'no Twilio credentials (the sandbox needs none)',
-      fix: 'Run `openclaw telephony auth login`, or set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.',
+      fix: 'Run `' + commandPrefix() + ' auth login`, or set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.',
     };
   }
   const secret = token.set ? token : apiSecret;
@@ -96,7 +97,7 @@ const credentialsCheck: Check = async (state) => {
     name: 'credentials',
     status,
     detail: `account SID from ${sid.source}, ${secret.key} from ${secret.source}`,
-    fix: status === 'warn' ? 'Move the secret out of the config file: `openclaw telephony auth login`.' : undefined,
+    fix: status === 'warn' ? 'Move the secret out of the config file: `' + commandPrefix() + ' auth login`.' : undefined,
   };
 };
 
@@ -122,7 +123,7 @@ const webhookCheck: Check = async ({ resolution, credentials }) => {
   if (!resolution) return { name: 'webhook-url', status: 'fail', detail: 'skipped: the configuration did not load', exitCode: ExitCode.config };
   const { publicUrl, tunnel, serve } = resolution.config;
   if (tunnel.provider === 'ngrok' && !credentials?.values['tunnel.ngrokAuthToken']) {
-    return { name: 'webhook-url', status: 'warn', detail: 'tunnel.provider is ngrok but no ngrok auth token is set', fix: 'openclaw telephony auth set tunnel.ngrokAuthToken (or NGROK_AUTHTOKEN)' };
+    return { name: 'webhook-url', status: 'warn', detail: 'tunnel.provider is ngrok but no ngrok auth token is set', fix: `${commandPrefix()} auth set tunnel.ngrokAuthToken (or NGROK_AUTHTOKEN)` };
   }
   if (tunnel.provider !== 'none') return { name: 'webhook-url', status: 'pass', detail: `serve opens a ${tunnel.provider} tunnel${publicUrl ? ` and also accepts ${publicUrl}` : ''}` };
   if (!publicUrl) return { name: 'webhook-url', status: 'warn', detail: 'no publicUrl and no tunnel: serve cannot be reached by Twilio (only `serve --sandbox` works)', fix: 'Set publicUrl, or tunnel.provider to ngrok or tailscale-funnel.' };
@@ -141,7 +142,7 @@ const signatureCheck: Check = async ({ resolution, credentials }) => {
     return { name: 'signatures', status: 'warn', detail: 'skipSignatureVerification is on: unsigned webhooks are accepted (serve honours it on a loopback bind only)', fix: 'Turn it off outside development.' };
   }
   if (!credentials?.values['twilio.authToken']) {
-    return { name: 'signatures', status: 'warn', detail: 'no Auth Token: serve cannot verify webhook signatures (it refuses to start without one)', fix: 'openclaw telephony auth login (or TWILIO_AUTH_TOKEN). ' + SIGNATURE_CAUSES };
+    return { name: 'signatures', status: 'warn', detail: 'no Auth Token: serve cannot verify webhook signatures (it refuses to start without one)', fix: `${commandPrefix()} auth login (or TWILIO_AUTH_TOKEN). ` + SIGNATURE_CAUSES };
   }
   return { name: 'signatures', status: 'pass', detail: 'webhooks are verified with the account Auth Token', fix: SIGNATURE_CAUSES };
 };
@@ -165,10 +166,10 @@ const numberCheck: Check = async ({ resolution, credentials }) => {
   const client = createRestClient({ ...auth, baseUrl: c.twilio.apiBaseUrl, region: c.twilio.region, edge: c.twilio.edge, maxRetries: 0, timeoutMs: 5000 });
   try {
     const n = await findNumber(client, c.fromNumber);
-    if (!n) return { name, status: 'fail', detail: `${c.fromNumber} is not one of this account's numbers`, fix: '`openclaw telephony numbers list` shows them.', exitCode: ExitCode.config };
+    if (!n) return { name, status: 'fail', detail: `${c.fromNumber} is not one of this account's numbers`, fix: '`' + commandPrefix() + ' numbers list` shows them.', exitCode: ExitCode.config };
     const want = c.publicUrl.replace(/\/+$/, '') + c.serve.path;
     if (n.sms_url === want) return { name, status: 'pass', detail: `${n.phone_number} sends texts to ${want}` };
-    return { name, status: 'warn', detail: `${n.phone_number} sends texts to ${n.sms_url ?? 'nowhere'}, not ${want}`, fix: `openclaw telephony numbers configure ${n.phone_number} --to-serve (or serve --configure-number)` };
+    return { name, status: 'warn', detail: `${n.phone_number} sends texts to ${n.sms_url ?? 'nowhere'}, not ${want}`, fix: `${commandPrefix()} numbers configure ${n.phone_number} --to-serve (or serve --configure-number)` };
   } catch (err) {
     return { name, status: 'warn', detail: `could not ask the API about ${c.fromNumber}: ${(err as Error).message}`, fix: (err as { hint?: string }).hint };
   } finally {

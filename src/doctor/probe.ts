@@ -11,6 +11,7 @@ import { twilioHint } from '../twilio/error-hints.js';
 import { findNumber, type TwilioNumber } from '../twilio/numbers-api.js';
 import { createRestClient, type RestClientOptions } from '../twilio/rest-client.js';
 import type { Check, CheckResult, DoctorState } from './checks.js';
+import { commandPrefix } from '../command-prefix.js';
 
 const ALERT_WINDOW_MS = 24 * 3_600_000;
 
@@ -37,13 +38,13 @@ async function findTarget({ resolution, credentials }: DoctorState): Promise<Pro
   try {
     auth = requireTwilioAuth(credentials);
   } catch {
-    return { name, status: 'warn', detail: 'skipped: no Twilio credentials', fix: 'openclaw telephony auth login' };
+    return { name, status: 'warn', detail: 'skipped: no Twilio credentials', fix: `${commandPrefix()} auth login` };
   }
   const options: RestClientOptions = { ...auth, baseUrl: c.twilio.apiBaseUrl, region: c.twilio.region, edge: c.twilio.edge, maxRetries: 0, timeoutMs: 5000 };
   const client = createRestClient(options);
   try {
     const number = await findNumber(client, c.fromNumber);
-    if (!number) return { name, status: 'fail', detail: `${c.fromNumber} is not one of this account's numbers`, fix: '`openclaw telephony numbers list` shows them.', exitCode: ExitCode.config };
+    if (!number) return { name, status: 'fail', detail: `${c.fromNumber} is not one of this account's numbers`, fix: '`' + commandPrefix() + ' numbers list` shows them.', exitCode: ExitCode.config };
     return { options, number, expectedUrl: c.publicUrl ? c.publicUrl.replace(/\/+$/, '') + c.serve.path : undefined };
   } catch (err) {
     return { name, status: 'warn', detail: `could not ask the API about ${c.fromNumber}: ${(err as Error).message}`, fix: (err as { hint?: string }).hint };
@@ -60,7 +61,7 @@ async function webhookProbe(lookUp: Promise<ProbeTarget | CheckResult>): Promise
   const name = 'probe-sms-webhook';
   const { number, expectedUrl } = t;
   const method = (number.sms_method ?? 'POST').toUpperCase();
-  const fix = `openclaw telephony numbers configure ${number.phone_number} --to-serve (or serve --configure-number)`;
+  const fix = `${commandPrefix()} numbers configure ${number.phone_number} --to-serve (or serve --configure-number)`;
   if (!number.sms_url) return { name, status: 'fail', detail: `${number.phone_number} has no SMS webhook: texts to it reach nobody`, fix, exitCode: ExitCode.config };
   if (!expectedUrl) return { name, status: 'warn', detail: `${number.phone_number} sends texts to ${method} ${number.sms_url}; without publicUrl it cannot be compared with serve's`, fix: 'Set publicUrl.' };
   const problems = [number.sms_url !== expectedUrl ? `URL ${number.sms_url} is not serve's ${expectedUrl}` : '', method !== 'POST' ? `method ${method} is not POST` : ''].filter(Boolean);
@@ -112,7 +113,7 @@ const lastDeliveryProbe: Check = async ({ resolution }) => {
     const conflict = last.status_conflict ? `; conflicting report: ${last.status_conflict}` : '';
     const detail = `${last.sid}: ${last.status}${error} at ${last.updated_at}${conflict}`;
     const bad = last.status === 'failed' || last.status === 'undelivered' || Boolean(last.status_conflict);
-    return bad ? { name, status: 'warn', detail, fix: twilioHint(last.error_code) ?? `openclaw telephony messages get ${last.sid}` } : { name, status: 'pass', detail };
+    return bad ? { name, status: 'warn', detail, fix: twilioHint(last.error_code) ?? `${commandPrefix()} messages get ${last.sid}` } : { name, status: 'pass', detail };
   } finally {
     await store.close();
   }

@@ -9,6 +9,7 @@ import type { Store } from '../store/open-store.js';
 import type { DeliverDeps, SendResult } from './deliver.js';
 import type { Sender } from './rate-limiter.js';
 import { sendText, type TextPolicy, type TextRequest } from './send-text.js';
+import { commandPrefix } from '../command-prefix.js';
 
 export interface HeldText {
   id: string;
@@ -42,7 +43,7 @@ export async function findHeldText(store: Store, id: string): Promise<HeldText> 
 
 async function findApproval(store: Store, id: string): Promise<ApprovalRow> {
   const approval = await getApproval(store, id);
-  if (!approval) throw new UserError(`No approval ${id}.`, { code: 'approval_not_found', hint: '`openclaw telephony approvals list` shows the pending ones.' });
+  if (!approval) throw new UserError(`No approval ${id}.`, { code: 'approval_not_found', hint: '`' + commandPrefix() + ' approvals list` shows the pending ones.' });
   return approval;
 }
 

@@ -1,6 +1,7 @@
 /** Phone numbers in, E.164 out, with libphonenumber-js; a bad number is refused before any request. */
 import { type CountryCode, getCountries, parsePhoneNumberWithError, ParseError } from 'libphonenumber-js';
 import { UserError } from '../errors.js';
+import { commandPrefix } from '../command-prefix.js';
 
 const REASONS: Record<string, string> = {
   INVALID_COUNTRY: 'it has no country code',
@@ -19,7 +20,7 @@ export type NationalNumbers = 'flag' | 'config' | 'none';
 
 const NATIONAL_HINTS: Record<NationalNumbers, string> = {
   flag: 'Write it in E.164 form, for example +15550005678, or give --default-country (or sms.defaultCountry) for national numbers.',
-  config: 'Write it in E.164 form with the country code, for example +15550005678 (or set sms.defaultCountry, e.g. `openclaw telephony config set sms.defaultCountry US`, for national numbers).',
+  config: 'Write it in E.164 form with the country code, for example +15550005678 (or set sms.defaultCountry, e.g. `' + commandPrefix() + ' config set sms.defaultCountry US`, for national numbers).',
   none: 'Write it in E.164 form with the country code, for example +15550005678.',
 };
 

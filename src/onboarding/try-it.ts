@@ -3,12 +3,11 @@
  * number, reads its inbox (the pairing code), and the operator approves the code. `serve` prints
  * them and the dashboard shows them while its feed is empty.
  */
-
-/** How the printed commands start. */
-export const COMMAND_PREFIX = 'openclaw telephony';
+import { commandPrefix } from '../command-prefix.js';
 
 export function tryItCommands(o: { number: string; handset: string; prefix?: string }): string[] {
-  const p = o.prefix ?? COMMAND_PREFIX;
+  // How the printed commands start on this machine, so they run as printed.
+  const p = o.prefix ?? commandPrefix();
   return [
     `${p} sandbox text --from ${o.handset} --to ${o.number} "hello"`,
     `${p} sandbox inbox ${o.handset}      # the pairing code`,

@@ -9,6 +9,7 @@ import { randomInt } from 'node:crypto';
 import { UserError } from '../errors.js';
 import type { Store } from '../store/open-store.js';
 import { activeRequest, allow, pendingRequests, createRequest, decideRequest, findRequest, lastAutoReply, recordAutoReply, strangerRepliesSince, withStrangerBudget } from '../store/pairing.js';
+import { commandPrefix } from '../command-prefix.js';
 
 // No 0/O, 1/I/L, 5/S, 2/Z, 8/B: codes are read off a phone and typed.
 export const CODE_ALPHABET = 'ACDEFGHJKMNPQRTUVWXY34679';
@@ -64,7 +65,7 @@ export function claimAutoReply(store: Store, phone: string, kind: string, o: { s
 
 export async function approvePairing(store: Store, code: string, now = new Date()): Promise<string> {
   const request = await findRequest(store, code);
-  if (!request) throw new UserError(`No pairing code ${code.toUpperCase()}.`, { code: 'pairing_not_found', hint: '`openclaw telephony pairing list` shows the pending codes.' });
+  if (!request) throw new UserError(`No pairing code ${code.toUpperCase()}.`, { code: 'pairing_not_found', hint: '`' + commandPrefix() + ' pairing list` shows the pending codes.' });
   if (request.status !== 'pending') throw new UserError(`Pairing code ${request.code} is already ${request.status}.`, { code: 'pairing_decided' });
   if (request.expires_at <= now.toISOString()) throw new UserError(`Pairing code ${request.code} has expired.`, { code: 'pairing_expired', hint: 'The sender gets a new code with their next text.' });
   await decideRequest(store, request.code, 'approved');
@@ -75,7 +76,7 @@ export async function approvePairing(store: Store, code: string, now = new Date(
 export async function rejectPairing(store: Store, code: string): Promise<string> {
   const request = await findRequest(store, code);
   if (!request || !(await decideRequest(store, code, 'rejected'))) {
-    throw new UserError(`No pending pairing code ${code.toUpperCase()}.`, { code: 'pairing_not_found', hint: '`openclaw telephony pairing list` shows the pending codes.' });
+    throw new UserError(`No pending pairing code ${code.toUpperCase()}.`, { code: 'pairing_not_found', hint: '`' + commandPrefix() + ' pairing list` shows the pending codes.' });
   }
   return request.phone;
 }

@@ -8,6 +8,7 @@ import { getPath } from '../config/resolve.js';
 import { listLeaves } from '../config/schema.js';
 import { keychainAccount, NO_STORE_HINT, type SecretStore } from './keychain.js';
 import { registerSecret } from './redact.js';
+import { commandPrefix } from '../command-prefix.js';
 
 export const CREDENTIAL_KEYS = listLeaves().filter((l) => l.spec.credential).map((l) => l.path);
 
@@ -65,7 +66,7 @@ export function requireTwilioAuth(creds: ResolvedCredentials): { accountSid: str
   const missing = (what: string) =>
     new CredentialsError(
       `No ${what} is configured.`,
-      'Try it offline with --sandbox (the local Twilio), store your account with `openclaw telephony auth login`, or set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.' +
+      'Try it offline with --sandbox (the local Twilio), store your account with `' + commandPrefix() + ' auth login`, or set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.' +
         (creds.storeError ? ` (The OS credential store was not read: ${creds.storeError}. ${NO_STORE_HINT})` : ''),
       'credentials_missing',
     );

@@ -15,6 +15,7 @@ import { configureNumber, findNumber, type NumberUrls } from '../twilio/numbers-
 import type { RestClient } from '../twilio/rest-client.js';
 import type { CleanupStack } from './cleanup-stack.js';
 import type { Emit } from './events.js';
+import { commandPrefix } from '../command-prefix.js';
 
 
 /**
@@ -81,7 +82,7 @@ export function numberToPoint(o: { sandboxNumberSid?: string; configureNumber?: 
 /** Points the number's SmsUrl, VoiceUrl and StatusCallback at `publicBase`, and puts the old ones back on the way out. */
 export async function pointNumber(client: RestClient, ref: string, publicBase: string, serve: ResolvedConfig['serve'], o: { emit: Emit; stack: CleanupStack }): Promise<void> {
   const before = await findNumber(client, ref);
-  if (!before) throw new ConfigError(`${ref} is not one of this account's numbers.`, '`openclaw telephony numbers list` shows them.');
+  if (!before) throw new ConfigError(`${ref} is not one of this account's numbers.`, '`' + commandPrefix() + ' numbers list` shows them.');
   const point: NumberUrls = { smsUrl: publicBase + serve.path, voiceUrl: publicBase + serve.voicePath, statusCallback: publicBase + serve.statusPath };
   await configureNumber(client, before.sid, point);
   o.emit('number.configured', { number: before.phone_number, smsUrl: point.smsUrl ?? '', voiceUrl: point.voiceUrl ?? '' });

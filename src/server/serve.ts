@@ -27,6 +27,7 @@ import { createOperator, type Operator } from './operator.js';
 import { createSessionRegistry } from './sessions.js';
 import { joinOrStartSandbox, listen, numberToPoint, pointNumber, startTunnel } from './serve-steps.js';
 import { type EventBus, loggerOnBus } from './events.js';
+import { commandPrefix } from '../command-prefix.js';
 
 export interface ServeOptions {
   port?: number;
@@ -149,7 +150,7 @@ async function openCore({ settings, config, o, stack, emit, checkpoint }: StartC
   const access = await resolveTwilioAccess(settings, { sandbox: o.sandbox, sandboxUrl: sandbox?.baseUrl });
   const authToken = o.sandbox ? access.password : (await settings.credentials()).values['twilio.authToken'];
   if (!authToken && !config.skipSignatureVerification) {
-    throw new CredentialsError('Verifying webhooks needs the account Auth Token (Twilio signs with it, even when the API uses a key).', 'Run `openclaw telephony auth login` or set TWILIO_AUTH_TOKEN.');
+    throw new CredentialsError('Verifying webhooks needs the account Auth Token (Twilio signs with it, even when the API uses a key).', 'Run `' + commandPrefix() + ' auth login` or set TWILIO_AUTH_TOKEN.');
   }
   // The sandbox stands in for Twilio, not for the agent: an http agent still gets its token.
   const agentToken = config.agent.url ? (await settings.credentials()).values['agent.token'] : undefined;

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { ConfigError, CredentialsError, NetworkError } from '../errors.js';
+import { commandPrefix } from '../command-prefix.js';
 
 export type TunnelState = 'up' | 'down';
 
@@ -33,7 +34,7 @@ async function openNgrok(o: TunnelOptions): Promise<Tunnel> {
   if (!o.ngrokAuthToken) {
     throw new CredentialsError(
       'tunnel.provider is "ngrok" but there is no ngrok auth token.',
-      'Store it with `openclaw telephony auth set tunnel.ngrokAuthToken` (or set NGROK_AUTHTOKEN); find it at https://dashboard.ngrok.com/get-started/your-authtoken.',
+      'Store it with `' + commandPrefix() + ' auth set tunnel.ngrokAuthToken` (or set NGROK_AUTHTOKEN); find it at https://dashboard.ngrok.com/get-started/your-authtoken.',
       'ngrok_token_missing',
     );
   }

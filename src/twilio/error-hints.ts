@@ -5,6 +5,7 @@
  * usual reason texts are accepted by the API but never delivered, so those codes say exactly where
  * to look.
  */
+import { commandPrefix } from '../command-prefix.js';
 
 const A2P = 'https://console.twilio.com/us1/develop/sms/regulatory-compliance/a2p-10dlc-overview';
 const TOLL_FREE = 'https://console.twilio.com/us1/develop/sms/regulatory-compliance/toll-free-verifications';
@@ -39,7 +40,8 @@ const HINTS: Record<number, string> = {
 };
 
 export function twilioHint(code: number | null | undefined): string | undefined {
-  return code ? HINTS[code] : undefined;
+  // The hints name commands in one form; say them as they are typed on this machine.
+  return code ? HINTS[code]?.replaceAll('openclaw telephony', commandPrefix()) : undefined;
 }
 
 /** The error codes with a hint, for the sandbox's fault injection and tests. */

@@ -9,6 +9,7 @@
 import { NetworkError, TwilioApiError } from '../errors.js';
 import { retryDelayMs, sleep as realSleep } from './backoff.js';
 import { type HttpResponse, httpRequest } from './http-transport.js';
+import { commandPrefix } from '../command-prefix.js';
 
 export type FormValue = string | number | boolean | readonly string[] | undefined | null;
 export type FormParams = Record<string, FormValue>;
@@ -161,7 +162,7 @@ function networkError(err: unknown, baseUrl: string): NetworkError {
   return new NetworkError(
     `Could not reach ${baseUrl}: ${reason}`,
     /127\.0\.0\.1|localhost/.test(baseUrl)
-      ? 'Is the sandbox running? Start it with `openclaw telephony sandbox`.'
+      ? 'Is the sandbox running? Start it with `' + commandPrefix() + ' sandbox`.'
       : 'Check the network connection and any proxy; Twilio status: https://status.twilio.com',
   );
 }

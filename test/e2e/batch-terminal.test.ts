@@ -20,7 +20,7 @@ describe.skipIf(!hasTmux)('send --batch on a terminal', () => {
   it('prints each row on its own line above a bar that redraws in place', async () => {
     const { env, cwd } = isolatedEnv({ OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl });
     writeFileSync(path.join(cwd, 'six.csv'), ['to,body', ...Array.from({ length: 6 }, (_, i) => `+1555200000${i},terminal row ${i}`)].join('\n') + '\n');
-    term = runInTerminal('oct-batch', ['telephony', 'send', '--sandbox', '--batch', 'six.csv', '--rate', '4', '--yes'], env, cwd);
+    term = runInTerminal('oct-batch', ['send', '--sandbox', '--batch', 'six.csv', '--rate', '4', '--yes'], env, cwd);
     await expect.poll(term.screen, { timeout: 20_000 }).toContain('EXITED=0');
     const lines = term.screen().split('\n');
     const rows = lines.filter((l) => /^row \d /.test(l));

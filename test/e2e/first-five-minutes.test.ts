@@ -20,7 +20,7 @@ describe('first five minutes', () => {
   afterAll(() => server?.kill('SIGTERM'));
 
   it('start, text, inbox, approve, and the echo reply, from the commands serve prints', async () => {
-    server = spawn(process.execPath, [BIN, 'telephony', 'serve', '--sandbox', '--port', '0'], { env, cwd });
+    server = spawn(process.execPath, [BIN, 'serve', '--sandbox', '--port', '0'], { env, cwd });
     let printed = '';
     let logged = '';
     server.stdout.on('data', (d) => (printed += d));

@@ -11,7 +11,7 @@ const { env, cwd, home } = isolatedEnv();
 
 beforeAll(async () => {
   // --speed 10: the example's prompts play ten times faster than on a phone.
-  sandbox = await startCli(['telephony', 'sandbox', '--port', '0', '--json', '--speed', '10'], { env, cwd });
+  sandbox = await startCli(['sandbox', '--port', '0', '--json', '--speed', '10'], { env, cwd });
   const info = JSON.parse(sandbox.firstLine);
   env.OPENCLAW_TELEPHONY_SANDBOX_URL = info.baseUrl;
   number = info.numbers[0].phoneNumber;

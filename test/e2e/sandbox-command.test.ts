@@ -8,7 +8,7 @@ let hooks: WebhookReceiver;
 const { env, cwd } = isolatedEnv();
 
 beforeAll(async () => {
-  sandbox = await startCli(['telephony', 'sandbox', '--port', '0', '--json'], { env, cwd });
+  sandbox = await startCli(['sandbox', '--port', '0', '--json'], { env, cwd });
   info = JSON.parse(sandbox.firstLine);
   env.OPENCLAW_TELEPHONY_SANDBOX_URL = info.baseUrl;
   hooks = await startWebhookReceiver();
@@ -71,7 +71,7 @@ describe('openclaw telephony sandbox', () => {
   });
 
   it('stops cleanly on SIGTERM', async () => {
-    const other = await startCli(['telephony', 'sandbox', '--port', '0', '--json'], { env, cwd });
+    const other = await startCli(['sandbox', '--port', '0', '--json'], { env, cwd });
     expect(await other.stop('SIGTERM')).toBe(0);
   });
 });

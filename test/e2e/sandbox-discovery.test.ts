@@ -13,7 +13,7 @@ const runtimeFile = (home: string) => path.join(home, '.local/share/openclaw/san
 describe('sandbox discovery through the data folder', () => {
   it('`sandbox` registers its URL; other commands use it with no URL given; the entry goes on exit', async () => {
     const { env, cwd, home } = isolatedEnv();
-    const sandbox = await startCli(['telephony', 'sandbox', '--json'], { env, cwd });
+    const sandbox = await startCli(['sandbox', '--json'], { env, cwd });
     try {
       const info = JSON.parse(sandbox.firstLine) as { baseUrl: string; numbers: { phoneNumber: string }[] };
       expect(JSON.parse(readFileSync(runtimeFile(home), 'utf8'))).toMatchObject({ url: info.baseUrl, pid: sandbox.child.pid });
@@ -31,7 +31,7 @@ describe('sandbox discovery through the data folder', () => {
 
   it('`serve --sandbox` registers the sandbox it starts, and prints try-it commands that need no URL', async () => {
     const { env, cwd, home } = isolatedEnv();
-    const server = await startCli(['telephony', 'serve', '--sandbox', '--port', '0', '--no-dashboard'], { env, cwd });
+    const server = await startCli(['serve', '--sandbox', '--port', '0', '--no-dashboard'], { env, cwd });
     try {
       await expect.poll(() => existsSync(runtimeFile(home))).toBe(true);
       const url = JSON.parse(readFileSync(runtimeFile(home), 'utf8')).url as string;
@@ -64,12 +64,12 @@ describe('sandbox discovery through the data folder', () => {
 
   it('a file left by a process that is gone is ignored', async () => {
     const { env, cwd, home } = isolatedEnv();
-    const sandbox = await startCli(['telephony', 'sandbox', '--json'], { env, cwd });
+    const sandbox = await startCli(['sandbox', '--json'], { env, cwd });
     try {
       const info = JSON.parse(sandbox.firstLine) as { baseUrl: string };
       // Overwrite the entry with one from a process id that cannot exist: the next sandbox start replaces it.
       writeFileSync(runtimeFile(home), JSON.stringify({ url: 'http://127.0.0.1:9', pid: 2 ** 22 + 12345, startedAt: '' }));
-      const second = await startCli(['telephony', 'sandbox', '--port', '0', '--json'], { env, cwd });
+      const second = await startCli(['sandbox', '--port', '0', '--json'], { env, cwd });
       try {
         const secondUrl = JSON.parse(second.firstLine).baseUrl as string;
         expect(JSON.parse(readFileSync(runtimeFile(home), 'utf8')).url).toBe(secondUrl);

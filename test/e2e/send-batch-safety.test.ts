@@ -56,7 +56,7 @@ describe('send --batch and SIGTERM', () => {
     // One row that fails at once (an invalid number), so the stopped run has a failed-rows file too.
     writeFileSync(file, ['to,body', 'not-a-number,bad row', ...Array.from({ length: 60 }, (_, i) => `+1555310${String(i).padStart(4, '0')},${prefix} ${i}`)].join('\n'));
     const stopped = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, 'telephony', 'send', '--sandbox', '--batch', file, '--rate', '20', '--json'], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, 'send', '--sandbox', '--batch', file, '--rate', '20', '--json'], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       let signalled = false;

@@ -75,7 +75,7 @@ for (const kind of storeKinds) {
 /** A CLI run in the background; `killAfterRows` kills it with SIGKILL once it has printed that many rows. */
 function background(args: string[], env: NodeJS.ProcessEnv, cwd: string, killAfterRows = Infinity) {
   return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'telephony', ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let rows = 0;

@@ -33,7 +33,7 @@ function batchFile(dir: string, name: string, rows: number): string {
 /** Runs a batch in the background; resolves when it prints `afterLines` result lines, then signals it. */
 function runAndSignal(args: string[], env: NodeJS.ProcessEnv, cwd: string, afterLines: number, signal: NodeJS.Signals) {
   return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }>((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'telephony', ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let sent = false;
     child.stdout.on('data', (d) => {

@@ -26,7 +26,7 @@ async function serveWithHangingAgent(extra: Record<string, string>) {
     OPENCLAW_TELEPHONY_AGENT_COMMAND: `sh -c 'cat >/dev/null; sleep 47 & echo $! > ${pidFile}; wait'`,
     ...extra,
   });
-  const server = await startCli(['telephony', 'serve', '--port', '0', '--json'], { env, cwd });
+  const server = await startCli(['serve', '--port', '0', '--json'], { env, cwd });
   const local = JSON.parse(server.firstLine).url as string;
   const params = { AccountSid: ACCOUNT, MessageSid: 'SM' + 'ef'.repeat(16), From: '+15550001111', To: '+15550002222', Body: 'are you there?', NumMedia: '0' };
   const signature = twilio.getExpectedTwilioSignature(TOKEN, `${PUBLIC}/telephony/webhook`, params);

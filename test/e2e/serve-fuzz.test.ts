@@ -130,7 +130,7 @@ describe('serve under a bounded fuzz', () => {
   const { env, cwd } = publicServeEnv({ OPENCLAW_TELEPHONY_AGENT_KIND: 'echo', OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9' });
   beforeAll(async () => {
     // Plain log lines (no --json), as an operator's terminal shows them.
-    server = await startCli(['telephony', 'serve', '--port', '0', '--no-dashboard'], { env, cwd });
+    server = await startCli(['serve', '--port', '0', '--no-dashboard'], { env, cwd });
     base = new URL(/listening on (\S+)/.exec(server.firstLine)![1]);
   });
   afterAll(async () => {

@@ -27,7 +27,7 @@ for (const mode of ['plain', 'json'] as const) {
       OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9',
     });
     beforeAll(async () => {
-      server = await startCli(['telephony', 'serve', '--port', '0', '--no-dashboard', ...(mode === 'json' ? ['--json'] : [])], { env, cwd });
+      server = await startCli(['serve', '--port', '0', '--no-dashboard', ...(mode === 'json' ? ['--json'] : [])], { env, cwd });
       local = mode === 'json' ? JSON.parse(server.firstLine).url : server.firstLine.replace(/^serve listening on /, '');
     });
     afterAll(() => server.stop());

@@ -12,7 +12,7 @@ describe('serve against hostile requests', () => {
   beforeAll(async () => {
     agent = await startAgent();
     env.OPENCLAW_TELEPHONY_AGENT_URL = agent.url;
-    server = await startCli(['telephony', 'serve', '--port', '0', '--json'], { env, cwd });
+    server = await startCli(['serve', '--port', '0', '--json'], { env, cwd });
     local = JSON.parse(server.firstLine).url;
   });
   afterAll(async () => {
@@ -96,7 +96,7 @@ describe('skipSignatureVerification beyond loopback', () => {
   });
 
   it('still starts on loopback with a loopback public URL', async () => {
-    const server = await startCli(['telephony', 'serve', '--port', '0', '--json'], { env: { ...env, OPENCLAW_TELEPHONY_PUBLIC_URL: 'http://127.0.0.1:8080' }, cwd });
+    const server = await startCli(['serve', '--port', '0', '--json'], { env: { ...env, OPENCLAW_TELEPHONY_PUBLIC_URL: 'http://127.0.0.1:8080' }, cwd });
     expect(JSON.parse(server.firstLine).publicUrl).toBe('http://127.0.0.1:8080');
     expect(await server.stop()).toBe(0);
   });

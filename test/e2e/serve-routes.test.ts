@@ -17,7 +17,7 @@ describe('serve routes texts, calls and status callbacks by resource', () => {
   const storeFile = path.join(home, 'routes.sqlite');
   beforeAll(async () => {
     env.OPENCLAW_TELEPHONY_STORE_URL = storeFile;
-    server = await startCli(['telephony', 'serve', '--port', '0', '--json'], { env, cwd });
+    server = await startCli(['serve', '--port', '0', '--json'], { env, cwd });
     local = JSON.parse(server.firstLine).url;
     store = await openStore(storeFile);
   });

@@ -75,7 +75,7 @@ describe('serve stopped while starting', () => {
     const { env: e, cwd } = env();
     const log = path.join(cwd, 'tailscale-calls.ndjson');
     const port = await freePort();
-    const child = spawn(process.execPath, [BIN, 'telephony', 'serve', '--port', String(port), '--tunnel', 'tailscale-funnel'], {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--tunnel', 'tailscale-funnel'], {
       env: { ...e, OPENCLAW_TELEPHONY_TAILSCALE: FAKE_TAILSCALE, FAKE_TAILSCALE_LOG: log, FAKE_TAILSCALE_HANG: 'status' },
       cwd,
       stdio: 'ignore',

@@ -14,7 +14,7 @@ describe('serve when the store cannot take writes', () => {
   beforeAll(async () => {
     agent = await startAgent();
     Object.assign(env, { OPENCLAW_TELEPHONY_AGENT_URL: agent.url, OPENCLAW_TELEPHONY_STORE_URL: storeFile });
-    server = await startCli(['telephony', 'serve', '--port', '0', '--json'], { env, cwd });
+    server = await startCli(['serve', '--port', '0', '--json'], { env, cwd });
     local = JSON.parse(server.firstLine).url;
   });
   afterAll(async () => {

@@ -33,7 +33,7 @@ describe('serve tunnels', () => {
     const { env, cwd } = base();
     const log = path.join(cwd, 'tailscale-calls.ndjson');
     Object.assign(env, { OPENCLAW_TELEPHONY_TAILSCALE: path.resolve(__dirname, '../fixtures/fake-tailscale.mjs'), FAKE_TAILSCALE_LOG: log });
-    const server = await startCli(['telephony', 'serve', '--sandbox', '--port', '0', '--tunnel', 'tailscale-funnel', '--json'], { env, cwd });
+    const server = await startCli(['serve', '--sandbox', '--port', '0', '--tunnel', 'tailscale-funnel', '--json'], { env, cwd });
     const ready = JSON.parse(server.firstLine);
     expect(ready.tunnel).toEqual({ provider: 'tailscale-funnel', url: 'https://openclaw-box.tail1234.ts.net' });
     expect(ready.webhook).toBe('https://openclaw-box.tail1234.ts.net/telephony/webhook');

@@ -10,7 +10,7 @@ describe('serve with a public URL (no sandbox)', () => {
   let local: string;
   const { env, cwd } = publicServeEnv();
   const start = async () => {
-    server = await startCli(['telephony', 'serve', '--port', '0', '--json'], { env, cwd });
+    server = await startCli(['serve', '--port', '0', '--json'], { env, cwd });
     local = JSON.parse(server.firstLine).url;
   };
   beforeAll(async () => {
@@ -147,7 +147,7 @@ describe('serve --sandbox: pairing end to end', () => {
     sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 100 } });
     env.OPENCLAW_TELEPHONY_SANDBOX_URL = sb.baseUrl;
     env.OPENCLAW_TELEPHONY_AGENT_REPLY_TIMEOUT_MS = '2000';
-    server = await startCli(['telephony', 'serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
+    server = await startCli(['serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
     number = JSON.parse(server.firstLine).sandbox.number;
   });
   afterAll(async () => {
@@ -165,8 +165,7 @@ describe('serve --sandbox: pairing end to end', () => {
     expect((await inbox())[0]).toContain(code);
     // Still one code: a stranger cannot make the number send many texts.
     expect((await inbox()).length).toBe(1);
-    // The form OpenClaw's own CLI uses.
-    expect((await runCli(['pairing', 'approve', 'telephony', code], { env, cwd })).code).toBe(0);
+    expect((await telephony(['pairing', 'approve', code], { env, cwd })).code).toBe(0);
     expect((await telephony(['pairing', 'approve', code], { env, cwd })).code).toBe(2); // already approved
     await text('now can you hear me');
     await expect.poll(inbox).toContain('echo: now can you hear me');
@@ -179,7 +178,7 @@ describe('serve --sandbox: pairing end to end', () => {
     expect(await server.stop()).toBe(0);
     const after = (await (await fetch(`${sb.baseUrl}/sandbox/v1/account`)).json()).numbers[0];
     expect(after.smsUrl).toBeNull();
-    server = await startCli(['telephony', 'serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
+    server = await startCli(['serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
   });
 });
 
@@ -198,7 +197,7 @@ describe('serve behind a trusted reverse proxy, with --configure-number', () => 
       OPENCLAW_TELEPHONY_INBOUND_POLICY: 'disabled',
       OPENCLAW_TELEPHONY_AGENT_KIND: 'echo',
     });
-    const server = await startCli(['telephony', 'serve', '--port', '0', '--configure-number', '--json'], { env, cwd });
+    const server = await startCli(['serve', '--port', '0', '--configure-number', '--json'], { env, cwd });
     try {
       const local = JSON.parse(server.firstLine).url;
       const number = (await (await fetch(`${sb.baseUrl}/sandbox/v1/account`)).json()).numbers[0];
@@ -218,7 +217,7 @@ describe('serve behind a trusted reverse proxy, with --configure-number', () => 
         });
       expect((await deliver(local, params, 'https://proxy.example.org/telephony/webhook', true)).status).toBe(200);
       // allowedHosts: the same request, but the proxy's host is not among the accepted ones.
-      const strict = await startCli(['telephony', 'serve', '--port', '0', '--json'], { env: { ...env, OPENCLAW_TELEPHONY_WEBHOOK_SECURITY_ALLOWED_HOSTS: 'tunnel.example.net' }, cwd });
+      const strict = await startCli(['serve', '--port', '0', '--json'], { env: { ...env, OPENCLAW_TELEPHONY_WEBHOOK_SECURITY_ALLOWED_HOSTS: 'tunnel.example.net' }, cwd });
       try {
         const strictUrl = JSON.parse(strict.firstLine).url;
         const again = { ...params, MessageSid: 'SM' + '09'.repeat(16) };
@@ -249,7 +248,7 @@ describe('serve --sandbox with a slow agent', () => {
       OPENCLAW_TELEPHONY_AGENT_REPLY_TIMEOUT_MS: '200',
       OPENCLAW_AGENT_TOKEN: 'agent-secret-token-123',
     });
-    const server = await startCli(['telephony', 'serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
+    const server = await startCli(['serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
     try {
       const number = JSON.parse(server.firstLine).sandbox.number;
       const started = performance.now();
@@ -280,7 +279,7 @@ describe('serve when a late reply cannot be sent', () => {
       // Twilio's API, unreachable: nothing listens here.
       OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9',
     });
-    const server = await startCli(['telephony', 'serve', '--port', '0', '--json'], { env, cwd });
+    const server = await startCli(['serve', '--port', '0', '--json'], { env, cwd });
     try {
       const local = JSON.parse(server.firstLine).url;
       const params = { AccountSid: ACCOUNT, MessageSid: 'SM' + '0a'.repeat(16), From: '+15550001111', To: '+15550002222', Body: 'slow one' };

@@ -37,7 +37,7 @@ describe('delivery states through serve', () => {
   beforeAll(async () => {
     sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 100 }, faults: parseFaults(`30034@${UNREGISTERED}`) });
     Object.assign(env, { OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl, TWILIO_PHONE_NUMBER: sb.describe().numbers[0].phoneNumber });
-    server = await startCli(['telephony', 'serve', '--sandbox', '--port', '0', '--json', '--no-dashboard'], { env, cwd });
+    server = await startCli(['serve', '--sandbox', '--port', '0', '--json', '--no-dashboard'], { env, cwd });
     local = JSON.parse(server.firstLine).url;
   });
   afterAll(async () => {

@@ -19,7 +19,7 @@ describe('error hints for Twilio codes, against `sandbox --fault`', () => {
 
   beforeAll(async () => {
     const faults = `21608@${TRIAL},30034@${UNREGISTERED},30007@${FILTERED},30032@${TOLL_FREE}`;
-    sandbox = await startCli(['telephony', 'sandbox', '--port', '0', '--json', '--fault', faults, '--rates', 'longcode=100'], { env, cwd });
+    sandbox = await startCli(['sandbox', '--port', '0', '--json', '--fault', faults, '--rates', 'longcode=100'], { env, cwd });
     const info = JSON.parse(sandbox.firstLine);
     Object.assign(env, { OPENCLAW_TELEPHONY_SANDBOX_URL: info.baseUrl, TWILIO_PHONE_NUMBER: info.numbers[0].phoneNumber });
   });

@@ -18,7 +18,7 @@ describe('serve --sandbox: agent replies as texts', () => {
 
   /** One serve with these extra settings; the handset texts `body` and the reply is awaited. */
   async function replyTo(handset: string, body: string, extra: Record<string, string> = {}): Promise<string> {
-    const server = await startCli(['telephony', 'serve', '--sandbox', '--port', '0', '--json'], { env: { ...env, ...extra }, cwd });
+    const server = await startCli(['serve', '--sandbox', '--port', '0', '--json'], { env: { ...env, ...extra }, cwd });
     try {
       expect((await telephony(['sandbox', 'text', '--from', handset, '--to', number, body], { env, cwd })).code).toBe(0);
       await expect.poll(() => inbox(handset)).toHaveLength(1);

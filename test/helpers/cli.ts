@@ -1,11 +1,11 @@
-/** Spawns the real CLI (bin/openclaw.js) as a user would, in an isolated home. */
+/** Spawns the real CLI (bin/openclaw-telephony.js) as a user would, in an isolated home. */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 export const REPO = path.resolve(__dirname, '../..');
-export const BIN = path.join(REPO, 'bin/openclaw.js');
+export const BIN = path.join(REPO, 'bin/openclaw-telephony.js');
 
 export interface CliResult {
   code: number | null;
@@ -34,7 +34,13 @@ export function isolatedEnv(extra: Record<string, string | undefined> = {}): { e
   return { env, home, cwd };
 }
 
+/** The binary is `openclaw-telephony` (no `telephony` word): a leftover `[...]` fails loudly. */
+function checkArgs(args: string[]): void {
+  if (args[0] === 'telephony') throw new Error("The CLI under test is openclaw-telephony: drop the leading 'telephony' word from the arguments.");
+}
+
 export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; bin?: string; uid?: number; gid?: number } = {}): Promise<CliResult> {
+  checkArgs(args);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], { env: opts.env ?? process.env, cwd: opts.cwd ?? REPO, uid: opts.uid, gid: opts.gid, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -48,10 +54,11 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: st
 }
 
 /** `openclaw telephony <args>` */
-export const telephony = (args: string[], opts: Parameters<typeof runCli>[1] = {}) => runCli(['telephony', ...args], opts);
+export const telephony = (args: string[], opts: Parameters<typeof runCli>[1] = {}) => runCli([...args], opts);
 
 /** Starts a long-running command (e.g. `sandbox --json`) and resolves with its first stdout line. */
 export async function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
+  checkArgs(args);
   const child = spawn(process.execPath, [BIN, ...args], { env: opts.env ?? process.env, cwd: opts.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -9,6 +9,7 @@ import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
 import { ask, readAllStdin } from '../prompt.js';
 import { loadSettings } from '../../config/settings.js';
+import { commandPrefix } from '../../command-prefix.js';
 
 const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
 
@@ -89,7 +90,7 @@ export async function authLogout(ctx: CommandContext): Promise<number> {
 export async function authSet(ctx: CommandContext, key: string): Promise<number> {
   const settings = await loadSettings(ctx.global, { tolerateErrors: true, allowUnknownProfile: true });
   const value = (process.stdin.isTTY ? await ask(`${key} (hidden): `, { hidden: true }) : await readAllStdin()).trim();
-  if (!value) throw new UserError(`No value given for ${key}; nothing was stored.`, { code: 'usage', hint: `Pipe it in: ... | openclaw telephony auth set ${key}` });
+  if (!value) throw new UserError(`No value given for ${key}; nothing was stored.`, { code: 'usage', hint: `Pipe it in: ... | ${commandPrefix()} auth set ${key}` });
   registerSecret(value);
   const profile = settings.resolution.profile;
   await settings.keychain.set(keychainAccount(profile, key), value);

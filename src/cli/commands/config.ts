@@ -14,6 +14,7 @@ import { createKeychainStore } from '../../secrets/keychain.js';
 import { maskSecret } from '../../secrets/redact.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
+import { commandPrefix } from '../../command-prefix.js';
 
 export async function configPath(ctx: CommandContext): Promise<number> {
   const paths = resolveAppPaths();
@@ -22,7 +23,7 @@ export async function configPath(ctx: CommandContext): Promise<number> {
   ctx.out.result(data, () =>
     file
       ? file
-      : `No configuration file found (defaults and environment apply).\nSearched upward from ${process.cwd()} for ${SEARCH_PLACES.join(', ')} (package.json#openclaw),\nthen ${paths.configDir} for ${USER_CONFIG_NAMES.join(', ')}.\nCreate one with \`openclaw telephony config init\`.`,
+      : `No configuration file found (defaults and environment apply).\nSearched upward from ${process.cwd()} for ${SEARCH_PLACES.join(', ')} (package.json#openclaw),\nthen ${paths.configDir} for ${USER_CONFIG_NAMES.join(', ')}.\nCreate one with \`${commandPrefix()} config init\`.`,
   );
   return 0;
 }
@@ -81,7 +82,7 @@ export async function configInit(ctx: CommandContext): Promise<number> {
   }
   mkdirSync(path.dirname(target), { recursive: true });
   writeFileSync(target, renderStarterConfig());
-  ctx.out.result({ file: target }, () => `Wrote ${target}. Next: \`openclaw telephony auth login\`, then \`openclaw telephony config validate\`.`);
+  ctx.out.result({ file: target }, () => `Wrote ${target}. Next: \`${commandPrefix()} auth login\`, then \`${commandPrefix()} config validate\`.`);
   return 0;
 }
 

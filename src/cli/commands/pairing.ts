@@ -1,5 +1,6 @@
 /** `pairing list | approve | reject | revoke`: who may talk to the agent under the "pairing" policy. */
 import { ExitCode, UserError } from '../../errors.js';
+import { commandPrefix } from '../../command-prefix.js';
 import { toE164 } from '../../messaging/phone.js';
 import { approvePairing, rejectPairing } from '../../pairing/pairing.js';
 import { listAllowed, listRequests, revoke } from '../../store/pairing.js';
@@ -43,19 +44,12 @@ async function notifyAdmitted(ctx: CommandContext, phone: string, code: string):
   } catch (err) {
     // The approval stands; say that only the text failed, and how to send it by hand.
     const e = err as Error & { hint?: string };
-    throw new UserError(`${phone} is approved, but telling them failed: ${e.message}`, { code: 'notify_failed', exitCode: ExitCode.twilio, hint: e.hint ?? `Text them yourself: openclaw telephony send ${phone} "${ADMITTED_TEXT}"` });
+    throw new UserError(`${phone} is approved, but telling them failed: ${e.message}`, { code: 'notify_failed', exitCode: ExitCode.twilio, hint: e.hint ?? `Text them yourself: ${commandPrefix()} send ${phone} "${ADMITTED_TEXT}"` });
   } finally {
     await session.close();
   }
 }
 
-/** `openclaw pairing approve telephony <code>`: the form OpenClaw's own CLI uses. */
-export async function pairingApproveForChannel(ctx: CommandContext, channel: string, code: string): Promise<number> {
-  if (channel !== 'telephony') {
-    throw new UserError(`This openclaw only knows the "telephony" channel, not "${channel}".`, { code: 'unknown_channel', hint: 'openclaw pairing approve telephony <code>' });
-  }
-  return pairingApprove(ctx, code);
-}
 
 export async function pairingReject(ctx: CommandContext, code: string): Promise<number> {
   const phone = await withStore(ctx, (store) => rejectPairing(store, code));

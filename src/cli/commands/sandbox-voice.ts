@@ -11,6 +11,7 @@ import { safeForTerminal } from '../../text/terminal-safe.js';
 import { callSandboxControl } from '../../twilio/access.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
+import { commandPrefix } from '../../command-prefix.js';
 
 interface TimelineEntry {
   t: number;
@@ -36,7 +37,7 @@ async function control(path: string, form?: URLSearchParams): Promise<unknown> {
   const res = await callSandboxControl(locateSandbox(process.env.OPENCLAW_TELEPHONY_SANDBOX_URL), path, form ? { method: 'POST', form } : {});
   const body = res.body as { message?: string };
   if (res.status >= 400) {
-    throw new UserError(`The sandbox refused: ${safeForTerminal(body.message ?? res.status)}`, { code: 'sandbox_refused', hint: 'Call one of the numbers `openclaw telephony sandbox` printed, from an E.164 handset number.' });
+    throw new UserError(`The sandbox refused: ${safeForTerminal(body.message ?? res.status)}`, { code: 'sandbox_refused', hint: 'Call one of the numbers `' + commandPrefix() + ' sandbox` printed, from an E.164 handset number.' });
   }
   return body;
 }
@@ -129,7 +130,7 @@ export async function sandboxHandset(ctx: CommandContext, phone: string): Promis
     out.result({ handset: phone, script: null }, () => `${phone} answers unscripted again.`);
     return 0;
   }
-  if (!opts.script) throw new UserError('sandbox handset needs --script <file> (or --clear)', { code: 'missing_script', hint: 'e.g. openclaw telephony sandbox handset +15550001234 --script examples/voice/answer.json5' });
+  if (!opts.script) throw new UserError('sandbox handset needs --script <file> (or --clear)', { code: 'missing_script', hint: 'e.g. ' + commandPrefix() + ' sandbox handset +15550001234 --script examples/voice/answer.json5' });
   const bound = (await control(path, new URLSearchParams({ Script: scriptText(opts) }))) as { steps: number; answeredBy: string };
   out.result(bound, () => `Outbound calls to ${phone} are answered by ${String(opts.script)} (${bound.steps} steps, answeredBy ${bound.answeredBy}).`);
   return 0;

@@ -8,6 +8,7 @@ import { callSandboxControl, fetchSandboxAccount } from '../../twilio/access.js'
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
 import { exitCodeAfter, stopRequested } from '../signals.js';
+import { commandPrefix } from '../../command-prefix.js';
 
 function parsePort(text: string): number {
   const port = Number(text);
@@ -84,7 +85,7 @@ async function refusalHint(base: string, code: number | undefined): Promise<stri
     const account = await fetchSandboxAccount(base);
     return `--to must be one of the sandbox's numbers: ${account.numbers.map((n) => n.phoneNumber).join(', ')}.`;
   }
-  return 'See the message above; `openclaw telephony sandbox text --help` shows the arguments.';
+  return 'See the message above; `' + commandPrefix() + ' sandbox text --help` shows the arguments.';
 }
 
 async function callSandbox(path: string, opts?: { method: 'POST'; form: URLSearchParams }): Promise<unknown> {

@@ -15,6 +15,7 @@ import { confirm, readAllStdin } from '../prompt.js';
 import { loadSettings } from '../../config/settings.js';
 import { safeForTerminal } from '../../text/terminal-safe.js';
 import { STOP_SIGNALS } from '../signals.js';
+import { commandPrefix } from '../../command-prefix.js';
 
 interface SendFlags {
   bodyFile?: string;
@@ -59,7 +60,7 @@ async function readBody(bodyArg: string | undefined, f: SendFlags): Promise<stri
 export async function send(ctx: CommandContext, toArg?: string, bodyArg?: string): Promise<number> {
   const f = ctx.opts as SendFlags;
   if (f.batch || f.toFile) return sendBatchCommand(ctx, f, toArg, bodyArg);
-  if (!toArg) throw new UserError('No recipient given.', { code: 'usage', hint: 'openclaw telephony send +15550005678 "Hello"' });
+  if (!toArg) throw new UserError('No recipient given.', { code: 'usage', hint: `${commandPrefix()} send +15550005678 "Hello"` });
   const settings = await loadSettings(ctx.global);
   const sms = settings.resolution.config.sms;
   const defaultCountry = f.defaultCountry ?? sms.defaultCountry;
@@ -88,7 +89,7 @@ export async function send(ctx: CommandContext, toArg?: string, bodyArg?: string
     const outcome = await sendText({ to, body, media, ...session.sender, statusCallback: f.statusCallback, idempotencyKey: f.idempotencyKey }, session.policy, session.depsFor(session.sender));
     if (outcome.kind === 'pending-approval') {
       const data = { status: 'pending-approval', approvalId: outcome.approvalId, idempotencyKey: outcome.idempotencyKey, to, reason: outcome.reason };
-      ctx.out.result(data, () => `Held for approval (${outcome.reason}): ${outcome.approvalId}. Approve with \`openclaw telephony approvals approve ${outcome.approvalId}\`.`);
+      ctx.out.result(data, () => `Held for approval (${outcome.reason}): ${outcome.approvalId}. Approve with \`${commandPrefix()} approvals approve ${outcome.approvalId}\`.`);
       return 0;
     }
     if (ctx.out.json) {

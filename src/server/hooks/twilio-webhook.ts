@@ -9,6 +9,7 @@ import { type Deduplicator, dedupKey, type StoredAnswer } from '../dedup.js';
 import type { Metrics } from '../metrics.js';
 import { refuse, signedParams, type VerifyOptions, verifyTwilioRequest } from '../verify-signature.js';
 import type { Emit } from '../events.js';
+import { commandPrefix } from '../../command-prefix.js';
 
 export interface WebhookHookDeps {
   verify: VerifyOptions;
@@ -25,7 +26,7 @@ export function verifyHook(route: string, deps: WebhookHookDeps): preHandlerAsyn
     const failure = verifyTwilioRequest(req, deps.verify);
     if (!failure) return;
     deps.metrics.count('webhook_verification_failures_total', { route });
-    deps.emit('webhook.refused', { route, reason: failure.reason, tried: failure.tried, hint: "publicUrl (or the tunnel URL) + path must be exactly the URL configured at Twilio, and the auth token the account's; `openclaw telephony doctor` explains more." });
+    deps.emit('webhook.refused', { route, reason: failure.reason, tried: failure.tried, hint: "publicUrl (or the tunnel URL) + path must be exactly the URL configured at Twilio, and the auth token the account's; `" + commandPrefix() + " doctor` explains more." });
     return refuse(reply);
   };
 }
