@@ -1,0 +1,48 @@
+/**
+ * The real OpenClaw for the OpenClaw tests. They run where `.ci/run` provides it (its Node 24 leg:
+ * OpenClaw needs Node >= 24.16): OPENCLAW_TELEPHONY_TEST_OPENCLAW names the `openclaw` package to install
+ * (a packed tarball or a registry spec). Elsewhere they are skipped.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO } from './cli.js';
+
+export const OPENCLAW_SPEC = process.env.OPENCLAW_TELEPHONY_TEST_OPENCLAW;
+const [major, minor] = process.versions.node.split('.').map(Number);
+export const HAVE_OPENCLAW = Boolean(OPENCLAW_SPEC) && (major > 24 || (major === 24 && minor >= 16));
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program with arguments (no shell), never rejecting: the caller checks the code. */
+export function exec(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env: opts.env ?? process.env, cwd: opts.cwd, timeout: opts.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/** npm of this Node (npm-cli.js beside it when present, else the `npm` on the PATH). */
+export function npm(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Run> {
+  const env = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', ...opts.env };
+  return exec('npm', args, { ...opts, env });
+}
+
+let packed: Promise<string> | undefined;
+/** This package as `npm pack` makes it (dist/ is already built by `npm test`). */
+export function packSelf(): Promise<string> {
+  packed ??= (async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'oct-pack-'));
+    const res = await npm(['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: REPO });
+    if (res.code !== 0) throw new Error(`npm pack failed: ${res.stderr}`);
+    return path.join(dir, res.stdout.trim().split('\n').pop()!);
+  })();
+  return packed;
+}
