@@ -14,7 +14,10 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Chunk names carry content hashes: start empty so old chunks do not pile up.
 rmSync(path.join(repo, 'dist/bundle'), { recursive: true, force: true });
 await build({
-  entryPoints: [path.join(repo, 'src/cli/main.ts')],
+  // main.js for the `openclaw-telephony` binary; openclaw-plugin.js for OpenClaw (package.json
+  // `openclaw.extensions`). They share chunks, and the plugin's never include commander: it mounts
+  // the tree on OpenClaw's own Command.
+  entryPoints: { main: path.join(repo, 'src/cli/main.ts'), 'openclaw-plugin': path.join(repo, 'src/openclaw/plugin.ts') },
   outdir: path.join(repo, 'dist/bundle'),
   bundle: true,
   splitting: true,
@@ -22,7 +25,8 @@ await build({
   platform: 'node',
   target: 'node20',
   // ink (and react, yoga) load lazily for the dashboard only, and ink pulls optional dev tooling.
-  external: ['better-sqlite3', '@napi-rs/keyring', '@ngrok/ngrok', 'pg', 'cosmiconfig', 'ink', 'react', 'react/jsx-runtime'],
+  // openclaw/*: the plugin SDK, supplied by the OpenClaw that loads the plugin.
+  external: ['openclaw', 'openclaw/*', 'better-sqlite3', '@napi-rs/keyring', '@ngrok/ngrok', 'pg', 'cosmiconfig', 'ink', 'react', 'react/jsx-runtime'],
   // CommonJS packages inside an ESM bundle still call require() for Node's own modules.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -53,7 +53,9 @@ export async function findConfigFile(opts: { explicit?: string; cwd: string; pat
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'global',
     stopDir: path.parse(opts.cwd).root,
-    packageProp: 'openclaw',
+    // package.json#openclaw also holds OpenClaw's plugin metadata (this package's own does): only a
+    // `channels` key there makes it a configuration file.
+    packageProp: ['openclaw', 'channels'],
     loaders: { '.json5': (fp, text) => parseJson5(text, fp), '.json': (fp, text) => parseJson5(text, fp), noExt: (fp, text) => parseJson5(text, fp) },
     cache: false,
   });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { REPO } from '../helpers/cli.js';
 
 describe('the CLI as a user runs it', () => {
-  it('prints its version and help from both binaries', async () => {
+  it('prints its version and help', async () => {
     const { env } = isolatedEnv();
     const v = await telephony(['--version'], { env });
     expect(v.code).toBe(0);

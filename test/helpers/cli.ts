@@ -53,7 +53,7 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: st
   });
 }
 
-/** `openclaw telephony <args>` */
+/** `openclaw-telephony <args>` */
 export const telephony = (args: string[], opts: Parameters<typeof runCli>[1] = {}) => runCli([...args], opts);
 
 /** Starts a long-running command (e.g. `sandbox --json`) and resolves with its first stdout line. */
