@@ -7,7 +7,7 @@ _openclaw_telephony_words() {
     'serve|--tunnel') _oc_words='ngrok tailscale-funnel none'; return ;;
   esac
   case "$1" in
-    '') _oc_words='auth config completion send messages optouts approvals numbers serve pairing sandbox doctor --version -V --config --profile --json --quiet --no-color --sandbox help' ;;
+    '') _oc_words='auth config send messages optouts approvals numbers serve pairing sandbox doctor completion --version -V --config --profile --json --quiet --no-color --sandbox help' ;;
     'auth') _oc_words='login status set logout --config --profile --json --quiet --no-color --sandbox help' ;;
     'auth login') _oc_words='--config --profile --json --quiet --no-color --sandbox --account-sid --auth-token-stdin --no-verify' ;;
     'auth status') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
@@ -19,7 +19,6 @@ _openclaw_telephony_words() {
     'config validate') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'config init') _oc_words='--config --profile --json --quiet --no-color --sandbox --user --path --force' ;;
     'config set') _oc_words='--config --profile --json --quiet --no-color --sandbox enabled provider fromNumber inboundPolicy allowFrom twilio.accountSid twilio.messagingServiceSid twilio.apiKey twilio.region twilio.edge twilio.apiBaseUrl sms.chunkMode sms.maxLength sms.segmentNumbering sms.defaultCountry sms.senderType sms.rate sms.pricePerSegment sms.pricePerMms sms.helpText sms.plainText agent.kind agent.url agent.command agent.env agent.replyTimeoutMs agent.timeoutMs pairing.codeTtlMinutes pairing.maxCodesPerHour outbound.approval voice.enabled voice.maxDurationSeconds serve.port serve.bind serve.path serve.voicePath serve.statusPath tunnel.provider tunnel.ngrokDomain webhookSecurity.allowedHosts webhookSecurity.trustForwardingHeaders webhookSecurity.trustedProxies publicUrl skipSignatureVerification maxConcurrentSessions store.url' ;;
-    'completion') _oc_words='--config --profile --json --quiet --no-color --sandbox bash zsh fish powershell' ;;
     'send') _oc_words='--config --profile --json --quiet --no-color --sandbox --body-file --from --messaging-service --media --status-callback --idempotency-key --dry-run --yes --default-country --rate --batch --to-file --concurrency' ;;
     'messages') _oc_words='list get --config --profile --json --quiet --no-color --sandbox help' ;;
     'messages list') _oc_words='--config --profile --json --quiet --no-color --sandbox --to --from --since --limit' ;;
@@ -48,6 +47,7 @@ _openclaw_telephony_words() {
     'sandbox text') _oc_words='--config --profile --json --quiet --no-color --sandbox --from --to --media' ;;
     'sandbox inbox') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'doctor') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'completion') _oc_words='--config --profile --json --quiet --no-color --sandbox bash zsh fish powershell' ;;
     *) _oc_words='' ;;
   esac
 }

@@ -9,7 +9,7 @@ function __openclaw_telephony_words --argument-names path prev
     end
     switch "$path"
         case ''
-            string split ' ' -- 'auth config completion send messages optouts approvals numbers serve pairing sandbox doctor --version -V --config --profile --json --quiet --no-color --sandbox help'
+            string split ' ' -- 'auth config send messages optouts approvals numbers serve pairing sandbox doctor completion --version -V --config --profile --json --quiet --no-color --sandbox help'
         case 'auth'
             string split ' ' -- 'login status set logout --config --profile --json --quiet --no-color --sandbox help'
         case 'auth login'
@@ -32,8 +32,6 @@ function __openclaw_telephony_words --argument-names path prev
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --user --path --force'
         case 'config set'
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox enabled provider fromNumber inboundPolicy allowFrom twilio.accountSid twilio.messagingServiceSid twilio.apiKey twilio.region twilio.edge twilio.apiBaseUrl sms.chunkMode sms.maxLength sms.segmentNumbering sms.defaultCountry sms.senderType sms.rate sms.pricePerSegment sms.pricePerMms sms.helpText sms.plainText agent.kind agent.url agent.command agent.env agent.replyTimeoutMs agent.timeoutMs pairing.codeTtlMinutes pairing.maxCodesPerHour outbound.approval voice.enabled voice.maxDurationSeconds serve.port serve.bind serve.path serve.voicePath serve.statusPath tunnel.provider tunnel.ngrokDomain webhookSecurity.allowedHosts webhookSecurity.trustForwardingHeaders webhookSecurity.trustedProxies publicUrl skipSignatureVerification maxConcurrentSessions store.url'
-        case 'completion'
-            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox bash zsh fish powershell'
         case 'send'
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --body-file --from --messaging-service --media --status-callback --idempotency-key --dry-run --yes --default-country --rate --batch --to-file --concurrency'
         case 'messages'
@@ -90,6 +88,8 @@ function __openclaw_telephony_words --argument-names path prev
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox'
         case 'doctor'
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox'
+        case 'completion'
+            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox bash zsh fish powershell'
     end
 end
 function __openclaw_telephony_complete

@@ -33,7 +33,15 @@ export function markTreeRoot(root: Command): void {
 function treeOptions(command: Command): Record<string, unknown> {
   const chain: Command[] = [];
   for (let c: Command | null = command; c; c = treeRoots.has(c) ? null : c.parent) chain.unshift(c);
-  return Object.assign({}, ...chain.map((c) => c.opts()));
+  // Inside OpenClaw every command repeats the global options (see program.ts): a value the user gave
+  // on any command wins over another command's default.
+  const merged: Record<string, unknown> = {};
+  for (const c of chain) {
+    for (const [key, value] of Object.entries(c.opts())) {
+      if (!(key in merged) || c.getOptionValueSource(key) !== 'default') merged[key] = value;
+    }
+  }
+  return merged;
 }
 
 export function createContext(command: Command): CommandContext {

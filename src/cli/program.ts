@@ -81,11 +81,6 @@ function registerCommands(root: Command): void {
     .argument('<value>', 'the value (lists: comma-separated or JSON)')
     .action(lazy(() => import('./commands/config.js'), 'configSet'));
 
-  root
-    .command('completion')
-    .description('print a shell completion script')
-    .addArgument(root.createArgument('<shell>', 'bash, zsh, fish or powershell').choices(['bash', 'zsh', 'fish', 'powershell']))
-    .action(lazy(() => import('./commands/completion.js'), 'completion'));
 
   const collect = (v: string, prev: string[] = []) => [...prev, v];
   root
@@ -225,6 +220,15 @@ function registerCommands(root: Command): void {
   root.command('doctor').description('check Node, configuration, credentials and the store, with fixes').option('--probe', "also ask Twilio: the number's SMS webhook URL and method, recent 11200 alerts, and the last delivery state").action(lazy(() => import('./commands/doctor.js'), 'doctor'));
 }
 
+/** `completion <shell>`: scripts for the `openclaw-telephony` binary (inside OpenClaw, OpenClaw's own `completion` serves). */
+function registerCompletion(root: Command): void {
+  root
+    .command('completion')
+    .description('print a shell completion script')
+    .addArgument(root.createArgument('<shell>', 'bash, zsh, fish or powershell').choices(['bash', 'zsh', 'fish', 'powershell']))
+    .action(lazy(() => import('./commands/completion.js'), 'completion'));
+}
+
 /** Where the tree is mounted: its own program (`openclaw-telephony`) or OpenClaw's `telephony` command. */
 export type TreeHost = 'standalone' | 'openclaw';
 
@@ -236,9 +240,16 @@ export type TreeHost = 'standalone' | 'openclaw';
 export function registerTelephonyTree(root: Command, host: TreeHost): Command {
   root.description('the phone line of an AI agent (Twilio)');
   if (host === 'standalone') root.version(VERSION, '-V, --version', 'print the version');
-  addGlobalOptions(root, host);
   registerCommands(root);
+  // OpenClaw parses options positionally (an option belongs to the command it follows), so there the
+  // global options are repeated on every command; standalone, commander finds them on the root.
+  for (const cmd of host === 'openclaw' ? [root, ...descendants(root)] : [root]) addGlobalOptions(cmd, host);
+  if (host === 'standalone') registerCompletion(root);
   markTreeRoot(root);
   return root;
+}
+
+function descendants(cmd: Command): Command[] {
+  return cmd.commands.flatMap((c) => [c, ...descendants(c)]);
 }
 

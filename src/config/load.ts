@@ -1,11 +1,17 @@
 /**
- * Finds and reads the configuration file: `--config`, else cosmiconfig's upward search from the
- * working directory, else the user config in the platform config folder.
+ * Finds and reads the configuration file. One file is used, the first that exists of:
+ * 1. `--config <file>` (or OPENCLAW_TELEPHONY_CONFIG);
+ * 2. a project file, searched upward from the working directory (SEARCH_PLACES);
+ * 3. OpenClaw's own configuration (openclaw-config.ts), when it has a `channels.telephony` section;
+ * 4. the user configuration in this tool's platform config folder (USER_CONFIG_NAMES).
+ * A project file wins over OpenClaw's so one checkout can carry its own settings; OpenClaw's wins over
+ * the user folder because inside OpenClaw that is the file its operators edit.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import JSON5 from 'json5';
 import { ConfigError } from '../errors.js';
+import { openclawConfigPath } from './openclaw-config.js';
 import type { AppPaths } from './paths.js';
 import { commandPrefix } from '../command-prefix.js';
 
@@ -39,7 +45,7 @@ export function parseJson5(text: string, filepath: string): unknown {
   }
 }
 
-export async function findConfigFile(opts: { explicit?: string; cwd: string; paths: AppPaths }): Promise<string | undefined> {
+export async function findConfigFile(opts: { explicit?: string; cwd: string; paths: AppPaths; env?: NodeJS.ProcessEnv }): Promise<string | undefined> {
   if (opts.explicit) {
     const file = path.resolve(opts.cwd, opts.explicit);
     if (!existsSync(file)) {
@@ -61,11 +67,20 @@ export async function findConfigFile(opts: { explicit?: string; cwd: string; pat
   });
   const found = await explorer.search(opts.cwd);
   if (found && !found.isEmpty) return found.filepath;
+  const openclawFile = openclawConfigPath(opts.env);
+  if (hasTelephonySection(openclawFile)) return openclawFile;
   for (const name of USER_CONFIG_NAMES) {
     const candidate = path.join(opts.paths.configDir, name);
     if (existsSync(candidate)) return candidate;
   }
   return undefined;
+}
+
+/** True when the file exists and has `channels.telephony` (a syntax error is reported, not skipped). */
+function hasTelephonySection(filepath: string): boolean {
+  if (!existsSync(filepath)) return false;
+  const doc = parseJson5(readFileSync(filepath, 'utf8'), filepath) as { channels?: { telephony?: unknown } } | null;
+  return typeof doc?.channels?.telephony === 'object' && doc.channels.telephony !== null;
 }
 
 export function readConfigFile(filepath: string): LoadedFile {

@@ -9,8 +9,9 @@ import { type AppPaths, defaultSqlitePath, resolveAppPaths } from './paths.js';
 import { type ConfigOf, envNameFor, listLeaves, type TELEPHONY_SCHEMA } from './schema.js';
 import { checkLeaf, type ConfigProblem, isPlainObject, parseLeafText, validateTelephony } from './validate.js';
 import { commandPrefix } from '../command-prefix.js';
+import { isSecretRef, resolveSecretRef } from '../secrets/secret-ref.js';
 
-export type ValueSource = 'default' | 'file' | 'profile' | 'env' | 'flag' | 'keychain';
+export type ValueSource = 'default' | 'file' | 'profile' | 'env' | 'flag' | 'keychain' | 'secretref';
 
 /** `channels.telephony` after resolution: derived from the schema, and frozen (nothing changes it later). */
 export type ResolvedConfig = ConfigOf<typeof TELEPHONY_SCHEMA.children>;
@@ -44,7 +45,7 @@ export async function resolveConfig(opts: ResolveConfigOptions = {}): Promise<Co
   const cwd = opts.cwd ?? process.cwd();
   const paths = resolveAppPaths(env);
   const profile = opts.profile ?? env.OPENCLAW_TELEPHONY_PROFILE ?? 'default';
-  const filepath = await findConfigFile({ explicit: opts.configFile ?? env.OPENCLAW_TELEPHONY_CONFIG, cwd, paths });
+  const filepath = await findConfigFile({ explicit: opts.configFile ?? env.OPENCLAW_TELEPHONY_CONFIG, cwd, paths, env });
   const file = filepath ? readConfigFile(filepath) : undefined;
 
   const problems = file ? validateTelephony(file.telephony).map((p) => withLocation(p, file)) : [];
@@ -62,11 +63,18 @@ export async function resolveConfig(opts: ResolveConfigOptions = {}): Promise<Co
       flat[path] = value;
       sources[path] = source;
     };
+    // An OpenClaw SecretRef in the file stands for the secret it names (secrets/secret-ref.ts).
+    const setFromFile = (value: unknown, source: ValueSource, where: string) => {
+      if (!isSecretRef(value)) return set(value, source);
+      const resolved = resolveSecretRef(value, env);
+      if (resolved.value !== undefined) return set(resolved.value, 'secretref');
+      problems.push({ severity: 'warning', path: where, ...resolved.problem });
+    };
     if (spec.default !== undefined) set(structuredClone(spec.default), 'default');
     const fromFile = getPath(file?.telephony, path);
-    if (fromFile !== undefined && !erroneous.has(path)) set(fromFile, 'file');
+    if (fromFile !== undefined && !erroneous.has(path)) setFromFile(fromFile, 'file', path);
     const fromProfile = getPath(overlay, path);
-    if (fromProfile !== undefined && !erroneous.has(`profiles.${profile}.${path}`)) set(fromProfile, 'profile');
+    if (fromProfile !== undefined && !erroneous.has(`profiles.${profile}.${path}`)) setFromFile(fromProfile, 'profile', `profiles.${profile}.${path}`);
     for (const name of [...(spec.env ?? []), envNameFor(path)]) {
       const text = env[name];
       if (text === undefined || text === '') continue;

@@ -4,6 +4,7 @@
  */
 import { describeExpected, type GroupSpec, type LeafSpec, TELEPHONY_SCHEMA } from './schema.js';
 import { commandPrefix } from '../command-prefix.js';
+import { isSecretRef } from '../secrets/secret-ref.js';
 
 export interface ConfigProblem {
   severity: 'error' | 'warning';
@@ -68,6 +69,8 @@ function walkGroup(spec: GroupSpec, value: Record<string, unknown>, prefix: stri
       else walkGroup(childSpec, child, path, out);
       continue;
     }
+    // A secret may be an OpenClaw SecretRef instead of a value (resolved in resolve.ts).
+    if (childSpec.secret && isSecretRef(child)) continue;
     const problem = checkLeaf(childSpec, child);
     if (problem) out.push({ severity: 'error', path, ...problem });
     else if (childSpec.secret && typeof child === 'string' && child !== '') {

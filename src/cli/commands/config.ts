@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ExitCode, UserError } from '../../errors.js';
 import { parseSetValue, setConfigValue } from '../../config/edit.js';
 import { findConfigFile, SEARCH_PLACES, USER_CONFIG_NAMES } from '../../config/load.js';
+import { openclawConfigPath } from '../../config/openclaw-config.js';
 import { resolveAppPaths } from '../../config/paths.js';
 import { requireKnownProfile } from '../../config/profiles.js';
 import { formatProblem, getPath, resolveConfig, withLocation } from '../../config/resolve.js';
@@ -19,11 +20,12 @@ import { commandPrefix } from '../../command-prefix.js';
 export async function configPath(ctx: CommandContext): Promise<number> {
   const paths = resolveAppPaths();
   const file = await findConfigFile({ explicit: ctx.global.config, cwd: process.cwd(), paths });
-  const data = { file: file ?? null, searched: SEARCH_PLACES, userConfigDir: paths.configDir, userConfigNames: USER_CONFIG_NAMES, dataDir: paths.dataDir };
+  const openclawConfig = openclawConfigPath();
+  const data = { file: file ?? null, searched: SEARCH_PLACES, openclawConfig, userConfigDir: paths.configDir, userConfigNames: USER_CONFIG_NAMES, dataDir: paths.dataDir };
   ctx.out.result(data, () =>
     file
       ? file
-      : `No configuration file found (defaults and environment apply).\nSearched upward from ${process.cwd()} for ${SEARCH_PLACES.join(', ')} (package.json#openclaw),\nthen ${paths.configDir} for ${USER_CONFIG_NAMES.join(', ')}.\nCreate one with \`${commandPrefix()} config init\`.`,
+      : `No configuration file found (defaults and environment apply).\nSearched upward from ${process.cwd()} for ${SEARCH_PLACES.join(', ')} (package.json#openclaw.channels),\nthen OpenClaw's ${openclawConfig} for channels.telephony,\nthen ${paths.configDir} for ${USER_CONFIG_NAMES.join(', ')}.\nCreate one with \`${commandPrefix()} config init\`.`,
   );
   return 0;
 }
