@@ -10,8 +10,12 @@ import path from 'node:path';
 import { REPO } from './cli.js';
 
 export const OPENCLAW_SPEC = process.env.OPENCLAW_TELEPHONY_TEST_OPENCLAW;
+/** An installed `openclaw` binary (`.ci/node24` installs one), for the plugin tests. */
+export const OPENCLAW_BIN = process.env.OPENCLAW_TELEPHONY_TEST_OPENCLAW_BIN;
 const [major, minor] = process.versions.node.split('.').map(Number);
-export const HAVE_OPENCLAW = Boolean(OPENCLAW_SPEC) && (major > 24 || (major === 24 && minor >= 16));
+const NODE_FOR_OPENCLAW = major > 24 || (major === 24 && minor >= 16);
+export const HAVE_OPENCLAW = Boolean(OPENCLAW_SPEC) && NODE_FOR_OPENCLAW;
+export const HAVE_OPENCLAW_BIN = Boolean(OPENCLAW_BIN) && NODE_FOR_OPENCLAW;
 
 export interface Run {
   code: number | null;
@@ -27,6 +31,11 @@ export function exec(file: string, args: string[], opts: { env?: NodeJS.ProcessE
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
   });
+}
+
+/** `openclaw <args>` in an isolated home (its ~/.openclaw is the test's own). */
+export function openclaw(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Run> {
+  return exec(OPENCLAW_BIN!, args, { env, cwd, timeoutMs: 600_000 });
 }
 
 /** npm of this Node (npm-cli.js beside it when present, else the `npm` on the PATH). */

@@ -1,0 +1,68 @@
+/**
+ * Issue #18: this package as a plugin of the real OpenClaw. Installed with `openclaw plugins install
+ * --link` into a fresh OpenClaw home, it is inspected clean, `openclaw --help` lists `telephony`,
+ * `openclaw telephony ...` runs the command tree (a send reaches the sandbox), and `channels.telephony`
+ * in OpenClaw's openclaw.json is the configuration it reads.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isolatedEnv, REPO, runCli, startCli } from '../helpers/cli.js';
+import { HAVE_OPENCLAW_BIN, openclaw } from '../helpers/openclaw.js';
+
+describe.skipIf(!HAVE_OPENCLAW_BIN)('openclaw-telephony inside OpenClaw', () => {
+  const { env, home, cwd } = isolatedEnv({ npm_config_update_notifier: 'false' });
+  const oc = (args: string[]) => openclaw(args, env, cwd);
+  let sandbox: Awaited<ReturnType<typeof startCli>>;
+
+  beforeAll(async () => {
+    sandbox = await startCli(['sandbox', '--port', '0', '--json'], { env, cwd });
+    env.OPENCLAW_TELEPHONY_SANDBOX_URL = JSON.parse(sandbox.firstLine).baseUrl;
+    const install = await oc(['plugins', 'install', '--link', '--force', '--accept-capabilities', REPO]);
+    expect(install.code, install.stderr + install.stdout).toBe(0);
+  }, 600_000);
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  it('is inspected clean: loaded, owns the telephony channel config, no diagnostics', async () => {
+    const res = await oc(['plugins', 'inspect', 'openclaw-telephony', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    const report = JSON.parse(res.stdout);
+    expect(report.plugin).toMatchObject({ id: 'openclaw-telephony', status: 'loaded', enabled: true, channelIds: ['telephony'] });
+    expect(report.diagnostics).toEqual([]);
+  }, 600_000);
+
+  it('root help lists `telephony`; `openclaw telephony --help` lists the commands', async () => {
+    const root = await oc(['--help']);
+    expect(root.stdout).toMatch(/telephony \*?\s+The phone line of an AI agent/);
+    const tree = await oc(['telephony', '--help']);
+    expect(tree.code).toBe(0);
+    for (const word of ['send', 'serve', 'pairing', 'sandbox', 'config', '--telephony-profile']) expect(tree.stdout).toContain(word);
+    // OpenClaw's own --profile stays OpenClaw's; `completion` is OpenClaw's too.
+    expect(tree.stdout).not.toMatch(/^\s+--profile/m);
+    expect(tree.stdout).not.toMatch(/^\s+completion/m);
+  }, 600_000);
+
+  it('`openclaw telephony send --sandbox --json` reaches the sandbox; hints say `openclaw telephony`', async () => {
+    const sent = await oc(['telephony', 'send', '+15550005678', 'hello from OpenClaw', '--sandbox', '--json']);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ sid: expect.stringMatching(/^SM/), to: '+15550005678', status: 'queued' });
+    const inbox = await runCli(['sandbox', 'inbox', '+15550005678', '--json'], { env, cwd });
+    expect(JSON.parse(inbox.stdout).messages.map((m: { body: string }) => m.body)).toContain('hello from OpenClaw');
+    const usage = await oc(['telephony', 'send']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('openclaw telephony send +15550005678');
+  }, 600_000);
+
+  it("reads channels.telephony from OpenClaw's openclaw.json", async () => {
+    const file = path.join(home, '.openclaw/openclaw.json');
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...doc, channels: { telephony: { fromNumber: '+15550004321' } } }, null, 2));
+    const res = await oc(['telephony', 'config', 'show', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    const shown = JSON.parse(res.stdout);
+    expect(shown.file).toBe(file);
+    expect(shown.values.find((v: { key: string }) => v.key === 'fromNumber')).toMatchObject({ value: '+15550004321', source: 'file' });
+  }, 600_000);
+});
