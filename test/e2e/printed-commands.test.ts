@@ -2,21 +2,9 @@
  * Issue #17: the commands this tool prints must run as printed. From a clone no binary is on the
  * PATH, so hints say `npx openclaw-telephony ...`, and that really runs the clone's own binary.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { isolatedEnv, REPO, runCli } from '../helpers/cli.js';
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { exec } from '../helpers/exec.js';
 
 describe('printed commands from a clone', () => {
   it('hints name `npx openclaw-telephony`, and the printed command runs as printed', async () => {
@@ -27,7 +15,7 @@ describe('printed commands from a clone', () => {
     expect(printed).toBeDefined();
     // The printed words, run from inside the clone (a sub-folder, as a user's shell might be).
     const [cmd, ...args] = printed!.replace(/"/g, '').split(' ');
-    const res = await run(cmd, [...args, '--dry-run', '--json'], env, `${REPO}/test`);
+    const res = await exec(cmd, [...args, '--dry-run', '--json'], { env, cwd: `${REPO}/test` });
     // The clone's binary answered (a dry run sends nothing and needs no sandbox).
     expect(res.stderr).not.toMatch(/404|E404|not found/i);
     expect(JSON.parse(res.stdout)).toMatchObject({ to: '+15550005678' });

@@ -3,11 +3,13 @@
  * OpenClaw needs Node >= 24.16): OPENCLAW_TELEPHONY_TEST_OPENCLAW names the `openclaw` package to install
  * (a packed tarball or a registry spec). Elsewhere they are skipped.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO } from './cli.js';
+import { exec, type Run } from './exec.js';
+
+export { exec };
 
 export const OPENCLAW_SPEC = process.env.OPENCLAW_TELEPHONY_TEST_OPENCLAW;
 /** An installed `openclaw` binary (`.ci/node24` installs one), for the plugin tests. */
@@ -17,21 +19,6 @@ const NODE_FOR_OPENCLAW = major > 24 || (major === 24 && minor >= 16);
 export const HAVE_OPENCLAW = Boolean(OPENCLAW_SPEC) && NODE_FOR_OPENCLAW;
 export const HAVE_OPENCLAW_BIN = Boolean(OPENCLAW_BIN) && NODE_FOR_OPENCLAW;
 
-export interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program with arguments (no shell), never rejecting: the caller checks the code. */
-export function exec(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(file, args, { env: opts.env ?? process.env, cwd: opts.cwd, timeout: opts.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
 
 /** `openclaw <args>` in an isolated home (its ~/.openclaw is the test's own). */
 export function openclaw(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Run> {
