@@ -18,7 +18,7 @@ _openclaw_telephony_words() {
     'config show') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'config validate') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'config init') _oc_words='--config --profile --json --quiet --no-color --sandbox --user --path --force' ;;
-    'config set') _oc_words='--config --profile --json --quiet --no-color --sandbox enabled provider fromNumber inboundPolicy allowFrom twilio.accountSid twilio.messagingServiceSid twilio.apiKey twilio.region twilio.edge twilio.apiBaseUrl sms.chunkMode sms.maxLength sms.segmentNumbering sms.defaultCountry sms.senderType sms.rate sms.pricePerSegment sms.pricePerMms sms.helpText sms.plainText agent.kind agent.url agent.command agent.env agent.replyTimeoutMs agent.timeoutMs pairing.codeTtlMinutes pairing.maxCodesPerHour outbound.approval voice.enabled voice.maxDurationSeconds serve.port serve.bind serve.path serve.voicePath serve.statusPath tunnel.provider tunnel.ngrokDomain webhookSecurity.allowedHosts webhookSecurity.trustForwardingHeaders webhookSecurity.trustedProxies publicUrl skipSignatureVerification maxConcurrentSessions store.url' ;;
+    'config set') _oc_words='--config --profile --json --quiet --no-color --sandbox enabled provider fromNumber inboundPolicy allowFrom twilio.accountSid twilio.messagingServiceSid twilio.apiKey twilio.region twilio.edge twilio.apiBaseUrl sms.chunkMode sms.maxLength sms.segmentNumbering sms.defaultCountry sms.senderType sms.rate sms.pricePerSegment sms.pricePerMms sms.helpText sms.plainText agent.kind agent.url agent.command agent.env agent.replyTimeoutMs agent.timeoutMs pairing.codeTtlMinutes pairing.maxCodesPerHour outbound.approval voice.enabled voice.maxDurationSeconds serve.port serve.bind serve.path serve.voicePath serve.statusPath tunnel.provider tunnel.ngrokDomain webhookSecurity.allowedHosts webhookSecurity.trustForwardingHeaders webhookSecurity.trustedProxies publicUrl skipSignatureVerification maxConcurrentSessions store.url store.retentionDays' ;;
     'send') _oc_words='--config --profile --json --quiet --no-color --sandbox --body-file --from --messaging-service --media --status-callback --idempotency-key --dry-run --yes --default-country --rate --batch --to-file --concurrency' ;;
     'messages') _oc_words='list get --config --profile --json --quiet --no-color --sandbox help' ;;
     'messages list') _oc_words='--config --profile --json --quiet --no-color --sandbox --to --from --since --limit' ;;
@@ -43,9 +43,12 @@ _openclaw_telephony_words() {
     'pairing approve') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'pairing reject') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'pairing revoke') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
-    'sandbox') _oc_words='text inbox --config --profile --json --quiet --no-color --sandbox --port --bind --data --fault --rates help' ;;
+    'sandbox') _oc_words='text inbox call calls handset --config --profile --json --quiet --no-color --sandbox --port --bind --data --fault --rates --speed help' ;;
     'sandbox text') _oc_words='--config --profile --json --quiet --no-color --sandbox --from --to --media' ;;
     'sandbox inbox') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'sandbox call') _oc_words='--config --profile --json --quiet --no-color --sandbox --from --to --say --digits --script' ;;
+    'sandbox calls') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'sandbox handset') _oc_words='--config --profile --json --quiet --no-color --sandbox --script --clear' ;;
     'doctor') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'completion') _oc_words='--config --profile --json --quiet --no-color --sandbox bash zsh fish powershell' ;;
     *) _oc_words='' ;;
