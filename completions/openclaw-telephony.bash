@@ -49,7 +49,7 @@ _openclaw_telephony_words() {
     'sandbox call') _oc_words='--config --profile --json --quiet --no-color --sandbox --from --to --say --digits --script' ;;
     'sandbox calls') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'sandbox handset') _oc_words='--config --profile --json --quiet --no-color --sandbox --script --clear' ;;
-    'doctor') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'doctor') _oc_words='--config --profile --json --quiet --no-color --sandbox --probe' ;;
     'completion') _oc_words='--config --profile --json --quiet --no-color --sandbox bash zsh fish powershell' ;;
     *) _oc_words='' ;;
   esac

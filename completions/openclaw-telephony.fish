@@ -93,7 +93,7 @@ function __openclaw_telephony_words --argument-names path prev
         case 'sandbox handset'
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --script --clear'
         case 'doctor'
-            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox'
+            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --probe'
         case 'completion'
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox bash zsh fish powershell'
     end

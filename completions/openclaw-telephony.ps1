@@ -43,7 +43,7 @@ $script:OpenclawTelephonyWords = @{
     'sandbox call' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--from', '--to', '--say', '--digits', '--script')
     'sandbox calls' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
     'sandbox handset' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--script', '--clear')
-    'doctor' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox')
+    'doctor' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', '--probe')
     'completion' = @('--config', '--profile', '--json', '--quiet', '--no-color', '--sandbox', 'bash', 'zsh', 'fish', 'powershell')
 }
 $script:OpenclawTelephonyValues = @{
