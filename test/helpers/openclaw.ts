@@ -20,9 +20,14 @@ export const HAVE_OPENCLAW = Boolean(OPENCLAW_SPEC) && NODE_FOR_OPENCLAW;
 export const HAVE_OPENCLAW_BIN = Boolean(OPENCLAW_BIN) && NODE_FOR_OPENCLAW;
 
 
-/** `openclaw <args>` in an isolated home (its ~/.openclaw is the test's own). */
+/**
+ * `openclaw <args>` in an isolated home (its ~/.openclaw is the test's own). Without vitest's variables:
+ * OpenClaw takes VITEST / NODE_ENV=test for its own test runtime and behaves differently (`plugins
+ * inspect --json` printed nothing).
+ */
 export function openclaw(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Run> {
-  return exec(OPENCLAW_BIN!, args, { env, cwd, timeoutMs: 600_000 });
+  const clean = Object.fromEntries(Object.entries(env).filter(([k, v]) => !k.startsWith('VITEST') && !(k === 'NODE_ENV' && v === 'test')));
+  return exec(OPENCLAW_BIN!, args, { env: clean, cwd, timeoutMs: 600_000 });
 }
 
 /** npm of this Node (npm-cli.js beside it when present, else the `npm` on the PATH). */

@@ -28,6 +28,7 @@ describe.skipIf(!HAVE_OPENCLAW_BIN)('openclaw-telephony inside OpenClaw', () => 
   it('is inspected clean: loaded, owns the telephony channel config, no diagnostics', async () => {
     const res = await oc(['plugins', 'inspect', 'openclaw-telephony', '--json']);
     expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout, res.stderr).toMatch(/^\s*\{/);
     const report = JSON.parse(res.stdout);
     expect(report.plugin).toMatchObject({ id: 'openclaw-telephony', status: 'loaded', enabled: true, channelIds: ['telephony'] });
     expect(report.diagnostics).toEqual([]);
