@@ -19,7 +19,7 @@ describe.skipIf(!hasTmux)('dashboard facing a hostile text in a real terminal', 
 
   it('an OSC title and an OSC 52 clipboard write in a body change neither; the feed shows escapes', async () => {
     const { env, cwd } = isolatedEnv({ OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9', CI: '' });
-    const t = (term = runInTerminal('oct-hostile', ['telephony', 'serve', '--sandbox', '--port', '0'], env, cwd));
+    const t = (term = runInTerminal('oct-hostile', ['serve', '--sandbox', '--port', '0'], env, cwd));
     // With set-clipboard on, an OSC 52 that reached tmux would become a paste buffer.
     tmux('set-option', '-t', t.session, 'set-clipboard', 'on');
     await expect.poll(t.screen, { timeout: 15_000 }).toContain('signatures: verified');

@@ -19,7 +19,7 @@ describe.skipIf(!hasTmux)('serve --sandbox dashboard in a real terminal', () => 
       .filter(([k, v]) => v !== undefined && /^(HOME|XDG_|OPENCLAW_|PATH$|NO_COLOR)/.test(k))
       .map(([k, v]) => `${k}='${v}'`)
       .join(' ');
-    tmux('new-session', '-d', '-s', session, '-x', '150', '-y', '40', `cd '${cwd}' && env -u CI ${envArgs} '${process.execPath}' '${BIN}' telephony serve --sandbox --port 0; echo EXITED=$?; sleep 60`);
+    tmux('new-session', '-d', '-s', session, '-x', '150', '-y', '40', `cd '${cwd}' && env -u CI ${envArgs} '${process.execPath}' '${BIN}' serve --sandbox --port 0; echo EXITED=$?; sleep 60`);
     await expect.poll(screen, { timeout: 15_000 }).toContain('signatures: verified');
     expect(screen()).toContain('policy: pairing');
     const say = async (text: string) => {
