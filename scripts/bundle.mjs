@@ -17,7 +17,7 @@ await build({
   // main.js for the `openclaw-telephony` binary; openclaw-plugin.js for OpenClaw (package.json
   // `openclaw.extensions`). They share chunks, and the plugin's never include commander: it mounts
   // the tree on OpenClaw's own Command.
-  entryPoints: { main: path.join(repo, 'src/cli/main.ts'), 'openclaw-plugin': path.join(repo, 'src/openclaw/plugin.ts') },
+  entryPoints: { main: path.join(repo, 'src/cli/main.ts'), 'openclaw-plugin': path.join(repo, 'src/cli/openclaw-plugin.ts') },
   outdir: path.join(repo, 'dist/bundle'),
   bundle: true,
   splitting: true,

@@ -4,8 +4,8 @@
  */
 import type { Command } from 'commander';
 import { setCommandHost } from '../command-prefix.js';
-import { registerTelephonyTree } from '../cli/program.js';
-import { TELEPHONY_CLI_DESCRIPTOR } from './cli-descriptor.js';
+import { TELEPHONY_CLI_DESCRIPTOR } from '../openclaw/cli-descriptor.js';
+import { registerTelephonyTree } from './program.js';
 
 export function registerTelephonyCli(program: Command): Command {
   // From here on hints and printed commands say `openclaw telephony ...`.

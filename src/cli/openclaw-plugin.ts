@@ -1,11 +1,12 @@
 /**
- * The OpenClaw plugin entry (package.json `openclaw.extensions`, openclaw.plugin.json). Registration
+ * The OpenClaw plugin entry (package.json `openclaw.extensions`, openclaw.plugin.json). It lives in
+ * src/cli/ because all it adds to OpenClaw is the command tree. Registration
  * stays light: OpenClaw evaluates it for root help and discovery, so it only declares the `telephony`
  * command; the command tree and every command module load when that command runs.
  */
 import { definePluginEntry } from 'openclaw/plugin-sdk/plugin-entry';
-import { TELEPHONY_CLI_DESCRIPTOR } from './cli-descriptor.js';
-import type { PluginApi } from './sdk.js';
+import { TELEPHONY_CLI_DESCRIPTOR } from '../openclaw/cli-descriptor.js';
+import type { PluginApi } from '../openclaw/sdk.js';
 
 export default definePluginEntry({
   id: 'openclaw-telephony',
@@ -14,7 +15,7 @@ export default definePluginEntry({
   register(api: PluginApi) {
     api.registerCli(
       async ({ program }) => {
-        const { registerTelephonyCli } = await import('./cli.js');
+        const { registerTelephonyCli } = await import('./openclaw-mount.js');
         registerTelephonyCli(program);
       },
       { descriptors: [TELEPHONY_CLI_DESCRIPTOR] },
