@@ -37,7 +37,7 @@ describe('serve: whose texts it takes', () => {
   const sms = (sid: string, over: Record<string, string> = {}) => ({ AccountSid: ACCOUNT, MessageSid: 'SM' + sid.repeat(16), From: '+15550001111', To: OURS, Body: 'hello', ...over });
 
   beforeAll(async () => {
-    server = await startCli(['telephony', 'serve', '--port', '0', '--json'], { env, cwd });
+    server = await startCli(['serve', '--port', '0', '--json'], { env, cwd });
     local = JSON.parse(server.firstLine).url;
   });
   afterAll(() => server.stop());
@@ -79,7 +79,7 @@ describe('serve --sandbox: a late reply asks for its delivery states too', () =>
       OPENCLAW_TELEPHONY_AGENT_COMMAND: `"${process.execPath}" -e "setTimeout(()=>process.stdout.write('late **reply**'),600)"`,
       OPENCLAW_TELEPHONY_AGENT_REPLY_TIMEOUT_MS: '150',
     });
-    const server = await startCli(['telephony', 'serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
+    const server = await startCli(['serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
     try {
       const number = JSON.parse(server.firstLine).sandbox.number;
       expect((await telephony(['sandbox', 'text', '--from', '+15550004545', '--to', number, 'take your time'], { env, cwd })).code).toBe(0);
