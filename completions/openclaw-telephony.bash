@@ -40,7 +40,7 @@ _openclaw_telephony_words() {
     'serve') _oc_words='--config --profile --json --quiet --no-color --sandbox --port --bind --public-url --configure-number --tunnel --no-dashboard' ;;
     'pairing') _oc_words='list approve reject revoke --config --profile --json --quiet --no-color --sandbox help' ;;
     'pairing list') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
-    'pairing approve') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
+    'pairing approve') _oc_words='--config --profile --json --quiet --no-color --sandbox --notify' ;;
     'pairing reject') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'pairing revoke') _oc_words='--config --profile --json --quiet --no-color --sandbox' ;;
     'sandbox') _oc_words='text inbox call calls handset --config --profile --json --quiet --no-color --sandbox --port --bind --data --fault --rates --speed help' ;;

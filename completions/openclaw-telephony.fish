@@ -75,7 +75,7 @@ function __openclaw_telephony_words --argument-names path prev
         case 'pairing list'
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox'
         case 'pairing approve'
-            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox'
+            string split ' ' -- '--config --profile --json --quiet --no-color --sandbox --notify'
         case 'pairing reject'
             string split ' ' -- '--config --profile --json --quiet --no-color --sandbox'
         case 'pairing revoke'

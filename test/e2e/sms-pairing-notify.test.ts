@@ -13,7 +13,7 @@ describe('pairing approve --notify', () => {
   beforeAll(async () => {
     sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 100 } });
     Object.assign(env, { OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl, TWILIO_PHONE_NUMBER: sb.describe().numbers[0].phoneNumber });
-    server = await startCli(['telephony', 'serve', '--sandbox', '--port', '0', '--json', '--no-dashboard'], { env, cwd });
+    server = await startCli(['serve', '--sandbox', '--port', '0', '--json', '--no-dashboard'], { env, cwd });
   });
   afterAll(async () => {
     await server.stop();
