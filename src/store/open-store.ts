@@ -132,8 +132,9 @@ async function migrateOnce(connection: Connection, dialect: Dialect, location: s
     const { migrateToLatest } = await import('./query-builder.js');
     const { error, results } = await migrateToLatest(await queryBuilder(), provider);
     if (!error) return;
-    // Lost the race to another process: its transaction holds the lock, or already created the tables.
-    if (attempt < 20 && /SQLITE_BUSY|database is locked|already exists/i.test(String((error as Error).message ?? error))) {
+    // Lost the race to another process: its transaction holds the lock, or already created the tables
+    // or added the columns (seen here: "duplicate column name" from migration 005 with three processes).
+    if (attempt < 20 && /SQLITE_BUSY|database is locked|already exists|duplicate column name/i.test(String((error as Error).message ?? error))) {
       await new Promise((r) => setTimeout(r, 50 + attempt * 50));
       continue;
     }

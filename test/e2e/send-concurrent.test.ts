@@ -122,10 +122,19 @@ describe('three runs of one 1,000-row batch at once, one killed with kill -9 and
         return background(args(shared), env, cwd);
       });
       const runs = await Promise.all([background(args(shared), env, cwd), background(args(shared), env, cwd), restarted]);
-      for (const run of runs) expect(run.code, run.stderr).toBe(0);
+      // Under injected 429s and resets a run may end with a row failed (exit 7; the batch reports it and its
+      // key stays claimed, never resent blindly): the operator's rerun finishes it. Seen once in a loaded CI
+      // rehearsal; the failed rows are printed so the cause can be read. What must hold always: each row once.
+      for (const run of runs) expect([0, 7], run.stderr).toContain(run.code);
+      for (const run of runs) if (run.code === 7) console.log('failed rows:', run.stdout.split('\n').filter((l) => /"failed"|"error"/.test(l)).slice(0, 5).join('\n'));
+      if (runs.some((r) => r.code === 7)) {
+        const rerun = await background(args(shared), env, cwd);
+        expect(rerun.code, rerun.stderr).toBe(0);
+        expect(summaryOf(rerun.stdout)).toMatchObject({ rows, failed: 0, notStarted: 0 });
+      }
       await sentOnce(`three-${kind.name}`);
       const summaries = runs.map((r) => summaryOf(r.stdout));
-      for (const s of summaries) expect(s).toMatchObject({ rows, failed: 0, notStarted: 0 });
+      for (const s of summaries) expect(s).toMatchObject({ rows, notStarted: 0 });
       // The runs shared the rows: each reports the others' rows as sent by another run.
       for (const s of summaries.slice(0, 2)) expect(s.byOtherRun).toBeGreaterThan(0);
     });

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import BetterSqlite3 from 'better-sqlite3';
@@ -6,6 +9,12 @@ import { openStore } from '../../src/store/open-store.js';
 import { requirePgInCi, storeKinds } from '../helpers/stores.js';
 
 requirePgInCi();
+
+/** Runs an ES module snippet in a new Node process with one argument; resolves with its trimmed stdout. */
+const runNode = (source: string, arg: string) =>
+  new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', source, arg], (err, stdout) => (err ? reject(err) : resolve(stdout.trim())));
+  });
 
 const TABLES = ['allowlist', 'approvals', 'auto_replies', 'calls', 'events', 'idempotency_keys', 'messages', 'optouts', 'pairing_requests', 'processed_webhooks', 'rate_slots'];
 
@@ -28,6 +37,18 @@ for (const kind of storeKinds) {
       const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(url)));
       for (const store of stores) expect(await store.db.selectFrom('idempotency_keys').select('sid').execute()).toEqual([]);
       await Promise.all(stores.map((s) => s.close()));
+    });
+
+    it.runIf(kind.name === 'sqlite')('separate processes opening one new SQLite file at once all migrate it (rounds of three)', { timeout: 90_000 }, async () => {
+      // The race is between processes (each with its own connection), so it takes real child processes.
+      const open = `import { openStore } from ${JSON.stringify(pathToFileURL(path.resolve('dist/store/open-store.js')).href)};
+        try { const s = await openStore(process.argv[1]); await s.close(); console.log('ok'); } catch (e) { console.log(e.message); }`;
+      const outcomes: string[] = [];
+      for (let round = 0; round < 12; round++) {
+        const url = await kind.url();
+        outcomes.push(...(await Promise.all(Array.from({ length: 3 }, () => runNode(open, url)))));
+      }
+      expect(outcomes.filter((o) => o !== 'ok')).toEqual([]);
     });
 
     it('writes and reads rows, auto-numbers events and enforces unique keys', async () => {
