@@ -11,6 +11,14 @@ const WINDOWS_NAMES = ['USERPROFILE', 'HOMEDRIVE', 'HOMEPATH', 'SYSTEMROOT', 'SY
 /** Secrets of this tool live under these prefixes. */
 export const NEVER_TO_AGENT = /^(TWILIO_|OPENCLAW_|NGROK_)/i;
 
+/**
+ * The parent's environment less this tool's secrets, for a trusted helper program (the tailscale CLI)
+ * that needs its own variables (socket paths, TS_*) but never our Twilio, OpenClaw or ngrok ones.
+ */
+export function withoutOurSecrets(parent: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(parent).filter(([name]) => !NEVER_TO_AGENT.test(name)));
+}
+
 /** Refuses an `agent.env` list that names one of our own secrets' variables. */
 export function checkAgentEnvNames(names: readonly string[]): void {
   const refused = names.filter((n) => NEVER_TO_AGENT.test(n));

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { ConfigError, CredentialsError, NetworkError } from '../errors.js';
 import { commandPrefix } from '../command-prefix.js';
+import { withoutOurSecrets } from '../agent/child-env.js';
 
 export type TunnelState = 'up' | 'down';
 
@@ -65,7 +66,7 @@ async function openNgrok(o: TunnelOptions): Promise<Tunnel> {
 
 function run(bin: string, args: string[], signal?: AbortSignal): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, signal });
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, signal, env: withoutOurSecrets(process.env) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
