@@ -69,3 +69,14 @@ describe('send --dry-run of a batch', () => {
     expect(timed).toMatchObject({ wouldSend: 4, messages: 4, estimatedSeconds: 2 });
   });
 });
+
+describe('send --dry-run of a batch with hostile cells', () => {
+  it('shows a row whose number holds escape codes without handing them to the terminal', async () => {
+    const file = path.join(cwd, 'hostile.csv');
+    writeFileSync(file, ['to,body', '"+1555\u001b]0;pwned\u0007\u202e",hello'].join('\n'));
+    const res = await run(['--batch', file, '--dry-run']);
+    expect(res.code).toBe(7);
+    expect(res.stdout + res.stderr).not.toMatch(/[\u0007\u001b\u202e]/);
+    expect(res.stderr).toContain('row 1: invalid');
+  });
+});

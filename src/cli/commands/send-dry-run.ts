@@ -11,6 +11,7 @@ import { textPolicyFrom } from '../../messaging/send-text.js';
 import { openStore } from '../../store/open-store.js';
 import type { Output } from '../output.js';
 import type { Settings } from '../../config/settings.js';
+import { safeForTerminal } from '../../text/terminal-safe.js';
 
 export interface DryRunOptions {
   from?: string;
@@ -41,11 +42,12 @@ export async function dryRunBatch(out: Output, settings: Settings, input: BatchI
     const plan = await planBatch(input.rows, { store, policy: textPolicyFrom(config), defaultSender, rateFor: (s) => senderRate(config.sms, s, opts.rate) });
     for (const bad of input.invalid) {
       if (out.json) out.line({ row: bad.row, to: bad.to, verdict: 'invalid', reason: bad.error });
-      else out.stderr.write(`row ${bad.row}: invalid: ${bad.error}\n`);
+      // The error may quote the row's cells: outside text, shown terminal-safe like every batch row.
+      else out.stderr.write(`row ${bad.row}: invalid: ${safeForTerminal(bad.error, { max: 300 })}\n`);
     }
     for (const p of plan.rows) {
       if (out.json) out.line(p);
-      else out.stdout.write(`${describeRow(p)}\n`);
+      else out.stdout.write(`${safeForTerminal(describeRow(p), { max: 500 })}\n`);
       for (const w of p.warnings) if (!out.json) out.warn(`row ${p.row}: ${w}`);
     }
     const totals = { ...plan.totals, rows: plan.totals.rows + input.invalid.length, invalid: input.invalid.length, sent: 0 };
