@@ -187,7 +187,7 @@ function registerCommands(root: Command): void {
     .description('a simulated handset texts one of the sandbox numbers')
     .requiredOption('--from <e164>', 'the handset number')
     .option('--to <e164>', "the sandbox number (default: the sandbox's first number)")
-    .option('--media <url>', 'attach media (repeatable)', collect)
+    .option('--media <file|url>', 'attach a file (served by the sandbox as Twilio serves MMS media) or a media URL as it is (repeatable)', collect)
     .argument('<body>', 'the text')
     .action(lazy(() => import('./commands/sandbox.js'), 'sandboxText'));
   sandbox

@@ -4,7 +4,7 @@
  * sandbox sent (webhooks, notifications, the TwiML calls fetched) for tests and debugging.
  */
 import type { SandboxContext } from './context.js';
-import { notFound, type Router, SandboxApiError } from './http.js';
+import { type ApiRequest, notFound, type Router, SandboxApiError } from './http.js';
 import { receiveText } from './inbound.js';
 import type { CallRecord } from './resources/calls.js';
 import type { MessageRecord } from './resources/messages.js';
@@ -30,6 +30,21 @@ export function inboxOf(ctx: SandboxContext, handset: string) {
     .map((m) => ({ sid: m.sid, from: m.from, to: m.to, body: m.body, media: m._media, dateSent: m.date_sent }));
 }
 
+/**
+ * Files a handset attaches: a JSON body's `Media: [{contentType, data (base64)}]` (a form cannot
+ * carry them). Checked here so a bad item is refused before anything is stored.
+ */
+function uploadsOf(req: ApiRequest): { contentType: string; data: Buffer }[] {
+  if (!(req.headers['content-type'] ?? '').includes('json')) return [];
+  const items = (JSON.parse(req.body || '{}') as { Media?: unknown }).Media ?? [];
+  if (!Array.isArray(items)) throw new SandboxApiError(400, 20001, 'Media must be a list of {contentType, data}.');
+  return items.map((item: { contentType?: unknown; data?: unknown }, i) => {
+    if (typeof item?.contentType !== 'string' || !/^[\w.+-]+\/[\w.+-]+$/.test(item.contentType)) throw new SandboxApiError(400, 20001, `Media[${i}].contentType must be a MIME type such as image/jpeg.`);
+    if (typeof item.data !== 'string') throw new SandboxApiError(400, 20001, `Media[${i}].data must be the file's bytes in base64.`);
+    return { contentType: item.contentType, data: Buffer.from(item.data, 'base64') };
+  });
+}
+
 export function registerControl(router: Router, ctx: SandboxContext): void {
   registerVoiceControl(router, ctx);
   router.on('GET', '/sandbox/v1/account', () => ({ status: 200, json: sandboxAccountView(ctx) }));
@@ -37,7 +52,7 @@ export function registerControl(router: Router, ctx: SandboxContext): void {
   router.on('POST', '/sandbox/v1/handsets/:Phone/messages', async (req) => {
     const to = req.form.get('To');
     if (!to) throw new SandboxApiError(400, 21604, "A 'To' phone number is required.");
-    const { message, processed } = receiveText(ctx, { from: req.params.Phone, to, body: req.form.get('Body') ?? '', media: req.form.getAll('MediaUrl') });
+    const { message, processed } = receiveText(ctx, { from: req.params.Phone, to, body: req.form.get('Body') ?? '', media: req.form.getAll('MediaUrl'), uploads: uploadsOf(req) });
     const webhook = req.query.get('wait') === 'false' ? undefined : await processed;
     return {
       status: 201,

@@ -6,6 +6,8 @@ export interface ApiRequest {
   path: string;
   query: URLSearchParams;
   form: URLSearchParams;
+  /** The request body as text (a POST's form or JSON). */
+  body: string;
   params: Record<string, string>;
   headers: IncomingMessage['headers'];
 }

@@ -4,6 +4,7 @@
  * to the number's SmsUrl, and the TwiML answer carried out.
  */
 import { keywordOf } from '../messaging/keywords.js';
+import { contentTypeForFile } from '../messaging/media-types.js';
 import { analyzeSegments } from '../messaging/segments.js';
 import type { SandboxContext } from './context.js';
 import { SandboxApiError } from './http.js';
@@ -13,14 +14,21 @@ import { findOwnedNumber } from './resources/numbers.js';
 import { runMessagingTwiml } from './twiml-reply.js';
 import type { WebhookDelivery } from './webhooks.js';
 import { recordNotification } from './notifications.js';
+import { mediaAtUrl, mediaUrlOf, storeMedia } from './resources/media.js';
 
 
 export interface InboundText {
   from: string;
   to: string;
   body: string;
+  /** Media URLs given as they are (the handset's MMS points wherever they say). */
   media: string[];
+  /** Files the handset attaches: kept as the message's Media, their MediaUrlN the sandbox's own media URLs. */
+  uploads?: { contentType: string; data: Buffer }[];
 }
+
+/** Twilio's limit of media per message (error 21623). */
+export const MAX_MEDIA = 10;
 
 export interface InboundResult {
   message: MessageRecord;
@@ -28,10 +36,10 @@ export interface InboundResult {
   processed: Promise<WebhookDelivery | undefined>;
 }
 
+/** A given media URL's type, by its extension as Twilio would guess it (a photo when it cannot tell). */
 function contentTypeOf(url: string): string {
-  const ext = /\.(\w+)(?:\?|$)/.exec(url)?.[1]?.toLowerCase();
-  const types: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', mp4: 'video/mp4', pdf: 'application/pdf', vcf: 'text/vcard' };
-  return types[ext ?? ''] ?? 'image/jpeg';
+  const type = contentTypeForFile(url.split('?')[0]);
+  return type === 'application/octet-stream' ? 'image/jpeg' : type;
 }
 
 export function inboundParams(ctx: SandboxContext, m: MessageRecord): Record<string, string> {
@@ -58,7 +66,7 @@ export function inboundParams(ctx: SandboxContext, m: MessageRecord): Record<str
   };
   m._media.forEach((url, i) => {
     p[`MediaUrl${i}`] = url;
-    p[`MediaContentType${i}`] = contentTypeOf(url);
+    p[`MediaContentType${i}`] = mediaAtUrl(ctx, url)?.content_type ?? contentTypeOf(url);
   });
   return p;
 }
@@ -67,8 +75,11 @@ export function receiveText(ctx: SandboxContext, text: InboundText): InboundResu
   const number = findOwnedNumber(ctx, text.to);
   if (!number) throw new SandboxApiError(404, 20404, `${text.to} is not one of the sandbox account's numbers`);
   if (!/^\+[1-9]\d{7,14}$/.test(text.from)) throw new SandboxApiError(400, 21212, `The From number ${text.from} is not a valid phone number`);
+  const uploads = text.uploads ?? [];
+  if (text.media.length + uploads.length > MAX_MEDIA) throw new SandboxApiError(400, 21623, `Number of media files exceeds allowed limit: at most ${MAX_MEDIA} in one message.`);
   const now = rfc2822(new Date());
-  const sid = newSid(text.media.length ? 'MM' : 'SM');
+  const sid = newSid(text.media.length + uploads.length ? 'MM' : 'SM');
+  const media = [...text.media, ...uploads.map((u) => mediaUrlOf(ctx, storeMedia(ctx, sid, u.contentType, u.data)))];
   const message: MessageRecord = {
     account_sid: ctx.account.sid,
     api_version: API_VERSION,
@@ -81,7 +92,7 @@ export function receiveText(ctx: SandboxContext, text: InboundText): InboundResu
     error_message: null,
     from: text.from,
     messaging_service_sid: null,
-    num_media: String(text.media.length),
+    num_media: String(media.length),
     num_segments: String(analyzeSegments(text.body).segments),
     price: null,
     price_unit: 'USD',
@@ -90,7 +101,7 @@ export function receiveText(ctx: SandboxContext, text: InboundText): InboundResu
     subresource_uris: { media: `${ctx.accountPath}/Messages/${sid}/Media.json` },
     to: text.to,
     uri: `${ctx.accountPath}/Messages/${sid}.json`,
-    _media: text.media,
+    _media: media,
   };
   ctx.store.put('message', message);
   applyOptOutKeyword(ctx, text);

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 
-export type Kind = 'message' | 'call' | 'number' | 'recording' | 'transcription' | 'notification' | 'optout' | 'offered';
+export type Kind = 'message' | 'call' | 'number' | 'recording' | 'transcription' | 'notification' | 'optout' | 'offered' | 'media';
 
 export interface SandboxStore {
   getMeta(key: string): string | undefined;

@@ -17,6 +17,7 @@ import { dispatchMessage, enqueue, type MessageRecord, registerMessages } from '
 import { createNumberRecord, registerNumbers } from './resources/numbers.js';
 import { registerRecordings } from './resources/recordings.js';
 import { registerAlerts } from './resources/alerts.js';
+import { CDN_PREFIX, registerMedia, registerMediaCdn } from './resources/media.js';
 import { searchAvailable } from './available-numbers.js';
 import { openSandboxStore } from './sandbox-store.js';
 import { liveCalls } from './voice/live-calls.js';
@@ -31,6 +32,9 @@ export interface Sandbox {
   describe(): ReturnType<typeof sandboxAccountView>;
   close(): Promise<void>;
 }
+
+/** A handset's MMS: up to 10 items of a few MiB each, base64 in JSON. */
+const CONTROL_BODY_LIMIT = 96 * 1024 * 1024;
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const store = await openSandboxStore(options.dataDir);
@@ -69,8 +73,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   registerRecordings(api, ctx);
   registerAlerts(api, ctx);
   registerTranscriptions(api, ctx);
+  registerMedia(api, ctx);
   const control = createRouter();
   registerControl(control, ctx);
+  const cdn = createRouter();
+  registerMediaCdn(cdn, ctx);
 
   const faults = ctx.faults;
   const maxConcurrent = options.maxConcurrentRequests ?? 100;
@@ -80,13 +87,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const method = req.method ?? 'GET';
     const isControl = url.pathname.startsWith('/sandbox/');
-    const router = isControl ? control : api;
+    // The CDN's links are signed; they need no account credentials (see resources/media.ts).
+    const isCdn = url.pathname.startsWith(CDN_PREFIX);
+    const router = isControl ? control : isCdn ? cdn : api;
     let answer: ApiResponse;
     let counted = false;
     let reset = false;
     try {
       if (isControl) checkControlRequest(req.headers);
-      else {
+      else if (!isCdn) {
         authenticate(req, url.pathname, account);
         if (inFlight >= maxConcurrent) throw new SandboxApiError(429, 20429, 'Too Many Requests');
         inFlight++;
@@ -98,9 +107,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       const match = router.match(method, url.pathname);
       if (!match) throw new SandboxApiError(404, 20404, `The requested resource ${url.pathname} was not found`);
-      const text = method === 'POST' ? await readBody(req) : '';
+      // A handset's MMS carries its media in the body (loopback only), so control requests may be larger.
+      const text = method === 'POST' ? await readBody(req, isControl ? CONTROL_BODY_LIMIT : undefined) : '';
       const form = (req.headers['content-type'] ?? '').includes('json') ? jsonToForm(text) : new URLSearchParams(text);
-      answer = await match.handler({ method, path: url.pathname, query: url.searchParams, form, params: match.params, headers: req.headers });
+      answer = await match.handler({ method, path: url.pathname, query: url.searchParams, form, body: text, params: match.params, headers: req.headers });
     } catch (err) {
       answer = err instanceof SandboxApiError ? { status: err.status, json: errorBody(err.status, err.code, err.message) } : { status: 500, json: errorBody(500, 20500, `Internal sandbox error: ${(err as Error).message}`) };
       if (answer.status === 429) answer.headers = { 'retry-after': '1' };

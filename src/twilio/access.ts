@@ -33,14 +33,16 @@ export interface SandboxAccount {
 const notTheSandbox = (base: string, status: number) => new NetworkError(`${base} did not answer like the sandbox (HTTP ${status}).`, 'Check OPENCLAW_TELEPHONY_SANDBOX_URL.');
 
 /** A request to the sandbox's control API (`/sandbox/v1/...`); a sandbox that is not there is said plainly. */
-export async function callSandboxControl(baseUrl: string, path: string, opts: { method?: 'GET' | 'POST'; form?: URLSearchParams } = {}): Promise<{ status: number; body: unknown }> {
+export async function callSandboxControl(baseUrl: string, path: string, opts: { method?: 'GET' | 'POST'; form?: URLSearchParams; json?: unknown } = {}): Promise<{ status: number; body: unknown }> {
   const base = baseUrl.replace(/\/+$/, '');
   let res: HttpResponse;
   try {
-    const body = opts.form?.toString();
+    // JSON for what a form cannot carry (a handset's MMS files).
+    const body = opts.json !== undefined ? JSON.stringify(opts.json) : opts.form?.toString();
+    const type = opts.json !== undefined ? 'application/json' : 'application/x-www-form-urlencoded';
     res = await httpRequest(`${base}${path}`, {
       method: opts.method ?? 'GET',
-      headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': type } : {}) },
       body,
       // Handset texts wait for the webhook, which Twilio (and so the sandbox) gives 15 s.
       timeoutMs: 30_000,

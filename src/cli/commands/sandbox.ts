@@ -9,6 +9,9 @@ import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
 import { exitCodeAfter, stopRequested } from '../signals.js';
 import { commandPrefix } from '../../command-prefix.js';
+import { readFile } from 'node:fs/promises';
+import { isMediaUrl } from '../../messaging/media-url.js';
+import { contentTypeForFile } from '../../messaging/media-types.js';
 
 function parsePort(text: string): number {
   const port = Number(text);
@@ -88,7 +91,7 @@ async function refusalHint(base: string, code: number | undefined): Promise<stri
   return 'See the message above; `' + commandPrefix() + ' sandbox text --help` shows the arguments.';
 }
 
-async function callSandbox(path: string, opts?: { method: 'POST'; form: URLSearchParams }): Promise<unknown> {
+async function callSandbox(path: string, opts?: { method: 'POST'; json: unknown }): Promise<unknown> {
   const base = sandboxUrl();
   const res = await callSandboxControl(base, path, opts);
   const body = res.body as { message?: string; code?: number };
@@ -96,13 +99,32 @@ async function callSandbox(path: string, opts?: { method: 'POST'; form: URLSearc
   return body;
 }
 
+/**
+ * `--media`: a URL is passed on as the MMS's MediaUrl as it is; a file is attached, and the sandbox
+ * keeps it as the message's Media, behind its own (authenticated) media URL as Twilio does.
+ */
+async function readMedia(items: string[]): Promise<{ urls: string[]; files: { contentType: string; data: string }[] }> {
+  const urls: string[] = [];
+  const files: { contentType: string; data: string }[] = [];
+  for (const item of items) {
+    if (isMediaUrl(item)) {
+      urls.push(item);
+      continue;
+    }
+    const data = await readFile(item).catch((err: NodeJS.ErrnoException) => {
+      throw new UserError(`--media ${JSON.stringify(item)} cannot be read (${err.code ?? err.message}); nothing was sent.`, { code: 'media_unreadable', hint: 'Give a file that exists and you may read, or an http(s) URL.' });
+    });
+    files.push({ contentType: contentTypeForFile(item), data: data.toString('base64') });
+  }
+  return { urls, files };
+}
+
 export async function sandboxText(ctx: CommandContext, body: string): Promise<number> {
   const { opts, out } = ctx;
   // Without --to the handset texts the sandbox's first number: the one `serve --sandbox` answers on.
   const to = (opts.to as string | undefined) ?? (await fetchSandboxAccount(sandboxUrl())).numbers[0].phoneNumber;
-  const form = new URLSearchParams({ To: to, Body: body });
-  for (const m of (opts.media as string[] | undefined) ?? []) form.append('MediaUrl', m);
-  const result = (await callSandbox(`/sandbox/v1/handsets/${encodeURIComponent(String(opts.from))}/messages`, { method: 'POST', form })) as {
+  const { urls, files } = await readMedia((opts.media as string[] | undefined) ?? []);
+  const result = (await callSandbox(`/sandbox/v1/handsets/${encodeURIComponent(String(opts.from))}/messages`, { method: 'POST', json: { To: to, Body: body, MediaUrl: urls, Media: files } })) as {
     sid: string;
     webhook: { url: string; ok: boolean; status: number | null } | null;
   };
