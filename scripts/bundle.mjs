@@ -26,7 +26,7 @@ await build({
   target: 'node20',
   // ink (and react, yoga) load lazily for the dashboard only, and ink pulls optional dev tooling.
   // openclaw/*: the plugin SDK, supplied by the OpenClaw that loads the plugin.
-  external: ['openclaw', 'openclaw/*', 'better-sqlite3', '@napi-rs/keyring', '@ngrok/ngrok', 'pg', 'cosmiconfig', 'ink', 'react', 'react/jsx-runtime'],
+  external: ['openclaw', 'openclaw/*', 'better-sqlite3', '@napi-rs/keyring', '@ngrok/ngrok', 'pg', 'ink', 'react', 'react/jsx-runtime'],
   // CommonJS packages inside an ESM bundle still call require() for Node's own modules.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
   logLevel: 'warning',

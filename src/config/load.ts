@@ -1,7 +1,7 @@
 /**
  * Finds and reads the configuration file. One file is used, the first that exists of:
  * 1. `--config <file>` (or OPENCLAW_TELEPHONY_CONFIG);
- * 2. a project file, searched upward from the working directory (SEARCH_PLACES);
+ * 2. a project file, searched upward from the working directory (SEARCH_PLACES in search.ts);
  * 3. OpenClaw's own configuration (openclaw-config.ts), when it has a `channels.telephony` section;
  * 4. the user configuration in this tool's platform config folder (USER_CONFIG_NAMES).
  * A project file wins over OpenClaw's so one checkout can carry its own settings; OpenClaw's wins over
@@ -13,9 +13,11 @@ import JSON5 from 'json5';
 import { ConfigError } from '../errors.js';
 import { openclawConfigPath } from './openclaw-config.js';
 import type { AppPaths } from './paths.js';
+import { searchProjectConfig } from './search.js';
+
+export { SEARCH_PLACES } from './search.js';
 import { commandPrefix } from '../command-prefix.js';
 
-export const SEARCH_PLACES = ['openclaw.config.json5', '.openclawrc', '.openclawrc.json5', '.openclawrc.json', 'package.json'];
 export const USER_CONFIG_NAMES = ['openclaw.config.json5', 'config.json5', 'config.json', 'config'];
 
 export interface LoadedFile {
@@ -53,20 +55,8 @@ export async function findConfigFile(opts: { explicit?: string; cwd: string; pat
     }
     return file;
   }
-  // cosmiconfig is loaded only here, so commands that never read configuration stay fast.
-  const { cosmiconfig } = await import('cosmiconfig');
-  const explorer = cosmiconfig('openclaw', {
-    searchPlaces: SEARCH_PLACES,
-    searchStrategy: 'global',
-    stopDir: path.parse(opts.cwd).root,
-    // package.json#openclaw also holds OpenClaw's plugin metadata (this package's own does): only a
-    // `channels` key there makes it a configuration file.
-    packageProp: ['openclaw', 'channels'],
-    loaders: { '.json5': (fp, text) => parseJson5(text, fp), '.json': (fp, text) => parseJson5(text, fp), noExt: (fp, text) => parseJson5(text, fp) },
-    cache: false,
-  });
-  const found = await explorer.search(opts.cwd);
-  if (found && !found.isEmpty) return found.filepath;
+  const project = searchProjectConfig(opts.cwd, parseJson5);
+  if (project) return project;
   const openclawFile = openclawConfigPath(opts.env);
   if (hasTelephonySection(openclawFile)) return openclawFile;
   for (const name of USER_CONFIG_NAMES) {

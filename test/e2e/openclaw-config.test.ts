@@ -54,6 +54,16 @@ describe("OpenClaw's configuration file", () => {
     expect((await shown(env, cwd)).file).toBe(project);
   });
 
+  it('the user folder comes after it whatever the name there: config.json and config.yaml included', async () => {
+    // cosmiconfig's own "global" step used to read config, config.json, config.yaml (or run config.js)
+    // from the user folder before OpenClaw's file, against the documented order.
+    const { env, home, cwd } = isolatedEnv();
+    const openclaw = write(path.join(home, '.openclaw/openclaw.json'), openclawDoc('+15550000008'));
+    write(path.join(home, '.config/openclaw/config.json'), { channels: { telephony: { fromNumber: '+15550000009' } } });
+    writeFileSync(path.join(home, '.config/openclaw/config.yaml'), 'channels:\n  telephony:\n    fromNumber: "+15550000010"\n');
+    expect(await shown(env, cwd)).toEqual({ file: openclaw, fromNumber: expect.objectContaining({ value: '+15550000008' }) });
+  });
+
   it("a package.json with OpenClaw's plugin metadata (no channels) is not a configuration file", async () => {
     const { env, cwd } = isolatedEnv();
     write(path.join(cwd, 'package.json'), { name: 'x', openclaw: { extensions: ['./index.js'] } });
