@@ -1,15 +1,17 @@
 /**
- * Fault injection for the REST API: `--fault "429:5%,500:2%,reset:1%,latency:200ms"`.
+ * Fault injection: `--fault "429:5%,500:2%,reset:1%,latency:200ms"` for the REST API.
  * Twilio error codes (five digits) fail messages as Twilio would: `30034:10%` fails a tenth of the
  * messages, `30034@+15550007777` every message to that recipient. Codes 21xxx are refused by the API
  * at once (400); the others are accepted and fail later, with a `failed` or `undelivered` status callback.
  * HTTP faults answer before the request is handled, so they have no effect (as Twilio's 429s);
  * `reset` handles the request and then drops the connection without an answer, the case where a
- * client cannot know whether its request took effect.
+ * client cannot know whether its request took effect. Voice faults (calls, TwiML fetches, media
+ * streams) are read by voice-faults.ts.
  */
 import { UserError } from '../errors.js';
+import { readVoiceFault, VOICE_FAULTS_HINT, type VoiceFaults } from './voice/voice-faults.js';
 
-export interface FaultSpec {
+export interface FaultSpec extends VoiceFaults {
   /** HTTP status -> probability (0..1). */
   statuses: { status: number; probability: number }[];
   resetProbability: number;
@@ -18,8 +20,6 @@ export interface FaultSpec {
   errorCodes?: { code: number; probability: number }[];
   /** Recipient (E.164) -> the Twilio error code every message to it fails with. */
   recipientCodes?: Record<string, number>;
-  /** Outbound calls that end this way instead of being answered (`call-busy:5%`, ...). */
-  callOutcomes?: { status: 'busy' | 'no-answer' | 'failed'; probability: number }[];
 }
 
 export const NO_FAULTS: FaultSpec = { statuses: [], resetProbability: 0, latencyMs: 0 };
@@ -56,14 +56,10 @@ export function parseFaults(spec: string | undefined): FaultSpec {
       addCodeFault(out, part);
       continue;
     }
-    const call = /^call-(busy|no-answer|failed):(\d+(?:\.\d+)?)%$/.exec(part);
-    if (call && Number(call[2]) <= 100) {
-      out.callOutcomes = [...(out.callOutcomes ?? []), { status: call[1] as 'busy' | 'no-answer' | 'failed', probability: Number(call[2]) / 100 }];
-      continue;
-    }
+    if (readVoiceFault(out, part)) continue;
     const m = /^(\d{3}|reset|latency):(\d+(?:\.\d+)?)(%|ms|s)?$/.exec(part);
     const bad = () =>
-      new UserError(`--fault: cannot read "${part}"`, { code: 'invalid_fault', hint: 'Use STATUS:PERCENT%, reset:PERCENT%, latency:MILLISECONDSms or call-busy|call-no-answer|call-failed:PERCENT%, e.g. "429:5%,500:2%,latency:200ms,call-busy:10%".' });
+      new UserError(`--fault: cannot read "${part}"`, { code: 'invalid_fault', hint: `Use STATUS:PERCENT%, reset:PERCENT% or latency:MILLISECONDSms, e.g. "429:5%,500:2%,latency:200ms". ${VOICE_FAULTS_HINT}` });
     if (!m) throw bad();
     const [, what, amount, unit] = m;
     if (what === 'latency') {
@@ -104,16 +100,6 @@ export function drawMessageFault(spec: FaultSpec, to: string, random = Math.rand
 export function drawStatusFault(spec: FaultSpec, random = Math.random): number | undefined {
   let r = random();
   for (const { status, probability } of spec.statuses) {
-    if (r < probability) return status;
-    r -= probability;
-  }
-  return undefined;
-}
-
-/** How an outbound call ends instead of being answered, if a call fault is drawn. */
-export function drawCallFault(spec: FaultSpec, random = Math.random): 'busy' | 'no-answer' | 'failed' | undefined {
-  let r = random();
-  for (const { status, probability } of spec.callOutcomes ?? []) {
     if (r < probability) return status;
     r -= probability;
   }

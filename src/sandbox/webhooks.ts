@@ -20,6 +20,11 @@ export interface WebhookRequest {
   /** What the webhook is about: sms, message-status, call-status, voice, ... */
   kind: string;
   relatedSid?: string;
+  /**
+   * A fault (`--fault voice-timeout:N%`): the primary URL is requested but its answer is ignored, at
+   * once, as if it came after the time limit; the fallback URL, if any, is asked as for a real timeout.
+   */
+  ignorePrimaryAnswer?: boolean;
 }
 
 export interface WebhookAttempt {
@@ -27,6 +32,8 @@ export interface WebhookAttempt {
   status?: number;
   error?: string;
   ms: number;
+  /** Set when a fault, not the app, made this attempt fail. */
+  injected?: string;
 }
 
 export interface WebhookDelivery {
@@ -139,6 +146,12 @@ export function createWebhookSender(opts: { authToken: () => string; timeoutMs?:
     for (const [url, method, isFallback] of targets) {
       if (!url) continue;
       const { target, overrides } = parseOverrides(url, defaultTimeout);
+      if (!isFallback && req.ignorePrimaryAnswer) {
+        // The app gets the request (it may act on it) but its answer comes "too late": not awaited.
+        track(attempt(target, method ?? 'POST', req.params, token, overrides));
+        delivery.attempts.push({ url: target, error: 'timeout', ms: 0, injected: 'voice-timeout' });
+        continue;
+      }
       for (let i = 0; i <= overrides.retries; i++) {
         const result = await attempt(target, method ?? 'POST', req.params, token, overrides);
         delivery.attempts.push({ url: target, status: result.status, error: result.error, ms: result.ms });
@@ -153,16 +166,21 @@ export function createWebhookSender(opts: { authToken: () => string; timeoutMs?:
     return delivery;
   }
 
+  function track<T>(p: Promise<T>): Promise<T> {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    return p;
+  }
+
   return {
     send(req) {
-      const p = deliver(req).then((d) => {
-        kept.push(d);
-        if (kept.length > MAX_KEPT) kept.splice(0, kept.length - MAX_KEPT);
-        return d;
-      });
-      inFlight.add(p);
-      void p.finally(() => inFlight.delete(p));
-      return p;
+      return track(
+        deliver(req).then((d) => {
+          kept.push(d);
+          if (kept.length > MAX_KEPT) kept.splice(0, kept.length - MAX_KEPT);
+          return d;
+        }),
+      );
     },
     deliveries: () => [...kept],
     async drain() {

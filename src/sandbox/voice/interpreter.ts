@@ -18,6 +18,7 @@ import type { Handset } from './line.js';
 import { type LiveCall, liveCalls } from './live-calls.js';
 import { addTimeline } from './timeline.js';
 import { checkVoiceTwiml } from './twiml-check.js';
+import { drawVoiceTimeout } from './voice-faults.js';
 import { runVerb } from './verbs/index.js';
 
 export const APPLICATION_ERROR_TEXT = 'We are sorry, an application error has occurred. Goodbye.';
@@ -28,6 +29,8 @@ async function loadDocument(leg: Leg, source: DocSource): Promise<Loaded> {
   const { ctx, call } = leg;
   if ('twiml' in source) return parseChecked(leg, source.twiml, null);
   const params = { ...callFields(ctx, call), ...source.params };
+  const timedOut = drawVoiceTimeout(ctx.faults);
+  if (timedOut) addTimeline(call, 'fault', `voice-timeout: the answer to ${source.method} ${source.url} is ignored, as if the app took over 15 s (--fault)`, { fault: 'voice-timeout', url: source.url });
   const delivery = await ctx.webhooks.send({
     url: source.url,
     method: source.method,
@@ -36,6 +39,7 @@ async function loadDocument(leg: Leg, source: DocSource): Promise<Loaded> {
     fallbackMethod: source.fallbackMethod,
     kind: source.kind ?? 'voice',
     relatedSid: call.sid,
+    ignorePrimaryAnswer: timedOut,
   });
   const usedUrl = delivery.attempts.at(-1)?.url ?? source.url;
   const error = delivery.ok ? undefined : (delivery.attempts.at(-1)?.error ?? `HTTP ${delivery.status}`);
@@ -48,6 +52,11 @@ async function loadDocument(leg: Leg, source: DocSource): Promise<Loaded> {
     ms: delivery.attempts.reduce((sum, a) => sum + a.ms, 0),
   });
   ctx.store.put('call', call);
+  if (delivery.usedFallback) {
+    // The fallback answered, but the primary URL failed: Twilio's debugger still reports it.
+    const first = delivery.attempts[0];
+    recordNotification(ctx, { code: 11200, message: `HTTP retrieval failure: ${source.url} ${first?.error ?? `HTTP ${first?.status}`}` }, { url: source.url, method: source.method, relatedSid: call.sid });
+  }
   if (!delivery.ok) return { problem: { code: 11200, message: `HTTP retrieval failure: ${source.url} ${error}` }, url: source.url };
   return parseChecked(leg, delivery.body ?? '', usedUrl);
 }

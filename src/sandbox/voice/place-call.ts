@@ -4,12 +4,11 @@
  * end, with AnsweredBy when machine detection was asked, SendDigits played, and its TwiML run.
  */
 import type { SandboxContext } from '../context.js';
-import { drawCallFault } from '../faults.js';
 import { finishRecording, type RecordingRecord, startRecording } from '../resources/recordings.js';
 import type { CallRecord } from './call-record.js';
 import { endCall, isEnded, markAnswered, setStatus } from './call-status.js';
 import { lineForAnsweredCall } from './connect.js';
-import { type FarEnd, farEndOf, RING_MS } from './far-end.js';
+import { type FarEnd, farEndOrFault, RING_MS } from './far-end.js';
 import { startLeg } from './interpreter.js';
 import type { DocSource } from './leg.js';
 import type { Handset } from './line.js';
@@ -29,9 +28,7 @@ export function dispatchCall(ctx: SandboxContext, sid: string): void {
   ctx.later((RING_MS / 3) * scale, () => {
     if (isEnded(c)) return;
     setStatus(ctx, c, 'ringing');
-    const fault = drawCallFault(ctx.faults);
-    const far: FarEnd = fault ? { kind: 'ring-out', status: fault } : farEndOf(ctx, c.to);
-    if (fault) addTimeline(c, 'note', `--fault: this call ends ${fault}`);
+    const far = farEndOrFault(ctx, c, c.to);
     if (far.kind === 'ring-out') {
       const status = far.status;
       ctx.later((status === 'no-answer' ? c._timeoutS * 1000 : RING_MS) * scale, () => endCall(ctx, c, status));

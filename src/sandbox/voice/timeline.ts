@@ -3,7 +3,7 @@
  * the status changes, in order, with milliseconds since the call was created. Kept on the call record
  * (bounded) so it survives with `--data` and can be read after the call ended.
  */
-export type TimelineKind = 'status' | 'heard' | 'did' | 'webhook' | 'twiml' | 'error' | 'note' | 'timing';
+export type TimelineKind = 'status' | 'heard' | 'did' | 'webhook' | 'twiml' | 'error' | 'note' | 'timing' | 'fault';
 
 export interface TimelineEntry {
   /** Milliseconds since the call was created. */

@@ -12,6 +12,7 @@ import { computeSignature } from '../../../twilio/signature.js';
 import { newSid } from '../../ids.js';
 import type { Input } from '../line.js';
 import { callerSpeech, FRAME_BYTES, MULAW_SILENCE } from './caller-audio.js';
+import { type StreamFaultPlan, StreamFaults } from './stream-faults.js';
 import { type StreamTiming, TimingFacts } from './timing.js';
 
 export interface StreamOptions {
@@ -26,6 +27,8 @@ export interface StreamOptions {
   note(text: string, detail?: Record<string, unknown>): void;
   /** The app's audio reached the caller (ms of audio, in the order played). */
   heardAudio(ms: number, mark?: string): void;
+  /** Faults to inject (`--fault stream-drop|packet-loss|jitter|echo`). */
+  faults?: StreamFaultPlan;
 }
 
 type Outgoing = { kind: 'audio'; bytes: Uint8Array; offset: number } | { kind: 'mark'; name: string };
@@ -37,7 +40,12 @@ export class StreamSession {
   readonly name: string | undefined;
   private ws: WebSocket | undefined;
   private sequence = 1;
+  /** The schedule's frame count; `sentChunks` counts the media messages actually sent. */
   private chunk = 0;
+  private sentChunks = 0;
+  readonly faults: StreamFaults | undefined;
+  private dropTimer: NodeJS.Timeout | undefined;
+  private dropped = false;
   private started = 0;
   private timer: NodeJS.Timeout | undefined;
   private callerQueue: Uint8Array[] = [];
@@ -48,12 +56,13 @@ export class StreamSession {
   readonly outboundTrack: number[] = [];
   readonly timing = new TimingFacts();
   /** Settles when the socket has closed, with who closed it. */
-  readonly closed: Promise<'app' | 'sandbox' | 'error'>;
-  private resolveClosed!: (by: 'app' | 'sandbox' | 'error') => void;
+  readonly closed: Promise<'app' | 'sandbox' | 'error' | 'fault'>;
+  private resolveClosed!: (by: 'app' | 'sandbox' | 'error' | 'fault') => void;
   private stopping = false;
 
   constructor(private readonly opts: StreamOptions) {
     this.name = opts.name;
+    this.faults = opts.faults && new StreamFaults(opts.faults);
     this.closed = new Promise((r) => (this.resolveClosed = r));
   }
 
@@ -70,7 +79,7 @@ export class StreamSession {
     ws.on('message', (data) => this.onAppMessage(String(data)));
     ws.on('close', () => {
       this.halt();
-      this.resolveClosed(this.stopping ? 'sandbox' : 'app');
+      this.resolveClosed(this.dropped ? 'fault' : this.stopping ? 'sandbox' : 'app');
     });
     ws.on('error', () => this.resolveClosed('error'));
     this.send({ event: 'connected', protocol: 'Call', version: '1.0.0' });
@@ -89,12 +98,21 @@ export class StreamSession {
     });
     this.started = performance.now();
     this.schedule();
+    const dropAfter = this.opts.faults?.dropAfterMs;
+    if (dropAfter !== undefined) this.dropTimer = setTimeout(() => this.drop(), dropAfter);
+  }
+
+  /** The `stream-drop` fault: the connection is cut, no `stop`, no close frame. */
+  private drop(): void {
+    this.dropped = true;
+    this.halt();
+    this.ws?.terminate();
   }
 
   /** The caller's keys and speech during the stream. */
   async callerInput(input: Input): Promise<void> {
     if (input.kind === 'dtmf') {
-      for (const digit of input.digits) this.send({ event: 'dtmf', streamSid: this.streamSid, sequenceNumber: String(this.sequence++), dtmf: { track: 'inbound_track', digit } });
+      for (const digit of input.digits) this.sendLater({ event: 'dtmf', streamSid: this.streamSid, sequenceNumber: String(this.sequence++), dtmf: { track: 'inbound_track', digit } });
       return;
     }
     const { audio, source } = await callerSpeech(input.text);
@@ -109,6 +127,12 @@ export class StreamSession {
 
   private send(message: unknown): void {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+  }
+
+  /** Sends after `start`: through the jitter queue when that fault is on, so order is kept. */
+  private sendLater(message: unknown, dueAt?: number): void {
+    if (this.faults) this.faults.send(() => this.send(message), dueAt, dueAt !== undefined);
+    else this.send(message);
   }
 
   /** Frame n goes out at started + n x 20 ms; a late timer catches up, never drifts. */
@@ -142,9 +166,16 @@ export class StreamSession {
         if (!this.callerQueue.length) this.timing.utteranceEnded(this.chunk * 20);
       }
     }
-    keep(this.inboundTrack, frame);
-    const media = { track: 'inbound', chunk: String(this.chunk), timestamp: String(this.chunk * 20), payload: Buffer.from(frame).toString('base64') };
-    this.send({ event: 'media', sequenceNumber: String(this.sequence++), media, streamSid: this.streamSid });
+    const timestamp = this.chunk * 20;
+    const heard = this.faults ? this.faults.withEcho(frame, timestamp) : frame;
+    this.timing.frameSent(this.chunk, performance.now() - this.started);
+    if (this.faults?.losesFrame(timestamp)) {
+      keep(this.inboundTrack, new Uint8Array(FRAME_BYTES).fill(MULAW_SILENCE));
+      return;
+    }
+    keep(this.inboundTrack, heard);
+    const media = { track: 'inbound', chunk: String(++this.sentChunks), timestamp: String(timestamp), payload: Buffer.from(heard).toString('base64') };
+    this.sendLater({ event: 'media', sequenceNumber: String(this.sequence++), media, streamSid: this.streamSid }, this.started + timestamp);
   }
 
   private playAppFrame(): void {
@@ -166,12 +197,13 @@ export class StreamSession {
       if (head.offset >= head.bytes.length) this.outgoing.shift();
     }
     keep(this.outboundTrack, frame);
+    this.faults?.appPlayed(frame);
   }
 
   private echoMark(name: string): void {
     this.opts.heardAudio(this.playedSinceMark / 8, name);
     this.playedSinceMark = 0;
-    this.send({ event: 'mark', sequenceNumber: String(this.sequence++), streamSid: this.streamSid, mark: { name } });
+    this.sendLater({ event: 'mark', sequenceNumber: String(this.sequence++), streamSid: this.streamSid, mark: { name } });
   }
 
   private onAppMessage(text: string): void {
@@ -196,7 +228,7 @@ export class StreamSession {
       if (this.playedSinceMark || marks.length) this.opts.heardAudio(this.playedSinceMark / 8, marks[0]?.name);
       for (const m of marks.slice(1)) this.opts.heardAudio(0, m.name);
       this.playedSinceMark = 0;
-      for (const m of marks) this.send({ event: 'mark', sequenceNumber: String(this.sequence++), streamSid: this.streamSid, mark: { name: m.name } });
+      for (const m of marks) this.sendLater({ event: 'mark', sequenceNumber: String(this.sequence++), streamSid: this.streamSid, mark: { name: m.name } });
       this.opts.note(`clear: unplayed audio dropped, ${marks.length} mark(s) echoed`);
     }
   }
@@ -204,12 +236,14 @@ export class StreamSession {
   private halt(): void {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.dropTimer) clearTimeout(this.dropTimer);
   }
 
   /** Ends the stream from the sandbox's side (hang-up, <Stop>): `stop`, then close. */
   stop(): void {
     if (this.stopping) return;
     if (this.playedSinceMark) this.opts.heardAudio(this.playedSinceMark / 8);
+    this.faults?.flush();
     this.send({ event: 'stop', sequenceNumber: String(this.sequence++), stop: { accountSid: this.opts.accountSid, callSid: this.opts.callSid }, streamSid: this.streamSid });
     this.halt();
     this.ws?.close(1000);

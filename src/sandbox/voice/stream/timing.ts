@@ -8,11 +8,25 @@ export interface StreamTiming {
   answers: { utteranceEndedMs: number; firstAppAudioMs: number | null; latencyMs: number | null }[];
   /** For each barge-in: when the caller started over the app's audio, and when `clear` arrived. */
   bargeIns: { startedMs: number; clearMs: number | null; latencyMs: number | null }[];
+  /** The caller's frame clock: when frames went out against their schedule (start + n x 20 ms). */
+  pacing: { frames: number; firstSentMs: number | null; lastSentMs: number | null; maxLateMs: number; endLateMs: number | null };
 }
 
 export class TimingFacts {
   private answers: StreamTiming['answers'] = [];
   private bargeIns: StreamTiming['bargeIns'] = [];
+  private pacing: StreamTiming['pacing'] = { frames: 0, firstSentMs: null, lastSentMs: null, maxLateMs: 0, endLateMs: null };
+
+  /** Frame `chunk` was due at chunk x 20 ms and went out at `sentMs` (both since the stream started). */
+  frameSent(chunk: number, sentMs: number): void {
+    const late = Math.round((sentMs - chunk * 20) * 10) / 10;
+    const p = this.pacing;
+    p.frames++;
+    p.firstSentMs ??= Math.round(sentMs * 10) / 10;
+    p.lastSentMs = Math.round(sentMs * 10) / 10;
+    p.maxLateMs = Math.max(p.maxLateMs, late);
+    p.endLateMs = late;
+  }
 
   utteranceEnded(ms: number): void {
     this.answers.push({ utteranceEndedMs: ms, firstAppAudioMs: null, latencyMs: null });
@@ -33,6 +47,6 @@ export class TimingFacts {
   }
 
   summary(): StreamTiming {
-    return { answers: this.answers, bargeIns: this.bargeIns };
+    return { answers: this.answers, bargeIns: this.bargeIns, pacing: this.pacing };
   }
 }

@@ -12,7 +12,7 @@ import { buildCallRecord, type CallRecord } from '../call-record.js';
 import { endCall, isEnded, markAnswered, setStatus } from '../call-status.js';
 import { CallAborted, sleep } from '../clock.js';
 import { watchHandset, startScript } from '../connect.js';
-import { farEndOf, RING_MS } from '../far-end.js';
+import { farEndOrFault, RING_MS } from '../far-end.js';
 import { startLeg } from '../interpreter.js';
 import { type Leg, resolveUrl, scaled, type VerbOutcome } from '../leg.js';
 import { Handset, hungUpPromise } from '../line.js';
@@ -53,7 +53,7 @@ async function dialOne(leg: Leg, target: Target, callerId: string, timeoutS: num
   ctx.store.put('call', child);
   addTimeline(leg.call, 'note', `dialling ${target.to} (${child.sid})`);
   setStatus(ctx, child, 'ringing');
-  const far = farEndOf(ctx, target.to);
+  const far = farEndOrFault(ctx, child, target.to);
   if (far.kind === 'ring-out') {
     await sleep(scaled(leg, far.status === 'no-answer' ? timeoutS * 1000 : RING_MS), signal);
     endCall(ctx, child, far.status);

@@ -10,6 +10,7 @@ import { CallAborted } from '../clock.js';
 import { type Leg, resolveUrl, type VerbOutcome } from '../leg.js';
 import type { Input } from '../line.js';
 import { keepStreamAudio } from '../stream/stream-audio.js';
+import { DROPPED_STREAM_ERROR, noteStreamFaultResults, noteStreamFaults, planStreamFaults } from '../stream/stream-faults.js';
 import { StreamSession } from '../stream/stream-session.js';
 import { addTimeline } from '../timeline.js';
 
@@ -47,6 +48,7 @@ async function openStream(leg: Leg, verb: string, el: XmlElement, consumesInput:
     authToken: leg.ctx.account.authToken,
     tracks: tracksOf(verb, el),
     customParameters,
+    faults: planStreamFaults(leg.ctx.faults),
     note: (text, detail) => addTimeline(leg.call, 'note', text, detail),
     heardAudio: (ms, mark) => {
       const heard = { kind: 'audio' as const, ms, mark };
@@ -65,6 +67,7 @@ async function openStream(leg: Leg, verb: string, el: XmlElement, consumesInput:
     return undefined;
   }
   addTimeline(leg.call, 'note', `stream ${session.streamSid} open to ${el.attributes.url}`, { streamSid: session.streamSid });
+  noteStreamFaults(leg.call, session.streamSid, session.faults);
   streamCallback(leg, el, session, 'stream-started');
   const onInput = (input: Input) => {
     if (consumesInput) leg.line.dropPending();
@@ -79,7 +82,9 @@ async function openStream(leg: Leg, verb: string, el: XmlElement, consumesInput:
     leg.line.off('did', onInput);
     keepStreamAudio(leg.call.sid, session);
     addTimeline(leg.call, 'timing', `stream ${session.streamSid} closed by the ${by}`, { streamSid: session.streamSid, ...session.timingFacts() });
-    streamCallback(leg, el, session, 'stream-stopped');
+    noteStreamFaultResults(leg.call, session.streamSid, session.faults, by === 'fault');
+    if (by === 'fault') streamCallback(leg, el, session, 'stream-error', DROPPED_STREAM_ERROR);
+    else streamCallback(leg, el, session, 'stream-stopped');
   });
   return session;
 }
