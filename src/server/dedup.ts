@@ -1,12 +1,15 @@
 /**
  * Nothing twice: each verified webhook is keyed on what its signature covers (see dedupKey) and its
  * answer kept for 24 h, so a redelivery gets the same answer and
- * no second agent turn, also after a restart. Concurrent copies wait for the first.
+ * no second agent turn, also after a restart, and also when it reaches another `serve` instance on
+ * the same PostgreSQL store. Concurrent copies wait for the first.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { newOwnerId } from '../store/claims.js';
+import { instanceAlive } from '../store/instances.js';
 import type { Store } from '../store/open-store.js';
-import { statement } from '../store/statement.js';
+import { type Param, type Statement, statement, withDbNow } from '../store/statement.js';
 import type { ProcessedWebhooksTable } from '../store/tables.js';
 import { signedParams } from './verify-signature.js';
 
@@ -17,12 +20,17 @@ export interface StoredAnswer {
 }
 
 const TTL_MS = 24 * 3_600_000;
+const CLAIMED_SQL = '0';
 
-const FIND_ANSWER = statement('SELECT response_status, response_type, response_body FROM processed_webhooks WHERE key = ? AND expires_at > ?');
-const KEEP_ANSWER = statement(
-  'INSERT INTO processed_webhooks (key, route, response_status, response_type, response_body, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
-    'ON CONFLICT (key) DO UPDATE SET response_status = excluded.response_status, response_type = excluded.response_type, response_body = excluded.response_body, expires_at = excluded.expires_at',
+const CLAIM = statement(`INSERT INTO processed_webhooks (key, route, response_status, response_type, response_body, created_at, expires_at, owner) VALUES (?, ?, ${CLAIMED_SQL}, '', '', ?, ?, ?) ON CONFLICT (key) DO NOTHING`);
+const FIND = withDbNow(`SELECT response_status, response_type, response_body, owner, expires_at <= ? AS expired, ${instanceAlive('processed_webhooks.owner')} AS owner_alive FROM processed_webhooks WHERE key = ?`);
+// One instance wins a key that expired, was released after a failure, or whose owner died (the same test as FIND's, in the statement).
+const TAKE_OVER = withDbNow(
+  `UPDATE processed_webhooks SET owner = ?, response_status = ${CLAIMED_SQL}, response_type = '', response_body = '', created_at = ?, expires_at = ? ` +
+    `WHERE key = ? AND (expires_at <= ? OR (response_status = ${CLAIMED_SQL} AND (owner IS NULL OR NOT ${instanceAlive('processed_webhooks.owner')})))`,
 );
+const KEEP_ANSWER = statement('UPDATE processed_webhooks SET response_status = ?, response_type = ?, response_body = ?, owner = NULL WHERE key = ?');
+const RELEASE = statement(`UPDATE processed_webhooks SET owner = NULL WHERE key = ? AND owner = ? AND response_status = ${CLAIMED_SQL}`);
 
 /**
  * The key a delivery is known by, built only from what the signature covers: the path and query
@@ -46,6 +54,8 @@ export function dedupKey(req: FastifyRequest): string {
 
 /** Status of a row whose webhook is claimed but not answered yet. */
 const CLAIMED = 0;
+/** A copy whose first delivery another live instance is handling waits this long for its answer. */
+const WAIT_FOR_OTHER_MS = 10_000;
 
 export interface Delivery {
   answer: StoredAnswer;
@@ -55,12 +65,56 @@ export interface Delivery {
   claimedBefore: boolean;
 }
 
-export function createDeduplicator(store: Store) {
+/** A copy arrived while another live instance still handles the first delivery, for longer than a copy waits. */
+export class HandledElsewhere extends Error {
+  constructor(readonly owner: string) {
+    super(`another serve instance (${owner}) is still handling the first delivery of this webhook`);
+  }
+}
+
+type Row = Pick<ProcessedWebhooksTable, 'response_status' | 'response_type' | 'response_body' | 'owner'> & { expired: number | boolean; owner_alive: number | boolean };
+
+/**
+ * `owner` names this instance (see instance.ts): a key it claimed stays its own while it is alive, so
+ * a copy reaching another instance waits for the answer instead of making a second turn. Without
+ * one (a single process, the tests), claims are this process's alone.
+ */
+export function createDeduplicator(store: Store, owner = newOwnerId()) {
   const inFlight = new Map<string, Promise<StoredAnswer>>();
-  const keep = (key: string, route: string, answer: StoredAnswer) => {
+  const stamps = () => {
     const now = Date.now();
-    return store.write(KEEP_ANSWER, [key, route, answer.status, answer.type, answer.body, new Date(now).toISOString(), new Date(now + TTL_MS).toISOString()]);
+    return [new Date(now).toISOString(), new Date(now + TTL_MS).toISOString()];
   };
+  // PostgreSQL: conditional statements whose row count says who won, so two instances cannot both
+  // claim a key. SQLite (one serve per file): the claim rides the group commit (a commit of its own
+  // per webhook would cost more than the rest of the webhook's writes); `inFlight` keeps copies within
+  // the process to one turn.
+  const claimed = async (s: Statement, params: Param[]) => (store.dialect === 'postgres' ? (await store.run(s, params)) === 1 : (await store.write(s, params), true));
+  const tryClaim = (key: string, route: string) => claimed(CLAIM, [key, route, ...stamps(), owner]);
+  const tryTakeOver = (key: string) => claimed(TAKE_OVER, [owner, ...stamps(), key, new Date().toISOString()]);
+
+  /** Claims the key for this instance, or finds the answer (waiting for one another live instance is working on). */
+  async function claimOrAnswer(key: string, route: string): Promise<Delivery | { claimedBefore: boolean }> {
+    if (store.dialect === 'postgres' && (await tryClaim(key, route))) return { claimedBefore: false };
+    const started = Date.now();
+    for (let pause = 25; ; pause = Math.min(pause * 2, 250)) {
+      const row = await store.readOne<Row>(FIND, [new Date().toISOString(), key]);
+      if (!row) {
+        if (await tryClaim(key, route)) return { claimedBefore: false };
+        continue; // purged meanwhile, or another instance claimed it first: look again
+      }
+      const expired = Boolean(row.expired);
+      if (!expired && row.response_status !== CLAIMED) return { answer: { status: row.response_status, type: row.response_type, body: row.response_body }, replayed: true, claimedBefore: false };
+      // Expired, released after a failure, or its instance died: handled again, by one instance.
+      if (expired || !row.owner || !row.owner_alive || row.owner === owner) {
+        if (await tryTakeOver(key)) return { claimedBefore: !expired };
+        continue;
+      }
+      if (Date.now() - started > WAIT_FOR_OTHER_MS) throw new HandledElsewhere(row.owner);
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+
   return {
     /** Runs `handle` once per key; later copies get the first answer. */
     async once(key: string, route: string, handle: () => Promise<StoredAnswer>): Promise<Delivery> {
@@ -68,13 +122,19 @@ export function createDeduplicator(store: Store) {
       if (pending) return { answer: await pending, replayed: true, claimedBefore: false };
       // Registered before the first await, so a copy arriving meanwhile waits for this one.
       const work = (async (): Promise<Delivery> => {
-        const stored = await store.readOne<Pick<ProcessedWebhooksTable, 'response_status' | 'response_type' | 'response_body'>>(FIND_ANSWER, [key, new Date().toISOString()]);
-        if (stored && stored.response_status !== CLAIMED) return { answer: { status: stored.response_status, type: stored.response_type, body: stored.response_body }, replayed: true, claimedBefore: false };
         // Claimed in the store before any side effect, so even a delivery that dies mid-turn leaves a trace.
-        await keep(key, route, { status: CLAIMED, type: '', body: '' });
-        const answer = await handle();
-        await keep(key, route, answer);
-        return { answer, replayed: false, claimedBefore: stored !== undefined };
+        const claim = await claimOrAnswer(key, route);
+        if ('answer' in claim) return claim;
+        let answer: StoredAnswer;
+        try {
+          answer = await handle();
+        } catch (err) {
+          // Released, so a retry is handled at once by whichever instance it reaches.
+          await store.write(RELEASE, [key, owner]);
+          throw err;
+        }
+        await store.write(KEEP_ANSWER, [answer.status, answer.type, answer.body, key]);
+        return { answer, replayed: false, claimedBefore: claim.claimedBefore };
       })();
       const answer = work.then((d) => d.answer);
       answer.catch(() => undefined); // a failure is the first delivery's to report; copies waiting on it see it too

@@ -33,6 +33,8 @@ export interface ServeEventMap {
   'number.restored': { number: string };
   'shutdown.abandoned': { agentTurns: number; graceMs: number; message: string };
   warning: { message: string };
+  /** This start applied these migrations to the store (another instance starting at once applied none). */
+  'store.migrated': { migrations: string[] };
   error: { message: string };
   stopping: Record<string, never>;
 }

@@ -24,7 +24,9 @@ import { createInboundPolicy } from './inbound-policy.js';
 import { countEvents, createMetrics } from './metrics.js';
 import { watchDecisions } from './decisions-watch.js';
 import { createOperator, type Operator } from './operator.js';
+import { joinAsInstance } from './instance.js';
 import { createSessionRegistry } from './sessions.js';
+import { createTurnOrder } from './turn-order.js';
 import { joinOrStartSandbox, listen, numberToPoint, pointNumber, startTunnel } from './serve-steps.js';
 import { type EventBus, loggerOnBus } from './events.js';
 import { commandPrefix } from '../command-prefix.js';
@@ -42,6 +44,8 @@ export interface ServeOptions {
   signal?: AbortSignal;
   /** Where serve reports what happens (the dashboard, the log and the metrics subscribe). */
   events: EventBus;
+  /** This program's version, shown to other instances and by doctor. */
+  version?: string;
 }
 
 export interface RunningServe {
@@ -119,6 +123,7 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
   const core = await openCore(ctx, sandbox);
   const served = await serveWebhooks(ctx, core);
   const { url, publicBase, tunnel } = await goPublic(ctx, served, sandbox !== undefined);
+  await core.instance.listening(url, publicBase || undefined);
   const numberRef = numberToPoint({ sandboxNumberSid: sandbox?.number.sid, configureNumber: o.configureNumber, fromNumber: config.fromNumber });
   if (numberRef) {
     if (!core.access.sandbox) refuseUnreachableWebhookUrl(publicBase, '--configure-number: the public URL');
@@ -158,12 +163,18 @@ async function openCore({ settings, config, o, stack, emit, checkpoint }: StartC
   // A write lock held elsewhere stalls serve at most this long per statement (group commits retry from a timer for up to 2 s, then 503).
   const store = await openStore(config.store.url, { busyTimeoutMs: 250 });
   stack.defer('the store', () => store.close());
+  if (store.migrated.length) emit('store.migrated', { migrations: [...store.migrated] });
+  // One of possibly several instances on this store: webhook claims and conversation lines carry its id.
+  const instance = await joinAsInstance(store, { version: o.version ?? 'unknown', onError: (err) => emit('warning', { message: `the instance heartbeat failed: ${err.message}` }) });
+  stack.defer('the instance row', () => instance.leave());
   const client = createTwilioClient(access);
   stack.defer('the REST client', () => client.close());
   const metrics = createMetrics();
   stack.defer('metrics', o.events.subscribe(countEvents(metrics)));
   const background = new Set<Promise<unknown>>();
-  const sessions = createSessionRegistry(config.maxConcurrentSessions);
+  // Several instances can only share a PostgreSQL store; on SQLite the order inside this process is all there is.
+  const order = store.dialect === 'postgres' ? createTurnOrder(store, instance.id, (err) => emit('warning', { message: `keeping a conversation's turns in order across instances failed: ${err.message}` })) : undefined;
+  const sessions = createSessionRegistry(config.maxConcurrentSessions, order);
   metrics.setGauge('agent_sessions_active', sessions.active);
   metrics.setGauge('agent_sessions_waiting', sessions.waiting);
   metrics.setGauge('background_replies', () => background.size);
@@ -174,10 +185,10 @@ async function openCore({ settings, config, o, stack, emit, checkpoint }: StartC
   const claims = createClaimOwner(store);
   stack.defer('idempotency claims', () => claims.close());
   const depsFor = (sender: Sender): DeliverDeps => ({ store, client, limiter: limiterFor(sender), logger: deliveries, claims });
-  const dedup = createDeduplicator(store);
+  const dedup = createDeduplicator(store, instance.id);
   await startStoreTimers(store, dedup, config.store.retentionDays, { emit, stack });
   checkpoint();
-  return { access, authToken, agent, store, client, metrics, background, sessions, depsFor, dedup };
+  return { access, authToken, agent, store, client, metrics, background, sessions, depsFor, dedup, instance };
 }
 
 /** The processed-webhooks purge, the decisions watch and body retention, each stopped on the way out. */

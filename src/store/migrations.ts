@@ -202,10 +202,70 @@ const migration007MessageStatusConflicts: Migration = {
   },
 };
 
+/**
+ * Several `serve` instances on one store: each keeps a row here and refreshes `last_seen` (the
+ * database's clock, epoch ms) from a heartbeat; a row not refreshed for a while is a dead instance
+ * (see store/instances.ts).
+ */
+const migration008ServeInstances: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('instances')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('host', 'text', (c) => c.notNull())
+      .addColumn('pid', 'integer', (c) => c.notNull())
+      .addColumn('started_at', 'text', (c) => c.notNull())
+      .addColumn('version', 'text', (c) => c.notNull())
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('public_url', 'text')
+      .addColumn('last_seen', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('instances_last_seen').on('instances').column('last_seen').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('instances').ifExists().execute();
+  },
+};
+
+/** Webhook de-duplication across instances: the instance holding a claimed, unanswered webhook (server/dedup.ts). */
+const migration009WebhookClaimOwner: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('processed_webhooks').addColumn('owner', 'text').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable('processed_webhooks').dropColumn('owner').execute();
+  },
+};
+
+/** Each conversation's turns in arrival order across instances: one ticket per waiting or running turn (store/turn-tickets.ts). */
+function migration010TurnTickets(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('turn_tickets')
+        .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('session_id', 'text', (c) => c.notNull())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('turn_tickets_session').on('turn_tickets').columns(['session_id', 'id']).execute();
+      await db.schema.createIndex('turn_tickets_owner').on('turn_tickets').column('owner').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('turn_tickets').ifExists().execute();
+    },
+  };
+}
+
 export function createMigrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
-      return { '001_initial': migration001(dialect), '002_approvals': migration002, '003_approvals_origin': migration003, '004_auto_replies': migration004, '005_idempotency_fingerprint_sid_lease': migration005(dialect), '006_rate_slots': migration006, '007_message_status_conflicts': migration007MessageStatusConflicts };
+      return {
+        '001_initial': migration001(dialect), '002_approvals': migration002, '003_approvals_origin': migration003, '004_auto_replies': migration004, '005_idempotency_fingerprint_sid_lease': migration005(dialect), '006_rate_slots': migration006, '007_message_status_conflicts': migration007MessageStatusConflicts,
+        '008_serve_instances': migration008ServeInstances,
+        '009_webhook_claim_owner': migration009WebhookClaimOwner,
+        '010_turn_tickets': migration010TurnTickets(dialect),
+      };
     },
   };
 }

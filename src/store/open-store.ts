@@ -24,6 +24,8 @@ export interface Store {
   dialect: Dialect;
   /** Where the data lives, with any password removed. */
   location: string;
+  /** The migrations this open applied: empty when the schema was current (another process, or an earlier run, migrated it). */
+  migrated: readonly string[];
   /** Runs a fixed write statement; on SQLite, writes of the same event-loop turn share one commit. */
   write(statement: Statement, params: Param[]): Promise<void>;
   /** The first row of a fixed read statement. */
@@ -67,6 +69,8 @@ export interface Connection {
   beforeClose(): Promise<void> | void;
   /** Closes the driver (when no Kysely instance owns it). */
   end(): Promise<void>;
+  /** Runs `work` alone among every process migrating this database (PostgreSQL: an advisory lock). */
+  migrationLock?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 export function describeStoreUrl(url: string): { dialect: Dialect; location: string } {
@@ -83,8 +87,9 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     await connection.beforeClose();
     await (db ? db.destroy() : connection.end());
   };
+  let migrated: string[];
   try {
-    await migrateOnce(connection, dialect, location, queryBuilder);
+    migrated = await migrateOnce(connection, dialect, location, queryBuilder);
     if (opts.queryBuilder !== false) await queryBuilder();
   } catch (err) {
     await close();
@@ -98,6 +103,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     queryBuilder,
     dialect,
     location,
+    migrated,
     ...trackWriteFailures(connection),
     close,
   };
@@ -119,19 +125,25 @@ async function isMigrated(connection: Connection, names: string[]): Promise<bool
 }
 
 /**
- * Brings the schema up to date when several processes open a new store at once. On PostgreSQL the
- * Migrator holds an advisory lock while it works. SQLite answers "busy" at once (no waiting) to a
- * transaction that must upgrade its lock (and Kysely's SQLite migrations take no lock of their own),
- * so a process that lost that race looks again after a pause: by then the winner has migrated.
+ * Brings the schema up to date when several processes open a new store at once; returns the names of
+ * the migrations this process applied. On PostgreSQL one process migrates at a time (an advisory lock
+ * around the whole run), and a process that waited for the lock finds the work done. SQLite answers
+ * "busy" at once (no waiting) to a transaction that must upgrade its lock (and Kysely's SQLite
+ * migrations take no lock of their own), so a process that lost that race looks again after a pause:
+ * by then the winner has migrated.
  */
-async function migrateOnce(connection: Connection, dialect: Dialect, location: string, queryBuilder: () => Promise<Kysely<Database>>): Promise<void> {
+async function migrateOnce(connection: Connection, dialect: Dialect, location: string, queryBuilder: () => Promise<Kysely<Database>>): Promise<string[]> {
   const provider = createMigrationProvider(dialect);
   const names = Object.keys(await provider.getMigrations());
-  for (let attempt = 0; ; attempt++) {
-    if (await isMigrated(connection, names)) return;
+  const migrate = async (): Promise<MigrationResultSet> => {
+    if (await isMigrated(connection, names)) return { results: [] };
     const { migrateToLatest } = await import('./query-builder.js');
-    const { error, results } = await migrateToLatest(await queryBuilder(), provider);
-    if (!error) return;
+    return migrateToLatest(await queryBuilder(), provider);
+  };
+  for (let attempt = 0; ; attempt++) {
+    if (await isMigrated(connection, names)) return [];
+    const { error, results } = await (connection.migrationLock ? connection.migrationLock(migrate) : migrate());
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     // Lost the race to another process: its transaction holds the lock, or already created the tables
     // or added the columns (seen here: "duplicate column name" from migration 005 with three processes).
     if (attempt < 20 && /SQLITE_BUSY|database is locked|already exists|duplicate column name/i.test(String((error as Error).message ?? error))) {

@@ -3,6 +3,11 @@ import { ConfigError } from '../errors.js';
 import type { Connection } from './open-store.js';
 import type { Param, Statement } from './statement.js';
 
+// Any fixed number: the session advisory lock held around migrations.
+const MIGRATION_LOCK = 0x0c1a_3a16;
+/** How long a process waits for another one's migrations before it gives up with an error. */
+const MIGRATION_LOCK_WAIT_MS = 120_000;
+
 export async function openPostgres(url: string): Promise<Connection> {
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: url, max: 10 });
@@ -44,5 +49,19 @@ export async function openPostgres(url: string): Promise<Connection> {
       await Promise.allSettled([...inFlight]);
     },
     end: () => pool.end(),
+    async migrationLock(work) {
+      const client = await pool.connect();
+      try {
+        await client.query(`SET lock_timeout = ${MIGRATION_LOCK_WAIT_MS}`);
+        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+        return await work();
+      } catch (err) {
+        if ((err as { code?: string }).code === '55P03') throw new ConfigError(`Another process has been migrating the PostgreSQL store for over ${MIGRATION_LOCK_WAIT_MS / 1000} s.`, 'Look for a stuck process holding the migration lock (pg_locks, locktype advisory), stop it, and start again.', 'store_migration');
+        throw err;
+      } finally {
+        // Closing the session lets go of the advisory lock and the lock_timeout setting, whatever happened.
+        client.release(true);
+      }
+    },
   };
 }

@@ -32,3 +32,6 @@ export const NOW_MS = {
 } as const;
 
 export type Param = string | number | null;
+
+/** A statement reading the database's clock as `{now}` (see NOW_MS), each form with its own clock. */
+export const withDbNow = (sql: string): Statement => statementPair(sql.replaceAll('{now}', NOW_MS.sqlite), sql.replaceAll('{now}', NOW_MS.postgres));

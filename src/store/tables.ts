@@ -66,6 +66,8 @@ export interface ProcessedWebhooksTable {
   response_body: string;
   created_at: string;
   expires_at: string;
+  /** The instance holding the webhook while it is claimed and unanswered (null: released). */
+  owner: string | null;
 }
 
 export interface PairingRequestsTable {
@@ -120,6 +122,26 @@ export interface RateSlotsTable {
   next_at: number;
 }
 
+/** A running `serve` (see store/instances.ts). */
+export interface InstancesTable {
+  id: string;
+  host: string;
+  pid: number;
+  started_at: string;
+  version: string;
+  url: string;
+  public_url: string | null;
+  /** Epoch ms in the database's clock. */
+  last_seen: number;
+}
+
+export interface TurnTicketsTable {
+  id: Generated<number>;
+  session_id: string;
+  owner: string;
+  created_at: string;
+}
+
 export interface Database {
   auto_replies: AutoRepliesTable;
   approvals: ApprovalsTable;
@@ -132,4 +154,6 @@ export interface Database {
   allowlist: AllowlistTable;
   optouts: OptoutsTable;
   rate_slots: RateSlotsTable;
+  instances: InstancesTable;
+  turn_tickets: TurnTicketsTable;
 }

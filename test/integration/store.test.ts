@@ -16,7 +16,7 @@ const runNode = (source: string, arg: string) =>
     execFile(process.execPath, ['--input-type=module', '-e', source, arg], (err, stdout) => (err ? reject(err) : resolve(stdout.trim())));
   });
 
-const TABLES = ['allowlist', 'approvals', 'auto_replies', 'calls', 'events', 'idempotency_keys', 'messages', 'optouts', 'pairing_requests', 'processed_webhooks', 'rate_slots'];
+const TABLES = ['allowlist', 'approvals', 'auto_replies', 'calls', 'events', 'idempotency_keys', 'messages', 'optouts', 'pairing_requests', 'processed_webhooks', 'rate_slots', 'instances', 'turn_tickets'].sort();
 
 for (const kind of storeKinds) {
   describe.skipIf(kind.skip)(`store on ${kind.name}`, () => {
@@ -49,6 +49,20 @@ for (const kind of storeKinds) {
         outcomes.push(...(await Promise.all(Array.from({ length: 3 }, () => runNode(open, url)))));
       }
       expect(outcomes.filter((o) => o !== 'ok')).toEqual([]);
+    });
+
+    it.runIf(kind.name === 'postgres')('separate processes opening one new PostgreSQL database at once: each migration applied by exactly one of them', { timeout: 90_000 }, async () => {
+      const open = `import { openStore } from ${JSON.stringify(pathToFileURL(path.resolve('dist/store/open-store.js')).href)};
+        try { const s = await openStore(process.argv[1]); console.log(JSON.stringify(s.migrated)); await s.close(); } catch (e) { console.log(JSON.stringify(e.message)); }`;
+      const names = Object.keys(await createMigrationProvider('postgres').getMigrations());
+      for (let round = 0; round < 3; round++) {
+        const url = await kind.url();
+        const applied = (await Promise.all(Array.from({ length: 4 }, () => runNode(open, url)))).map((o) => JSON.parse(o) as string[]);
+        expect(applied.every(Array.isArray)).toBe(true);
+        expect(applied.flat().sort()).toEqual(names);
+        // The others waited for the lock, then found nothing to do.
+        expect(applied.filter((a) => a.length === 0)).toHaveLength(3);
+      }
     });
 
     it('writes and reads rows, auto-numbers events and enforces unique keys', async () => {

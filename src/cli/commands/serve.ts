@@ -3,6 +3,7 @@ import { ExitCode, UserError } from '../../errors.js';
 import { tryItCommands } from '../../onboarding/try-it.js';
 import { createEventBus } from '../../server/events.js';
 import { DASHBOARD_HANDSET, startServe } from '../../server/serve.js';
+import { VERSION } from '../version.js';
 import { formatLogJson, formatLogText } from '../../log.js';
 import type { CommandContext } from '../context.js';
 import { loadSettings } from '../../config/settings.js';
@@ -36,7 +37,7 @@ export async function serve(ctx: CommandContext): Promise<number> {
   void stopped.then(() => starting.abort());
   let running;
   try {
-    running = await startServe(settings, { port, bind: opts.bind as string | undefined, publicUrl, sandbox: global.sandbox, configureNumber: opts.configureNumber === true, tunnel: opts.tunnel as 'ngrok' | 'tailscale-funnel' | 'none' | undefined, signal: starting.signal, events });
+    running = await startServe(settings, { port, bind: opts.bind as string | undefined, publicUrl, sandbox: global.sandbox, configureNumber: opts.configureNumber === true, tunnel: opts.tunnel as 'ngrok' | 'tailscale-funnel' | 'none' | undefined, signal: starting.signal, events, version: VERSION });
   } catch (err) {
     if (starting.signal.aborted) return exitCodeAfter(await stopped);
     throw err;

@@ -5,7 +5,7 @@
  * upgrade route (media streams) registers `verifyHook` alone, which checks the URL-only signature.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { type Deduplicator, dedupKey, type StoredAnswer } from '../dedup.js';
+import { type Deduplicator, dedupKey, HandledElsewhere, type StoredAnswer } from '../dedup.js';
 import type { Metrics } from '../metrics.js';
 import { refuse, signedParams, type VerifyOptions, verifyTwilioRequest } from '../verify-signature.js';
 import type { Emit } from '../events.js';
@@ -52,7 +52,16 @@ export function dedupHooks(route: string, deps: WebhookHookDeps): { preHandler: 
       let handling!: () => void;
       const handlerRuns = new Promise<'handle'>((resolve) => (handling = () => resolve('handle')));
       const delivery = deps.dedup.once(dedupKey(req), route, () => (handling(), answered));
-      const first = await Promise.race([delivery, handlerRuns]);
+      let first: Awaited<typeof delivery> | 'handle';
+      try {
+        first = await Promise.race([delivery, handlerRuns]);
+      } catch (err) {
+        if (!(err instanceof HandledElsewhere)) throw err;
+        // Not a second turn: Twilio retries later, and gets the stored answer then.
+        deps.metrics.count('webhooks_total', { route, outcome: 'busy-elsewhere' });
+        deps.emit('warning', { message: `${route} webhook: ${err.message}; answered 503 so Twilio retries` });
+        return reply.code(503).header('retry-after', '5').type('text/plain').send('Service unavailable: another instance is handling this webhook');
+      }
       if (first === 'handle') {
         pendingOf.set(req, { settle, fail, delivery });
         return;

@@ -1,0 +1,56 @@
+/**
+ * This `serve` as one of the instances sharing the store: its row in the instances table, kept fresh
+ * by a heartbeat, removed on the way out. Webhook claims (dedup.ts) and conversation tickets
+ * (turn-order.ts) carry its id, so when it dies (no heartbeat for INSTANCE_EXPIRY_MS) the others take
+ * its unanswered webhooks over and stop waiting for its turns.
+ */
+import os from 'node:os';
+import { newOwnerId } from '../store/claims.js';
+import { beat, forgetDeadInstances, HEARTBEAT_MS, joinInstances, leaveInstances } from '../store/instances.js';
+import type { Store } from '../store/open-store.js';
+
+export interface ServeInstance {
+  readonly id: string;
+  /** Records where this instance listens, once it does. */
+  listening(url: string, publicUrl?: string): Promise<void>;
+  /** Stops the heartbeat and removes the row: this instance's claims are free at once. */
+  leave(): Promise<void>;
+}
+
+/** Dead instances' leftovers are cleared every this many beats (by whichever instance gets there). */
+const SWEEP_EVERY_BEATS = 15;
+
+/** Joins before listening (so its first claims already belong to a live instance); `listening` adds the URL. */
+export async function joinAsInstance(store: Store, o: { version: string; onError(err: Error): void }): Promise<ServeInstance> {
+  const id = newOwnerId();
+  const info = { id, host: os.hostname(), pid: process.pid, started_at: new Date(performance.timeOrigin).toISOString(), version: o.version, url: '', public_url: null as string | null };
+  await joinInstances(store, info);
+  let beats = 0;
+  let beating = false;
+  const heartbeat = async () => {
+    if (beating) return; // a slow store: skip a beat rather than pile up statements
+    beating = true;
+    try {
+      // Gone after a long stall (forgotten by another instance): join again.
+      if (!(await beat(store, id))) await joinInstances(store, info);
+      if (++beats % SWEEP_EVERY_BEATS === 0) await forgetDeadInstances(store);
+    } catch (err) {
+      o.onError(err as Error);
+    } finally {
+      beating = false;
+    }
+  };
+  const timer = setInterval(() => void heartbeat(), HEARTBEAT_MS);
+  timer.unref();
+  return {
+    id,
+    async listening(url, publicUrl) {
+      Object.assign(info, { url, public_url: publicUrl ?? null });
+      await joinInstances(store, info);
+    },
+    async leave() {
+      clearInterval(timer);
+      await leaveInstances(store, id);
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * Several serve instances on one PostgreSQL store, in one test process: each "instance" is its own
+ * store connection (pool) and its own row in the instances table, as two processes would be. The
+ * end-to-end test with two serve processes behind a proxy is test/e2e/serve-instances.test.ts.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDeduplicator } from '../../src/server/dedup.js';
+import { joinAsInstance, type ServeInstance } from '../../src/server/instance.js';
+import { createSessionRegistry } from '../../src/server/sessions.js';
+import { createTurnOrder } from '../../src/server/turn-order.js';
+import { liveInstances } from '../../src/store/instances.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
+import { freshPgUrl, PG_URL, requirePgInCi } from '../helpers/stores.js';
+
+requirePgInCi();
+
+const ANSWER = { status: 200, type: 'text/xml', body: '<Response><Message>once</Message></Response>' };
+const fail = (err: Error) => {
+  throw err;
+};
+
+describe.skipIf(!PG_URL)('serve instances sharing a PostgreSQL store', () => {
+  const opened: { store: Store; instance: ServeInstance }[] = [];
+  afterEach(async () => {
+    for (const { store, instance } of opened.splice(0)) {
+      await instance.leave().catch(() => undefined);
+      await store.close();
+    }
+  });
+  /** Two instances on one new database. */
+  const twoInstances = async () => {
+    const url = await freshPgUrl();
+    for (const version of ['1.0.0-a', '1.0.0-b']) {
+      const store = await openStore(url);
+      const instance = await joinAsInstance(store, { version, onError: fail });
+      await instance.listening(`http://127.0.0.1:${opened.length + 1}`);
+      opened.push({ store, instance });
+    }
+    return opened.slice(-2);
+  };
+
+  it('a webhook and its copy reaching two instances at once make one turn; the copy waits for the first answer', async () => {
+    const [a, b] = await twoInstances();
+    const dedupA = createDeduplicator(a.store, a.instance.id);
+    const dedupB = createDeduplicator(b.store, b.instance.id);
+    let turns = 0;
+    let finish!: () => void;
+    const slowTurn = () => new Promise<typeof ANSWER>((resolve) => ((finish = () => resolve(ANSWER)), turns++));
+    const first = dedupA.once('msg:/telephony/webhook:SM1:', 'inbound', slowTurn);
+    await expect.poll(() => turns).toBe(1);
+    const copy = dedupB.once('msg:/telephony/webhook:SM1:', 'inbound', async () => (turns++, ANSWER));
+    // The copy is waiting on A's live claim, not handling it.
+    await new Promise((r) => setImmediate(r));
+    expect(turns).toBe(1);
+    finish();
+    expect(await first).toEqual({ answer: ANSWER, replayed: false, claimedBefore: false });
+    expect(await copy).toEqual({ answer: ANSWER, replayed: true, claimedBefore: false });
+    expect(turns).toBe(1);
+  });
+
+  it("an instance that left (or died) leaves its unanswered webhook to the others, handled once more and said so", async () => {
+    const [a, b] = await twoInstances();
+    const dedupA = createDeduplicator(a.store, a.instance.id);
+    let started!: () => void;
+    const turnStarted = new Promise<void>((r) => (started = r));
+    void dedupA.once('msg:/telephony/webhook:SM2:', 'inbound', () => (started(), new Promise<typeof ANSWER>(() => undefined)));
+    await turnStarted;
+    await a.instance.leave();
+    const retried = await createDeduplicator(b.store, b.instance.id).once('msg:/telephony/webhook:SM2:', 'inbound', async () => ANSWER);
+    expect(retried).toEqual({ answer: ANSWER, replayed: false, claimedBefore: true });
+  });
+
+  it('turns of one conversation run in arrival order across instances; other conversations do not wait', async () => {
+    const [a, b] = await twoInstances();
+    const sessionsA = createSessionRegistry(10, createTurnOrder(a.store, a.instance.id, fail));
+    const sessionsB = createSessionRegistry(10, createTurnOrder(b.store, b.instance.id, fail));
+    const log: string[] = [];
+    let finishFirst!: () => void;
+    const first = sessionsA.run('sms:+15550001111', async () => {
+      log.push('first started');
+      await new Promise<void>((r) => (finishFirst = r));
+      log.push('first done');
+    });
+    await expect.poll(() => log).toEqual(['first started']);
+    const second = sessionsB.run('sms:+15550001111', async () => log.push('second started'));
+    const other = sessionsB.run('sms:+15550009999', async () => log.push('other conversation'));
+    await other;
+    // The second turn has its ticket and keeps looking; it must not have started.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(log).toEqual(['first started', 'other conversation']);
+    finishFirst();
+    await Promise.all([first, second]);
+    expect(log).toEqual(['first started', 'other conversation', 'first done', 'second started']);
+  });
+
+  it("a dead instance's turn does not hold its conversation up", async () => {
+    const [a, b] = await twoInstances();
+    const sessionsA = createSessionRegistry(10, createTurnOrder(a.store, a.instance.id, fail));
+    let started = false;
+    void sessionsA.run('sms:+15550002222', () => ((started = true), new Promise(() => undefined)));
+    await expect.poll(() => started).toBe(true);
+    await a.instance.leave();
+    const sessionsB = createSessionRegistry(10, createTurnOrder(b.store, b.instance.id, fail));
+    expect(await sessionsB.run('sms:+15550002222', async () => 'ran')).toBe('ran');
+  });
+
+  it('lists the live instances with what doctor shows', async () => {
+    const [a, b] = await twoInstances();
+    const live = await liveInstances(a.store);
+    expect(live.map((i) => i.id).sort()).toEqual([a.instance.id, b.instance.id].sort());
+    expect(live[0]).toMatchObject({ pid: process.pid, version: expect.stringMatching(/^1\.0\.0-/), url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:/) });
+    expect(live[0].seen_ms_ago).toBeLessThan(10_000);
+    await b.instance.leave();
+    expect((await liveInstances(a.store)).map((i) => i.id)).toEqual([a.instance.id]);
+  });
+});
