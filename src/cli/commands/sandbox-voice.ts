@@ -17,6 +17,8 @@ interface TimelineEntry {
   t: number;
   kind: string;
   text: string;
+  /** On `heard`: the caller talked over it (ConversationRelay) and heard only this much. */
+  cut?: boolean;
 }
 
 interface CallView {
@@ -75,7 +77,7 @@ function checkScript(text: string, origin: string): void {
 
 function turnLine(e: TimelineEntry): string | undefined {
   const seconds = (e.t / 1000).toFixed(1).padStart(6);
-  if (e.kind === 'heard') return `${seconds}s  app: ${safeForTerminal(e.text, { max: 500 })}`;
+  if (e.kind === 'heard') return `${seconds}s  app: ${safeForTerminal(e.text, { max: 500 })}${e.cut === true ? ' [interrupted]' : ''}`;
   if (e.kind === 'did') return `${seconds}s  you: ${safeForTerminal(e.text, { max: 500 })}`;
   if (e.kind === 'error') return `${seconds}s  error ${safeForTerminal(e.text, { max: 500 })}`;
   if (e.kind === 'status') return `${seconds}s  [${safeForTerminal(e.text)}]`;

@@ -55,6 +55,8 @@ export class Handset extends EventEmitter {
   private hungUpFlag = false;
   /** What the app is playing to this handset right now. */
   speaking: Heard | null = null;
+  /** A media stream is playing the app's audio right now (its words are not known, only that it talks). */
+  appAudioPlaying = false;
 
   constructor(readonly number: string) {
     super();
@@ -75,6 +77,13 @@ export class Handset extends EventEmitter {
   endHearing(heard: Heard, cut = false): void {
     if (this.speaking === heard) this.speaking = null;
     this.emit('hear', { phase: 'end', heard, cut } satisfies HearEvent);
+  }
+
+  /** A media stream started or stopped playing the app's audio: a script's `interrupt` can barge in. */
+  appAudio(playing: boolean): void {
+    if (playing === this.appAudioPlaying) return;
+    this.appAudioPlaying = playing;
+    this.emit('talking', playing);
   }
 
   /** What was queued and not taken; the queue is emptied. */

@@ -19,7 +19,9 @@ class HeardLog {
   cursor = 0;
   constructor(private readonly handset: Handset) {
     handset.on('hear', (e: HearEvent) => {
-      if (e.phase === 'end') this.items.push(describeHeard(e.heard));
+      // A reply cut before its first word was not heard at all.
+      const text = describeHeard(e.heard);
+      if (e.phase === 'end' && text) this.items.push(text);
     });
   }
 
@@ -57,18 +59,21 @@ class HeardLog {
   }
 }
 
-/** Waits until the app is talking to the handset (or already is), false at the deadline. */
+/** Waits until the app is talking to the handset (or already is): words, sounds or stream audio; false at the deadline. */
 function appTalking(handset: Handset, ms: number): Promise<boolean> {
-  if (handset.speaking) return Promise.resolve(true);
+  if (handset.speaking || handset.appAudioPlaying) return Promise.resolve(true);
   return new Promise((resolve) => {
     const onHear = (e: HearEvent) => e.phase === 'start' && finish(true);
+    const onTalking = (playing: boolean) => playing && finish(true);
     const finish = (ok: boolean) => {
       clearTimeout(timer);
       handset.off('hear', onHear);
+      handset.off('talking', onTalking);
       resolve(ok);
     };
     const timer = setTimeout(() => finish(false), ms);
     handset.on('hear', onHear);
+    handset.on('talking', onTalking);
   });
 }
 

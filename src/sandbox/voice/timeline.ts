@@ -3,7 +3,8 @@
  * the status changes, in order, with milliseconds since the call was created. Kept on the call record
  * (bounded) so it survives with `--data` and can be read after the call ended.
  */
-export type TimelineKind = 'status' | 'heard' | 'did' | 'webhook' | 'twiml' | 'error' | 'note' | 'timing' | 'fault';
+/** `relay`: what passed on a ConversationRelay socket (setup, prompt, interrupt, dtmf, the app's play, end...). */
+export type TimelineKind = 'status' | 'heard' | 'did' | 'webhook' | 'twiml' | 'error' | 'note' | 'timing' | 'fault' | 'relay';
 
 export interface TimelineEntry {
   /** Milliseconds since the call was created. */

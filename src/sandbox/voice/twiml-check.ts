@@ -6,6 +6,7 @@
  */
 import type { Problem } from '../notifications.js';
 import { elementsOf, type XmlElement } from '../xml.js';
+import { checkRelayNoun } from './relay/relay-twiml.js';
 
 type Rule = RegExp | readonly string[];
 
@@ -54,7 +55,7 @@ export const VERBS: Record<string, VerbSpec> = {
   Hangup: { attributes: {} },
   Redirect: { attributes: { method: METHOD }, text: true },
   Reject: { attributes: { reason: ['rejected', 'busy'] } },
-  Connect: { attributes: { action: URLISH, method: METHOD }, children: ['Stream'] },
+  Connect: { attributes: { action: URLISH, method: METHOD }, children: ['Stream', 'ConversationRelay'] },
   Start: { attributes: { action: URLISH, method: METHOD }, children: ['Stream'] },
   Stop: { attributes: {}, children: ['Stream'] },
 };
@@ -67,7 +68,7 @@ const NOUN_ATTRIBUTES: Record<string, Record<string, Rule | null>> = {
 };
 
 /** Verbs Twilio has that the sandbox does not carry out: named, so the failure says so instead of "unknown". */
-const NOT_EMULATED = new Set(['Enqueue', 'Leave', 'Queue', 'Conference', 'Pay', 'Prompt', 'Refer', 'Echo', 'Sms', 'Message', 'ConversationRelay', 'VirtualAgent', 'Transcription', 'Siprec']);
+const NOT_EMULATED = new Set(['Enqueue', 'Leave', 'Queue', 'Conference', 'Pay', 'Prompt', 'Refer', 'Echo', 'Sms', 'Message', 'VirtualAgent', 'Transcription', 'Siprec']);
 
 export interface CheckResult {
   error?: Problem;
@@ -102,6 +103,11 @@ export function checkVoiceTwiml(root: XmlElement): CheckResult {
     for (const child of elementsOf(verb)) {
       if (NOT_EMULATED.has(child.name)) return { error: { code: 12200, message: `<${verb.name}><${child.name}> is not emulated by the sandbox (see docs/sandbox-voice.md)` }, warnings };
       if (!spec.children?.includes(child.name)) return { error: { code: 12200, message: `<${child.name}> is not allowed inside <${verb.name}>` }, warnings };
+      if (child.name === 'ConversationRelay') {
+        const badRelay = checkRelayNoun(child, warnings);
+        if (badRelay) return { error: badRelay, warnings };
+        continue;
+      }
       if (child.name === 'Stream' && !child.attributes.url && verb.name !== 'Stop') return { error: { code: 12200, message: `<${verb.name}><Stream> needs a url (wss://...)` }, warnings };
       const nounRules = NOUN_ATTRIBUTES[child.name] ?? (VERBS[child.name]?.attributes as Record<string, Rule | null> | undefined);
       if (nounRules) {

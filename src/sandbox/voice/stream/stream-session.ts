@@ -29,6 +29,8 @@ export interface StreamOptions {
   heardAudio(ms: number, mark?: string): void;
   /** Faults to inject (`--fault stream-drop|packet-loss|jitter|echo`). */
   faults?: StreamFaultPlan;
+  /** The app's audio started or stopped playing (a caller can barge in while it plays). */
+  playing?(on: boolean): void;
 }
 
 type Outgoing = { kind: 'audio'; bytes: Uint8Array; offset: number } | { kind: 'mark'; name: string };
@@ -59,6 +61,7 @@ export class StreamSession {
   readonly closed: Promise<'app' | 'sandbox' | 'error' | 'fault'>;
   private resolveClosed!: (by: 'app' | 'sandbox' | 'error' | 'fault') => void;
   private stopping = false;
+  private appPlaying = false;
 
   constructor(private readonly opts: StreamOptions) {
     this.name = opts.name;
@@ -198,6 +201,13 @@ export class StreamSession {
     }
     keep(this.outboundTrack, frame);
     this.faults?.appPlayed(frame);
+    this.setPlaying(played > 0);
+  }
+
+  private setPlaying(on: boolean): void {
+    if (on === this.appPlaying) return;
+    this.appPlaying = on;
+    this.opts.playing?.(on);
   }
 
   private echoMark(name: string): void {
@@ -224,6 +234,7 @@ export class StreamSession {
       this.timing.clearArrived(this.chunk * 20);
       const marks = this.outgoing.filter((o): o is Extract<Outgoing, { kind: 'mark' }> => o.kind === 'mark');
       this.outgoing = [];
+      this.setPlaying(false);
       // What played before the clear is what the caller heard; the dropped marks come back at once.
       if (this.playedSinceMark || marks.length) this.opts.heardAudio(this.playedSinceMark / 8, marks[0]?.name);
       for (const m of marks.slice(1)) this.opts.heardAudio(0, m.name);
@@ -235,6 +246,7 @@ export class StreamSession {
 
   private halt(): void {
     this.stopping = true;
+    this.setPlaying(false);
     if (this.timer) clearTimeout(this.timer);
     if (this.dropTimer) clearTimeout(this.dropTimer);
   }

@@ -1,8 +1,9 @@
 /** Which function carries out which verb. */
 import { endCall } from '../call-status.js';
 import type { Leg, VerbOutcome } from '../leg.js';
+import { runConversationRelay } from '../relay/conversation-relay.js';
 import { addTimeline } from '../timeline.js';
-import type { XmlElement } from '../../xml.js';
+import { elementsOf, type XmlElement } from '../../xml.js';
 import { runDial } from './dial.js';
 import { runGather } from './gather.js';
 import { runRecord } from './record.js';
@@ -36,8 +37,10 @@ export async function runVerb(leg: Leg, el: XmlElement, signal: AbortSignal): Pr
       return runRecord(leg, el, signal);
     case 'Dial':
       return runDial(leg, el, signal);
-    case 'Connect':
-      return runConnect(leg, el, signal);
+    case 'Connect': {
+      const noun = elementsOf(el)[0];
+      return noun?.name === 'ConversationRelay' ? runConversationRelay(leg, el, noun, signal) : runConnect(leg, el, signal);
+    }
     case 'Start':
       return runStart(leg, el);
     case 'Stop':

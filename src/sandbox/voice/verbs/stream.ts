@@ -50,6 +50,7 @@ async function openStream(leg: Leg, verb: string, el: XmlElement, consumesInput:
     customParameters,
     faults: planStreamFaults(leg.ctx.faults),
     note: (text, detail) => addTimeline(leg.call, 'note', text, detail),
+    playing: (on) => leg.line.appAudio(on),
     heardAudio: (ms, mark) => {
       const heard = { kind: 'audio' as const, ms, mark };
       leg.line.startHearing(heard);
