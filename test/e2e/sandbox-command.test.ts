@@ -66,6 +66,12 @@ describe('openclaw telephony sandbox', () => {
     const fault = await telephony(['sandbox', '--port', '0', '--fault', '429:lots'], { env, cwd });
     expect(fault.code).toBe(2);
     expect(fault.stderr).toContain('429:lots');
+    const voice = await telephony(['sandbox', '--port', '0', '--fault', 'call-busy:5%,packet-loss:150%'], { env, cwd });
+    expect(voice.code).toBe(2);
+    expect(voice.stderr).toContain('cannot read "packet-loss:150%"');
+    expect(voice.stderr).toContain('jitter:DURATION');
+    const help = await telephony(['sandbox', '--help'], { env, cwd });
+    expect(help.stdout).toMatch(/voice-timeout:5%,stream-drop:10%@5s,packet-loss:3%,jitter:40ms,echo:30%@120ms,seed:7/);
     const port = await telephony(['sandbox', '--port', 'http'], { env, cwd });
     expect(port.code).toBe(2);
   });
