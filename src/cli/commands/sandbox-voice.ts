@@ -8,7 +8,7 @@ import { UserError } from '../../errors.js';
 import { locateSandbox } from '../../discovery/sandbox-registry.js';
 import { parseScript, ScriptError } from '../../sandbox/voice/script.js';
 import { safeForTerminal } from '../../text/terminal-safe.js';
-import { callSandboxControl } from '../../twilio/access.js';
+import { callSandboxControl, fetchSandboxAccount } from '../../twilio/access.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
 import { commandPrefix } from '../../command-prefix.js';
@@ -81,12 +81,16 @@ function turnLine(e: TimelineEntry): string | undefined {
   if (e.kind === 'did') return `${seconds}s  you: ${safeForTerminal(e.text, { max: 500 })}`;
   if (e.kind === 'error') return `${seconds}s  error ${safeForTerminal(e.text, { max: 500 })}`;
   if (e.kind === 'status') return `${seconds}s  [${safeForTerminal(e.text)}]`;
+  // Injected faults (`sandbox --fault`) are part of what happened to the call.
+  if (e.kind === 'fault') return `${seconds}s  fault: ${safeForTerminal(e.text, { max: 300 })}`;
   return undefined;
 }
 
 export async function sandboxCall(ctx: CommandContext): Promise<number> {
   const { opts, out } = ctx;
-  const form = new URLSearchParams({ From: String(opts.from), To: String(opts.to), Script: scriptText(opts) });
+  // Without --to the handset calls the sandbox's first number, as --help says (it sent "undefined").
+  const to = (opts.to as string | undefined) ?? (await fetchSandboxAccount(locateSandbox(process.env.OPENCLAW_TELEPHONY_SANDBOX_URL))).numbers[0].phoneNumber;
+  const form = new URLSearchParams({ From: String(opts.from), To: to, Script: scriptText(opts) });
   let view = (await control('/sandbox/v1/calls', form)) as CallView;
   if (!out.json) out.stdout.write(`Calling ${safeForTerminal(view.to)} from ${safeForTerminal(view.from)} (${view.callSid})\n`);
   let shown = 0;
