@@ -106,10 +106,17 @@ const storeCheck: Check = async ({ resolution }) => {
   try {
     const store = await openStore(resolution.config.store.url);
     const where = store.location;
-    await store.close();
+    let facts: string;
+    try {
+      const { describeInstances, describeSchema } = await import('./store-facts.js');
+      // Several serve instances can share only a PostgreSQL store; doctor names those alive.
+      facts = [await describeSchema(store), ...(store.dialect === 'postgres' ? [await describeInstances(store)] : [])].join('; ');
+    } finally {
+      await store.close();
+    }
     const exposed = store.dialect === 'sqlite' ? storeFileExposure(where) : undefined;
-    if (exposed) return { name: 'store', status: 'warn', detail: exposed, fix: `chmod 600 ${where}` };
-    return { name: 'store', status: 'pass', detail: `${where} opens and is migrated` };
+    if (exposed) return { name: 'store', status: 'warn', detail: `${exposed}; ${facts}`, fix: `chmod 600 ${where}` };
+    return { name: 'store', status: 'pass', detail: `${store.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite'} store ${where} opens and is migrated: ${facts}` };
   } catch (err) {
     return { name: 'store', status: 'fail', detail: (err as Error).message, fix: (err as { hint?: string }).hint, exitCode: ExitCode.config };
   }
