@@ -6,19 +6,7 @@
  * scripted caller in bakery.json5. It needs nothing but Node; a real app would also check
  * X-Twilio-Signature on every request (the product's `serve` does).
  */
-import { createServer } from 'node:http';
-
-const sandboxUrl = (process.env.OPENCLAW_TELEPHONY_SANDBOX_URL ?? 'http://127.0.0.1:4010').replace(/\/+$/, '');
-
-/** Text from the caller goes into XML: escape it, and drop characters XML 1.0 does not allow. */
-function xml(text) {
-  return String(text)
-    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/gu, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
-}
+import { listenAndRing, twimlServer, xml } from './sandbox-app.mjs';
 
 function answer(path, params) {
   if (path === '/voice') {
@@ -38,39 +26,4 @@ function answer(path, params) {
   return '<Response><Say>Sorry, I did not understand.</Say><Redirect>/voice</Redirect></Response>';
 }
 
-const server = createServer((req, res) => {
-  let body = '';
-  req.setEncoding('utf8');
-  req.on('data', (chunk) => {
-    body += chunk;
-    if (body.length > 64 * 1024) req.destroy();
-  });
-  req.on('end', () => {
-    const url = new URL(req.url ?? '/', 'http://app');
-    res.writeHead(200, { 'content-type': 'text/xml' });
-    res.end(answer(url.pathname, new URLSearchParams(body)));
-  });
-});
-
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', async () => {
-  const appUrl = `http://127.0.0.1:${server.address().port}`;
-  try {
-    const account = await (await fetch(`${sandboxUrl}/sandbox/v1/account`)).json();
-    const number = account.numbers[0];
-    const auth = 'Basic ' + Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64');
-    const res = await fetch(`${sandboxUrl}/2010-04-01/Accounts/${account.accountSid}/IncomingPhoneNumbers/${number.sid}.json`, {
-      method: 'POST',
-      headers: { authorization: auth },
-      body: new URLSearchParams({ VoiceUrl: `${appUrl}/voice` }),
-    });
-    if (!res.ok) throw new Error(`the sandbox answered ${res.status}`);
-    console.log(`Bakery app on ${appUrl}; ${number.phoneNumber} now rings it.`);
-    console.log(`Call it: openclaw telephony sandbox call --from +15550001234 --to ${number.phoneNumber} --script examples/voice/bakery.json5`);
-  } catch (err) {
-    console.error(`Could not reach the sandbox at ${sandboxUrl} (${err.message}). Start it first: openclaw telephony sandbox`);
-    server.close();
-    process.exitCode = 1;
-  }
-});
-
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.close(() => process.exit(0)));
+listenAndRing(twimlServer(answer), { name: 'Bakery app', script: 'bakery.json5' });

@@ -9,25 +9,13 @@
  * (the product's `serve` does), and would hand the prompts to a language model instead of the few
  * rules below.
  */
-import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
-
-const sandboxUrl = (process.env.OPENCLAW_TELEPHONY_SANDBOX_URL ?? 'http://127.0.0.1:4010').replace(/\/+$/, '');
+import { listenAndRing, twimlServer, xml } from './sandbox-app.mjs';
 
 const GREETING = 'Hello, this is the Open Claw bakery assistant. What would you like to order?';
 const HOURS = 'We are open from seven to six, every day but Monday.';
 const CAKES =
   'Today we have a dark chocolate cake, a lemon tart, a plum crumble, carrot cake with walnuts, a cheesecake with berries, and, for the brave, a triple ginger loaf.';
-
-/** Text from the caller goes into XML: escape it, and drop characters XML 1.0 does not allow. */
-function xml(text) {
-  return String(text)
-    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/gu, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
-}
 
 /** One caller's conversation: rules where a real app would ask a language model. */
 function converse(ws) {
@@ -79,7 +67,8 @@ function converse(ws) {
 }
 
 /** The TwiML: the call talks to our WebSocket, then the Connect's action says how it ended. */
-function answer(path, params, wsUrl) {
+function answer(path, params) {
+  const wsUrl = `ws://127.0.0.1:${server.address().port}/relay`;
   if (path === '/voice') {
     return `<Response>
   <Connect action="/handoff">
@@ -102,43 +91,7 @@ function answer(path, params, wsUrl) {
   return '<Response><Hangup/></Response>';
 }
 
-const server = createServer((req, res) => {
-  let body = '';
-  req.setEncoding('utf8');
-  req.on('data', (chunk) => {
-    body += chunk;
-    if (body.length > 64 * 1024) req.destroy();
-  });
-  req.on('end', () => {
-    const url = new URL(req.url ?? '/', 'http://app');
-    const wsUrl = `ws://127.0.0.1:${server.address().port}/relay`;
-    res.writeHead(200, { 'content-type': 'text/xml' });
-    res.end(answer(url.pathname, new URLSearchParams(body), wsUrl));
-  });
-});
+const server = twimlServer(answer);
 const sockets = new WebSocketServer({ server, path: '/relay' });
 sockets.on('connection', converse);
-
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', async () => {
-  const appUrl = `http://127.0.0.1:${server.address().port}`;
-  try {
-    const account = await (await fetch(`${sandboxUrl}/sandbox/v1/account`)).json();
-    const number = account.numbers[0];
-    const auth = 'Basic ' + Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64');
-    const res = await fetch(`${sandboxUrl}/2010-04-01/Accounts/${account.accountSid}/IncomingPhoneNumbers/${number.sid}.json`, {
-      method: 'POST',
-      headers: { authorization: auth },
-      body: new URLSearchParams({ VoiceUrl: `${appUrl}/voice` }),
-    });
-    if (!res.ok) throw new Error(`the sandbox answered ${res.status}`);
-    console.log(`Bakery assistant (ConversationRelay) on ${appUrl}; ${number.phoneNumber} now rings it.`);
-    console.log(`Call it: openclaw telephony sandbox call --from +15550001234 --to ${number.phoneNumber} --script examples/voice/relay.json5`);
-  } catch (err) {
-    console.error(`Could not reach the sandbox at ${sandboxUrl} (${err.message}). Start it first: openclaw telephony sandbox`);
-    sockets.close();
-    server.close();
-    process.exitCode = 1;
-  }
-});
-
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => (sockets.close(), server.close(() => process.exit(0))));
+listenAndRing(server, { name: 'Bakery assistant (ConversationRelay)', script: 'relay.json5', close: () => (sockets.close(), server.close()) });

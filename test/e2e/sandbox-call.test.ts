@@ -1,33 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { isolatedEnv, REPO, startCli, telephony } from '../helpers/cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO, telephony } from '../helpers/cli.js';
+import { type ExampleRun, startExample } from '../helpers/example-app.js';
 
-let sandbox: Awaited<ReturnType<typeof startCli>>;
-let app: ChildProcess;
-let number: string;
-const { env, cwd, home } = isolatedEnv();
-
+let run: ExampleRun;
 beforeAll(async () => {
   // --speed 10: the example's prompts play ten times faster than on a phone.
-  sandbox = await startCli(['sandbox', '--port', '0', '--json', '--speed', '10'], { env, cwd });
-  const info = JSON.parse(sandbox.firstLine);
-  env.OPENCLAW_TELEPHONY_SANDBOX_URL = info.baseUrl;
-  number = info.numbers[0].phoneNumber;
-  app = spawn(process.execPath, [path.join(REPO, 'examples/voice/bakery-app.mjs')], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let printed = '';
-  app.stdout!.on('data', (c) => (printed += c));
-  await vi.waitFor(() => expect(printed).toContain('now rings it'), { timeout: 10_000 });
+  run = await startExample('bakery-app.mjs', 10);
 });
-afterAll(async () => {
-  app?.kill();
-  await sandbox.stop();
-});
+afterAll(() => run?.stop());
 
 describe('openclaw telephony sandbox call', () => {
   it('runs the example script against the example app and prints the transcript turn by turn', async () => {
-    const res = await telephony(['sandbox', 'call', '--from', '+15550001234', '--to', number, '--script', path.join(REPO, 'examples/voice/bakery.json5')], { env, cwd });
+    const res = await telephony(['sandbox', 'call', '--from', '+15550001234', '--to', run.number, '--script', path.join(REPO, 'examples/voice/bakery.json5')], { env: run.env, cwd: run.cwd });
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/app: Welcome to the Open Claw bakery/);
@@ -39,29 +25,29 @@ describe('openclaw telephony sandbox call', () => {
   });
 
   it('exits 1 and names what was heard when an expect fails; --json gives the timeline', async () => {
-    const script = path.join(home, 'wrong.json5');
+    const script = path.join(run.home, 'wrong.json5');
     writeFileSync(script, "{ steps: [ { expect: 'pizza', within: 3 } ] }");
-    const res = await telephony(['sandbox', 'call', '--from', '+15550001234', '--to', number, '--script', script, '--json'], { env, cwd });
+    const res = await telephony(['sandbox', 'call', '--from', '+15550001234', '--to', run.number, '--script', script, '--json'], { env: run.env, cwd: run.cwd });
     expect(res.code).toBe(1);
     const view = JSON.parse(res.stdout);
     expect(view.script.ok).toBe(false);
     expect(view.script.failure).toContain('Welcome to the Open Claw bakery');
-    const listed = JSON.parse((await telephony(['sandbox', 'calls', '--json'], { env, cwd })).stdout);
+    const listed = JSON.parse((await telephony(['sandbox', 'calls', '--json'], { env: run.env, cwd: run.cwd })).stdout);
     expect(listed.calls.map((c: { callSid: string }) => c.callSid)).toContain(view.callSid);
-    const one = await telephony(['sandbox', 'calls', view.callSid], { env, cwd });
+    const one = await telephony(['sandbox', 'calls', view.callSid], { env: run.env, cwd: run.cwd });
     expect(one.stdout).toContain('app: Welcome');
   });
 
   it('refuses a broken script with the step and the fix, sending nothing', async () => {
-    const script = path.join(home, 'broken.json5');
+    const script = path.join(run.home, 'broken.json5');
     writeFileSync(script, "{ steps: [ { expect: 'hi' }, { press: 'abc' } ] }");
-    const res = await telephony(['sandbox', 'call', '--from', '+15550001234', '--to', number, '--script', script], { env, cwd });
+    const res = await telephony(['sandbox', 'call', '--from', '+15550001234', '--to', run.number, '--script', script], { env: run.env, cwd: run.cwd });
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('step 2: press takes keys 0-9');
   });
 
   it('prints terminal-safe text when the app says control characters', async () => {
-    const res = await telephony(['sandbox', 'call', '--from', '+15550001234', '--to', number, '--say', 'a \u001b]0;pwned\u0007 cake'], { env, cwd });
+    const res = await telephony(['sandbox', 'call', '--from', '+15550001234', '--to', run.number, '--say', 'a \u001b]0;pwned\u0007 cake'], { env: run.env, cwd: run.cwd });
     expect(res.code).toBe(0);
     expect(res.stdout).not.toContain('\u001b');
     expect(res.stdout).toContain('\\x1b]0;pwned');

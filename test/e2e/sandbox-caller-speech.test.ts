@@ -5,15 +5,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { speechMs } from '../../src/sandbox/voice/clock.js';
 import { encodeMulaw, speechLikeSignal } from '../../src/sandbox/voice/stream/caller-audio.js';
 import { isolatedEnv, startCli } from '../helpers/cli.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { startWebSocketApp } from '../helpers/ws-app.js';
 
 const TEXT = 'the quick brown fox jumps';
 const hasEspeak = spawnSync('espeak-ng', ['--version']).status === 0;
@@ -25,9 +25,9 @@ const inbound: Buffer[][] = [];
 
 beforeAll(async () => {
   app = await startWebhookReceiver();
-  wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  await new Promise((r) => wss.once('listening', r));
-  const wsUrl = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/stream`;
+  const started = await startWebSocketApp('/stream');
+  wss = started.wss;
+  const wsUrl = started.url;
   app.answer = () => ({ body: `<Response><Connect><Stream url="${wsUrl}"/></Connect></Response>` });
   wss.on('connection', (ws) => {
     const frames: Buffer[] = [];

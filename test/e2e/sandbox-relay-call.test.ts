@@ -1,31 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { isolatedEnv, REPO, startCli, telephony } from '../helpers/cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO, telephony } from '../helpers/cli.js';
+import { type ExampleRun, startExample } from '../helpers/example-app.js';
 
-let sandbox: Awaited<ReturnType<typeof startCli>>;
-let app: ChildProcess;
-let number: string;
-const { env, cwd } = isolatedEnv();
-
+let run: ExampleRun;
 beforeAll(async () => {
-  sandbox = await startCli(['sandbox', '--port', '0', '--json', '--speed', '5'], { env, cwd });
-  const info = JSON.parse(sandbox.firstLine);
-  env.OPENCLAW_TELEPHONY_SANDBOX_URL = info.baseUrl;
-  number = info.numbers[0].phoneNumber;
-  app = spawn(process.execPath, [path.join(REPO, 'examples/voice/relay-app.mjs')], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let printed = '';
-  app.stdout!.on('data', (c) => (printed += c));
-  await vi.waitFor(() => expect(printed).toContain('now rings it'), { timeout: 10_000 });
+  run = await startExample('relay-app.mjs', 5);
 });
-afterAll(async () => {
-  app?.kill();
-  await sandbox.stop();
-});
+afterAll(() => run?.stop());
 
 describe('the ConversationRelay example', () => {
   it('talks with the example script: the transcript shows the barge-in, and sandbox calls --json has the relay messages and the handoff', async () => {
-    const res = await telephony(['sandbox', 'call', '--from', '+15550001234', '--to', number, '--script', path.join(REPO, 'examples/voice/relay.json5')], { env, cwd });
+    const res = await telephony(['sandbox', 'call', '--from', '+15550001234', '--to', run.number, '--script', path.join(REPO, 'examples/voice/relay.json5')], { env: run.env, cwd: run.cwd });
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/app: Hello, this is the Open Claw bakery assistant/);
@@ -35,7 +21,7 @@ describe('the ConversationRelay example', () => {
     expect(res.stdout).toContain('the script completed');
 
     const sid = /\((CA[0-9a-f]{32})\)/.exec(res.stdout)![1];
-    const view = JSON.parse((await telephony(['sandbox', 'calls', sid, '--json'], { env, cwd })).stdout);
+    const view = JSON.parse((await telephony(['sandbox', 'calls', sid, '--json'], { env: run.env, cwd: run.cwd })).stdout);
     const relay = view.timeline.filter((e: { kind: string }) => e.kind === 'relay');
     expect(relay.map((e: { relay: string }) => e.relay)).toEqual(['setup', 'prompt', 'prompt', 'interrupt', 'prompt', 'prompt', 'app', 'session-end']);
     expect(relay.find((e: { relay: string }) => e.relay === 'interrupt').utteranceUntilInterrupt).toMatch(/^Today we have/);

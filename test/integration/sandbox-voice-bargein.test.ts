@@ -1,9 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { endedCall, handsetCall, heard } from '../helpers/voice.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { startWebSocketApp } from '../helpers/ws-app.js';
 
 let ts: TestSandbox;
 let app: WebhookReceiver;
@@ -13,9 +13,7 @@ let wsUrl: string;
 beforeAll(async () => {
   ts = await startTestSandbox();
   app = await startWebhookReceiver();
-  wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  await new Promise((r) => wss.once('listening', r));
-  wsUrl = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/stream`;
+  ({ wss, url: wsUrl } = await startWebSocketApp('/stream'));
   const numberSid = (await ts.client.incomingPhoneNumbers.list({ phoneNumber: ts.number }))[0].sid;
   app.answer = () => ({ body: `<Response><Connect><Stream url="${wsUrl}"/></Connect></Response>` });
   await ts.client.incomingPhoneNumbers(numberSid).update({ voiceUrl: `${app.url}/voice` });

@@ -1,11 +1,11 @@
-import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { RELAY_MS_PER_CHAR } from '../../src/sandbox/voice/relay/relay-speaker.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { endedCall, handsetCall, heard, notifications, timeline } from '../helpers/voice.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { startWebSocketApp } from '../helpers/ws-app.js';
 
 let ts: TestSandbox;
 let app: WebhookReceiver;
@@ -29,9 +29,7 @@ beforeAll(async () => {
   // Scale 0.2: the app's speech runs five times faster than on a phone, slow enough to talk over.
   ts = await startTestSandbox({ voiceTimeScale: 0.2 });
   app = await startWebhookReceiver();
-  wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  await new Promise((r) => wss.once('listening', r));
-  wsUrl = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/relay`;
+  ({ wss, url: wsUrl } = await startWebSocketApp('/relay'));
   wss.on('connection', (ws, req) => {
     const session: Session = { messages: [], signature: String(req.headers['x-twilio-signature']), url: `ws://${req.headers.host}${req.url}`, ws };
     sessions.push(session);

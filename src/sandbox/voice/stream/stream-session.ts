@@ -8,9 +8,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { computeSignature } from '../../../twilio/signature.js';
 import { newSid } from '../../ids.js';
 import type { Input } from '../line.js';
+import { openSignedSocket } from '../signed-socket.js';
 import { callerSpeech, FRAME_BYTES, MULAW_SILENCE } from './caller-audio.js';
 import { type StreamFaultPlan, StreamFaults } from './stream-faults.js';
 import { type StreamTiming, TimingFacts } from './timing.js';
@@ -71,14 +71,8 @@ export class StreamSession {
 
   /** Opens the socket; rejects when the app cannot be reached or refuses the upgrade. */
   async open(): Promise<void> {
-    const signature = computeSignature(this.opts.authToken, this.opts.url, {});
-    const ws = new WebSocket(this.opts.url, { headers: { 'x-twilio-signature': signature, 'user-agent': 'Twilio.TmeWs/1.0' }, handshakeTimeout: 10_000 });
+    const ws = await openSignedSocket(this.opts.url, this.opts.authToken);
     this.ws = ws;
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`the app answered the upgrade with HTTP ${res.statusCode}`)));
-    });
     ws.on('message', (data) => this.onAppMessage(String(data)));
     ws.on('close', () => {
       this.halt();
