@@ -6,6 +6,9 @@
 import { ConfigError } from '../errors.js';
 import { checkAgentEnvNames } from './child-env.js';
 import { createCommandAgent } from './command-agent.js';
+import { type ReplyWithMedia, structuredReply } from './structured-reply.js';
+
+export type { ReplyWithMedia };
 
 export interface Turn {
   /** Texts now; calls (speech in, speech out) next. */
@@ -23,11 +26,13 @@ export interface Turn {
   callSid?: string;
 }
 
+
 /**
  * The agent's answer: whole, or streamed as pieces of text (a call speaks the first words while the
- * rest is still coming), or null when it has nothing to say. wholeReply() joins a stream.
+ * rest is still coming), or with attachments, or null when it has nothing to say. wholeReply() joins
+ * a stream; replyParts() also keeps the attachments.
  */
-export type Reply = string | null | AsyncIterable<string>;
+export type Reply = string | null | AsyncIterable<string> | ReplyWithMedia;
 
 export interface TurnOptions {
   /** Cancels the turn (a caller talking over the agent, a hang-up): the agent stops and the turn fails with the signal's reason. */
@@ -82,7 +87,7 @@ function createHttpAgent(url: string, token: string | undefined, timeoutMs: numb
   // Aborted all at once at shutdown.
   const stopping = new AbortController();
   let running = 0;
-  const turn = async (t: Turn, cancel?: AbortSignal): Promise<string | null> => {
+  const turn = async (t: Turn, cancel?: AbortSignal): Promise<string | ReplyWithMedia | null> => {
     for (let attempt = 0; ; attempt++) {
       try {
         const res = await fetch(url, {
@@ -95,8 +100,7 @@ function createHttpAgent(url: string, token: string | undefined, timeoutMs: numb
         if (!res.ok) throw new Error(`the agent at ${url} answered HTTP ${res.status}`);
         const text = await res.text();
         if ((res.headers.get('content-type') ?? '').includes('json')) {
-          const doc = JSON.parse(text) as { reply?: string | null };
-          return doc.reply ?? null;
+          return structuredReply(JSON.parse(text)) ?? null;
         }
         return text.trim() || null;
       } catch (err) {
@@ -123,9 +127,18 @@ function createHttpAgent(url: string, token: string | undefined, timeoutMs: numb
   };
 }
 
-/** The whole text of a reply, joining a streamed one. */
+const isReplyWithMedia = (reply: Reply): reply is ReplyWithMedia => typeof reply === 'object' && reply !== null && 'media' in reply;
+
+/** The text and attachments of a reply, joining a streamed one. */
+export async function replyParts(reply: Reply): Promise<ReplyWithMedia> {
+  if (isReplyWithMedia(reply)) return { text: reply.text || null, media: reply.media };
+  return { text: await wholeReply(reply), media: [] };
+}
+
+/** The whole text of a reply, joining a streamed one (attachments are left out: see replyParts). */
 export async function wholeReply(reply: Reply): Promise<string | null> {
   if (reply === null || typeof reply === 'string') return reply;
+  if (isReplyWithMedia(reply)) return reply.text;
   let text = '';
   for await (const piece of reply) text += piece;
   return text || null;

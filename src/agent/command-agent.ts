@@ -5,10 +5,27 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Agent } from './agent.js';
+import { type ReplyWithMedia, structuredReply } from './structured-reply.js';
 import { agentEnvironment } from './child-env.js';
 import { killTree, TREE_SPAWN_OPTIONS } from './process-tree.js';
 
 const OUTPUT_MAX = 64 * 1024;
+
+/**
+ * The program's stdout: plain text is the reply; a JSON object with "reply" and/or "media" is a reply
+ * with attachments (`{"reply": "Here it is", "media": ["./chart.png"]}`), as the http agent answers.
+ */
+function replyOf(stdout: string): string | ReplyWithMedia | null {
+  if (stdout.startsWith('{')) {
+    try {
+      const structured = structuredReply(JSON.parse(stdout));
+      if (structured !== undefined) return structured;
+    } catch {
+      // Not JSON after all: the text is the reply.
+    }
+  }
+  return stdout || null;
+}
 
 export function createCommandAgent(command: string, timeoutMs: number, envNames: readonly string[] = []): Agent {
   // Each running turn: its child and how to fail it (at a timeout or at shutdown).
@@ -48,7 +65,7 @@ export function createCommandAgent(command: string, timeoutMs: number, envNames:
         child.on('close', (code, signal) => {
           clearTimeout(timer);
           if (!running.delete(child)) return; // already failed by a timeout or shutdown
-          if (code === 0) resolve(stdout.trim() || null);
+          if (code === 0) resolve(replyOf(stdout.trim()));
           else reject(new Error(`agent command ${signal ? `was stopped (${signal})` : `exited ${code}`}: ${stderr.trim().slice(0, 200)}`));
         });
         child.stdin.end(JSON.stringify(t));

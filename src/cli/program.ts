@@ -91,7 +91,7 @@ function registerCommands(root: Command): void {
     .option('--body-file <path>', 'read the body from a file')
     .option('--from <e164>', 'sender number (default: fromNumber / TWILIO_PHONE_NUMBER)')
     .option('--messaging-service <MG>', 'send through a Messaging Service (wins over --from)')
-    .option('--media <url>', 'attach media, making it MMS (repeatable)', collect)
+    .option('--media <url|file>', 'attach media, making it MMS (repeatable, up to 10): a public URL, or a local file served to Twilio by a running serve', collect)
     .option('--status-callback <url>', 'URL for delivery status callbacks')
     .option('--idempotency-key <key>', 'send at most once under this key')
     .option('--dry-run', 'send nothing: print chunks, encoding, segments and estimated price (with --batch/--to-file: check and price every row)')

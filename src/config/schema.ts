@@ -81,6 +81,13 @@ export const TELEPHONY_SCHEMA = group('channels.telephony', {
     pricePerSegment: { kind: 'number', min: 0, max: 10, default: 0.0079, description: 'Estimated price of one outbound SMS segment (USD).' },
     pricePerMms: { kind: 'number', min: 0, max: 10, default: 0.02, description: 'Estimated price of one outbound MMS (USD).' },
     helpText: { kind: 'string', default: 'Reply STOP to unsubscribe. Msg & data rates may apply.', description: 'The answer to HELP.' },
+    mediaTtlMinutes: {
+      kind: 'integer',
+      min: 1,
+      max: 1440,
+      default: 10,
+      description: 'How long the URL of a local file sent as MMS works (Twilio fetches it within seconds of sending).',
+    },
     plainText: { kind: 'boolean', default: true, description: "Turn the agent's Markdown replies into plain text (links as label (url), lists as lines)." },
   }),
   agent: group('The agent that answers texts', {
@@ -92,6 +99,11 @@ export const TELEPHONY_SCHEMA = group('channels.telephony', {
       kind: 'stringList',
       default: [],
       description: 'Environment variables the command agent gets besides PATH, home, temp and locale (never TWILIO_*, OPENCLAW_*, NGROK_*).',
+    },
+    mediaRoots: {
+      kind: 'stringList',
+      default: [],
+      description: 'Folders an agent reply may attach local files from (none: an agent may attach https URLs only).',
     },
     replyTimeoutMs: { kind: 'integer', min: 100, max: 14000, default: 5000, description: 'Longer than this, the reply goes out through the REST API instead of the webhook answer.' },
     timeoutMs: { kind: 'integer', min: 1000, max: 600000, default: 60000, description: 'A turn that takes longer fails.' },
@@ -119,6 +131,7 @@ export const TELEPHONY_SCHEMA = group('channels.telephony', {
     path: { kind: 'string', default: '/telephony/webhook', description: 'Path of the inbound webhook for texts.' },
     voicePath: { kind: 'string', default: '/telephony/voice', description: 'Path of the inbound webhook for calls (the number\'s VoiceUrl).' },
     statusPath: { kind: 'string', default: '/telephony/status', description: 'Path of the status callbacks.' },
+    mediaPath: { kind: 'string', default: '/telephony/media', description: 'Path under which local files sent as MMS are served to Twilio (random, expiring URLs).' },
   }),
   tunnel: group('How Twilio reaches the server', {
     provider: { kind: 'enum', values: ['ngrok', 'tailscale-funnel', 'none'], default: 'none', description: 'Tunnel to open.' },

@@ -19,6 +19,7 @@ import { addOptOut } from '../store/optouts.js';
 import { retryDelayMs, sleep as realSleep } from '../twilio/backoff.js';
 import { createMessage, type CreateMessageParams, type TwilioMessage } from '../twilio/messages-api.js';
 import type { RestClient } from '../twilio/rest-client.js';
+import type { MediaHost } from './outbound-media.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { findSentMessage } from './reconcile.js';
 import { analyzeSegments, type Encoding } from './segments.js';
@@ -32,6 +33,8 @@ export interface OutboundMessage extends CreateMessageParams {
   fingerprint?: string;
   chunk?: number;
   chunks?: number;
+  /** What the store keeps of the media: files by content, never their URLs (a URL's token is a secret). @default media */
+  mediaRecord?: string[];
 }
 
 export interface SendResult {
@@ -61,6 +64,8 @@ export interface DeliverDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Attempts after the first for 429, 503 and lost answers. @default 3 */
   maxRetries?: number;
+  /** Serves local media files to Twilio (outbound-media.ts); without it, --media takes URLs only. */
+  mediaHost?: MediaHost;
   /** Fault injection for crash tests: called after the API accepted a message, before it is settled. */
   afterAccepted?: (sid: string) => void;
 }
@@ -104,7 +109,7 @@ export function keyReusedError(key: string, row: KeyRow): UserError {
 
 /** Claims the key, waiting up to `busyWaitMs` while another live run holds it. */
 async function claimOrWait(claims: ClaimOwner, msg: OutboundMessage, request: object, busyWaitMs: number, sleep: (ms: number) => Promise<void>): Promise<Exclude<Claim, { kind: 'busy' }>> {
-  const req = { key: msg.key, requestKey: msg.requestKey ?? msg.key, scope: 'sms', request, fingerprint: msg.fingerprint ?? messageFingerprint(msg) };
+  const req = { key: msg.key, requestKey: msg.requestKey ?? msg.key, scope: 'sms', request, fingerprint: msg.fingerprint ?? messageFingerprint({ ...msg, media: msg.mediaRecord ?? msg.media }) };
   const deadline = Date.now() + busyWaitMs;
   for (;;) {
     const claim = await claims.claim(req);
@@ -119,7 +124,7 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
   const claims = deps.claims ?? claimOwnerFor(store);
   const sleep = deps.sleep ?? realSleep;
   const correlationId = randomUUID();
-  const request = { to: msg.to, from: msg.from, messagingServiceSid: msg.messagingServiceSid, body: msg.body, media: msg.media };
+  const request = { to: msg.to, from: msg.from, messagingServiceSid: msg.messagingServiceSid, body: msg.body, media: msg.mediaRecord ?? msg.media };
   const log = (outcome: string, extra: Record<string, unknown> = {}) => {
     logger.event('twilio.sms.send', { correlationId, key: msg.key, to: msg.to, outcome, ...extra });
     return appendEvent(store, 'twilio.sms.send', correlationId, { key: msg.key, to: msg.to, outcome, ...extra });

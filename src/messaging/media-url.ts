@@ -1,9 +1,8 @@
 /**
  * Media URLs for MMS: Twilio fetches each one itself, so it must be an absolute http or https URL
- * (anything else is refused with error 21620). Checked before sending, so nothing is half sent.
+ * (anything else is refused with error 21620). Anything else `send --media` takes is a local file
+ * (outbound-media.ts).
  */
-import { UserError } from '../errors.js';
-
 export function isMediaUrl(text: string): boolean {
   let url: URL;
   try {
@@ -12,14 +11,4 @@ export function isMediaUrl(text: string): boolean {
     return false; // not a URL at all
   }
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-}
-
-export function requireMediaUrls(urls: readonly string[]): void {
-  const bad = urls.find((u) => !isMediaUrl(u));
-  if (bad !== undefined) {
-    throw new UserError(`--media ${JSON.stringify(bad)} is not an absolute http or https URL; nothing was sent.`, {
-      code: 'invalid_media_url',
-      hint: 'Twilio downloads media from the web itself: give a public URL such as https://example.com/cat.jpg (a local file must be uploaded somewhere first).',
-    });
-  }
 }

@@ -11,7 +11,7 @@ import { hasMessaged } from '../store/message-log.js';
 import { isOptedOut } from '../store/optouts.js';
 import type { ChunkOptions } from './chunk.js';
 import { type DeliverDeps, deliverMessage, messageFingerprint, type SendResult } from './deliver.js';
-import { requireMediaUrls } from './media-url.js';
+import { hostMedia, inspectMedia, mediaFingerprint } from './outbound-media.js';
 import { planMessage, type Prices } from './plan.js';
 import { commandPrefix } from '../command-prefix.js';
 
@@ -56,7 +56,10 @@ export async function sendText(req: TextRequest, policy: TextPolicy, deps: Deliv
       hint: 'Pass --from +1555... or --messaging-service MG..., or set fromNumber / twilio.messagingServiceSid (TWILIO_PHONE_NUMBER / TWILIO_MESSAGING_SERVICE_SID).',
     });
   }
-  requireMediaUrls(req.media);
+  // Local files are read and checked against Twilio's limits first: nothing is held or sent for a file Twilio would refuse.
+  const media = await inspectMedia(req.media);
+  // A held text keeps absolute paths, so approving it from another folder sends the same files.
+  const mediaAsGiven = media.map((m) => (m.kind === 'url' ? m.url : m.path));
   if (!req.body && req.media.length === 0) throw new UserError('The message is empty.', { code: 'empty_body', hint: 'Give a body, --body-file, or --media.' });
   if (await isOptedOut(deps.store, req.to)) {
     throw new UserError(`${req.to} has opted out (replied STOP); nothing was sent.`, {
@@ -69,15 +72,17 @@ export async function sendText(req: TextRequest, policy: TextPolicy, deps: Deliv
     const firstContact = !(await hasMessaged(deps.store, req.to));
     if (policy.approval === 'always' || firstContact) {
       const reason = policy.approval === 'always' ? 'outbound.approval is "always"' : `first contact with ${req.to}`;
-      const approval = await requestApproval(deps.store, { key, kind: 'sms', request: { ...req, idempotencyKey: key }, reason, origin: policy.origin });
+      const approval = await requestApproval(deps.store, { key, kind: 'sms', request: { ...req, media: mediaAsGiven, idempotencyKey: key }, reason, origin: policy.origin });
       return { kind: 'pending-approval', approvalId: approval.id, idempotencyKey: key, reason };
     }
   }
   const plan = planMessage(req.body, req.media, policy.chunking, policy.prices);
   const results: SendResult[] = [];
   // Every chunk carries the whole request's fingerprint, so the key reused for another body is refused
-  // even when that body splits into a different number of chunks.
-  const fingerprint = messageFingerprint(req);
+  // even when that body splits into a different number of chunks. Files count by content.
+  const mediaRecord = mediaFingerprint(media);
+  const fingerprint = messageFingerprint({ ...req, media: mediaRecord });
+  const mediaUrls = await hostMedia(media, deps.mediaHost);
   for (const [i, chunk] of plan.chunks.entries()) {
     const chunks = plan.chunks.length;
     results.push(
@@ -91,7 +96,8 @@ export async function sendText(req: TextRequest, policy: TextPolicy, deps: Deliv
           messagingServiceSid: req.messagingServiceSid,
           body: chunk.text,
           // Media goes with the first chunk only, so it is paid for once.
-          media: i === 0 ? req.media : [],
+          media: i === 0 ? mediaUrls : [],
+          mediaRecord: i === 0 ? mediaRecord : [],
           statusCallback: req.statusCallback,
           chunk: i + 1,
           chunks,

@@ -12,6 +12,9 @@ import { createTwilioClient, fetchSandboxAccount, resolveTwilioAccess, type Twil
 import type { RestClient } from '../twilio/rest-client.js';
 import type { DeliverDeps } from './deliver.js';
 import { toE164 } from './phone.js';
+import { livePublicUrl } from '../store/outbound-media.js';
+import { commandPrefix } from '../command-prefix.js';
+import type { MediaHost } from './outbound-media.js';
 import { createLimiterPool, type Sender, senderRate } from './rate-limiter.js';
 import { type TextPolicy, textPolicyFrom } from './send-text.js';
 
@@ -80,6 +83,7 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
   const rateFor = (s: Sender) => senderRate(config.sms, s, opts.rate);
   // The schedule lives in the store: concurrent sends from one sender keep its rate together.
   const limiterFor = createLimiterPool(rateFor, store);
+  const mediaHost = sendingMediaHost(config, store);
   const crashAfter = Number(process.env.OPENCLAW_TELEPHONY_FAULT_CRASH_AFTER_SENDS ?? 0);
   let accepted = 0;
   return {
@@ -99,6 +103,7 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
         limiter: limiterFor(s),
         logger,
         claims,
+        mediaHost,
         // Fault injection for the crash tests: die between Twilio's answer and the settle.
         afterAccepted: crashAfter > 0 ? () => ++accepted >= crashAfter && process.kill(process.pid, 'SIGKILL') : undefined,
       };
@@ -108,6 +113,20 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
       await client.close();
       await store.close();
     },
+  };
+}
+
+/**
+ * A `send` process serves nothing itself: a local file goes into the store, and a serve running on
+ * the same store (it announces its public URL there while it runs) answers Twilio's fetch.
+ */
+function sendingMediaHost(config: ResolvedConfig, store: Store): MediaHost {
+  return {
+    store,
+    publicBase: () => livePublicUrl(store),
+    mediaPath: config.serve.mediaPath,
+    ttlMs: config.sms.mediaTtlMinutes * 60_000,
+    noPublicUrlHint: `Twilio fetches media from a public URL, and no serve is running on this store (${store.location}) to answer it. Start \`${commandPrefix()} serve\` (with publicUrl, a tunnel, or --sandbox) on the same store and send again, or give a public https:// URL.`,
   };
 }
 

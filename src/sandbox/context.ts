@@ -69,6 +69,8 @@ export interface SandboxContext {
   accountPath: string;
   /** A timer that shutdown cancels. */
   later(ms: number, fn: () => void): void;
+  /** Aborted when the sandbox stops: work in flight (media fetches) gives up. */
+  stopping: AbortSignal;
 }
 
 /** The account of this data folder: made once, then the same on every start. */

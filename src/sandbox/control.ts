@@ -27,7 +27,7 @@ export function inboxOf(ctx: SandboxContext, handset: string) {
   return ctx.store
     .list<MessageRecord>('message')
     .filter((m) => m.to === handset && m.direction !== 'inbound' && m.status === 'delivered')
-    .map((m) => ({ sid: m.sid, from: m.from, to: m.to, body: m.body, media: m._media, dateSent: m.date_sent }));
+    .map((m) => ({ sid: m.sid, from: m.from, to: m.to, body: m.body, media: m._media, fetchedMedia: m._fetchedMedia ?? [], dateSent: m.date_sent }));
 }
 
 /**

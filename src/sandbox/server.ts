@@ -40,6 +40,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const store = await openSandboxStore(options.dataDir);
   const account = loadOrCreateAccount(store);
   const timers = new Set<NodeJS.Timeout>();
+  const stopping = new AbortController();
   const webhooks = createWebhookSender({ authToken: () => account.authToken, timeoutMs: options.webhookTimeoutMs });
   const ctx: SandboxContext = {
     store,
@@ -59,6 +60,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }, ms);
       timers.add(t);
     },
+    stopping: stopping.signal,
   };
   // A message to one of the account's own numbers arrives there as an inbound text.
   function deliverToOwnNumber(m: MessageRecord) {
@@ -152,6 +154,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     account,
     describe: () => sandboxAccountView(ctx),
     async close() {
+      stopping.abort();
       ctx.pacer.stop();
       ctx.callPacer.stop();
       for (const live of liveCalls(ctx).values()) live.hangup('the sandbox stopped');

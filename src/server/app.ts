@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerO
 import { WEBHOOK_LIMITS } from './limits.js';
 import type { RouteDeps } from './routes/deps.js';
 import { healthRoutes } from './routes/health.js';
+import { mediaRoutes } from './routes/media.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { smsRoutes } from './routes/sms.js';
 import { statusRoutes } from './routes/status.js';
@@ -71,6 +72,6 @@ export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstanc
     return reply.code(status).type('text/plain').send(status === 413 ? 'Payload too large' : status >= 500 ? 'Internal error' : err.message);
   });
 
-  for (const routes of [smsRoutes, voiceRoutes, statusRoutes, healthRoutes, metricsRoutes]) await app.register(routes, o);
+  for (const routes of [smsRoutes, voiceRoutes, statusRoutes, mediaRoutes, healthRoutes, metricsRoutes]) await app.register(routes, o);
   return app;
 }

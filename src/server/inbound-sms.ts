@@ -3,7 +3,7 @@
  * the inbound policy (disabled, allowlist, pairing, open), then the agent. A fast reply goes back in the
  * TwiML answer; a reply slower than agent.replyTimeoutMs goes out through the REST API, exactly once.
  */
-import { type Agent, type Turn, wholeReply } from '../agent/agent.js';
+import { type Agent, replyParts, type Turn } from '../agent/agent.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { splitBody } from '../messaging/chunk.js';
 import { keywordOf } from '../messaging/keywords.js';
@@ -18,6 +18,8 @@ import type { Metrics } from './metrics.js';
 import { messagingResponse } from '../twilio/twiml.js';
 import type { Emit } from './events.js';
 import type { SessionRegistry } from './sessions.js';
+import type { MediaHost } from '../messaging/outbound-media.js';
+import { readyReplyMedia } from './reply-media.js';
 
 
 export interface InboundDeps {
@@ -27,7 +29,9 @@ export interface InboundDeps {
   policy: InboundPolicy;
   metrics: Metrics;
   /** Sends a slow reply through the REST API under an idempotency key. */
-  sendReply(reply: { to: string; from: string; body: string; key: string }): Promise<void>;
+  sendReply(reply: { to: string; from: string; body: string; key: string; media?: string[]; mediaRecord?: string[] }): Promise<void>;
+  /** Serves the local files an agent attaches (see reply-media.ts); without it only https attachments go. */
+  mediaHost?: MediaHost;
   /** Conversations: one turn at a time each, maxConcurrentSessions at once. */
   sessions: SessionRegistry;
   /** Keeps work that outlives the answer, so shutdown can wait for it. */
@@ -42,7 +46,7 @@ export type InboundParams = Record<string, string | string[]>;
 /** A form parameter's (first) value; Twilio repeats keys only for lists. */
 export const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? '';
 
-const answerWith = (texts: string[], statusCallback?: string): StoredAnswer => ({ status: 200, type: 'text/xml', body: messagingResponse(texts, statusCallback) });
+const answerWith = (texts: string[], statusCallback?: string, media: string[] = []): StoredAnswer => ({ status: 200, type: 'text/xml', body: messagingResponse(texts, statusCallback, media) });
 
 /** Texts for another number or Messaging Service are not ours to answer (a shared webhook URL, a forged To). */
 function notForUs(p: InboundParams, config: ResolvedConfig): string | undefined {
@@ -58,7 +62,7 @@ function notForUs(p: InboundParams, config: ResolvedConfig): string | undefined 
 export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Promise<StoredAnswer> {
   const { store, config } = deps;
   // Every reply asks for its delivery states, so the operator learns whether it arrived.
-  const answer = (texts: string[] = []) => answerWith(texts, deps.statusCallbackUrl?.());
+  const answer = (texts: string[] = [], media: string[] = []) => answerWith(texts, deps.statusCallbackUrl?.(), media);
   const from = one(p.From);
   const to = one(p.To);
   const text = one(p.Body);
@@ -78,9 +82,9 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
     deps.emit('sms.refused', { from, to, reason: refusal });
     return answerWith([]);
   }
-  const reply = (texts: string[]) => {
+  const reply = (texts: string[], media: string[] = []) => {
     for (const body of texts) deps.emit('sms.out', { from: to, to: from, body, via: 'twiml' });
-    return answer(texts);
+    return answer(texts, media);
   };
 
   if (!isPhoneNumber(from)) {
@@ -119,11 +123,21 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
   const turn: Turn = { channel: 'sms', sessionId: `sms:${from}`, from, to, text, media, messageSid: sid };
   const started = performance.now();
   // A streamed reply is joined here: a text goes out whole (and in order, inside the conversation's turn).
-  const agentReply = deps.sessions.run(turn.sessionId, async () => wholeReply(await deps.agent.turn(turn))).then((r) => {
+  const agentReply = deps.sessions.run(turn.sessionId, async () => replyParts(await deps.agent.turn(turn))).then((r) => {
     deps.metrics.observeTurn(performance.now() - started);
     return r;
   });
-  const chunks = (r: string) => splitBody(config.sms.plainText ? toPlainText(r) : r, { mode: config.sms.chunkMode === 'off' ? 'length' : config.sms.chunkMode, maxLength: config.sms.maxLength, numbering: config.sms.segmentNumbering });
+  const chunksOf = (r: string) => splitBody(config.sms.plainText ? toPlainText(r) : r, { mode: config.sms.chunkMode === 'off' ? 'length' : config.sms.chunkMode, maxLength: config.sms.maxLength, numbering: config.sms.segmentNumbering });
+  // An attachment-only reply is one message with an empty body.
+  const chunks = (text: string | null, withMedia: boolean) => {
+    const parts = text ? chunksOf(text) : [];
+    return parts.length || !withMedia ? parts : [''];
+  };
+  const attachments = async (items: string[]) => {
+    const ready = await readyReplyMedia(items, config.agent.mediaRoots, deps.mediaHost);
+    for (const reason of ready.refused) deps.emit('warning', { message: `An attachment of the agent's reply to ${from} was dropped (the text still goes): ${reason}` });
+    return ready;
+  };
   const timedOut = Symbol('timeout');
   let timer: NodeJS.Timeout | undefined;
   const first = await Promise.race([agentReply, new Promise<typeof timedOut>((r) => (timer = setTimeout(() => r(timedOut), config.agent.replyTimeoutMs)))]).catch((err: Error) => err);
@@ -132,18 +146,21 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
     deps.emit('agent.error', { from, error: first.message });
     return answer();
   }
-  if (first !== timedOut) return reply(first ? chunks(first) : []);
+  if (first !== timedOut) {
+    const media = await attachments(first.media);
+    return reply(chunks(first.text, media.urls.length > 0), media.urls);
+  }
   // Slower than the webhook may wait: answer now, send the reply through the API when it comes.
   deps.emit('agent.slow', { from, replyTimeoutMs: config.agent.replyTimeoutMs });
   deps.background(
     agentReply.then(
       async (r) => {
-        if (!r) return;
-        const parts = chunks(r);
+        const media = await attachments(r.media);
+        const parts = chunks(r.text, media.urls.length > 0);
         for (const [i, body] of parts.entries()) {
           const key = `reply:${sid}:${i + 1}/${parts.length}`;
           try {
-            await deps.sendReply({ to: from, from: to, body, key });
+            await deps.sendReply({ to: from, from: to, body, key, ...(i === 0 ? { media: media.urls, mediaRecord: media.record } : {}) });
             deps.emit('sms.out', { from: to, to: from, body, via: 'rest' });
           } catch (err) {
             // Kept in the store under its key (pending or failed), so it is never sent twice; said here so it is not lost silently.

@@ -18,6 +18,7 @@ import type { Tunnel } from '../tunnel/tunnel.js';
 import { createTwilioClient, resolveTwilioAccess } from '../twilio/access.js';
 import { refuseUnreachableWebhookUrl } from '../twilio/webhook-url-guard.js';
 import { createServeApp } from './app.js';
+import { createServeMediaHost, startMediaPurge } from './media-hosting.js';
 import { type CleanupStack, createCleanupStack, StartAborted } from './cleanup-stack.js';
 import { createDeduplicator, type Deduplicator } from './dedup.js';
 import { createInboundPolicy } from './inbound-policy.js';
@@ -124,6 +125,7 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
   const served = await serveWebhooks(ctx, core);
   const { url, publicBase, tunnel } = await goPublic(ctx, served, sandbox !== undefined);
   await core.instance.listening(url, publicBase || undefined);
+  if (publicBase) core.mediaHost.publish(publicBase);
   const numberRef = numberToPoint({ sandboxNumberSid: sandbox?.number.sid, configureNumber: o.configureNumber, fromNumber: config.fromNumber });
   if (numberRef) {
     if (!core.access.sandbox) refuseUnreachableWebhookUrl(publicBase, '--configure-number: the public URL');
@@ -184,11 +186,14 @@ async function openCore({ settings, config, o, stack, emit, checkpoint }: StartC
   const limiterFor = createLimiterPool((sender) => senderRate(config.sms, sender), store);
   const claims = createClaimOwner(store);
   stack.defer('idempotency claims', () => claims.close());
-  const depsFor = (sender: Sender): DeliverDeps => ({ store, client, limiter: limiterFor(sender), logger: deliveries, claims });
+  // Local files in serve's own sends (agent attachments, approved texts) are served by serve itself.
+  const mediaHost = createServeMediaHost(config, store);
+  const depsFor = (sender: Sender): DeliverDeps => ({ store, client, limiter: limiterFor(sender), logger: deliveries, claims, mediaHost });
   const dedup = createDeduplicator(store, instance.id);
   await startStoreTimers(store, dedup, config.store.retentionDays, { emit, stack });
+  await startMediaPurge(store, { emit, stack });
   checkpoint();
-  return { access, authToken, agent, store, client, metrics, background, sessions, depsFor, dedup, instance };
+  return { access, authToken, agent, store, client, metrics, background, sessions, depsFor, dedup, instance, mediaHost };
 }
 
 /** The processed-webhooks purge, the decisions watch and body retention, each stopped on the way out. */
@@ -241,9 +246,10 @@ async function serveWebhooks({ config, o, stack, emit }: StartContext, core: Cor
         background.add(work);
         void work.finally(() => background.delete(work));
       },
-      async sendReply({ to, from, body, key }) {
-        await deliverMessage({ key, to, from, body, media: [], statusCallback: statusCallbackUrl() }, core.depsFor({ from }));
+      async sendReply({ to, from, body, key, media = [], mediaRecord }) {
+        await deliverMessage({ key, to, from, body, media, mediaRecord, statusCallback: statusCallbackUrl() }, core.depsFor({ from }));
       },
+      mediaHost: core.mediaHost,
       statusCallbackUrl,
     },
   });

@@ -257,6 +257,32 @@ function migration010TurnTickets(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Outbound MMS from local files: each file's bytes under the hash of its URL token until it expires
+ * (any serve sharing the store serves it).
+ */
+function migration011OutboundMedia(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('outbound_media')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('filename', 'text', (c) => c.notNull())
+        .addColumn('bytes', dialect === 'postgres' ? 'bytea' : 'blob', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('outbound_media_expires').on('outbound_media').column('expires_at').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('outbound_media').ifExists().execute();
+    },
+  };
+}
+
 export function createMigrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -265,6 +291,7 @@ export function createMigrationProvider(dialect: Dialect): MigrationProvider {
         '008_serve_instances': migration008ServeInstances,
         '009_webhook_claim_owner': migration009WebhookClaimOwner,
         '010_turn_tickets': migration010TurnTickets(dialect),
+        '011_outbound_media': migration011OutboundMedia(dialect),
       };
     },
   };

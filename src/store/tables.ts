@@ -142,6 +142,18 @@ export interface TurnTicketsTable {
   created_at: string;
 }
 
+/** A local file sent as MMS, served to Twilio under its token until `expires_at` (epoch ms). */
+export interface OutboundMediaTable {
+  token_hash: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  filename: string;
+  bytes: Uint8Array;
+  created_at: string;
+  expires_at: number;
+}
+
 export interface Database {
   auto_replies: AutoRepliesTable;
   approvals: ApprovalsTable;
@@ -156,4 +168,5 @@ export interface Database {
   rate_slots: RateSlotsTable;
   instances: InstancesTable;
   turn_tickets: TurnTicketsTable;
+  outbound_media: OutboundMediaTable;
 }

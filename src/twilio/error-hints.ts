@@ -11,7 +11,8 @@ const A2P = 'https://console.twilio.com/us1/develop/sms/regulatory-compliance/a2
 const TOLL_FREE = 'https://console.twilio.com/us1/develop/sms/regulatory-compliance/toll-free-verifications';
 
 const HINTS: Record<number, string> = {
-  11200: 'Twilio could not reach your webhook: check the number\'s "A message comes in" URL and method (POST), that `serve` is running and its public URL or tunnel is up; `openclaw telephony doctor --probe` compares them.',
+  11200: 'Twilio could not fetch a URL of yours. For a webhook: check the number\'s "A message comes in" URL and method (POST), that `serve` is running and its public URL or tunnel is up; `openclaw telephony doctor --probe` compares them. For MMS media: the MediaUrl must answer a plain GET (no login) with 200; a local file\'s URL works only while the serve that announced it runs, for sms.mediaTtlMinutes.',
+  12300: 'Twilio refused the Content-Type of a URL: MMS media must be served as a type Twilio accepts (image/jpeg, image/png, image/gif, audio, video, vCard, PDF...) and match what the file is; fix the server\'s Content-Type, or send the file with --media ./file so serve gives it the right one.',
   20003: 'Check the Account SID and Auth Token (or API key and secret): `openclaw telephony auth status` shows where each comes from.',
   20404: 'The resource does not exist in this account: check the SID and the account.',
   20429: 'Too many requests: slow down (see --rate) and retry later.',
@@ -28,6 +29,7 @@ const HINTS: Record<number, string> = {
   30006: 'A landline or a carrier that cannot receive texts: use another number.',
   30007: 'A carrier filtered the message as spam or unregistered traffic: register the sender (US: A2P 10DLC or toll-free verification), avoid URL shorteners and bulk-looking content, and keep to the opted-in recipients.',
   30008: 'The carrier gave no reason: retry once later; if it keeps failing, contact Twilio support with the message SID.',
+  30019: 'The media is over the size limit: Twilio sends at most 5 MB of JPEG, PNG or GIF images per message and 500 KB of any other type; make it smaller or send a link instead.',
   30022: 'Over the A2P 10DLC throughput of your campaign: lower --rate or sms.rate, or ask for a higher campaign tier.',
   30023: 'The daily message cap of your A2P 10DLC brand was reached: wait until tomorrow or raise the brand\'s tier.',
   30027: 'T-Mobile\'s daily limit for your A2P 10DLC brand was reached: wait until tomorrow or raise the brand\'s tier.',

@@ -20,9 +20,14 @@ export function escapeXml(text: string): string {
 export type Verb = string & { readonly __verb: true };
 const verb = (xml: string) => xml as Verb;
 
-/** `statusCallback`: Twilio posts the message's delivery states there (the `action` attribute). */
-export const message = (text: string, statusCallback?: string): Verb =>
-  verb(`<Message${statusCallback ? ` action="${escapeXml(statusCallback)}" method="POST"` : ''}>${escapeXml(text)}</Message>`);
+/**
+ * `statusCallback`: Twilio posts the message's delivery states there (the `action` attribute).
+ * With `media` (URLs Twilio fetches), the text goes in `<Body>` and each URL in a `<Media>`.
+ */
+export const message = (text: string, statusCallback?: string, media: readonly string[] = []): Verb => {
+  const content = media.length ? `<Body>${escapeXml(text)}</Body>${media.map((url) => `<Media>${escapeXml(url)}</Media>`).join('')}` : escapeXml(text);
+  return verb(`<Message${statusCallback ? ` action="${escapeXml(statusCallback)}" method="POST"` : ''}>${content}</Message>`);
+};
 export const say = (text: string): Verb => verb(`<Say>${escapeXml(text)}</Say>`);
 export const hangup = (): Verb => verb('<Hangup/>');
 /** Turns a call away unanswered (no charge to the caller); `busy` plays a busy tone. */
@@ -33,8 +38,9 @@ export function twimlResponse(verbs: Verb[]): string {
 }
 
 /** `<Response>` with one `<Message>` per text (none: an empty answer, Twilio sends nothing). */
-export function messagingResponse(texts: string[], statusCallback?: string): string {
-  return twimlResponse(texts.map((t) => message(t, statusCallback)));
+export function messagingResponse(texts: string[], statusCallback?: string, media: readonly string[] = []): string {
+  // Media goes with the first message only, so it is paid for (and seen) once.
+  return twimlResponse(texts.map((t, i) => message(t, statusCallback, i === 0 ? media : [])));
 }
 
 /** A voice `<Response>`: `<Say>` each text, then hang up; or reject the call unanswered. */

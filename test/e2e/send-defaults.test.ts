@@ -44,19 +44,25 @@ describe('send --sandbox with no sender configured', () => {
 });
 
 describe('send --media', () => {
-  it('refuses a media URL that is not absolute http or https before sending (exit 2)', async () => {
-    for (const media of ['notaurl', 'file:///tmp/cat.jpg', 'cat.jpg']) {
-      const res = await send(['+15550006010', 'look', '--media', media]);
-      expect(res.code).toBe(2);
-      expect(res.stderr).toContain(`--media "${media}" is not an absolute http or https URL`);
-      expect(res.stderr).toContain('https://example.com/cat.jpg');
-    }
+  it('refuses media that is neither an http(s) URL nor a readable local file before sending (exit 2)', async () => {
+    const url = await send(['+15550006010', 'look', '--media', 'ftp://example.com/cat.jpg']);
+    expect(url.code).toBe(2);
+    expect(url.stderr).toContain('--media "ftp://example.com/cat.jpg" is neither an http(s) URL nor a local file');
+    expect(url.stderr).toContain('https://example.com/cat.jpg');
+    // Anything else is a local file: one that is not there is named, with where it was looked for.
+    const missing = await send(['+15550006010', 'look', '--media', 'cat.jpg']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('Cannot read --media cat.jpg: there is no such file');
+    expect(missing.stderr).toContain(cwd);
+    const noType = await send(['+15550006010', 'look', '--media', 'notaurl']);
+    expect(noType.code).toBe(2);
+    expect(noType.stderr).toContain('is not a type Twilio accepts for MMS');
     expect((await sentMessages(sb)).filter((m) => m.to === '+15550006010')).toEqual([]);
   });
 
   it('a batch row with a bad media URL fails alone', async () => {
     const file = path.join(cwd, 'media.csv');
-    writeFileSync(file, 'to,body,media\n+15550006011,good row,https://example.com/a.jpg\n+15550006012,bad row,notaurl\n');
+    writeFileSync(file, 'to,body,media\n+15550006011,good row,https://example.com/a.jpg\n+15550006012,bad row,ftp://example.com/a.jpg\n');
     const res = await telephony(['send', '--sandbox', '--batch', file, '--json'], { env, cwd });
     expect(res.code).toBe(7);
     const rows = res.stdout.trim().split('\n').map((l) => JSON.parse(l));

@@ -1,4 +1,5 @@
 /** `sandbox` (start the local Twilio), `sandbox text` (a handset texts a number), `sandbox inbox`. */
+import { describeBytes } from '../../messaging/mms-limits.js';
 import { UserError } from '../../errors.js';
 import { parseFaults } from '../../sandbox/faults.js';
 import type { SenderRates } from '../../sandbox/context.js';
@@ -137,9 +138,13 @@ export async function sandboxText(ctx: CommandContext, body: string): Promise<nu
 }
 
 export async function sandboxInbox(ctx: CommandContext, handset: string): Promise<number> {
-  const result = (await callSandbox(`/sandbox/v1/handsets/${encodeURIComponent(handset)}/inbox`)) as { messages: { sid: string; from: string; body: string; dateSent: string }[] };
+  const result = (await callSandbox(`/sandbox/v1/handsets/${encodeURIComponent(handset)}/inbox`)) as {
+    messages: { sid: string; from: string; body: string; dateSent: string; fetchedMedia?: { contentType: string; size: number }[] }[];
+  };
+  // The media column says what the sandbox fetched, as the handset would show it: type and size.
+  const mediaOf = (m: (typeof result.messages)[number]) => (m.fetchedMedia ?? []).map((f) => `${f.contentType} ${describeBytes(f.size)}`).join(', ');
   ctx.out.result(result, () =>
-    result.messages.length ? formatTable([['FROM', 'SENT', 'BODY'], ...result.messages.map((m) => [m.from, m.dateSent, m.body])]) : `Nothing has reached ${handset} yet.`,
+    result.messages.length ? formatTable([['FROM', 'SENT', 'BODY', 'MEDIA'], ...result.messages.map((m) => [m.from, m.dateSent, m.body, mediaOf(m)])]) : `Nothing has reached ${handset} yet.`,
   );
   return 0;
 }

@@ -11,6 +11,7 @@ import { analyzeSegments } from '../../messaging/segments.js';
 import { numberKindOf } from '../../twilio/sender-kinds.js';
 import { findOwnedNumber, type NumberRecord } from './numbers.js';
 import { isMediaUrl } from '../../messaging/media-url.js';
+import { fetchMessageMedia, type FetchedMedia } from './outbound-media-fetch.js';
 
 export interface MessageRecord {
   sid: string;
@@ -31,6 +32,8 @@ export interface MessageRecord {
   error_message: string | null;
   [key: string]: unknown;
   _media: string[];
+  /** What the sandbox fetched from each MediaUrl, as Twilio does before sending. */
+  _fetchedMedia?: FetchedMedia[];
   _statusCallback?: string | null;
   _statusCallbackMethod?: string | null;
   /** An injected Twilio error code this message fails with at delivery (see faults.ts). */
@@ -131,6 +134,25 @@ export function dispatchMessage(ctx: SandboxContext, sid: string, deliverInbound
     m.from = pool[position % pool.length]?.phone_number ?? null;
   }
   if (m.status === 'accepted') setStatus(ctx, m, 'queued');
+  // Twilio fetches the media when the message leaves its queue, and fails it when it cannot.
+  if (m._media.length && !m._fetchedMedia) void fetchThenSend(ctx, m, deliverInbound);
+  else sendNow(ctx, m, deliverInbound);
+}
+
+async function fetchThenSend(ctx: SandboxContext, m: MessageRecord, deliverInbound: (m: MessageRecord) => void): Promise<void> {
+  const outcome = await fetchMessageMedia(m._media, ctx.stopping);
+  if (ctx.stopping.aborted) return;
+  if (!outcome.ok) {
+    m.error_code = outcome.code;
+    m.error_message = outcome.message;
+    setStatus(ctx, m, 'failed');
+    return;
+  }
+  m._fetchedMedia = outcome.media;
+  sendNow(ctx, m, deliverInbound);
+}
+
+function sendNow(ctx: SandboxContext, m: MessageRecord, deliverInbound: (m: MessageRecord) => void): void {
   m.date_sent = rfc2822(new Date());
   setStatus(ctx, m, 'sending');
   const segments = Number(m.num_segments);
