@@ -208,6 +208,39 @@ describe('<Connect><ConversationRelay>', () => {
     expect((await notifications(ts)).find((n) => n.relatedSid === failed.callSid)).toMatchObject({ code: 64102 });
   });
 
+  it("honours the app's per-message settings: preemptible gives way, interruptible:false keeps speaking while reported speech goes on as a prompt, language changes later prompts", async () => {
+    await answerWith(`<Response><Connect><ConversationRelay url="${wsUrl}" reportInputDuringAgentSpeech="speech"/></Connect></Response>`);
+    converse = ({ ws }, msg) => {
+      const send = (m: object) => ws.send(JSON.stringify(m));
+      if (msg.type === 'setup') {
+        send({ type: 'text', token: 'Please hold while I look that up.', last: true, preemptible: true });
+        setTimeout(() => {
+          send({ type: 'text', token: 'Found it: your cake is ready.', last: true });
+          send({ type: 'text', token: 'This part cannot be interrupted, whatever you say.', last: true, interruptible: false });
+        }, 150);
+      }
+      if (msg.type === 'prompt' && msg.voicePrompt === 'hello') {
+        send({ type: 'language', ttsLanguage: 'fr-FR', transcriptionLanguage: 'fr-FR' });
+        say(ws, 'Bonjour.');
+      }
+      if (msg.type === 'prompt' && msg.voicePrompt === 'merci') say(ws, 'Au revoir.');
+    };
+    const before = sessions.length;
+    const call = await handsetCall(ts, '+15550007777', ts.number, {
+      steps: [{ expect: 'Found it' }, { interrupt: 'hello' }, { expect: 'whatever you say' }, { expect: 'Bonjour.' }, { say: 'merci' }, { expect: 'Au revoir.' }, { hangup: true }],
+    });
+    const done = await endedCall(ts, call.callSid);
+    expect(done.script).toMatchObject({ ok: true });
+    const [hold, ...rest] = heard(done);
+    expect('Please hold while I look that up.'.startsWith(hold)).toBe(true);
+    expect(hold.length).toBeLessThan('Please hold while I look that up.'.length);
+    expect(rest).toEqual(['Found it: your cake is ready.', 'This part cannot be interrupted, whatever you say.', 'Bonjour.', 'Au revoir.']);
+    expect(sessions[before].messages.filter((m) => m.type !== 'setup')).toEqual([
+      { type: 'prompt', voicePrompt: 'hello', lang: 'en-US', last: true },
+      { type: 'prompt', voicePrompt: 'merci', lang: 'fr-FR', last: true },
+    ]);
+  });
+
   it('fails the call on attribute values Twilio refuses (12200) and only warns about unknown ones', async () => {
     await answerWith(`<Response><Connect><ConversationRelay url="${wsUrl}" interruptible="sometimes"/></Connect></Response>`);
     const bad = await endedCall(ts, (await handsetCall(ts, '+15550007777', ts.number)).callSid);
