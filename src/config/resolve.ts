@@ -5,6 +5,7 @@
 import { ConfigError } from '../errors.js';
 import { findConfigFile, type LoadedFile, readConfigFile } from './load.js';
 import { locateKey } from './locate.js';
+import { inboundPolicyProblems } from './policy-check.js';
 import { type AppPaths, defaultSqlitePath, resolveAppPaths } from './paths.js';
 import { type ConfigOf, envNameFor, listLeaves, type TELEPHONY_SCHEMA } from './schema.js';
 import { checkLeaf, type ConfigProblem, isPlainObject, parseLeafText, validateTelephony } from './validate.js';
@@ -96,7 +97,18 @@ export async function resolveConfig(opts: ResolveConfigOptions = {}): Promise<Co
     // Every leaf was checked against its spec (defaults, file and profile by validation, env above,
   // flags by their parsers), so the nested values have the schema's types.
   const config = deepFreeze(nest(flat)) as ResolvedConfig;
+  const crossed = inboundPolicyProblems(config, (path) => describeSource(sources[path], envNames[path], file, profile));
+  if (crossed.length && !opts.tolerateErrors) throw new ConfigError(`channels.telephony.${crossed[0].path}: ${crossed[0].message}`, crossed[0].hint);
+  problems.push(...crossed);
   return { config, sources: Object.freeze(sources), envNames: Object.freeze(envNames), profile, file, problems, paths };
+}
+
+/** Where a value came from, in words for an error message. */
+function describeSource(source: ValueSource | undefined, envName: string | undefined, file: LoadedFile | undefined, profile: string): string {
+  if (source === 'env' && envName) return `from the environment variable ${envName}`;
+  if (source === 'file' && file) return `in ${file.filepath}`;
+  if (source === 'profile' && file) return `in profile "${profile}" of ${file.filepath}`;
+  return source === 'flag' ? 'from a command-line flag' : 'by default';
 }
 
 function profileOverlay(file: LoadedFile | undefined, profile: string): Record<string, unknown> | undefined {

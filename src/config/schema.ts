@@ -11,6 +11,8 @@ export interface LeafSpec {
   default?: unknown;
   /** Allowed values of an enum. */
   values?: readonly string[];
+  /** An e164List that may also hold "*" (everyone). */
+  wildcard?: boolean;
   /** Two-letter prefix of a Twilio SID (AC, MG, SK). */
   sidPrefix?: string;
   min?: number;
@@ -46,7 +48,12 @@ export const TELEPHONY_SCHEMA = group('channels.telephony', {
     default: 'pairing',
     description: 'Who may talk to the agent.',
   },
-  allowFrom: { kind: 'e164List', default: [], description: 'Numbers always allowed to talk to the agent (E.164).' },
+  allowFrom: {
+    kind: 'e164List',
+    wildcard: true,
+    default: [],
+    description: 'Numbers always allowed to talk to the agent (E.164); ["*"] with inboundPolicy "open" confirms a number open to everyone.',
+  },
   twilio: group('Twilio account and API settings', {
     accountSid: { kind: 'sid', sidPrefix: 'AC', credential: true, env: ['TWILIO_ACCOUNT_SID'], description: 'Account SID (AC + 32 hex).' },
     authToken: { kind: 'string', secret: true, credential: true, env: ['TWILIO_AUTH_TOKEN'], description: 'Auth Token: keep it in the credential store (`auth login`).' },
@@ -132,6 +139,13 @@ export const TELEPHONY_SCHEMA = group('channels.telephony', {
     voicePath: { kind: 'string', default: '/telephony/voice', description: 'Path of the inbound webhook for calls (the number\'s VoiceUrl).' },
     statusPath: { kind: 'string', default: '/telephony/status', description: 'Path of the status callbacks.' },
     mediaPath: { kind: 'string', default: '/telephony/media', description: 'Path under which local files sent as MMS are served to Twilio (random, expiring URLs).' },
+    inboundLimits: group('Inbound rate limits of this serve instance, over a sliding window (0 turns one off)', {
+      windowSeconds: { kind: 'integer', min: 1, max: 3600, default: 60, description: 'The window the limits below count over, in seconds.' },
+      perSender: { kind: 'integer', min: 0, max: 1000000, default: 30, description: 'Texts one sender may have handled per window; more are stored as refused and not answered.' },
+      total: { kind: 'integer', min: 0, max: 1000000, default: 300, description: 'Texts handled per window from all senders together; more are stored as refused and not answered.' },
+      failedRequests: { kind: 'integer', min: 0, max: 1000000, default: 300, description: 'Failed webhook requests (bad signature, malformed, refused) per client address per window; more get 429 and no log line each.' },
+      statusCallbacks: { kind: 'integer', min: 0, max: 1000000, default: 3000, description: 'Status callbacks handled per window; more get 429.' },
+    }),
   }),
   tunnel: group('How Twilio reaches the server', {
     provider: { kind: 'enum', values: ['ngrok', 'tailscale-funnel', 'none'], default: 'none', description: 'Tunnel to open.' },
@@ -220,7 +234,7 @@ export function describeExpected(spec: LeafSpec): string {
     case 'e164':
       return 'a phone number in E.164 form, e.g. "+15550001234"';
     case 'e164List':
-      return 'a list of E.164 phone numbers, e.g. ["+15550001234"]';
+      return spec.wildcard ? 'a list of E.164 phone numbers, e.g. ["+15550001234"], or ["*"] for everyone' : 'a list of E.164 phone numbers, e.g. ["+15550001234"]';
     case 'stringList':
       return 'a list of strings';
     case 'sid':

@@ -107,7 +107,7 @@ export function checkLeaf(spec: LeafSpec, value: unknown): { message: string; hi
     case 'e164':
       return typeof value === 'string' && E164.test(value) ? undefined : bad();
     case 'e164List':
-      return Array.isArray(value) && value.every((v) => typeof v === 'string' && E164.test(v)) ? undefined : bad();
+      return Array.isArray(value) && value.every((v) => typeof v === 'string' && (E164.test(v) || (spec.wildcard && v === '*'))) ? undefined : bad();
     case 'stringList':
       return Array.isArray(value) && value.every((v) => typeof v === 'string') ? undefined : bad();
     case 'sid':

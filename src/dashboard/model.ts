@@ -44,6 +44,8 @@ export function followBus(model: DashboardModel, bus: Pick<EventBus, 'subscribe'
   return bus.subscribe((e) => model.push(e.type, e.fields));
 }
 
+const LIMIT_WORDS: Record<string, string> = { sender: 'texts from sender', total: 'texts in all', failed: 'failed requests from', callbacks: 'status callbacks' };
+
 const time = () => new Date().toISOString().slice(11, 19);
 const s = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -90,6 +92,9 @@ export function createDashboardModel(): DashboardModel {
         case 'webhook.refused':
           counts.refused++;
           add(errors, { at, kind: 'info', text: `refused ${s(f.route)}: ${s(f.reason)}${Array.isArray(f.tried) && f.tried.length ? `; tried ${f.tried.join(', ')}` : ''}` }, ERROR_LIMIT);
+          break;
+        case 'limit.reached':
+          add(errors, { at, kind: 'info', text: `limit reached: ${LIMIT_WORDS[s(f.limit)] ?? s(f.limit)}${f.key ? ` ${s(f.key)}` : ''}, ${s(f.max)} per ${s(f.windowSeconds)} s; more are refused until the window moves on` }, ERROR_LIMIT);
           break;
         case 'decision':
           add(feed, { at, kind: 'info', text: `${f.kind === 'pairing' ? 'pairing code' : 'held text'} ${s(f.id)} for ${s(f.who)} ${s(f.status)}` }, FEED_LIMIT);

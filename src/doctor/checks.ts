@@ -10,6 +10,7 @@ import { keychainAccount, type SecretStore } from '../secrets/keychain.js';
 import { openStore } from '../store/open-store.js';
 import { storeFileExposure } from '../store/sqlite-file.js';
 import { commandPrefix } from '../command-prefix.js';
+import { inboundPolicyCheck } from './inbound-policy-check.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -184,7 +185,7 @@ const numberCheck: Check = async ({ resolution, credentials }) => {
   }
 };
 
-export const DOCTOR_CHECKS: Check[] = [nodeCheck, configCheck, credentialStoreCheck, credentialsCheck, storeCheck, webhookCheck, signatureCheck, numberCheck];
+export const DOCTOR_CHECKS: Check[] = [nodeCheck, configCheck, inboundPolicyCheck, credentialStoreCheck, credentialsCheck, storeCheck, webhookCheck, signatureCheck, numberCheck];
 
 export async function runDoctor(input: DoctorInput): Promise<CheckResult[]> {
   const state: DoctorState = { input };

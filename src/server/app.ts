@@ -5,6 +5,7 @@
  */
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { answeredOverFailureBudget } from './inbound-limits-http.js';
 import { WEBHOOK_LIMITS } from './limits.js';
 import type { RouteDeps } from './routes/deps.js';
 import { healthRoutes } from './routes/health.js';
@@ -48,6 +49,7 @@ export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstanc
   app.addHook('onRequest', async (req, reply) => {
     if (req.url.startsWith('/')) return;
     o.metrics.count('webhooks_refused_total', { reason: 'request_target' });
+    if (answeredOverFailureBudget(req, reply, o)) return reply;
     o.emit('webhook.refused', { route: 'unknown', reason: 'the request target is not a path (absolute-form or malformed)' });
     return reply.code(400).type('text/plain').send('Bad request target');
   });
@@ -67,6 +69,7 @@ export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstanc
     } else {
       // Bad input (malformed body, wrong content type, too large) is refused, not an error of ours.
       o.metrics.count('webhooks_refused_total', { reason: String(status) });
+      if (answeredOverFailureBudget(req, reply, o)) return reply;
       o.emit('webhook.refused', { route: req.routeOptions.url ?? 'unknown', reason: err.message });
     }
     return reply.code(status).type('text/plain').send(status === 413 ? 'Payload too large' : status >= 500 ? 'Internal error' : err.message);

@@ -25,6 +25,8 @@ export interface ServeEventMap {
   /** An outbound message through the REST API (a late reply, an approved message): each outcome of deliverMessage. */
   delivery: { key: string; to: string; outcome: string; [detail: string]: unknown };
   'webhook.refused': { route: string; reason: string; tried?: string[]; hint?: string };
+  /** An inbound limit (serve.inboundLimits) refused its first request of a window (said once per limit, key and window; /metrics counts every one). */
+  'limit.reached': { limit: 'sender' | 'total' | 'failed' | 'callbacks'; key?: string; max: number; windowSeconds: number };
   'webhook.replayed': { route: string };
   'webhook.reclaimed': { route: string; why: string };
   'webhook.error': { path: string; error: string };

@@ -17,6 +17,7 @@ import { type InboundPolicy, isPhoneNumber } from './inbound-policy.js';
 import type { Metrics } from './metrics.js';
 import { messagingResponse } from '../twilio/twiml.js';
 import type { Emit } from './events.js';
+import type { InboundLimits } from './inbound-limits.js';
 import type { SessionRegistry } from './sessions.js';
 import type { MediaHost } from '../messaging/outbound-media.js';
 import { readyReplyMedia } from './reply-media.js';
@@ -28,6 +29,8 @@ export interface InboundDeps {
   config: ResolvedConfig;
   policy: InboundPolicy;
   metrics: Metrics;
+  /** Texts per sender and in total (serve.inboundLimits). */
+  limits: InboundLimits;
   /** Sends a slow reply through the REST API under an idempotency key. */
   sendReply(reply: { to: string; from: string; body: string; key: string; media?: string[]; mediaRecord?: string[] }): Promise<void>;
   /** Serves the local files an agent attaches (see reply-media.ts); without it only https attachments go. */
@@ -59,6 +62,19 @@ function notForUs(p: InboundParams, config: ResolvedConfig): string | undefined 
   return `To ${to || '(none)'}${via ? ` via ${via}` : ''} is not ${[number, service].filter(Boolean).join(' or ')}`;
 }
 
+/**
+ * Why a text is refused before anything else: it is for another number, or over an inbound limit.
+ * STOP and START are never limited (an opt-out must always work) and do not count.
+ */
+function refusalOf(p: InboundParams, deps: InboundDeps): { kind: 'not-our-number' | 'sender-limit' | 'total-limit'; reason: string } | undefined {
+  const elsewhere = notForUs(p, deps.config);
+  if (elsewhere) return { kind: 'not-our-number', reason: elsewhere };
+  const keyword = keywordOf(one(p.Body));
+  if (keyword === 'stop' || keyword === 'start') return undefined;
+  const admitted = deps.limits.admitText(one(p.From));
+  return admitted.ok ? undefined : { kind: admitted.limit === 'sender' ? 'sender-limit' : 'total-limit', reason: admitted.reason };
+}
+
 export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Promise<StoredAnswer> {
   const { store, config } = deps;
   // Every reply asks for its delivery states, so the operator learns whether it arrived.
@@ -68,18 +84,19 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
   const text = one(p.Body);
   const sid = one(p.MessageSid) || one(p.SmsSid);
   const media = Object.keys(p).filter((k) => /^MediaUrl\d+$/.test(k)).sort().map((k) => one(p[k]));
-  // Issued together so they share one commit (see store/group-commit.ts); both are stored before anything else happens.
+  const refusal = refusalOf(p, deps);
+  // Issued together so they share one commit (see store/group-commit.ts); all are stored before anything else happens.
   await Promise.all([
-    recordMessage(store, { sid, account_sid: one(p.AccountSid) || null, direction: 'inbound', from_number: from, to_number: to, body: text, status: 'received', num_segments: Number(one(p.NumSegments)) || null, error_code: null }),
+    recordMessage(store, { sid, account_sid: one(p.AccountSid) || null, direction: 'inbound', from_number: from, to_number: to, body: text, status: 'received', num_segments: Number(one(p.NumSegments)) || null, error_code: null, refused: refusal?.reason ?? null }),
     appendEvent(store, 'sms.inbound', sid, { from, to, media: media.length }),
+    refusal && appendEvent(store, 'sms.refused', sid, { reason: refusal.reason }),
   ]);
   deps.emit('sms.in', { from, to, body: text, ...(media.length ? { media: media.length } : {}) });
-  const refusal = notForUs(p, config);
   if (refusal) {
-    // Stored above, so the operator sees it; answered empty, so Twilio does not retry it.
-    deps.metrics.count('inbound_refused_total', { reason: 'not-our-number' });
-    await appendEvent(store, 'sms.refused', sid, { reason: refusal });
-    deps.emit('sms.refused', { from, to, reason: refusal });
+    // Stored with its reason (messages list shows it), said on the bus; answered 200 with empty TwiML, so
+    // Twilio neither retries it nor texts the sender anything (a reply to a flood could start a loop with another bot).
+    deps.metrics.count('inbound_refused_total', { reason: refusal.kind });
+    deps.emit('sms.refused', { from, to, reason: refusal.reason });
     return answerWith([]);
   }
   const reply = (texts: string[], media: string[] = []) => {

@@ -21,6 +21,7 @@ import { createServeApp } from './app.js';
 import { createServeMediaHost, startMediaPurge } from './media-hosting.js';
 import { type CleanupStack, createCleanupStack, StartAborted } from './cleanup-stack.js';
 import { createDeduplicator, type Deduplicator } from './dedup.js';
+import { createInboundLimits } from './inbound-limits.js';
 import { createInboundPolicy } from './inbound-policy.js';
 import { countEvents, createMetrics } from './metrics.js';
 import { watchDecisions } from './decisions-watch.js';
@@ -217,12 +218,14 @@ async function serveWebhooks({ config, o, stack, emit }: StartContext, core: Cor
   const configuredPublic = (o.publicUrl ?? config.publicUrl)?.replace(/\/+$/, '');
   const where: { tunnel?: Tunnel; publicBase?: string } = { publicBase: configuredPublic };
   const statusCallbackUrl = () => (where.publicBase ? where.publicBase + config.serve.statusPath : undefined);
+  const limits = createInboundLimits(config.serve.inboundLimits, { metrics, emit });
   const app = await createServeApp({
     config,
     store,
     tunnelState: () => where.tunnel?.state() ?? 'none',
     metrics,
     emit,
+    limits,
     dedup: core.dedup,
     verify: {
       authToken: core.authToken ?? '',
@@ -241,6 +244,7 @@ async function serveWebhooks({ config, o, stack, emit }: StartContext, core: Cor
       policy: createInboundPolicy(store, config),
       sessions: core.sessions,
       metrics,
+      limits,
       emit,
       background(work) {
         background.add(work);

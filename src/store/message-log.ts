@@ -8,22 +8,30 @@ import type { MessagesTable } from './tables.js';
 // stored a later one before the send settled: see delivery-status.ts), and a row a callback created
 // under the SID alone takes its numbers and body from here.
 const UPSERT_MESSAGE = statement(
-  'INSERT INTO messages (sid, account_sid, direction, from_number, to_number, body, status, num_segments, error_code, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+  'INSERT INTO messages (sid, account_sid, direction, from_number, to_number, body, status, num_segments, error_code, refused, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
     "ON CONFLICT (sid) DO UPDATE SET from_number = CASE WHEN messages.from_number = '' THEN excluded.from_number ELSE messages.from_number END, " +
     "to_number = CASE WHEN messages.to_number = '' THEN excluded.to_number ELSE messages.to_number END, " +
     "body = CASE WHEN messages.body = '' THEN excluded.body ELSE messages.body END, " +
     'num_segments = COALESCE(messages.num_segments, excluded.num_segments), ' +
     `status = CASE WHEN ${rankSql('excluded.status')} > ${rankSql('messages.status')} AND ${rankSql('messages.status')} < ${FINAL_RANK} THEN excluded.status ELSE messages.status END, ` +
-    'error_code = COALESCE(messages.error_code, excluded.error_code), updated_at = excluded.updated_at',
+    'error_code = COALESCE(messages.error_code, excluded.error_code), refused = COALESCE(messages.refused, excluded.refused), updated_at = excluded.updated_at',
 );
 
 export async function recordMessage(store: Store, row: Omit<MessagesTable, 'created_at' | 'updated_at'>): Promise<void> {
   const now = new Date().toISOString();
-  await store.write(UPSERT_MESSAGE, [row.sid, row.account_sid, row.direction, row.from_number, row.to_number, row.body, row.status, row.num_segments, row.error_code, now, now]);
+  await store.write(UPSERT_MESSAGE, [row.sid, row.account_sid, row.direction, row.from_number, row.to_number, row.body, row.status, row.num_segments, row.error_code, row.refused ?? null, now, now]);
 }
 
 const HAS_MESSAGED = statement("SELECT sid FROM messages WHERE to_number = ? AND direction <> 'inbound' LIMIT 1");
 
 export async function hasMessaged(store: Store, phone: string): Promise<boolean> {
   return (await store.readOne(HAS_MESSAGED, [phone])) !== undefined;
+}
+
+/** Why serve refused some of these inbound texts (another number, an inbound limit), by SID; SIDs it took or never saw are absent. */
+export async function refusalsFor(store: Store, sids: readonly string[]): Promise<Map<string, string>> {
+  if (!sids.length) return new Map();
+  const db = await store.queryBuilder();
+  const rows = await db.selectFrom('messages').select(['sid', 'refused']).where('sid', 'in', [...sids]).where('refused', 'is not', null).execute();
+  return new Map(rows.map((r) => [r.sid, r.refused ?? '']));
 }

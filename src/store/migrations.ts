@@ -4,6 +4,7 @@
  */
 // Types only: the send path reads the migration names without loading the query builder.
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { migration012MessagesRefused } from './migration-012-messages-refused.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -292,6 +293,7 @@ export function createMigrationProvider(dialect: Dialect): MigrationProvider {
         '009_webhook_claim_owner': migration009WebhookClaimOwner,
         '010_turn_tickets': migration010TurnTickets(dialect),
         '011_outbound_media': migration011OutboundMedia(dialect),
+        '012_messages_refused': migration012MessagesRefused,
       };
     },
   };

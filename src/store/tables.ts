@@ -13,6 +13,8 @@ export interface MessagesTable {
   error_code: number | null;
   /** A later final state that disagreed with the stored one (see delivery-status.ts). */
   status_conflict?: string | null;
+  /** Why serve refused an inbound text (another number, an inbound limit); null when it was taken. */
+  refused?: string | null;
   created_at: string;
   updated_at: string;
 }

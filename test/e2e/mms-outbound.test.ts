@@ -26,7 +26,7 @@ interface InboxMessage {
 }
 
 let sb: Sandbox;
-const { env, cwd, home } = isolatedEnv({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open' });
+const { env, cwd, home } = isolatedEnv({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open', OPENCLAW_TELEPHONY_ALLOW_FROM: '*' });
 const storeFile = path.join(home, 'store.sqlite');
 env.OPENCLAW_TELEPHONY_STORE_URL = storeFile;
 

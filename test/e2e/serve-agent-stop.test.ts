@@ -21,6 +21,7 @@ async function serveWithHangingAgent(extra: Record<string, string>) {
     TWILIO_AUTH_TOKEN: TOKEN,
     OPENCLAW_TELEPHONY_PUBLIC_URL: PUBLIC,
     OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open',
+    OPENCLAW_TELEPHONY_ALLOW_FROM: '*',
     OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9',
     OPENCLAW_TELEPHONY_AGENT_KIND: 'command',
     OPENCLAW_TELEPHONY_AGENT_COMMAND: `sh -c 'cat >/dev/null; sleep 47 & echo $! > ${pidFile}; wait'`,

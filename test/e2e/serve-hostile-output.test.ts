@@ -23,6 +23,7 @@ for (const mode of ['plain', 'json'] as const) {
       TWILIO_AUTH_TOKEN: TOKEN,
       OPENCLAW_TELEPHONY_PUBLIC_URL: PUBLIC,
       OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open',
+      OPENCLAW_TELEPHONY_ALLOW_FROM: '*',
       OPENCLAW_TELEPHONY_AGENT_KIND: 'echo',
       OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9',
     });

@@ -244,6 +244,7 @@ describe('serve --sandbox with a slow agent', () => {
     const { env, cwd } = isolatedEnv({
       OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl,
       OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open',
+      OPENCLAW_TELEPHONY_ALLOW_FROM: '*',
       OPENCLAW_TELEPHONY_AGENT_URL: agent.url,
       OPENCLAW_TELEPHONY_AGENT_REPLY_TIMEOUT_MS: '200',
       OPENCLAW_AGENT_TOKEN: 'agent-secret-token-123',

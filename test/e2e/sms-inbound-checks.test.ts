@@ -24,6 +24,7 @@ describe('serve: whose texts it takes', () => {
     TWILIO_MESSAGING_SERVICE_SID: SERVICE,
     OPENCLAW_TELEPHONY_PUBLIC_URL: PUBLIC,
     OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open',
+    OPENCLAW_TELEPHONY_ALLOW_FROM: '*',
     OPENCLAW_TELEPHONY_AGENT_KIND: 'echo',
     // Twilio's API is unreachable here; these replies go back in the TwiML answer.
     OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9',
@@ -74,6 +75,7 @@ describe('serve --sandbox: a late reply asks for its delivery states too', () =>
     const { env, cwd } = isolatedEnv({
       OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl,
       OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open',
+      OPENCLAW_TELEPHONY_ALLOW_FROM: '*',
       OPENCLAW_TELEPHONY_AGENT_KIND: 'command',
       // A slow agent: its reply goes out through the REST API.
       OPENCLAW_TELEPHONY_AGENT_COMMAND: `"${process.execPath}" -e "setTimeout(()=>process.stdout.write('late **reply**'),600)"`,

@@ -6,7 +6,7 @@ import { isolatedEnv, startCli, telephony } from '../helpers/cli.js';
 describe('serve --sandbox: agent replies as texts', () => {
   let sb: Sandbox;
   let number: string;
-  const { env, cwd } = isolatedEnv({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open', OPENCLAW_TELEPHONY_AGENT_KIND: 'echo' });
+  const { env, cwd } = isolatedEnv({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open', OPENCLAW_TELEPHONY_ALLOW_FROM: '*', OPENCLAW_TELEPHONY_AGENT_KIND: 'echo' });
   const inbox = async (handset: string) => (await (await fetch(`${sb.baseUrl}/sandbox/v1/handsets/${encodeURIComponent(handset)}/inbox`)).json()).messages.map((m: { body: string }) => m.body);
 
   beforeAll(async () => {

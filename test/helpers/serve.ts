@@ -35,6 +35,7 @@ export const publicServeEnv = (extra: Record<string, string> = {}) =>
     TWILIO_AUTH_TOKEN: TOKEN,
     OPENCLAW_TELEPHONY_PUBLIC_URL: PUBLIC,
     OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open',
+    OPENCLAW_TELEPHONY_ALLOW_FROM: '*',
     OPENCLAW_AGENT_TOKEN: AGENT_TOKEN,
     ...extra,
   });

@@ -15,7 +15,7 @@ const STRANGER = '+15550003333';
 const OPTED_OUT = '+15550004444'; // approved, then texted STOP
 
 async function policyFor(store: Store, env: Record<string, string>) {
-  const { config } = await resolveConfig({ env: { XDG_CONFIG_HOME: '/nonexistent', OPENCLAW_TELEPHONY_ALLOW_FROM: KNOWN, ...env }, cwd: '/' });
+  const { config } = await resolveConfig({ env: { XDG_CONFIG_HOME: '/nonexistent', OPENCLAW_TELEPHONY_ALLOW_FROM: env.OPENCLAW_TELEPHONY_INBOUND_POLICY === 'open' ? `${KNOWN},*` : KNOWN, ...env }, cwd: '/' });
   return createInboundPolicy(store, config);
 }
 

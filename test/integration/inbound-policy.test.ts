@@ -5,6 +5,7 @@ import { createAgent } from '../../src/agent/agent.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { createMetrics } from '../../src/server/metrics.js';
 import { handleInboundSms, type InboundDeps } from '../../src/server/inbound-sms.js';
+import { createInboundLimits } from '../../src/server/inbound-limits.js';
 import { createInboundPolicy } from '../../src/server/inbound-policy.js';
 import { createSessionRegistry } from '../../src/server/sessions.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
@@ -22,7 +23,9 @@ async function setup(env: Record<string, string>, agentCommand?: string) {
   stores.push(store);
   const turns: string[] = [];
   const agent = agentCommand ? createAgent({ kind: 'command', command: agentCommand, timeoutMs: 10_000 }) : { kind: 'test', turn: async (t: { text: string }) => (turns.push(t.text), `re: ${t.text}`) };
-  const deps: InboundDeps = { store, agent, config, policy: createInboundPolicy(store, config), sessions: createSessionRegistry(50), metrics: createMetrics(), sendReply: async () => {}, background: () => {}, emit: () => {} };
+  const metrics = createMetrics();
+  const limits = createInboundLimits(config.serve.inboundLimits, { metrics, emit: () => {} });
+  const deps: InboundDeps = { store, agent, config, policy: createInboundPolicy(store, config), sessions: createSessionRegistry(50), metrics, limits, sendReply: async () => {}, background: () => {}, emit: () => {} };
   let n = 0;
   const text = (from: string, body: string) => handleInboundSms({ AccountSid: 'AC1', MessageSid: `SM${String(++n).padStart(32, '0')}`, From: from, To: '+15550002222', Body: body }, deps);
   return { store, turns, text };
@@ -65,7 +68,7 @@ describe('inbound policy', () => {
     };
     const twenty = Array.from({ length: 20 }, (_, i) => `+1555000${String(i).padStart(4, '0')}`);
     expect(await helps({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'disabled' }, twenty)).toBe(0);
-    expect(await helps({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open' }, Array(5).fill('+15550001111'))).toBe(1);
+    expect(await helps({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open', OPENCLAW_TELEPHONY_ALLOW_FROM: '*' }, Array(5).fill('+15550001111'))).toBe(1);
     expect(await helps({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'pairing', OPENCLAW_TELEPHONY_PAIRING_MAX_CODES_PER_HOUR: '5' }, twenty)).toBe(5);
     // Codes and HELP answers share the strangers' budget.
     const { text } = await setup({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'pairing', OPENCLAW_TELEPHONY_PAIRING_MAX_CODES_PER_HOUR: '2' });
@@ -75,7 +78,7 @@ describe('inbound policy', () => {
   });
 
   it('a From that is not a phone number: the text is stored, nothing is sent and the agent is not asked', async () => {
-    const { store, turns, text } = await setup({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open' });
+    const { store, turns, text } = await setup({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open', OPENCLAW_TELEPHONY_ALLOW_FROM: '*' });
     for (const from of ["+1555' OR '1'='1", '', '+1555\u001b[31m0001111', 'HELP']) {
       expect((await text(from, 'HELP')).body).not.toContain('<Message>');
       expect((await text(from, 'hello')).body).not.toContain('<Message>');
@@ -86,7 +89,7 @@ describe('inbound policy', () => {
 
   it('the command agent answers from a script on stdin/stdout; a failing script answers nothing', async () => {
     const script = path.resolve(__dirname, '../fixtures/agent-command.mjs');
-    const { text } = await setup({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open' }, `"${process.execPath}" "${script}"`);
+    const { text } = await setup({ OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open', OPENCLAW_TELEPHONY_ALLOW_FROM: '*' }, `"${process.execPath}" "${script}"`);
     expect((await text('+15550001111', 'ping')).body).toContain('command agent got &quot;ping&quot; from +15550001111 in sms:+15550001111');
     expect((await text('+15550001111', 'fail')).body).not.toContain('<Message>');
   });

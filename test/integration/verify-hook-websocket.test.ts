@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { createMetrics } from '../../src/server/metrics.js';
 import { createDeduplicator } from '../../src/server/dedup.js';
 import { verifyHook } from '../../src/server/hooks/twilio-webhook.js';
+import { createInboundLimits } from '../../src/server/inbound-limits.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { sqliteUrl } from '../helpers/stores.js';
 
@@ -25,6 +26,7 @@ describe('verifyHook on a WebSocket upgrade route', () => {
       dedup: createDeduplicator(store),
       metrics: createMetrics(),
       emit: (type: string, fields: unknown) => refused.push({ type, fields }),
+      limits: createInboundLimits({ windowSeconds: 60, perSender: 30, total: 300, failedRequests: 300, statusCallbacks: 3000 }, { metrics: createMetrics(), emit: () => {} }),
     };
     await app.register(websocket);
     await app.register(async (scope) => {

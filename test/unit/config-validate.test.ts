@@ -32,7 +32,7 @@ describe('configuration', () => {
     const { dir } = writeConfig('{}');
     const r = await resolveConfig({ cwd: dir, env });
     expect(r.config.inboundPolicy).toBe('pairing');
-    expect(r.config.serve).toEqual({ port: 3335, bind: '127.0.0.1', path: '/telephony/webhook', voicePath: '/telephony/voice', statusPath: '/telephony/status', mediaPath: '/telephony/media' });
+    expect(r.config.serve).toEqual({ port: 3335, bind: '127.0.0.1', path: '/telephony/webhook', voicePath: '/telephony/voice', statusPath: '/telephony/status', mediaPath: '/telephony/media', inboundLimits: { windowSeconds: 60, perSender: 30, total: 300, failedRequests: 300, statusCallbacks: 3000 } });
     expect(r.config.sms.maxLength).toBe(1600);
     expect(r.config.maxConcurrentSessions).toBe(50);
     expect(r.sources['serve.port']).toBe('default');

@@ -9,6 +9,8 @@ import { type Deduplicator, dedupKey, HandledElsewhere, type StoredAnswer } from
 import type { Metrics } from '../metrics.js';
 import { refuse, signedParams, type VerifyOptions, verifyTwilioRequest } from '../verify-signature.js';
 import type { Emit } from '../events.js';
+import type { InboundLimits } from '../inbound-limits.js';
+import { answeredOverFailureBudget } from '../inbound-limits-http.js';
 import { commandPrefix } from '../../command-prefix.js';
 
 export interface WebhookHookDeps {
@@ -16,6 +18,7 @@ export interface WebhookHookDeps {
   dedup: Deduplicator;
   metrics: Metrics;
   emit: Emit;
+  limits: InboundLimits;
 }
 
 /** Twilio's form parameters (repeated keys as arrays), as the handlers read them. */
@@ -26,6 +29,7 @@ export function verifyHook(route: string, deps: WebhookHookDeps): preHandlerAsyn
     const failure = verifyTwilioRequest(req, deps.verify);
     if (!failure) return;
     deps.metrics.count('webhook_verification_failures_total', { route });
+    if (answeredOverFailureBudget(req, reply, deps)) return reply;
     deps.emit('webhook.refused', { route, reason: failure.reason, tried: failure.tried, hint: "publicUrl (or the tunnel URL) + path must be exactly the URL configured at Twilio, and the auth token the account's; `" + commandPrefix() + " doctor` explains more." });
     return refuse(reply);
   };
@@ -89,10 +93,14 @@ export function dedupHooks(route: string, deps: WebhookHookDeps): { preHandler: 
   };
 }
 
-/** Verification then de-duplication for every route `instance` (a route plugin) registers. */
-export function useTwilioWebhookHooks(instance: FastifyInstance, route: string, deps: WebhookHookDeps): void {
+/**
+ * Verification then de-duplication for every route `instance` (a route plugin) registers; `beforeDedup`
+ * runs between them (the status route's callback limit: a refused callback never reaches the store).
+ */
+export function useTwilioWebhookHooks(instance: FastifyInstance, route: string, deps: WebhookHookDeps, beforeDedup?: preHandlerAsyncHookHandler): void {
   const dedup = dedupHooks(route, deps);
   instance.addHook('preHandler', verifyHook(route, deps));
+  if (beforeDedup) instance.addHook('preHandler', beforeDedup);
   instance.addHook('preHandler', dedup.preHandler);
   instance.addHook('onSend', dedup.onSend);
 }

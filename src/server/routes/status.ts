@@ -7,12 +7,13 @@ import { recordCall } from '../../store/call-log.js';
 import { appendEvent } from '../../store/events.js';
 import { paramsOf, useTwilioWebhookHooks } from '../hooks/twilio-webhook.js';
 import { one } from '../inbound-sms.js';
+import { statusCallbackLimitHook } from '../inbound-limits-http.js';
 import { handleMessageStatus } from '../message-status.js';
 import { messagingResponse } from '../../twilio/twiml.js';
 import type { RouteDeps } from './deps.js';
 
 export const statusRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
-  useTwilioWebhookHooks(app, 'status', deps);
+  useTwilioWebhookHooks(app, 'status', deps, statusCallbackLimitHook(deps));
   app.post(deps.config.serve.statusPath, async (req, reply) => {
     const p = paramsOf(req);
     const messageSid = one(p.MessageSid) || one(p.SmsSid);
