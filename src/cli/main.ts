@@ -1,41 +1,7 @@
-/** Entry point of the `openclaw-telephony` binary: parse, run the command, map errors to output and exit codes. */
-import { CommanderError } from 'commander';
-import { ExitCode, UserError } from '../errors.js';
-import { createOutput } from './output.js';
+/** Entry point of the `openclaw-telephony` binary for every command but `send` (bin-entry.ts says which). */
+import { runProgram } from './run-program.js';
 import { buildProgram } from './standalone-program.js';
-import { reportError } from './report-error.js';
 
-export async function run(argv: string[]): Promise<void> {
-  const program = buildProgram();
-  const json = argv.includes('--json');
-  const out = createOutput({ json, quiet: argv.includes('--quiet'), color: !argv.includes('--no-color') });
-  for (const cmd of allCommands(program)) {
-    cmd.exitOverride();
-    // Commander's own messages become our errors, so --json gets a JSON error too.
-    cmd.configureOutput({ outputError: () => {} });
-  }
-  try {
-    await program.parseAsync(argv);
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') {
-        process.exitCode = 0;
-        return;
-      }
-      if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') {
-        process.exitCode = ExitCode.usage;
-        return;
-      }
-      process.exitCode = reportError(
-        new UserError(err.message.replace(/^error: /, ''), { code: 'usage', hint: 'See --help for the commands and options.' }),
-        out,
-      );
-      return;
-    }
-    process.exitCode = reportError(err, out);
-  }
-}
-
-function allCommands(cmd: ReturnType<typeof buildProgram>): ReturnType<typeof buildProgram>[] {
-  return [cmd, ...cmd.commands.flatMap((c) => allCommands(c as typeof cmd))];
+export function run(argv: string[]): Promise<void> {
+  return runProgram(buildProgram(), argv);
 }

@@ -2,43 +2,12 @@
  * The command tree. Each action imports its command module when it runs, so `--help`, `--version` and
  * every help page stay fast. Commander is imported for its types only: the OpenClaw plugin mounts the
  * tree on the Command OpenClaw hands over, the standalone binary on its own (standalone-program.ts).
+ * `send` alone is also mounted by send-program.ts, which the binary loads for `send` (see bin-entry.ts).
  */
 import type { Command } from 'commander';
-import { type CommandContext, createContext, markTreeRoot } from './context.js';
-import { VERSION } from './version.js';
-
-
-type Handler = (ctx: CommandContext, ...args: string[]) => Promise<number | void>;
-
-/** An action that loads its module on demand and records the exit code it returns. */
-function lazy(load: () => Promise<Record<string, unknown>>, name: string) {
-  return async (...args: unknown[]) => {
-    const command = args[args.length - 1] as Command;
-    const positional = args.slice(0, command.registeredArguments.length) as string[];
-    const ctx = createContext(command);
-    try {
-      const handler = (await load())[name] as Handler;
-      const code = await handler(ctx, ...positional);
-      if (typeof code === 'number') process.exitCode = code;
-    } catch (err) {
-      // Reported here rather than by the caller of parse: inside OpenClaw, OpenClaw is that caller.
-      process.exitCode = (await import('./report-error.js')).reportError(err, ctx.out);
-    }
-  };
-}
-
-function addGlobalOptions(cmd: Command, host: TreeHost): Command {
-  // Inside OpenClaw, `--profile` is OpenClaw's own (its state folder): this tool's profiles are
-  // `--telephony-profile` there, so the two never collide.
-  const profileFlag = host === 'openclaw' ? '--telephony-profile <name>' : '--profile <name>';
-  return cmd
-    .option('--config <file>', 'use this configuration file')
-    .option(profileFlag, 'use another credential set and config overlay (also OPENCLAW_TELEPHONY_PROFILE)')
-    .option('--json', 'print one JSON document on stdout (NDJSON for streams)')
-    .option('--quiet', 'print only results and errors')
-    .option('--no-color', 'plain text without colours')
-    .option('--sandbox', 'use the local Twilio sandbox (OPENCLAW_TELEPHONY_SANDBOX_URL)');
-}
+import { markTreeRoot } from './context.js';
+import { registerSendCommand } from './send-command.js';
+import { collect, lazy, mountTree, type TreeHost } from './tree.js';
 
 function registerCommands(root: Command): void {
   const auth = root.command('auth').description('Twilio credentials in the OS credential store');
@@ -82,26 +51,7 @@ function registerCommands(root: Command): void {
     .action(lazy(() => import('./commands/config.js'), 'configSet'));
 
 
-  const collect = (v: string, prev: string[] = []) => [...prev, v];
-  root
-    .command('send')
-    .description('send an SMS or MMS, a dry run, or a batch')
-    .argument('[to]', 'recipient, E.164 (e.g. +15550005678)')
-    .argument('[body]', 'the text; - reads it from standard input')
-    .option('--body-file <path>', 'read the body from a file')
-    .option('--from <e164>', 'sender number (default: fromNumber / TWILIO_PHONE_NUMBER)')
-    .option('--messaging-service <MG>', 'send through a Messaging Service (wins over --from)')
-    .option('--media <url|file>', 'attach media, making it MMS (repeatable, up to 10): a public URL, or a local file served to Twilio by a running serve', collect)
-    .option('--status-callback <url>', 'URL for delivery status callbacks')
-    .option('--idempotency-key <key>', 'send at most once under this key')
-    .option('--dry-run', 'send nothing: print chunks, encoding, segments and estimated price (with --batch/--to-file: check and price every row)')
-    .option('--yes', 'do not ask for confirmation')
-    .option('--default-country <code>', 'country for national numbers, e.g. US')
-    .option('--rate <per-second>', 'messages per second (overrides the sender default)')
-    .option('--batch <file>', 'send rows from a CSV (to,body[,media,key,from]) or NDJSON file; - for standard input')
-    .option('--to-file <file>', 'send the body to every number in a file (one per line)')
-    .option('--concurrency <n>', 'requests in flight for a batch')
-    .action(lazy(() => import('./commands/send.js'), 'send'));
+  registerSendCommand(root);
 
   const messages = root.command('messages').description('read messages from the API');
   messages
@@ -229,27 +179,14 @@ function registerCompletion(root: Command): void {
     .action(lazy(() => import('./commands/completion.js'), 'completion'));
 }
 
-/** Where the tree is mounted: its own program (`openclaw-telephony`) or OpenClaw's `telephony` command. */
-export type TreeHost = 'standalone' | 'openclaw';
-
 /**
  * Registers the whole command tree on `root`: a fresh commander program for the standalone binary, or
  * the `telephony` command of the Command that OpenClaw hands to the plugin (no second commander copy
  * is loaded there: options and arguments come from `root`'s own factories).
  */
 export function registerTelephonyTree(root: Command, host: TreeHost): Command {
-  root.description('the phone line of an AI agent (Twilio)');
-  if (host === 'standalone') root.version(VERSION, '-V, --version', 'print the version');
-  registerCommands(root);
-  // OpenClaw parses options positionally (an option belongs to the command it follows), so there the
-  // global options are repeated on every command; standalone, commander finds them on the root.
-  for (const cmd of host === 'openclaw' ? [root, ...descendants(root)] : [root]) addGlobalOptions(cmd, host);
-  if (host === 'standalone') registerCompletion(root);
-  markTreeRoot(root);
-  return root;
+  return mountTree(root, host, (r) => {
+    registerCommands(r);
+    return host === 'standalone' ? () => registerCompletion(r) : undefined;
+  });
 }
-
-function descendants(cmd: Command): Command[] {
-  return cmd.commands.flatMap((c) => [c, ...descendants(c)]);
-}
-

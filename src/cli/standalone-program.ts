@@ -1,9 +1,8 @@
 /** The standalone program, `openclaw-telephony ...`: the command tree on a commander program of its own. */
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { registerTelephonyTree } from './program.js';
+import { standaloneRoot } from './standalone-root.js';
 
 export function buildProgram(): Command {
-  const program = new Command('openclaw-telephony');
-  program.configureHelp({ showGlobalOptions: true });
-  return registerTelephonyTree(program, 'standalone');
+  return registerTelephonyTree(standaloneRoot(), 'standalone');
 }
