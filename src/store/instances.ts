@@ -28,6 +28,8 @@ const LEAVE = statement('DELETE FROM instances WHERE id = ?');
 const FORGET_DEAD = withDbNow(`DELETE FROM instances WHERE last_seen < {now} - ${FORGET_AFTER_MS}`);
 // Tickets of instances that are gone, or dead: nobody will finish those turns.
 const DROP_ORPHAN_TICKETS = withDbNow(`DELETE FROM turn_tickets WHERE NOT ${instanceAlive('turn_tickets.owner')}`);
+// Lines with no ticket: only a lock row; one taken again later is simply inserted anew.
+const DROP_IDLE_LINES = statement('DELETE FROM turn_lines WHERE NOT EXISTS (SELECT 1 FROM turn_tickets t WHERE t.session_id = turn_lines.session_id)');
 
 export type InstanceInfo = Omit<InstancesTable, 'last_seen'>;
 export type LiveInstance = InstancesTable & { seen_ms_ago: number };
@@ -48,6 +50,7 @@ export async function leaveInstances(store: Store, id: string): Promise<void> {
 /** Deletes what dead instances left behind: their rows after a while, their turn tickets at once. */
 export async function forgetDeadInstances(store: Store): Promise<void> {
   await store.run(DROP_ORPHAN_TICKETS, []);
+  await store.run(DROP_IDLE_LINES, []);
   await store.run(FORGET_DEAD, []);
 }
 

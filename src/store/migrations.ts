@@ -5,6 +5,7 @@
 // Types only: the send path reads the migration names without loading the query builder.
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { migration012MessagesRefused } from './migration-012-messages-refused.js';
+import { migration008ServeInstances, migration009WebhookClaimOwner, migration010TurnTickets, migration013TurnLines } from './migrations-instances.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -204,61 +205,6 @@ const migration007MessageStatusConflicts: Migration = {
 };
 
 /**
- * Several `serve` instances on one store: each keeps a row here and refreshes `last_seen` (the
- * database's clock, epoch ms) from a heartbeat; a row not refreshed for a while is a dead instance
- * (see store/instances.ts).
- */
-const migration008ServeInstances: Migration = {
-  async up(db: Kysely<unknown>) {
-    await db.schema
-      .createTable('instances')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('host', 'text', (c) => c.notNull())
-      .addColumn('pid', 'integer', (c) => c.notNull())
-      .addColumn('started_at', 'text', (c) => c.notNull())
-      .addColumn('version', 'text', (c) => c.notNull())
-      .addColumn('url', 'text', (c) => c.notNull())
-      .addColumn('public_url', 'text')
-      .addColumn('last_seen', 'bigint', (c) => c.notNull())
-      .execute();
-    await db.schema.createIndex('instances_last_seen').on('instances').column('last_seen').execute();
-  },
-  async down(db: Kysely<unknown>) {
-    await db.schema.dropTable('instances').ifExists().execute();
-  },
-};
-
-/** Webhook de-duplication across instances: the instance holding a claimed, unanswered webhook (server/dedup.ts). */
-const migration009WebhookClaimOwner: Migration = {
-  async up(db: Kysely<unknown>) {
-    await db.schema.alterTable('processed_webhooks').addColumn('owner', 'text').execute();
-  },
-  async down(db: Kysely<unknown>) {
-    await db.schema.alterTable('processed_webhooks').dropColumn('owner').execute();
-  },
-};
-
-/** Each conversation's turns in arrival order across instances: one ticket per waiting or running turn (store/turn-tickets.ts). */
-function migration010TurnTickets(dialect: Dialect): Migration {
-  return {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('turn_tickets')
-        .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
-        .addColumn('session_id', 'text', (c) => c.notNull())
-        .addColumn('owner', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('turn_tickets_session').on('turn_tickets').columns(['session_id', 'id']).execute();
-      await db.schema.createIndex('turn_tickets_owner').on('turn_tickets').column('owner').execute();
-    },
-    async down(db: Kysely<unknown>) {
-      await db.schema.dropTable('turn_tickets').ifExists().execute();
-    },
-  };
-}
-
-/**
  * Outbound MMS from local files: each file's bytes under the hash of its URL token until it expires
  * (any serve sharing the store serves it).
  */
@@ -294,6 +240,7 @@ export function createMigrationProvider(dialect: Dialect): MigrationProvider {
         '010_turn_tickets': migration010TurnTickets(dialect),
         '011_outbound_media': migration011OutboundMedia(dialect),
         '012_messages_refused': migration012MessagesRefused,
+        '013_turn_lines': migration013TurnLines,
       };
     },
   };

@@ -156,6 +156,11 @@ export interface OutboundMediaTable {
   expires_at: number;
 }
 
+export interface TurnLinesTable {
+  session_id: string;
+  turns: number;
+}
+
 export interface Database {
   auto_replies: AutoRepliesTable;
   approvals: ApprovalsTable;
@@ -171,4 +176,5 @@ export interface Database {
   instances: InstancesTable;
   turn_tickets: TurnTicketsTable;
   outbound_media: OutboundMediaTable;
+  turn_lines: TurnLinesTable;
 }

@@ -8,7 +8,14 @@ import { instanceAlive } from './instances.js';
 import type { Store } from './open-store.js';
 import { statement, withDbNow } from './statement.js';
 
-const TAKE = statement('INSERT INTO turn_tickets (session_id, owner, created_at) VALUES (?, ?, ?) RETURNING id');
+// PostgreSQL only (a data-modifying WITH), like every use of tickets. The conversation's line row is
+// locked until the statement commits and the ticket's number is drawn after the lock is held, so the
+// numbers of one conversation are handed out in commit order: a turn looking for earlier tickets (in
+// its next statement) sees every one of them.
+const TAKE = statement(
+  'WITH line AS (INSERT INTO turn_lines (session_id, turns) VALUES (?, 1) ON CONFLICT (session_id) DO UPDATE SET turns = turn_lines.turns + 1 RETURNING session_id) ' +
+    'INSERT INTO turn_tickets (session_id, owner, created_at) SELECT session_id, ?, ? FROM line RETURNING id',
+);
 const EARLIER = withDbNow(`SELECT owner FROM turn_tickets t WHERE t.session_id = ? AND t.id < ? AND ${instanceAlive('t.owner')} ORDER BY t.id LIMIT 1`);
 const GIVE_BACK = statement('DELETE FROM turn_tickets WHERE id = ?');
 

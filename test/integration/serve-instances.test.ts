@@ -93,6 +93,23 @@ describe.skipIf(!PG_URL)('serve instances sharing a PostgreSQL store', () => {
     expect(log).toEqual(['first started', 'other conversation', 'first done', 'second started']);
   });
 
+  it('turns of one conversation arriving at both instances at the same moment never overlap', async () => {
+    const [a, b] = await twoInstances();
+    const registries = [createSessionRegistry(10, createTurnOrder(a.store, a.instance.id, fail)), createSessionRegistry(10, createTurnOrder(b.store, b.instance.id, fail))];
+    let running = 0;
+    let most = 0;
+    const ran: number[] = [];
+    const turn = (n: number) => async () => {
+      most = Math.max(most, ++running);
+      await new Promise((r) => setTimeout(r, 5));
+      ran.push(n);
+      running--;
+    };
+    await Promise.all(Array.from({ length: 16 }, (_, n) => registries[n % 2].run('sms:+15550003333', turn(n))));
+    expect(most).toBe(1);
+    expect(ran.sort((x, y) => x - y)).toEqual(Array.from({ length: 16 }, (_, n) => n));
+  });
+
   it("a dead instance's turn does not hold its conversation up", async () => {
     const [a, b] = await twoInstances();
     const sessionsA = createSessionRegistry(10, createTurnOrder(a.store, a.instance.id, fail));
