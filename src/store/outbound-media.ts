@@ -6,7 +6,6 @@
  * token itself (the only guard of a URL Twilio fetches without credentials) is never written down.
  */
 import { createHash } from 'node:crypto';
-import { liveInstances } from './instances.js';
 import type { Store } from './open-store.js';
 
 export interface MediaToStore {
@@ -58,6 +57,8 @@ export async function purgeExpiredMedia(store: Store, now = Date.now()): Promise
  * serve keeps its row fresh from a heartbeat), if any runs with one.
  */
 export async function livePublicUrl(store: Store): Promise<string | undefined> {
+  // Loaded here, not at the top: instances.ts brings Kysely, which a send without local media never needs.
+  const { liveInstances } = await import('./instances.js');
   const live = (await liveInstances(store)).filter((i) => i.public_url);
   live.sort((a, b) => a.seen_ms_ago - b.seen_ms_ago);
   return live[0]?.public_url ?? undefined;

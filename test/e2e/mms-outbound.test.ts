@@ -104,6 +104,10 @@ describe('send --media ./file with serve running', () => {
     const pdf = await send(['+15550009103', 'too big', '--media', './big.pdf']);
     expect(pdf.code).toBe(2);
     expect(pdf.stderr).toContain('--media "./big.pdf" is 600 KB; Twilio sends at most 500 KB of application/pdf');
+    // A dry run checks the files as a send would.
+    const dry = await send(['+15550009103', 'too big', '--media', './big.pdf', '--dry-run']);
+    expect(dry.code).toBe(2);
+    expect(dry.stderr).toContain('500 KB of application/pdf');
     const image = await send(['+15550009103', 'too big', '--media', './huge.jpg']);
     expect(image.code).toBe(2);
     expect(image.stderr).toContain('at most 5 MB of JPEG, PNG and GIF images');

@@ -3,7 +3,9 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createAgent, type Turn, wholeReply } from '../../src/agent/agent.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAgent, replyParts, type Turn, wholeReply } from '../../src/agent/agent.js';
 import { startAgent } from '../helpers/serve.js';
 
 const voiceTurn: Turn = { channel: 'voice', sessionId: 'voice:+15550001111', from: '+15550001111', to: '+15550002222', text: 'hello there', media: [], callSid: 'CA' + '0'.repeat(32) };
@@ -54,5 +56,26 @@ describe('the agent contract', () => {
     barge.abort(new Error('the caller hung up'));
     await expect(turn).rejects.toThrow('the caller hung up');
     expect(agent.running()).toBe(0);
+  });
+
+  it('takes attachments from an http answer {reply, media} and from a command printing the same JSON', async () => {
+    const answer = { reply: 'Here is the chart', media: ['/srv/out/chart.png', 'https://example.com/map.png'] };
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const http = createAgent({ kind: 'http', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/turn`, timeoutMs: 10_000 });
+      expect(await replyParts(await http.turn(voiceTurn))).toEqual({ text: answer.reply, media: answer.media });
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'oct-agent-'));
+    const script = path.join(dir, 'media-agent.mjs');
+    writeFileSync(script, `process.stdin.resume(); process.stdin.on('end', () => console.log(${JSON.stringify(JSON.stringify(answer))}));\n`);
+    const command = createAgent({ kind: 'command', command: `"${process.execPath}" "${script}"`, timeoutMs: 60_000 });
+    expect(await replyParts(await command.turn(voiceTurn))).toEqual({ text: answer.reply, media: answer.media });
+    // Plain text, and JSON that is not a reply document, stay text as before.
+    const plain = path.join(dir, 'plain-agent.mjs');
+    writeFileSync(plain, `process.stdin.resume(); process.stdin.on('end', () => console.log('{"price": 3}'));\n`);
+    expect(await createAgent({ kind: 'command', command: `"${process.execPath}" "${plain}"`, timeoutMs: 60_000 }).turn(voiceTurn)).toBe('{"price": 3}');
   });
 });

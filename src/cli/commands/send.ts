@@ -4,6 +4,7 @@ import { ExitCode, unreadableFile, UserError } from '../../errors.js';
 import type { RowOutcome } from '../../messaging/batch.js';
 import type { SendResult } from '../../messaging/deliver.js';
 import { toE164 } from '../../messaging/phone.js';
+import { inspectMedia } from '../../messaging/outbound-media.js';
 import { planMessage } from '../../messaging/plan.js';
 import { type MessagingSession, openMessagingSession } from '../../messaging/session.js';
 import type { BatchSummary } from '../../messaging/send-batch.js';
@@ -70,6 +71,8 @@ export async function send(ctx: CommandContext, toArg?: string, bodyArg?: string
 
   if (f.dryRun) {
     if (f.from) toE164(f.from, defaultCountry, 'From number');
+    // Local files are checked as a real send would: a file Twilio would refuse fails the dry run too.
+    await inspectMedia(media);
     const plan = planMessage(body, media, { mode: sms.chunkMode, maxLength: sms.maxLength, numbering: sms.segmentNumbering }, sms);
     for (const w of plan.warnings) ctx.out.warn(w);
     ctx.out.result({ to, segments: plan.segments, encoding: plan.encoding, chunks: plan.chunks, estimatedPrice: plan.estimatedPrice, warnings: plan.warnings }, () =>
