@@ -20,6 +20,13 @@ import { RelaySpeaker } from './relay-speaker.js';
 import { RelayTiming } from './relay-timing.js';
 import { allows, type RelaySettings } from './relay-twiml.js';
 
+/** The app's text is outside text: the timeline keeps at most this much of one entry. */
+const MAX_TIMELINE_TEXT = 2000;
+
+function capped(text: string): string {
+  return text.length > MAX_TIMELINE_TEXT ? `${text.slice(0, MAX_TIMELINE_TEXT)}...` : text;
+}
+
 export interface RelayOutcome {
   /** completed: the app sent `end`; failed: the socket could not open or the app closed it. */
   status: 'completed' | 'failed';
@@ -52,7 +59,7 @@ export class RelaySession {
       voice: () => ({ language: this.language.tts, voice: settings.voice ?? undefined }),
       heard: (heard, { cut, ms }) => {
         const text = describeHeard(heard);
-        if (text) addTimeline(leg.call, 'heard', text, { what: heard.kind, via: 'relay', cut, ms });
+        if (text) addTimeline(leg.call, 'heard', capped(text), { what: heard.kind, via: 'relay', cut, ms });
       },
     });
   }
@@ -145,7 +152,7 @@ export class RelaySession {
     if (cut) {
       this.send({ type: 'interrupt', ...cut });
       this.timing.interrupted(this.ms(), cut.durationUntilInterruptMs);
-      this.note(`interrupt after "${cut.utteranceUntilInterrupt}" (${cut.durationUntilInterruptMs} ms)`, 'interrupt', cut);
+      this.note(`interrupt after "${cut.utteranceUntilInterrupt}" (${cut.durationUntilInterruptMs} ms)`, 'interrupt', { ...cut, utteranceUntilInterrupt: capped(cut.utteranceUntilInterrupt) });
     } else if (talking && !allows(this.settings.reportInputDuringAgentSpeech, kind)) {
       return this.note(`${kind} while the app talks not reported (interruptible and reportInputDuringAgentSpeech do not allow it)`, 'ignored');
     }
@@ -178,7 +185,7 @@ export class RelaySession {
   }
 
   private note(text: string, relay: string, detail: object = {}): void {
-    addTimeline(this.leg.call, 'relay', text, { relay, sessionId: this.sessionId, ...detail });
+    addTimeline(this.leg.call, 'relay', capped(text), { relay, sessionId: this.sessionId, ...detail });
   }
 
   private send(message: unknown): void {
