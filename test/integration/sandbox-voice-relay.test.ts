@@ -241,6 +241,23 @@ describe('<Connect><ConversationRelay>', () => {
     ]);
   });
 
+  it("keeps at most 2,000 characters of one reply in the timeline (the app's text is outside text)", async () => {
+    const fast = await startTestSandbox({ voiceTimeScale: 0.001 });
+    try {
+      const sid = (await fast.client.incomingPhoneNumbers.list({ phoneNumber: fast.number }))[0].sid;
+      app.answer = () => ({ body: `<Response><Connect><ConversationRelay url="${wsUrl}"/></Connect></Response>` });
+      await fast.client.incomingPhoneNumbers(sid).update({ voiceUrl: `${app.url}/voice` });
+      converse = ({ ws }, msg) => msg.type === 'setup' && say(ws, 'blah '.repeat(600));
+      const call = await handsetCall(fast, '+15550007777', fast.number, { steps: [{ expect: 'blah blah' }, { hangup: true }] });
+      const done = await endedCall(fast, call.callSid);
+      expect(done.script).toMatchObject({ ok: true });
+      const reply = done.timeline.find((e) => e.kind === 'heard')!;
+      expect(reply.text).toBe(`${'blah '.repeat(400)}...`);
+    } finally {
+      await fast.close();
+    }
+  });
+
   it('fails the call on attribute values Twilio refuses (12200) and only warns about unknown ones', async () => {
     await answerWith(`<Response><Connect><ConversationRelay url="${wsUrl}" interruptible="sometimes"/></Connect></Response>`);
     const bad = await endedCall(ts, (await handsetCall(ts, '+15550007777', ts.number)).callSid);
