@@ -9,6 +9,12 @@ import { createCommandAgent } from './command-agent.js';
 import { type ReplyWithMedia, structuredReply } from './structured-reply.js';
 
 export type { ReplyWithMedia };
+import type { FetchedMedia, UnavailableMedia } from '../messaging/media-fetch.js';
+
+/** `{index, path, contentType, size}`: N of MediaUrlN, the local file, its checked type, its bytes. */
+export type TurnMedia = FetchedMedia;
+/** `{index, contentType, reason, notice}`; reason: over-limit, not-twilio, too-large, type-mismatch, fetch-failed, timed-out. */
+export type TurnMediaNotice = UnavailableMedia;
 
 export interface Turn {
   /** Texts now; calls (speech in, speech out) next. */
@@ -19,7 +25,13 @@ export interface Turn {
   to: string;
   /** What the sender wrote, or what the caller said. */
   text: string;
-  media: string[];
+  /**
+   * An MMS's attachments as local files on serve's machine (owner-only, removed when the turn ends):
+   * fetched from Twilio for an admitted sender only, at most 10, within inboundMedia.maxBytes.
+   */
+  media: TurnMedia[];
+  /** Attachments the agent does not get, each with a notice to act on (e.g. tell the texter). */
+  mediaUnavailable?: TurnMediaNotice[];
   /** The text this turn answers (channel "sms"). */
   messageSid?: string;
   /** The call this turn belongs to (channel "voice"). */
@@ -65,7 +77,7 @@ export function createAgent(config: AgentConfig, opts: { sandbox?: boolean } = {
       kind,
       turn: async (t, opts) => {
         opts?.signal?.throwIfAborted();
-        return `echo: ${t.text}`;
+        return `echo: ${t.text}${describeMedia(t)}`;
       },
       running: () => 0,
       close: async () => {},
@@ -133,6 +145,13 @@ const isReplyWithMedia = (reply: Reply): reply is ReplyWithMedia => typeof reply
 export async function replyParts(reply: Reply): Promise<ReplyWithMedia> {
   if (isReplyWithMedia(reply)) return { text: reply.text || null, media: reply.media };
   return { text: await wholeReply(reply), media: [] };
+}
+
+/** What the echo agent says of a turn's attachments: ` [image/jpeg, 3000 bytes] [unavailable: too-large]`. */
+function describeMedia(t: Turn): string {
+  const got = t.media.map((m) => ` [${m.contentType}, ${m.size} bytes]`);
+  const missing = (t.mediaUnavailable ?? []).map((u) => ` [unavailable: ${u.reason}]`);
+  return [...got, ...missing].join('');
 }
 
 /** The whole text of a reply, joining a streamed one (attachments are left out: see replyParts). */

@@ -115,6 +115,10 @@ export const TELEPHONY_SCHEMA = group('channels.telephony', {
     replyTimeoutMs: { kind: 'integer', min: 100, max: 14000, default: 5000, description: 'Longer than this, the reply goes out through the REST API instead of the webhook answer.' },
     timeoutMs: { kind: 'integer', min: 1000, max: 600000, default: 60000, description: 'A turn that takes longer fails.' },
   }),
+  inboundMedia: group("Inbound MMS media, fetched for admitted senders and handed to the agent as local files", {
+    maxBytes: { kind: 'integer', min: 1024, max: 100 * 1024 * 1024, default: 5 * 1024 * 1024, description: "Most bytes of one text's media together (5 MiB as OpenClaw's SMS plugin); an item past it is not kept and the agent gets a notice." },
+    timeoutMs: { kind: 'integer', min: 1000, max: 120000, default: 20000, description: "Time to download one text's media; what is not in by then is left out with a notice." },
+  }),
   pairing: group('Pairing codes for unknown senders', {
     codeTtlMinutes: { kind: 'integer', min: 1, max: 1440, default: 60, description: 'How long a pairing code is valid.' },
     maxCodesPerHour: { kind: 'integer', min: 1, max: 10000, default: 20, description: 'Pairing codes sent per hour in all, against SMS pumping.' },

@@ -10,6 +10,7 @@ import type { CallRecord } from './resources/calls.js';
 import type { MessageRecord } from './resources/messages.js';
 import type { NumberRecord } from './resources/numbers.js';
 import { registerVoiceControl } from './voice/control-routes.js';
+import { registerMediaControl } from './resources/media.js';
 
 export function sandboxAccountView(ctx: SandboxContext) {
   return {
@@ -47,6 +48,7 @@ function uploadsOf(req: ApiRequest): { contentType: string; data: Buffer }[] {
 
 export function registerControl(router: Router, ctx: SandboxContext): void {
   registerVoiceControl(router, ctx);
+  registerMediaControl(router, ctx);
   router.on('GET', '/sandbox/v1/account', () => ({ status: 200, json: sandboxAccountView(ctx) }));
   router.on('GET', '/sandbox/v1/health', () => ({ status: 200, json: { ok: true, queued: ctx.pacer.pending() } }));
   router.on('POST', '/sandbox/v1/handsets/:Phone/messages', async (req) => {

@@ -12,6 +12,8 @@ export interface ServeEventMap {
   'sms.optin': { from: string };
   'sms.ignored': { from: string; reason: string; policy?: string };
   'sms.refused': { from: string; to: string; reason: string };
+  /** An admitted text's MMS media: how many items became files, their bytes, and why the others did not. */
+  'sms.media': { from: string; fetched: number; bytes: number; unavailable: string[] };
   'pairing.request': { from: string; outcome: 'send-code' | 'already-sent' | 'capped' };
   /** A pairing code or held text was approved or rejected (here, or in another terminal). */
   decision: { kind: 'pairing' | 'approval'; id: string; who: string; status: string };

@@ -21,6 +21,8 @@ import type { InboundLimits } from './inbound-limits.js';
 import type { SessionRegistry } from './sessions.js';
 import type { MediaHost } from '../messaging/outbound-media.js';
 import { readyReplyMedia } from './reply-media.js';
+import { type InboundMedia, mediaItemsOf } from './inbound-media.js';
+import type { MediaItem } from '../messaging/media-fetch.js';
 
 
 export interface InboundDeps {
@@ -40,6 +42,8 @@ export interface InboundDeps {
   /** Keeps work that outlives the answer, so shutdown can wait for it. */
   background(work: Promise<unknown>): void;
   emit: Emit;
+  /** Fetches an admitted sender's MMS media for its turn (inbound-media.ts). */
+  media?: InboundMedia;
   /** Where Twilio should post the delivery states of our replies, when a public URL is known. */
   statusCallbackUrl?(): string | undefined;
 }
@@ -74,6 +78,11 @@ function refusalOf(p: InboundParams, deps: InboundDeps): { kind: 'not-our-number
   const admitted = deps.limits.admitText(one(p.From));
   return admitted.ok ? undefined : { kind: admitted.limit === 'sender' ? 'sender-limit' : 'total-limit', reason: admitted.reason };
 }
+/** Without a media fetcher (a server set up without one): the agent is told what it does not get. */
+const unfetched = (items: MediaItem[]): Pick<Turn, 'media' | 'mediaUnavailable'> => ({
+  media: [],
+  mediaUnavailable: items.map((item, index) => ({ index, contentType: item.contentType, reason: 'fetch-failed', notice: `Attachment ${index + 1} was not fetched: this server fetches no media.` })),
+});
 
 export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Promise<StoredAnswer> {
   const { store, config } = deps;
@@ -83,7 +92,9 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
   const to = one(p.To);
   const text = one(p.Body);
   const sid = one(p.MessageSid) || one(p.SmsSid);
-  const media = Object.keys(p).filter((k) => /^MediaUrl\d+$/.test(k)).sort().map((k) => one(p[k]));
+  // URLs only for now: fetched once the sender is admitted (inbound-media.ts), never for strangers.
+  const mediaItems = mediaItemsOf(p);
+  const media = mediaItems.map((m) => m.url);
   const refusal = refusalOf(p, deps);
   // Issued together so they share one commit (see store/group-commit.ts); all are stored before anything else happens.
   await Promise.all([
@@ -137,10 +148,11 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
     return answer();
   }
 
-  const turn: Turn = { channel: 'sms', sessionId: `sms:${from}`, from, to, text, media, messageSid: sid };
+  const sessionId = `sms:${from}`;
   const started = performance.now();
   // A streamed reply is joined here: a text goes out whole (and in order, inside the conversation's turn).
-  const agentReply = deps.sessions.run(turn.sessionId, async () => replyParts(await deps.agent.turn(turn))).then((r) => {
+  const runTurn = (files: Pick<Turn, 'media' | 'mediaUnavailable'>) => deps.sessions.run(sessionId, async () => replyParts(await deps.agent.turn({ channel: 'sms', sessionId, from, to, text, ...files, messageSid: sid })));
+  const agentReply = (deps.media ? deps.media.inOrder(sessionId, { items: mediaItems, messageSid: sid, from }, runTurn) : runTurn(unfetched(mediaItems))).then((r) => {
     deps.metrics.observeTurn(performance.now() - started);
     return r;
   });

@@ -51,5 +51,9 @@ export function countEvents(metrics: Metrics): (event: ServeEvent) => void {
     else if (e.type === 'reply.failed') metrics.count('reply_failures_total');
     else if (e.type === 'pairing.request') metrics.count('pairing_requests_total', { outcome: e.fields.outcome });
     else if (e.type === 'delivery') metrics.count('deliveries_total', { outcome: e.fields.outcome });
+    else if (e.type === 'sms.media') {
+      for (let i = 0; i < e.fields.fetched; i++) metrics.count('inbound_media_total', { outcome: 'fetched' });
+      for (const reason of e.fields.unavailable) metrics.count('inbound_media_total', { outcome: reason });
+    }
   };
 }

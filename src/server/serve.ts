@@ -23,6 +23,7 @@ import { type CleanupStack, createCleanupStack, StartAborted } from './cleanup-s
 import { createDeduplicator, type Deduplicator } from './dedup.js';
 import { createInboundLimits } from './inbound-limits.js';
 import { createInboundPolicy } from './inbound-policy.js';
+import { createInboundMedia, inboundMediaOptions } from './inbound-media.js';
 import { countEvents, createMetrics } from './metrics.js';
 import { watchDecisions } from './decisions-watch.js';
 import { createOperator, type Operator } from './operator.js';
@@ -213,8 +214,9 @@ async function startStoreTimers(store: Store, dedup: Deduplicator, retentionDays
 type Core = Awaited<ReturnType<typeof openCore>>;
 
 /** The webhook app, with its draining close and the tunnel's slot on the stack (the tunnel closes after the server). */
-async function serveWebhooks({ config, o, stack, emit }: StartContext, core: Core) {
+async function serveWebhooks({ settings, config, o, stack, emit }: StartContext, core: Core) {
   const { store, agent, metrics, background } = core;
+  const media = await createInboundMedia(inboundMediaOptions(settings.resolution, core.access, emit));
   const configuredPublic = (o.publicUrl ?? config.publicUrl)?.replace(/\/+$/, '');
   const where: { tunnel?: Tunnel; publicBase?: string } = { publicBase: configuredPublic };
   const statusCallbackUrl = () => (where.publicBase ? where.publicBase + config.serve.statusPath : undefined);
@@ -255,6 +257,7 @@ async function serveWebhooks({ config, o, stack, emit }: StartContext, core: Cor
       },
       mediaHost: core.mediaHost,
       statusCallbackUrl,
+      media,
     },
   });
   // The tunnel's slot comes before the server's, so in-flight answers still get out through it.
@@ -265,6 +268,8 @@ async function serveWebhooks({ config, o, stack, emit }: StartContext, core: Cor
     while (background.size) await Promise.allSettled([...background]);
   };
   stack.defer('requests in flight and late replies', () => drainOrAbandon(drained(), agent, o.events.emitByName));
+  // Unwound first: downloads still running stop at once (their turns go on with a notice).
+  stack.defer('inbound media downloads', () => media.close());
   return { app, where };
 }
 

@@ -29,6 +29,18 @@ describe('the agent contract', () => {
     await expect(agent.turn(voiceTurn, { signal: cancelled.signal })).rejects.toThrow('the caller spoke over the agent');
   });
 
+  it("names an MMS's files and unavailable items (echo)", async () => {
+    const agent = createAgent({ kind: 'echo', timeoutMs: 1000 });
+    const mms: Turn = {
+      ...voiceTurn,
+      channel: 'sms',
+      text: 'look',
+      media: [{ index: 0, path: '/tmp/x/1.jpg', contentType: 'image/jpeg', size: 40000 }],
+      mediaUnavailable: [{ index: 1, contentType: 'image/png', reason: 'too-large', notice: 'Attachment 2 (image/png) is too large.' }],
+    };
+    expect(await agent.turn(mms)).toBe('echo: look [image/jpeg, 40000 bytes] [unavailable: too-large]');
+  });
+
   it('cancels an http turn in flight', async () => {
     const slow = await startAgent(5_000);
     try {

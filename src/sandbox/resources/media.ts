@@ -21,6 +21,8 @@ export interface MediaRecord {
   uri: string;
   /** The bytes, base64 (kept with the record so `--data` keeps them across restarts). */
   _data: string;
+  /** How many times the media URL was fetched (with the account's credentials). */
+  _fetches?: number;
 }
 
 /** How long a CDN link from the redirect stays valid. */
@@ -82,7 +84,19 @@ export function registerMedia(router: Router, ctx: SandboxContext): void {
     ctx.store.delete('media', findMedia(ctx, req.params, req.path).sid);
     return { status: 204 };
   });
-  router.on('GET', `${base}/:Sid`, (req) => ({ status: 307, headers: { location: cdnLink(ctx, findMedia(ctx, req.params, req.path)) } }));
+  router.on('GET', `${base}/:Sid`, (req) => {
+    const media = findMedia(ctx, req.params, req.path);
+    ctx.store.put('media', { ...media, _fetches: (media._fetches ?? 0) + 1 });
+    return { status: 307, headers: { location: cdnLink(ctx, media) } };
+  });
+}
+
+/** `/sandbox/v1/media`: every stored item and how often its media URL was fetched (did serve fetch it?). */
+export function registerMediaControl(router: Router, ctx: SandboxContext): void {
+  router.on('GET', '/sandbox/v1/media', () => ({
+    status: 200,
+    json: { media: ctx.store.list<MediaRecord>('media').map((m) => ({ sid: m.sid, messageSid: m.parent_sid, contentType: m.content_type, size: Buffer.byteLength(m._data, 'base64'), fetches: m._fetches ?? 0 })) },
+  }));
 }
 
 /** The CDN: no auth but a signed, expiring link; an Authorization header is refused as S3 refuses it. */
