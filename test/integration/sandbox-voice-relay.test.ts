@@ -258,6 +258,26 @@ describe('<Connect><ConversationRelay>', () => {
     }
   });
 
+  it("a recorded relay call holds the app's reply where it began, though the timeline enters it when it ends", async () => {
+    converse = ({ ws }, msg) => {
+      if (msg.type !== 'setup') return;
+      setTimeout(() => say(ws, 'Hello there, this is a recorded call.'), 500);
+      setTimeout(() => ws.send(JSON.stringify({ type: 'end' })), 1500);
+    };
+    const call = await ts.client.calls.create({ to: '+15550005678', from: ts.number, twiml: `<Response><Connect><ConversationRelay url="${wsUrl}"/></Connect></Response>`, record: true });
+    await expect.poll(async () => (await ts.client.recordings.list({ callSid: call.sid })).map((r) => r.status), { timeout: 10_000 }).toEqual(['completed']);
+    const [rec] = await ts.client.recordings.list({ callSid: call.sid });
+    const view = await timeline(ts, call.sid);
+    const answeredT = view.timeline.find((e) => e.kind === 'status' && e.text === 'in-progress')!.t;
+    const reply = view.timeline.find((e) => e.kind === 'heard')!;
+    expect(reply.text).toBe('Hello there, this is a recorded call.');
+    expect(Number(reply.startedT)).toBeLessThan(reply.t - 300);
+    const wav = Buffer.from(await (await ts.api(`/2010-04-01/Accounts/${ts.info.accountSid}/Recordings/${rec.sid}.wav`)).arrayBuffer());
+    const samples = new Int16Array(wav.buffer.slice(wav.byteOffset + 44, wav.byteOffset + wav.length));
+    const firstSoundMs = (samples.findIndex((v) => Math.abs(v) > 200) / 8000) * 1000;
+    expect(Math.abs(firstSoundMs - (Number(reply.startedT) - answeredT))).toBeLessThan(250);
+  });
+
   it('fails the call on attribute values Twilio refuses (12200) and only warns about unknown ones', async () => {
     await answerWith(`<Response><Connect><ConversationRelay url="${wsUrl}" interruptible="sometimes"/></Connect></Response>`);
     const bad = await endedCall(ts, (await handsetCall(ts, '+15550007777', ts.number)).callSid);

@@ -29,13 +29,14 @@ async function place(track: Int16Array, text: string, at: number): Promise<numbe
 
 /**
  * What was said on the call (app and caller) and when since it was answered, in real time as the
- * call's duration is (with --speed, both are shorter than on a phone).
+ * call's duration is (with --speed, both are shorter than on a phone). A ConversationRelay reply is
+ * entered in the timeline when it ends; its `startedT` says when it began.
  */
 function utterances(call: CallRecord): { text: string; at: number; caller: boolean }[] {
   const answered = call._timeline.find((e) => e.kind === 'status' && e.text === 'in-progress')?.t ?? 0;
   return call._timeline
     .filter((e) => (e.kind === 'heard' && (e.what === 'say' || e.what === 'speech')) || (e.kind === 'did' && (e.input as { kind?: string })?.kind === 'speech'))
-    .map((e) => ({ text: e.kind === 'did' ? String((e.input as { text: string }).text) : e.text, at: Math.round(((e.t - answered) / 1000) * SAMPLE_RATE), caller: e.kind === 'did' }));
+    .map((e) => ({ text: e.kind === 'did' ? String((e.input as { text: string }).text) : e.text, at: Math.round(((Number(e.startedT ?? e.t) - answered) / 1000) * SAMPLE_RATE), caller: e.kind === 'did' }));
 }
 
 export async function recordingWav(ctx: SandboxContext, r: RecordingRecord): Promise<Buffer> {

@@ -57,9 +57,11 @@ export class RelaySession {
       line: leg.line,
       scale: leg.scale,
       voice: () => ({ language: this.language.tts, voice: settings.voice ?? undefined }),
-      heard: (heard, { cut, ms }) => {
+      // Entered when the reply ends (its words are known then), with `startedT` for when it began.
+      heard: (heard, { cut, ms, startedAt }) => {
         const text = describeHeard(heard);
-        if (text) addTimeline(leg.call, 'heard', capped(text), { what: heard.kind, via: 'relay', cut, ms });
+        const startedT = startedAt - leg.call._createdMs;
+        if (text) addTimeline(leg.call, 'heard', capped(text), { what: heard.kind, via: 'relay', cut, ms, startedT });
       },
     });
   }

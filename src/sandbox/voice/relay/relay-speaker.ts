@@ -33,13 +33,14 @@ export interface SpeakerOptions {
   /** Call time to real time. */
   scale: number;
   voice: () => { language: string; voice?: string };
-  /** Something reached the caller in full or in part (for the timeline). */
-  heard(heard: Heard, detail: { cut: boolean; ms: number }): void;
+  /** Something reached the caller in full or in part (for the timeline); `startedAt` is when it began (epoch ms). */
+  heard(heard: Heard, detail: { cut: boolean; ms: number; startedAt: number }): void;
 }
 
 /** What is being heard now: a text reply (the tokens so far) or one play/digits item. */
 interface Utterance {
   heard: Heard;
+  startedAt: number;
   spoken: string;
   playedMs: number;
   interruptible: InputKinds;
@@ -124,7 +125,7 @@ export class RelaySpeaker {
     const { language, voice } = this.opts.voice();
     const heard: Heard =
       item.kind === 'text' ? { kind: 'say', text: '', language, voice } : item.kind === 'play' ? { kind: 'play', url: item.source } : { kind: 'digits', digits: item.digits.replace(/w/gi, '') };
-    const u: Utterance = { heard, spoken: '', playedMs: 0, interruptible: item.kind === 'digits' ? 'none' : item.interruptible };
+    const u: Utterance = { heard, startedAt: Date.now(), spoken: '', playedMs: 0, interruptible: item.kind === 'digits' ? 'none' : item.interruptible };
     this.utterance = u;
     this.opts.line.startHearing(heard);
     return u;
@@ -156,7 +157,7 @@ export class RelaySpeaker {
     this.utterance = null;
     if (u.heard.kind === 'say') u.heard.text = spoken;
     this.opts.line.endHearing(u.heard, cut);
-    this.opts.heard(u.heard, { cut, ms });
+    this.opts.heard(u.heard, { cut, ms, startedAt: u.startedAt });
   }
 }
 
