@@ -43,17 +43,9 @@ afterAll(async () => {
   wss.close();
 });
 
-/** Least-squares slope of ys against xs. */
-function slope(xs: number[], ys: number[]): number {
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < xs.length; i++) {
-    num += (xs[i] - mx) * (ys[i] - my);
-    den += (xs[i] - mx) ** 2;
-  }
-  return num / den;
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 describe('media stream pacing', () => {
@@ -69,9 +61,10 @@ describe('media stream pacing', () => {
     const wallMs = arrivals.at(-1)!.at - arrivals[0].at;
     expect(audioMs).toBe((FRAMES - 1) * 20);
     expect(Math.abs(wallMs - audioMs)).toBeLessThan(audioMs * 0.05);
-    // Lateness against the schedule does not grow: its trend over the call stays under 2.5%.
+    // Lateness against the schedule does not grow: the last hundred frames are typically no later
+    // than the first hundred (medians, so that one stall of a loaded machine does not count as drift).
     const lateness = arrivals.map((a) => a.at - arrivals[0].at - (a.timestamp - arrivals[0].timestamp));
-    expect(Math.abs(slope(arrivals.map((a) => a.timestamp), lateness))).toBeLessThan(0.025);
+    expect(median(lateness.slice(-100)) - median(lateness.slice(0, 100))).toBeLessThan(audioMs * 0.025);
 
     // The sandbox's own clock says the same.
     const pacing = (done.timeline.find((e) => e.kind === 'timing') as any).pacing;

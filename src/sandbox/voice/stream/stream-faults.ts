@@ -49,7 +49,7 @@ export class StreamFaults {
   private queue: { at: number; send: () => void }[] = [];
   private lastRelease = 0;
   private timer: NodeJS.Timeout | undefined;
-  private jitter = { messages: 0, maxDrawnMs: 0, maxLateMs: 0 };
+  private jitter = { messages: 0, maxDrawnMs: 0, maxHeldMs: 0, maxLateMs: 0 };
   /** The app's audio as played over the last `delayMs` (at least one frame), newest last. */
   private played: Int16Array;
   private echoedFrames = 0;
@@ -75,6 +75,8 @@ export class StreamFaults {
     this.lastRelease = at;
     this.jitter.messages++;
     this.jitter.maxDrawnMs = Math.max(this.jitter.maxDrawnMs, drawn);
+    // Held past its due time by the jitter alone: never over jitterMs, the one before it being due earlier.
+    this.jitter.maxHeldMs = Math.max(this.jitter.maxHeldMs, at - dueAt);
     this.queue.push({ at, send: () => this.released(send, dueAt) });
     this.release();
   }
@@ -126,7 +128,7 @@ export class StreamFaults {
   summary(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     if (this.plan.lossRate) out.packetLoss = { rate: this.plan.lossRate, lostFrames: this.lostCount, lostTimestamps: this.lost };
-    if (this.plan.jitterMs) out.jitter = { boundMs: this.plan.jitterMs, messages: this.jitter.messages, maxDrawnMs: round(this.jitter.maxDrawnMs), maxLateMs: round(this.jitter.maxLateMs) };
+    if (this.plan.jitterMs) out.jitter = { boundMs: this.plan.jitterMs, messages: this.jitter.messages, maxDrawnMs: round(this.jitter.maxDrawnMs), maxHeldMs: round(this.jitter.maxHeldMs), maxLateMs: round(this.jitter.maxLateMs) };
     if (this.plan.echo) out.echo = { gain: this.plan.echo.gain, delayMs: this.plan.echo.delayMs, echoedMs: this.echoedFrames * 20, firstEchoMs: this.firstEchoMs };
     return out;
   }
