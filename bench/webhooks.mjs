@@ -132,9 +132,11 @@ export function startServe(extraEnv = {}, nodeArgs = []) {
     OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open',
     OPENCLAW_TELEPHONY_ALLOW_FROM: '*',
     // Thousands of texts a second from distinct senders: the total limit (300 a minute) would refuse
-    // nearly all of them and measure the refusal path. Off, every text is handled in full, and the
-    // per-sender limit still tracks each sender, so its cost is in the figures.
+    // nearly all of them and measure the refusal path, and past 50,000 senders in a minute the
+    // per-sender limit lumps new ones together. With the total off and a 1 s window every text is
+    // handled in full while the per-sender limit still tracks each sender, so its cost is in the figures.
     OPENCLAW_TELEPHONY_SERVE_INBOUND_LIMITS_TOTAL: '0',
+    OPENCLAW_TELEPHONY_SERVE_INBOUND_LIMITS_WINDOW_SECONDS: '1',
     OPENCLAW_TELEPHONY_AGENT_KIND: 'echo',
     OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9',
     ...extraEnv,

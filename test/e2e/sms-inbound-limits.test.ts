@@ -138,5 +138,7 @@ describe('serve --sandbox: the default figures', () => {
     const table = await telephony(['messages', 'list', '--sandbox', '--from', handset, '--limit', '40'], home);
     expect(table.stdout).toMatch(new RegExp(`${refused.sid}.*refused`));
     expect(table.stdout).toContain(`${refused.sid} refused by serve: over the limit of 30 texts per sender in 60 s (serve.inboundLimits.perSender)`);
+    const one = await telephony(['messages', 'get', refused.sid, '--sandbox', '--json'], home);
+    expect(JSON.parse(one.stdout)).toMatchObject({ sid: refused.sid, refused_reason: expect.stringContaining('30 texts per sender') });
   });
 });

@@ -75,7 +75,10 @@ export async function messagesList(ctx: CommandContext): Promise<number> {
 
 export async function messagesGet(ctx: CommandContext, sid: string): Promise<number> {
   if (!/^(SM|MM)[0-9a-fA-F]{32}$/.test(sid)) throw new UserError(`"${sid}" is not a message SID`, { code: 'invalid_sid', hint: 'Message SIDs are SM or MM followed by 32 hex characters.' });
-  const fetched = await withTwilioClient(ctx, (client) => fetchMessage(client, sid));
+  const fetched = await withTwilioClient(ctx, async (client, settings) => {
+    const message = await fetchMessage(client, sid);
+    return { ...message, refused_reason: (await refusalsOf(ctx, settings, [message])).get(message.sid) ?? null };
+  });
   const m = { ...fetched, error_hint: twilioHint(fetched.error_code) ?? null };
   ctx.out.result(m, () => formatTable(Object.entries(m).filter(([, v]) => typeof v !== 'object' || v === null).map(([k, v]) => [k, String(v ?? '-')])));
   return 0;
