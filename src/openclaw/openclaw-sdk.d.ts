@@ -1,7 +1,18 @@
 /**
- * `openclaw/plugin-sdk/plugin-entry` as far as this plugin uses it: `definePluginEntry` returns the
- * entry it is given (plus a lazily built config schema). The entry's own types are in sdk.ts.
+ * The modules of `openclaw/plugin-sdk` this plugin imports (OpenClaw resolves them for its plugins at
+ * run time). An ambient module cannot name sdk.ts, so the parameters are generic here and the call
+ * sites check them against sdk.ts with `satisfies`.
  */
 declare module 'openclaw/plugin-sdk/plugin-entry' {
   export function definePluginEntry<T extends { id: string; name: string; description: string }>(entry: T): T;
+}
+
+declare module 'openclaw/plugin-sdk/channel-core' {
+  /** Calls api.registerChannel({ plugin }) and the callbacks that fit the registration mode. */
+  export function defineChannelPluginEntry<E extends { id: string; name: string; description: string; plugin: object }>(entry: E): { id: string; name: string; description: string; register(api: unknown): void };
+}
+
+declare module 'openclaw/plugin-sdk/channel-inbound' {
+  /** One direct message to OpenClaw's agent, through its routing, session and reply pipeline (DispatchInboundDirectDmParams). */
+  export function dispatchInboundDirectDmWithRuntime<P extends object>(params: P): Promise<unknown>;
 }

@@ -1,9 +1,11 @@
 /**
- * The part of OpenClaw's plugin SDK this plugin uses, as declared by `openclaw/plugin-sdk/plugin-entry`
- * (OpenClaw 2026.9.6, dist/plugin-sdk/plugin-entry.d.ts). The `openclaw` package needs Node >= 24.16 and
- * is not a dependency of this package (OpenClaw supplies it to its plugins at run time), so the few
- * types are written out here; the OpenClaw tests check them against the real host.
+ * The part of OpenClaw's plugin SDK this plugin uses, as declared by OpenClaw 2026.9.6
+ * (dist/plugin-sdk/*.d.ts: plugin-entry, channel-core, channel-inbound, and the types they re-export).
+ * The `openclaw` package needs Node >= 24.16 and is not a dependency of this package (OpenClaw
+ * supplies it to its plugins at run time), so the few types are written out here; the OpenClaw tests
+ * check them against the real host.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Command } from 'commander';
 
 /** `api.registrationMode`: how OpenClaw loaded the plugin (docs/plugins/sdk-entrypoints/registration-mode.md). */
@@ -33,11 +35,147 @@ export interface PluginCliCommandDescriptor {
   hasSubcommands: boolean;
 }
 
+/** OpenClawConfig: the parsed openclaw.json (only `channels` is read here). */
+export interface OpenClawConfig {
+  channels?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** OpenClawPluginHttpRouteParams: a route on the Gateway's HTTP server. */
+export interface PluginHttpRoute {
+  path: string;
+  /** "plugin": the plugin authenticates (here: Twilio's signature); "gateway": the Gateway's credentials. */
+  auth: 'gateway' | 'plugin';
+  match?: 'exact' | 'prefix';
+  /** Returns true when it answered the request. */
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<boolean | void> | boolean | void;
+}
+
+/** PluginRuntime["channel"]["pairing"]: OpenClaw's DM pairing store (`openclaw pairing list|approve`). */
+export interface PairingRuntime {
+  readAllowFromStore(params: { channel: string; accountId: string }): Promise<string[]>;
+  upsertPairingRequest(params: { channel: string; id: string; accountId: string; meta?: Record<string, string> }): Promise<{ code: string; created: boolean }>;
+}
+
+/** The members of PluginRuntime used here (`api.runtime`). */
+export interface PluginRuntime {
+  channel: { pairing: PairingRuntime; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
 /** The members of OpenClawPluginApi used here. */
 export interface PluginApi {
   id: string;
   registrationMode: PluginRegistrationMode;
-  config: Record<string, unknown>;
+  config: OpenClawConfig;
   logger: PluginLogger;
+  runtime: PluginRuntime;
   registerCli: (registrar: (ctx: PluginCliContext) => void | Promise<void>, opts?: { descriptors?: readonly PluginCliCommandDescriptor[] }) => void;
+  registerHttpRoute: (route: PluginHttpRoute) => void;
+}
+
+/** ChannelAccountSnapshot: what `openclaw channels status` shows of an account. */
+export interface ChannelAccountSnapshot {
+  accountId: string;
+  enabled?: boolean;
+  configured?: boolean;
+  running?: boolean;
+  lifecycle?: 'starting' | 'ready' | 'recovering' | 'blocked' | 'stopped';
+  lastError?: string | null;
+  lastStartAt?: number | null;
+  lastStopAt?: number | null;
+  lastInboundAt?: number | null;
+  lastOutboundAt?: number | null;
+  mode?: string;
+  dmPolicy?: string;
+  [key: string]: unknown;
+}
+
+/** ChannelGatewayContext: what `gateway.startAccount` gets; it runs until abortSignal fires. */
+export interface ChannelGatewayContext<Account> {
+  cfg: OpenClawConfig;
+  accountId: string;
+  account: Account;
+  abortSignal: AbortSignal;
+  log?: { info?: (m: string) => void; warn?: (m: string) => void; error?: (m: string) => void };
+  getStatus(): ChannelAccountSnapshot;
+  setStatus(next: ChannelAccountSnapshot): void;
+}
+
+/** ChannelOutboundContext, the fields read here (`openclaw message send`, the agent's message tool). */
+export interface ChannelOutboundContext {
+  cfg: OpenClawConfig;
+  to: string;
+  text: string;
+  mediaUrl?: string;
+  accountId?: string | null;
+  /** OpenClaw's durable intent id: the same on a retry of the same send. */
+  deliveryQueueId?: string;
+  deliveryPartIndex?: number;
+}
+
+/** OutboundReplyPayload: one piece of the agent's answer handed to the channel. */
+export interface OutboundReplyPayload {
+  text?: string;
+  mediaUrls?: string[];
+  [key: string]: unknown;
+}
+
+/** The slice of ChannelPlugin (channels/plugins/types.plugin) this channel fills in. */
+export interface ChannelPlugin<Account> {
+  id: string;
+  meta?: Record<string, unknown>;
+  capabilities?: { chatTypes: readonly string[]; media?: boolean };
+  config: {
+    listAccountIds(cfg: OpenClawConfig): string[];
+    resolveAccount(cfg: OpenClawConfig, accountId?: string | null): Account;
+    defaultAccountId?(cfg: OpenClawConfig): string;
+    isEnabled?(account: Account, cfg: OpenClawConfig): boolean;
+    isConfigured?(account: Account, cfg: OpenClawConfig): boolean | Promise<boolean>;
+    inspectAccount?(cfg: OpenClawConfig, accountId?: string | null): Record<string, unknown>;
+    describeAccount?(account: Account, cfg: OpenClawConfig): ChannelAccountSnapshot;
+  };
+  messaging?: {
+    normalizeTarget?(raw: string): string | undefined;
+    inferTargetChatType?(params: { to: string }): 'direct' | undefined;
+    targetResolver?: { looksLikeId?(raw: string): boolean; hint?: string };
+  };
+  pairing?: {
+    idLabel: string;
+    normalizeAllowEntry?(entry: string): string;
+    notifyApproval?(params: { cfg: OpenClawConfig; id: string; accountId?: string }): Promise<void>;
+  };
+  gateway?: { startAccount?(ctx: ChannelGatewayContext<Account>): Promise<unknown> };
+  outbound?: {
+    deliveryMode: 'direct' | 'gateway' | 'hybrid';
+    textChunkLimit?: number;
+    sendText?(ctx: ChannelOutboundContext): Promise<{ channel: string; messageId: string; [key: string]: unknown }>;
+  };
+  status?: {
+    buildAccountSnapshot?(params: { account: Account; cfg: OpenClawConfig; runtime?: ChannelAccountSnapshot }): ChannelAccountSnapshot | Promise<ChannelAccountSnapshot>;
+    collectStatusIssues?(accounts: ChannelAccountSnapshot[]): { channel: string; accountId: string; kind: string; message: string; fix?: string }[];
+  };
+}
+
+/** DispatchInboundDirectDmParams (channels/direct-dm), the fields this channel sets. */
+export interface DirectDmDispatch {
+  cfg: OpenClawConfig;
+  runtime: PluginRuntime;
+  channel: string;
+  channelLabel: string;
+  accountId: string;
+  peer: { kind: 'direct'; id: string };
+  senderId: string;
+  senderAddress: string;
+  recipientAddress: string;
+  conversationLabel: string;
+  rawBody: string;
+  messageId: string;
+  timestamp?: number;
+  commandAuthorized?: boolean;
+  /** Set only after the channel's own sender/pairing guard admitted the sender. */
+  inboundAccessAuthorized?: boolean;
+  deliver(payload: OutboundReplyPayload): Promise<void>;
+  onRecordError(err: unknown): void;
+  onDispatchError(err: unknown, info: { kind: string }): void;
 }

@@ -28,6 +28,11 @@ export interface PairingLimits {
 
 export type PairingDecision = { kind: 'send-code'; code: string; text: string } | { kind: 'already-sent'; code: string } | { kind: 'capped' };
 
+/** Who makes the code: this module, or OpenClaw's pairing store inside its Gateway (created: false when the sender already has one there). */
+export type IssuePairingCode = (phone: string) => Promise<{ code: string; created: boolean }>;
+
+const issueOwnCode: IssuePairingCode = async () => ({ code: newPairingCode(), created: true });
+
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
@@ -35,13 +40,16 @@ const DAY_MS = 24 * HOUR_MS;
  * What to do with a message from a sender who is not allowed yet. The check of the hourly cap and the
  * new code are one step (see withStrangerBudget), so concurrent strangers never pass the cap.
  */
-export function requestPairing(store: Store, phone: string, limits: PairingLimits, now = new Date()): Promise<PairingDecision> {
+export function requestPairing(store: Store, phone: string, limits: PairingLimits, now = new Date(), issue: IssuePairingCode = issueOwnCode): Promise<PairingDecision> {
   return withStrangerBudget(store, async (trx) => {
     const active = await activeRequest(trx, phone, now);
     if (active) return { kind: 'already-sent', code: active.code };
     if ((await strangerRepliesSince(trx, new Date(now.getTime() - HOUR_MS))) >= limits.maxCodesPerHour) return { kind: 'capped' };
     if ((await pendingRequests(trx, now)) >= (limits.maxPending ?? 3)) return { kind: 'capped' };
-    const code = newPairingCode();
+    const { code, created } = await issue(phone);
+    // OpenClaw answers no code when its own cap of pending requests is reached.
+    if (!code) return { kind: 'capped' };
+    if (!created) return { kind: 'already-sent', code };
     await createRequest(trx, { code, phone, created_at: now.toISOString(), expires_at: new Date(now.getTime() + limits.codeTtlMinutes * 60_000).toISOString() });
     return { kind: 'send-code', code, text: `Your pairing code is ${code}. Ask the operator to approve it; it is valid for ${limits.codeTtlMinutes} minutes.` };
   });

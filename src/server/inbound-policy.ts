@@ -4,7 +4,7 @@
  * pairing code with its caps for strangers. The routes turn the decision into TwiML.
  */
 import type { ResolvedConfig } from '../config/resolve.js';
-import { claimAutoReply, requestPairing } from '../pairing/pairing.js';
+import { claimAutoReply, type IssuePairingCode, requestPairing } from '../pairing/pairing.js';
 import type { Store } from '../store/open-store.js';
 import { isOptedOut } from '../store/optouts.js';
 import { isAllowed } from '../store/pairing.js';
@@ -30,9 +30,19 @@ export interface InboundPolicy {
   mayAnswerHelp(from: string): Promise<boolean>;
 }
 
-export function createInboundPolicy(store: Store, config: Pick<ResolvedConfig, 'inboundPolicy' | 'allowFrom' | 'pairing'>): InboundPolicy {
+/**
+ * Inside OpenClaw's Gateway, pairing is OpenClaw's too: its codes (`openclaw pairing list`) and its
+ * approvals (`openclaw pairing approve`) admit a sender, besides this store's allowlist.
+ */
+export interface PairingHost {
+  isApproved(from: string): Promise<boolean>;
+  issueCode: IssuePairingCode;
+}
+
+export function createInboundPolicy(store: Store, config: Pick<ResolvedConfig, 'inboundPolicy' | 'allowFrom' | 'pairing'>, host?: PairingHost): InboundPolicy {
   const policy = config.inboundPolicy;
-  const known = async (from: string) => policy === 'open' || config.allowFrom.includes(from) || ((policy === 'allowlist' || policy === 'pairing') && (await isAllowed(store, from)));
+  const approved = async (from: string) => (await isAllowed(store, from)) || (host !== undefined && (await host.isApproved(from)));
+  const known = async (from: string) => policy === 'open' || config.allowFrom.includes(from) || ((policy === 'allowlist' || policy === 'pairing') && (await approved(from)));
   return {
     async decideInbound(from, channel) {
       if (!isPhoneNumber(from)) return { kind: 'ignore', reason: 'not-a-phone-number' };
@@ -41,7 +51,7 @@ export function createInboundPolicy(store: Store, config: Pick<ResolvedConfig, '
       if (channel === 'sms' && (await isOptedOut(store, from))) return { kind: 'ignore', reason: 'opted-out' };
       if (await known(from)) return { kind: 'agent' };
       if (policy !== 'pairing') return { kind: 'ignore', reason: 'not-allowed' };
-      const pairing = await requestPairing(store, from, config.pairing);
+      const pairing = await requestPairing(store, from, config.pairing, new Date(), host?.issueCode);
       if (pairing.kind === 'send-code') return { kind: 'pairing-code', code: pairing.code, text: pairing.text };
       return { kind: 'ignore', reason: pairing.kind === 'capped' ? 'stranger-cap' : 'code-already-sent' };
     },

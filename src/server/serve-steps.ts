@@ -2,6 +2,7 @@
  * The start-up steps of `serve`, each small and each registering on the cleanup stack what undoes it.
  * serve.ts composes them in order.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { ResolvedConfig } from '../config/resolve.js';
@@ -54,6 +55,23 @@ export async function listen(app: FastifyInstance, bind: string, port: number): 
   }
   const actual = (app.server.address() as AddressInfo).port;
   return { url: `http://${bind.includes(':') ? `[${bind}]` : bind}:${actual}`, port: actual };
+}
+
+/** A server that carries serve's routes (OpenClaw's Gateway): mount() hands it the request handler and returns the unmount. */
+export interface WebhookHost {
+  /** Where the host listens, for the log. */
+  url: string;
+  mount(handle: (req: IncomingMessage, res: ServerResponse) => void): () => void;
+}
+
+/** Instead of listening: the app answers the host's requests; Twilio signs for publicUrl + path. */
+export async function mountOnHost(app: FastifyInstance, host: WebhookHost, o: { stack: CleanupStack; publicBase?: string; skip: boolean }): Promise<{ url: string; publicBase: string; tunnel: undefined }> {
+  if (!o.publicBase && !o.skip) {
+    throw new ConfigError('Inside the OpenClaw Gateway the telephony channel needs the public URL Twilio sends webhooks to, to verify their signatures.', "Set channels.telephony.publicUrl to the Gateway's public URL (https://gateway.example.com), the base of the number's webhook URLs.");
+  }
+  await app.ready();
+  o.stack.defer('the routes on the host', host.mount((req, res) => app.routing(req, res)));
+  return { url: host.url, publicBase: o.publicBase ?? '', tunnel: undefined };
 }
 
 /** Opens the tunnel when one is asked for; `holder` receives it (its cleanup slot was registered before listening, so it closes after the server). */

@@ -4,7 +4,7 @@
  * tunnel and the number's URLs. A failure at any step, or a stop request during start-up, unwinds what
  * exists in reverse; so does close() on shutdown.
  */
-import { createAgent } from '../agent/agent.js';
+import { type Agent, createAgent } from '../agent/agent.js';
 import { drainOrAbandon } from '../agent/drain.js';
 import type { Settings } from '../config/settings.js';
 import { ConfigError, CredentialsError } from '../errors.js';
@@ -22,7 +22,7 @@ import { createServeMediaHost, startMediaPurge } from './media-hosting.js';
 import { type CleanupStack, createCleanupStack, StartAborted } from './cleanup-stack.js';
 import { createDeduplicator, type Deduplicator } from './dedup.js';
 import { createInboundLimits } from './inbound-limits.js';
-import { createInboundPolicy } from './inbound-policy.js';
+import { createInboundPolicy, type PairingHost } from './inbound-policy.js';
 import { createInboundMedia, inboundMediaOptions } from './inbound-media.js';
 import { countEvents, createMetrics } from './metrics.js';
 import { watchDecisions } from './decisions-watch.js';
@@ -30,7 +30,7 @@ import { createOperator, type Operator } from './operator.js';
 import { joinAsInstance } from './instance.js';
 import { createSessionRegistry } from './sessions.js';
 import { createTurnOrder } from './turn-order.js';
-import { joinOrStartSandbox, listen, numberToPoint, pointNumber, startTunnel } from './serve-steps.js';
+import { joinOrStartSandbox, listen, mountOnHost, numberToPoint, pointNumber, startTunnel, type WebhookHost } from './serve-steps.js';
 import { type EventBus, loggerOnBus } from './events.js';
 import { commandPrefix } from '../command-prefix.js';
 
@@ -49,6 +49,12 @@ export interface ServeOptions {
   events: EventBus;
   /** This program's version, shown to other instances and by doctor. */
   version?: string;
+  /** The agent instead of `agent.*`: inside OpenClaw's Gateway, OpenClaw's own. */
+  agent?: Agent;
+  /** Inside OpenClaw's Gateway: its pairing store issues codes and admits senders too. */
+  pairingHost?: PairingHost;
+  /** Mounted on another server (OpenClaw's Gateway) instead of listening, with no tunnel. */
+  host?: WebhookHost;
 }
 
 export interface RunningServe {
@@ -125,7 +131,7 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
   ctx.checkpoint();
   const core = await openCore(ctx, sandbox);
   const served = await serveWebhooks(ctx, core);
-  const { url, publicBase, tunnel } = await goPublic(ctx, served, sandbox !== undefined);
+  const { url, publicBase, tunnel } = o.host ? await mountOnHost(served.app, o.host, { stack, publicBase: served.where.publicBase, skip }) : await goPublic(ctx, served, sandbox !== undefined);
   await core.instance.listening(url, publicBase || undefined);
   if (publicBase) core.mediaHost.publish(publicBase);
   const numberRef = numberToPoint({ sandboxNumberSid: sandbox?.number.sid, configureNumber: o.configureNumber, fromNumber: config.fromNumber });
@@ -162,8 +168,8 @@ async function openCore({ settings, config, o, stack, emit, checkpoint }: StartC
     throw new CredentialsError('Verifying webhooks needs the account Auth Token (Twilio signs with it, even when the API uses a key).', 'Run `' + commandPrefix() + ' auth login` or set TWILIO_AUTH_TOKEN.');
   }
   // The sandbox stands in for Twilio, not for the agent: an http agent still gets its token.
-  const agentToken = config.agent.url ? (await settings.credentials()).values['agent.token'] : undefined;
-  const agent = createAgent({ ...config.agent, token: agentToken }, { sandbox: o.sandbox });
+  const agentToken = config.agent.url && !o.agent ? (await settings.credentials()).values['agent.token'] : undefined;
+  const agent = o.agent ?? createAgent({ ...config.agent, token: agentToken }, { sandbox: o.sandbox });
   // A write lock held elsewhere stalls serve at most this long per statement (group commits retry from a timer for up to 2 s, then 503).
   const store = await openStore(config.store.url, { busyTimeoutMs: 250 });
   stack.defer('the store', () => store.close());
@@ -243,7 +249,7 @@ async function serveWebhooks({ settings, config, o, stack, emit }: StartContext,
       store,
       agent,
       config,
-      policy: createInboundPolicy(store, config),
+      policy: createInboundPolicy(store, config, o.pairingHost),
       sessions: core.sessions,
       metrics,
       limits,

@@ -25,7 +25,7 @@ describe('the OpenClaw plugin manifest', () => {
     const bundle = path.join(repo, 'dist/bundle');
     const read = (file: string) => readFileSync(path.join(bundle, file), 'utf8');
     const entry = read('openclaw-plugin.js');
-    expect(entry).toContain('openclaw/plugin-sdk/plugin-entry');
+    expect(entry).toContain('openclaw/plugin-sdk/channel-core');
     const seen = new Set<string>();
     const visit = (file: string) => {
       if (seen.has(file)) return;
@@ -36,5 +36,19 @@ describe('the OpenClaw plugin manifest', () => {
     for (const m of entry.matchAll(/import\("\.\/([\w-]+\.js)"\)/g)) visit(m[1]);
     expect(seen.size).toBeGreaterThan(2);
     for (const file of seen) expect(read(file), file).not.toMatch(/var Command = class|from "commander"/);
+  });
+
+  it('loading the entry (root help, discovery) loads neither the webhook pipeline nor OpenClaw\'s inbound runtime', () => {
+    const bundle = path.join(repo, 'dist/bundle');
+    const read = (file: string) => readFileSync(path.join(bundle, file), 'utf8');
+    const seen = new Set<string>();
+    // Static imports only: the channel's account, its sends and the command tree load lazily.
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const m of read(file).matchAll(/(?:from|import)\s*"\.\/([\w-]+\.js)"/g)) visit(m[1]);
+    };
+    visit('openclaw-plugin.js');
+    for (const file of seen) expect(read(file), file).not.toMatch(/node_modules\/fastify\/|from "(better-sqlite3|pg|openclaw\/plugin-sdk\/channel-inbound)"/);
   });
 });

@@ -1,0 +1,40 @@
+/**
+ * Texts OpenClaw sends on the telephony channel (`openclaw message send --channel telephony`, the
+ * agent's message tool, pairing notices) go through this project's `send` verb: opt-outs, approvals,
+ * chunks, the per-sender rate, and exactly-once delivery under an idempotency key. OpenClaw's durable
+ * delivery id, when it gives one, is the key, so its retry of the same send is never a second text.
+ */
+import { loadSettings } from '../config/settings.js';
+import { UserError } from '../errors.js';
+import { openMessagingSession } from '../messaging/session.js';
+import { sendText } from '../messaging/send-text.js';
+import { phoneOfEntry } from './pairing-host.js';
+import { CHANNEL_ID } from './channel-id.js';
+import type { ChannelOutboundContext } from './sdk.js';
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** `+15551234567` or `telephony:+15551234567`; anything else is not a target of this channel. */
+export function normalizeTarget(raw: string): string | undefined {
+  const phone = phoneOfEntry(raw).replace(/[\s().-]/g, '');
+  return E164.test(phone) ? phone : undefined;
+}
+
+export async function sendFromOpenClaw(ctx: Pick<ChannelOutboundContext, 'to' | 'text' | 'deliveryQueueId' | 'deliveryPartIndex'>): Promise<{ channel: string; messageId: string; status: string }> {
+  const to = normalizeTarget(ctx.to);
+  if (!to) throw new UserError(`${ctx.to} is not a phone number in E.164 form.`, { code: 'invalid_target', hint: 'Give --target +15551234567 (with the country code).' });
+  const settings = await loadSettings({});
+  const session = await openMessagingSession(settings, {});
+  try {
+    const { config } = settings.resolution;
+    const statusCallback = config.publicUrl ? config.publicUrl.replace(/\/+$/, '') + config.serve.statusPath : undefined;
+    const idempotencyKey = ctx.deliveryQueueId ? `openclaw:${ctx.deliveryQueueId}:${ctx.deliveryPartIndex ?? 0}` : undefined;
+    const request = { to, body: ctx.text, ...session.sender, media: [], statusCallback, idempotencyKey };
+    const outcome = await sendText(request, session.policy, session.depsFor(session.sender));
+    if (outcome.kind === 'pending-approval') return { channel: CHANNEL_ID, messageId: `approval:${outcome.approvalId}`, status: 'pending-approval' };
+    const first = outcome.results[0];
+    return { channel: CHANNEL_ID, messageId: first.sid, status: first.status };
+  } finally {
+    await session.close();
+  }
+}
