@@ -1,8 +1,8 @@
 /**
  * The one fake of the OpenClaw tests: a model server speaking OpenAI's Chat Completions API
  * (POST /v1/chat/completions, whole or streamed as server-sent events; GET /v1/models), standing in
- * for a cloud model we cannot reach. It answers every request with `reply(lastUserText)` and keeps
- * the requests, so a test sees what reached the model.
+ * for a cloud model we cannot reach. It answers every request with `reply(conversation)` and keeps
+ * each request's conversation (every message's text, in order), so a test sees what reached the model.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +15,7 @@ interface ChatMessage {
 export interface FakeModel {
   /** e.g. http://127.0.0.1:PORT/v1 (a provider's baseUrl). */
   baseUrl: string;
-  /** The last user message of each chat request, in order. */
+  /** Each chat request's messages as text, one string per request. */
   prompts: string[];
   close(): Promise<void>;
 }
@@ -42,7 +42,7 @@ export async function startFakeModel(reply: (prompt: string) => string, modelId 
     }
     const body = await readJson(req);
     const messages = (body.messages ?? []) as ChatMessage[];
-    const prompt = textOf([...messages].reverse().find((m) => m.role === 'user')?.content ?? '');
+    const prompt = messages.map((m) => `${m.role}: ${textOf(m.content)}`).join('\n');
     prompts.push(prompt);
     const content = reply(prompt);
     const base = { id: `chatcmpl-${prompts.length}`, created: Math.floor(Date.now() / 1000), model: String(body.model ?? modelId) };

@@ -26,8 +26,11 @@ export const HAVE_OPENCLAW_BIN = Boolean(OPENCLAW_BIN) && NODE_FOR_OPENCLAW;
  * inspect --json` printed nothing).
  */
 export function openclaw(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(env).filter(([k, v]) => !k.startsWith('VITEST') && !(k === 'NODE_ENV' && v === 'test')));
-  return exec(OPENCLAW_BIN!, args, { env: clean, cwd, timeoutMs: 600_000 });
+  return exec(OPENCLAW_BIN!, args, { env: withoutVitestEnv(env), cwd, timeoutMs: 600_000 });
+}
+
+export function withoutVitestEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k, v]) => !k.startsWith('VITEST') && !(k === 'NODE_ENV' && v === 'test')));
 }
 
 /** npm of this Node (npm-cli.js beside it when present, else the `npm` on the PATH). */
