@@ -125,15 +125,26 @@ describe.skipIf(!HAVE_OPENCLAW_BIN)('the telephony channel inside the OpenClaw G
     expect(approved.code, approved.stderr + approved.stdout).toBe(0);
     expect(approved.stdout).toContain(STRANGER);
 
-    await text(STRANGER, 'Should I take an umbrella today?');
-    const answer = await vi.waitFor(
-      async () => {
-        const answers = (await inbox(STRANGER)).filter((m) => m.body === MODEL_ANSWER);
-        expect(answers.length).toBeGreaterThan(0);
-        return answers[0];
-      },
-      { timeout: 240_000, interval: 1_000 },
-    );
+    // The first turn after start-up may meet OpenClaw's own session maintenance under load, and then
+    // OpenClaw answers its "Gateway is restarting. Please wait a few seconds and try again."; the
+    // handset does as told, at most three times.
+    let answers: InboxMessage[] = [];
+    for (let attempt = 1; attempt <= 3 && answers.length === 0; attempt++) {
+      const before = (await inbox(STRANGER)).length;
+      await text(STRANGER, 'Should I take an umbrella today?');
+      const news = await vi.waitFor(
+        async () => {
+          const fresh = (await inbox(STRANGER)).slice(before);
+          expect(fresh.length).toBeGreaterThan(0);
+          return fresh;
+        },
+        { timeout: 240_000, interval: 1_000 },
+      );
+      answers = news.filter((m) => m.body === MODEL_ANSWER);
+      if (answers.length === 0) expect(news.map((m) => m.body)).toEqual([expect.stringContaining('Gateway is restarting')]);
+    }
+    const answer = answers[0];
+    expect(answer, 'the model answered').toBeDefined();
     expect(model.prompts.some((p) => p.includes('Should I take an umbrella today?'))).toBe(true);
     // Its delivery states came back to the Gateway's status route and were recorded.
     await vi.waitFor(() => expect(gateway.output()).toMatch(new RegExp(`status sid=${answer.sid} status=delivered outcome=applied`)), { timeout: 60_000 });
