@@ -32,6 +32,12 @@ export type InboundLimitFigures = ResolvedConfig['serve']['inboundLimits'];
 /** Addresses tracked per window for failed requests; more share one budget (a flood from many addresses). */
 const MAX_ADDRESSES = 10_000;
 
+/**
+ * A key as kept in memory: senders are phone numbers and addresses IPs, far shorter; the cap keeps a
+ * hostile value (a forwarded header, an unsigned From on a development server) from costing more.
+ */
+const keyOf = (text: string) => text.slice(0, 64);
+
 export function createInboundLimits(figures: InboundLimitFigures, o: { metrics: Metrics; emit: Emit; now?: () => number }): InboundLimits {
   const windowMs = figures.windowSeconds * 1000;
   const window = (max: number, maxKeys?: number) => createSlidingWindow(max, windowMs, { now: o.now, maxKeys });
@@ -55,9 +61,15 @@ export function createInboundLimits(figures: InboundLimitFigures, o: { metrics: 
     o.emit('limit.reached', { limit, ...(key ? { key } : {}), max: windows[limit].max, windowSeconds: figures.windowSeconds });
   };
   registerGauges(o.metrics, windows, allFailed, figures.windowSeconds);
-  const take = (w: SlidingWindow, key?: string) => (w.allows(key) ? (w.count(key), true) : false);
+  /** Counts one for `key` when the window allows it; says whether it did. */
+  const take = (w: SlidingWindow, key?: string) => {
+    if (!w.allows(key)) return false;
+    w.count(key);
+    return true;
+  };
   return {
-    admitText(from) {
+    admitText(sender) {
+      const from = keyOf(sender);
       if (!windows.sender.allows(from)) {
         limited('sender', from);
         return { ok: false, limit: 'sender', reason: `over the limit of ${figures.perSender} texts per sender in ${figures.windowSeconds} s (serve.inboundLimits.perSender)` };
@@ -70,7 +82,8 @@ export function createInboundLimits(figures: InboundLimitFigures, o: { metrics: 
       windows.total.count();
       return { ok: true };
     },
-    failedRequest(address) {
+    failedRequest(fullAddress) {
+      const address = keyOf(fullAddress);
       allFailed.count();
       if (take(windows.failed, address)) return true;
       limited('failed', address);

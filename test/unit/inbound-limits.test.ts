@@ -123,3 +123,13 @@ describe('inbound limits', () => {
     expect(errors[2]).not.toContain('\u001b');
   });
 });
+
+describe('inbound limit keys', () => {
+  it('keeps at most 64 characters of a key, so a hostile value costs no more than a number', () => {
+    const events: { fields: { key?: string } }[] = [];
+    const limits = createInboundLimits({ windowSeconds: 60, perSender: 1, total: 0, failedRequests: 1, statusCallbacks: 1 }, { metrics: createMetrics(), emit: (_type, fields) => events.push({ fields: fields as { key?: string } }) });
+    const long = '10.0.0.1'.padEnd(20_000, 'x');
+    expect([limits.failedRequest(long), limits.failedRequest(long.slice(0, 64) + 'y')]).toEqual([true, false]);
+    expect(events[0].fields.key).toHaveLength(64);
+  });
+});
