@@ -25,6 +25,8 @@ export interface LeafSpec {
   env?: readonly string[];
   /** Never unset once resolved: `resolveConfig` computes the default (e.g. a path in the data folder). */
   computedDefault?: boolean;
+  /** What to do about a value that does not fit, when more can be said than the expected form. */
+  hint?: string;
 }
 
 export interface GroupSpec {
@@ -40,7 +42,13 @@ const group = <const C extends Record<string, NodeSpec>>(description: string, ch
 
 export const TELEPHONY_SCHEMA = group('channels.telephony', {
   enabled: { kind: 'boolean', default: true, description: 'Turn the telephony channel on or off: when false, serve does not start (one-off commands such as send still work).' },
-  provider: { kind: 'enum', values: ['twilio'], default: 'twilio', description: 'The telephony provider.' },
+  provider: {
+    kind: 'enum',
+    values: ['twilio'],
+    default: 'twilio',
+    description: 'The telephony provider: Twilio, the only one this plugin speaks. A file written for another provider is refused instead of sending through Twilio.',
+    hint: 'This plugin speaks Twilio only: set provider to "twilio" (or leave it out). Another provider needs another plugin.',
+  },
   fromNumber: { kind: 'e164', env: ['TWILIO_PHONE_NUMBER'], description: 'Default sender number in E.164, e.g. +15550001234.' },
   inboundPolicy: {
     kind: 'enum',
@@ -133,8 +141,11 @@ export const TELEPHONY_SCHEMA = group('channels.telephony', {
     },
   }),
   voice: group('Voice calls', {
-    enabled: { kind: 'boolean', default: false, description: 'Take and place voice calls (accepted now, read once voice calls are built).' },
-    maxDurationSeconds: { kind: 'integer', min: 1, max: 14400, default: 300, description: 'Longest call, in seconds (read once voice calls are built).' },
+    enabled: {
+      kind: 'boolean',
+      default: true,
+      description: "Answer calls: serve answers at serve.voicePath by the inbound policy, and `numbers configure --to-serve` and `serve --configure-number` point the number's VoiceUrl there. false: every call is rejected unanswered (<Reject/>, not billed) and VoiceUrl is left as it is.",
+    },
   }),
   serve: group('The webhook server', {
     port: { kind: 'integer', min: 0, max: 65535, default: 3335, description: 'Port to listen on.' },

@@ -48,12 +48,21 @@ export function validateTelephony(raw: unknown, root = 'channels.telephony'): Co
   return problems;
 }
 
+/** Keys earlier versions accepted although nothing read them: refused with the reason, not as unknown. */
+const REMOVED_KEYS: Record<string, string> = {
+  'voice.maxDurationSeconds': 'nothing read it. serve answers a call at once (a short notice, a pairing code or a rejection) and no command places calls yet; a call time limit comes back with them.',
+};
+
 function walkGroup(spec: GroupSpec, value: Record<string, unknown>, prefix: string, out: ConfigProblem[]): void {
   const known = Object.keys(spec.children);
   for (const [key, child] of Object.entries(value)) {
     const path = prefix ? `${prefix}.${key}` : key;
     // Own keys only: `constructor`, `toString` or `__proto__` must not find Object.prototype's members.
     const childSpec = Object.hasOwn(spec.children, key) ? spec.children[key] : undefined;
+    if (!childSpec && Object.hasOwn(REMOVED_KEYS, path)) {
+      out.push({ severity: 'error', path, message: `"${path}" is no longer a setting: ${REMOVED_KEYS[path]}`, hint: 'Delete it from the file.' });
+      continue;
+    }
     if (!childSpec) {
       const guess = closest(key, prefix ? known : [...known, 'profiles']);
       out.push({
@@ -87,7 +96,7 @@ function walkGroup(spec: GroupSpec, value: Record<string, unknown>, prefix: stri
 /** Returns a problem for a value that does not fit its leaf, or undefined when it fits. */
 export function checkLeaf(spec: LeafSpec, value: unknown): { message: string; hint?: string } | undefined {
   const expected = describeExpected(spec);
-  const bad = (why?: string) => ({ message: why ?? `expected ${expected}, got ${JSON.stringify(value)}`, hint: `Set it to ${expected}.` });
+  const bad = (why?: string) => ({ message: why ?? `expected ${expected}, got ${JSON.stringify(value)}`, hint: spec.hint ?? `Set it to ${expected}.` });
   if (typeof value === 'string' && isPlaceholder(value)) {
     return { message: `${JSON.stringify(value)} is a placeholder, not a real value`, hint: `Replace it with ${expected}.` };
   }

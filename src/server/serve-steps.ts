@@ -97,15 +97,19 @@ export function numberToPoint(o: { sandboxNumberSid?: string; configureNumber?: 
   return o.fromNumber;
 }
 
-/** Points the number's SmsUrl, VoiceUrl and StatusCallback at `publicBase`, and puts the old ones back on the way out. */
-export async function pointNumber(client: RestClient, ref: string, publicBase: string, serve: ResolvedConfig['serve'], o: { emit: Emit; stack: CleanupStack }): Promise<void> {
+/**
+ * Points the number's SmsUrl, VoiceUrl (unless voice.enabled is false: calls are then not serve's)
+ * and StatusCallback at `publicBase`, and puts the old ones back on the way out.
+ */
+export async function pointNumber(client: RestClient, ref: string, publicBase: string, config: Pick<ResolvedConfig, 'serve' | 'voice'>, o: { emit: Emit; stack: CleanupStack }): Promise<void> {
   const before = await findNumber(client, ref);
   if (!before) throw new ConfigError(`${ref} is not one of this account's numbers.`, '`' + commandPrefix() + ' numbers list` shows them.');
-  const point: NumberUrls = { smsUrl: publicBase + serve.path, voiceUrl: publicBase + serve.voicePath, statusCallback: publicBase + serve.statusPath };
+  const { serve, voice } = config;
+  const point: NumberUrls = { smsUrl: publicBase + serve.path, voiceUrl: voice.enabled ? publicBase + serve.voicePath : undefined, statusCallback: publicBase + serve.statusPath };
   await configureNumber(client, before.sid, point);
   o.emit('number.configured', { number: before.phone_number, smsUrl: point.smsUrl ?? '', voiceUrl: point.voiceUrl ?? '' });
   o.stack.defer("restoring the number's URLs", async () => {
-    await configureNumber(client, before.sid, { smsUrl: before.sms_url ?? '', voiceUrl: before.voice_url ?? '', statusCallback: before.status_callback ?? '' });
+    await configureNumber(client, before.sid, { smsUrl: before.sms_url ?? '', voiceUrl: voice.enabled ? (before.voice_url ?? '') : undefined, statusCallback: before.status_callback ?? '' });
     o.emit('number.restored', { number: before.phone_number });
   });
 }

@@ -137,7 +137,7 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
   const numberRef = numberToPoint({ sandboxNumberSid: sandbox?.number.sid, configureNumber: o.configureNumber, fromNumber: config.fromNumber });
   if (numberRef) {
     if (!core.access.sandbox) refuseUnreachableWebhookUrl(publicBase, '--configure-number: the public URL');
-    await pointNumber(core.client, numberRef, publicBase, config.serve, { emit: ctx.emit, stack });
+    await pointNumber(core.client, numberRef, publicBase, config, { emit: ctx.emit, stack });
   }
   ctx.checkpoint();
   if (skip) ctx.emit('warning', { message: 'skipSignatureVerification is on: unsigned webhooks are accepted (loopback only).' });

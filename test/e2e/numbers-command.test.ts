@@ -32,6 +32,10 @@ describe('numbers', () => {
     expect(configured.sms_url).toBe('https://example.com/sms');
     const toServe = await run(['configure', bought.sid, '--to-serve', '--json'], { OPENCLAW_TELEPHONY_PUBLIC_URL: 'https://bot.example.com' });
     expect(JSON.parse(toServe.stdout)).toMatchObject({ sms_url: 'https://bot.example.com/telephony/webhook', voice_url: 'https://bot.example.com/telephony/voice', status_callback: 'https://bot.example.com/telephony/status' });
+    // voice.enabled false: calls are not serve's, so VoiceUrl stays where it was.
+    await run(['configure', bought.sid, '--voice-url', 'https://ivr.example.com/voice']);
+    const textsOnly = await run(['configure', bought.sid, '--to-serve', '--json'], { OPENCLAW_TELEPHONY_PUBLIC_URL: 'https://bot.example.com', OPENCLAW_TELEPHONY_VOICE_ENABLED: 'false' });
+    expect(JSON.parse(textsOnly.stdout)).toMatchObject({ sms_url: 'https://bot.example.com/telephony/webhook', voice_url: 'https://ivr.example.com/voice', status_callback: 'https://bot.example.com/telephony/status' });
     const noPublic = await run(['configure', bought.sid, '--to-serve']);
     expect(noPublic.code).toBe(2);
     expect(noPublic.stderr).toContain('publicUrl');

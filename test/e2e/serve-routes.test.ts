@@ -1,8 +1,10 @@
 /** serve's routes by resource: calls at serve.voicePath, status callbacks for messages and calls, each stored where it belongs. */
 import path from 'node:path';
+import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/open-store.js';
-import { startCli } from '../helpers/cli.js';
+import { startSandbox } from '../../src/sandbox/server.js';
+import { isolatedEnv, startCli } from '../helpers/cli.js';
 import { ACCOUNT, PUBLIC, publicServeEnv, rawPost, sign } from '../helpers/serve.js';
 
 const ALLOWED = '+15550001111';
@@ -56,5 +58,44 @@ describe('serve routes texts, calls and status callbacks by resource', () => {
     expect(await store.db.selectFrom('messages').select(['sid', 'status']).where('sid', '=', messageSid).execute()).toEqual([{ sid: messageSid, status: 'delivered' }]);
     expect(await store.db.selectFrom('calls').select(['status', 'duration_seconds']).where('sid', '=', CALL_SID).execute()).toEqual([{ status: 'completed', duration_seconds: 42 }]);
     expect(await store.db.selectFrom('messages').select('sid').where('sid', '=', CALL_SID).execute()).toEqual([]);
+  });
+});
+
+describe('serve with voice.enabled false', () => {
+  it('rejects every call unanswered, and --configure-number leaves the VoiceUrl as it was', async () => {
+    const sb = await startSandbox({ port: 0 });
+    const a = sb.describe();
+    const numberUrl = `${sb.baseUrl}/2010-04-01/Accounts/${a.accountSid}/IncomingPhoneNumbers/${a.numbers[0].sid}.json`;
+    const auth = 'Basic ' + Buffer.from(`${a.accountSid}:${a.authToken}`).toString('base64');
+    await fetch(numberUrl, { method: 'POST', headers: { authorization: auth }, body: new URLSearchParams({ VoiceUrl: 'https://ivr.example.com/voice' }) });
+    const numberNow = async () => (await (await fetch(`${sb.baseUrl}/sandbox/v1/account`)).json()).numbers[0];
+    const { env, cwd } = isolatedEnv({
+      TWILIO_ACCOUNT_SID: a.accountSid,
+      TWILIO_AUTH_TOKEN: a.authToken,
+      TWILIO_PHONE_NUMBER: a.numbers[0].phoneNumber,
+      OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl,
+      OPENCLAW_TELEPHONY_PUBLIC_URL: PUBLIC,
+      OPENCLAW_TELEPHONY_INBOUND_POLICY: 'allowlist',
+      OPENCLAW_TELEPHONY_ALLOW_FROM: ALLOWED,
+      OPENCLAW_TELEPHONY_AGENT_KIND: 'echo',
+      OPENCLAW_TELEPHONY_VOICE_ENABLED: 'false',
+    });
+    const server = await startCli(['serve', '--port', '0', '--configure-number', '--json'], { env, cwd });
+    try {
+      expect(await numberNow()).toMatchObject({ smsUrl: `${PUBLIC}/telephony/webhook`, voiceUrl: 'https://ivr.example.com/voice' });
+      // Even a caller the policy allows (who hears a notice with voice on) is rejected before an answer.
+      const params = { AccountSid: a.accountSid, CallSid: 'CA' + 'e1'.repeat(16), From: ALLOWED, To: a.numbers[0].phoneNumber, CallStatus: 'ringing', Direction: 'inbound' };
+      const local = JSON.parse(server.firstLine).url;
+      const res = await rawPost(local, '/telephony/voice', new URLSearchParams(params).toString(), {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilio.getExpectedTwilioSignature(a.authToken, `${PUBLIC}/telephony/voice`, params),
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Reject reason="rejected"/></Response>');
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect(await numberNow()).toMatchObject({ smsUrl: null, voiceUrl: 'https://ivr.example.com/voice' });
+    await sb.close();
   });
 });

@@ -81,6 +81,18 @@ describe('configuration', () => {
     expect(byPath['allowFrom']).toBeDefined();
   });
 
+  it('refuses a provider other than Twilio, saying this plugin speaks Twilio only', () => {
+    const [problem] = validateTelephony({ provider: 'telnyx' });
+    expect(problem).toMatchObject({ severity: 'error', path: 'provider', message: expect.stringContaining('"twilio"'), hint: expect.stringContaining('Twilio only') });
+    expect(validateTelephony({ provider: 'twilio' })).toEqual([]);
+  });
+
+  it('names voice.maxDurationSeconds as a removed setting (nothing read it), in a profile too', () => {
+    const problems = validateTelephony({ voice: { enabled: true, maxDurationSeconds: 300 }, profiles: { work: { voice: { maxDurationSeconds: 60 } } } });
+    expect(problems.map((p) => p.path)).toEqual(['voice.maxDurationSeconds', 'profiles.work.voice.maxDurationSeconds']);
+    for (const p of problems) expect(p).toMatchObject({ severity: 'error', message: expect.stringContaining('no longer a setting'), hint: 'Delete it from the file.' });
+  });
+
   it('warns about a secret written in plain text', () => {
     const problems = validateTelephony({ twilio: { authToken: '0123456789abcdef0123456789abcdef' } });
     expect(problems).toEqual([expect.objectContaining({ severity: 'warning', path: 'twilio.authToken' })]);

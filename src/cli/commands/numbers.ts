@@ -82,7 +82,8 @@ export async function numbersConfigure(ctx: CommandContext, ref: string): Promis
       const { publicUrl, serve } = settings.resolution.config;
       if (!publicUrl) throw new UserError('--to-serve needs the public URL of `serve`.', { code: 'no_public_url', hint: 'Set publicUrl in the configuration (or OPENCLAW_TELEPHONY_PUBLIC_URL).' });
       const base = publicUrl.replace(/\/+$/, '');
-      Object.assign(urls, { smsUrl: base + serve.path, voiceUrl: base + serve.voicePath, statusCallback: base + serve.statusPath });
+      // voice.enabled false: calls are not serve's, so VoiceUrl stays as it is (or as --voice-url says).
+      Object.assign(urls, { smsUrl: base + serve.path, voiceUrl: settings.resolution.config.voice.enabled ? base + serve.voicePath : o.voiceUrl, statusCallback: base + serve.statusPath });
     }
     for (const [flag, url] of Object.entries({ '--sms-url': urls.smsUrl, '--voice-url': urls.voiceUrl, '--status-callback': urls.statusCallback })) {
       if (url !== undefined && url !== '' && !/^https?:\/\/\S+$/.test(url)) throw new UserError(`${flag} ${url} is not a URL`, { code: 'invalid_url', hint: 'Give an http(s) URL, or "" to clear it.' });

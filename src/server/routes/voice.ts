@@ -1,6 +1,6 @@
 /**
- * Incoming calls at serve.voicePath. The call is recorded and decided by the same inbound policy as
- * texts; until the agent takes calls, an allowed caller hears that texts work, a stranger under the
+ * Incoming calls at serve.voicePath. The call is recorded; with voice.enabled false it is rejected,
+ * else decided by the same inbound policy as texts; until the agent takes calls, an allowed caller hears that texts work, a stranger under the
  * pairing policy hears a pairing code, and anyone else is rejected without being answered. The call
  * flows (Gather, media streams) plug in here.
  */
@@ -23,6 +23,11 @@ export async function answerCall(p: InboundParams, deps: RouteDeps): Promise<Sto
   const from = one(p.From);
   await recordCall(deps.store, { sid, direction: 'inbound', from_number: from, to_number: one(p.To), status: one(p.CallStatus) || 'ringing', duration_seconds: null });
   await appendEvent(deps.store, 'call.inbound', sid, { from, to: one(p.To) });
+  // voice.enabled false: no call is answered, whoever calls (rejected before answering, so not billed).
+  if (!deps.config.voice.enabled) {
+    deps.emit('call.in', { from, to: one(p.To), decision: 'voice-disabled' });
+    return xml(voiceResponse({ reject: 'rejected' }));
+  }
   const decision = await deps.inbound.policy.decideInbound(from, 'voice');
   deps.emit('call.in', { from, to: one(p.To), decision: decision.kind === 'ignore' ? decision.reason : decision.kind });
   if (decision.kind === 'agent') return xml(voiceResponse({ say: ['Sorry, this number answers text messages only for now. Please send a text.'], end: 'hangup' }));
