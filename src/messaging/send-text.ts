@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { UserError } from '../errors.js';
 import { requestApproval } from '../store/approvals.js';
+import { findKey } from '../store/idempotency.js';
 import { hasMessaged } from '../store/message-log.js';
 import { isOptedOut } from '../store/optouts.js';
 import type { ChunkOptions } from './chunk.js';
@@ -82,7 +83,10 @@ export async function sendText(req: TextRequest, policy: TextPolicy, deps: Deliv
   // even when that body splits into a different number of chunks. Files count by content.
   const mediaRecord = mediaFingerprint(media);
   const fingerprint = messageFingerprint({ ...req, media: mediaRecord });
-  const mediaUrls = await hostMedia(media, deps.mediaHost);
+  // A rerun of a message already sent needs no new URL (nor a running serve): it answers from the store.
+  const firstKey = plan.chunks.length > 1 ? `${key}#1/${plan.chunks.length}` : key;
+  const alreadySent = media.some((m) => m.kind === 'file') && (await findKey(deps.store, firstKey))?.state === 'settled';
+  const mediaUrls = alreadySent ? [] : await hostMedia(media, deps.mediaHost);
   for (const [i, chunk] of plan.chunks.entries()) {
     const chunks = plan.chunks.length;
     results.push(

@@ -98,6 +98,19 @@ describe('send --media ./file with serve running', () => {
     expect(other.stderr).toContain('was already used for a different message');
   });
 
+  it('a text with a local file held for approval is checked when held, and sent with that file when approved from another folder', async () => {
+    const card = jpeg(3_000);
+    writeFileSync(path.join(cwd, 'card.jpg'), card);
+    const held = await telephony(['send', '--sandbox', '+15550009107', 'your card', '--media', './card.jpg', '--json'], { env: { ...env, OPENCLAW_TELEPHONY_OUTBOUND_APPROVAL: 'always' }, cwd });
+    expect(held.code).toBe(0);
+    const { approvalId } = JSON.parse(held.stdout);
+    expect((await sentMessages(sb)).filter((m) => m.to === '+15550009107')).toEqual([]);
+    const approved = await telephony(['approvals', 'approve', approvalId, '--json'], { env, cwd: home });
+    expect(approved.code).toBe(0);
+    await expect.poll(() => inbox('+15550009107')).toHaveLength(1);
+    expect((await inbox('+15550009107'))[0].fetchedMedia).toEqual([expect.objectContaining({ contentType: 'image/jpeg', sha256: sha256(card) })]);
+  });
+
   it('refuses an oversize file before sending, naming the limit (exit 2, nothing sent)', async () => {
     writeFileSync(path.join(cwd, 'big.pdf'), Buffer.alloc(600_000, 7));
     writeFileSync(path.join(cwd, 'huge.jpg'), jpeg(5_000_001));
@@ -137,6 +150,13 @@ describe('send --media ./file without a running serve', () => {
     expect(res.stderr).toContain('no public URL is known to serve it to Twilio from');
     expect(res.stderr).toMatch(/Start `.*serve`/);
     expect((await sentMessages(sb)).filter((m) => m.to === '+15550009105')).toEqual([]);
+  });
+
+  it('a rerun of a message already sent answers from the store, serve or not', async () => {
+    const again = await send(['+15550009102', 'once', '--media', './again.png', '--idempotency-key', 'mms-once', '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ deduplicated: true });
+    expect((await sentMessages(sb)).filter((m) => m.to === '+15550009102')).toHaveLength(1);
   });
 });
 
