@@ -61,6 +61,9 @@ describe('send --media ./file with serve running', () => {
     expect(got.body).toBe('the photo');
     expect(got.fetchedMedia).toEqual([{ url: got.media[0], contentType: 'image/jpeg', size: photo.length, sha256: sha256(photo) }]);
     expect(got.media[0]).toMatch(new RegExp(`^${serveUrl}/telephony/media/[A-Za-z0-9_-]{43}$`));
+    // `sandbox inbox` shows what the handset got: type and size.
+    const shown = await telephony(['sandbox', 'inbox', '+15550009101'], { env, cwd });
+    expect(shown.stdout).toMatch(/MEDIA[\s\S]*the photo\s+image\/jpeg 40 KB/);
 
     // The URL answers as Twilio's HEAD and GET expect, until it expires.
     const head = await fetch(got.media[0], { method: 'HEAD' });
@@ -169,8 +172,18 @@ describe('an agent reply with an attachment', () => {
     writeFileSync(path.join(home, 'secret.jpg'), jpeg(1_000));
     const agent = path.join(home, 'agent.cjs');
     const reply = { reply: 'Here is the chart', media: [path.join(outbox, 'chart.png'), path.join(home, 'secret.jpg')] };
-    writeFileSync(agent, `process.stdin.resume(); process.stdin.on('end', () => process.stdout.write(${JSON.stringify(JSON.stringify(reply))}));`);
-    const agentEnv = { ...env, OPENCLAW_TELEPHONY_AGENT_KIND: 'command', OPENCLAW_TELEPHONY_AGENT_COMMAND: `"${process.execPath}" "${agent}"`, OPENCLAW_TELEPHONY_AGENT_MEDIA_ROOTS: JSON.stringify([outbox]) };
+    // A text containing "slow" is answered after agent.replyTimeoutMs: that reply goes through the REST API.
+    writeFileSync(
+      agent,
+      `let t = ''; process.stdin.on('data', (d) => (t += d)); process.stdin.on('end', () => setTimeout(() => process.stdout.write(${JSON.stringify(JSON.stringify(reply))}), JSON.parse(t).text.includes('slow') ? 1500 : 0));`,
+    );
+    const agentEnv = {
+      ...env,
+      OPENCLAW_TELEPHONY_AGENT_KIND: 'command',
+      OPENCLAW_TELEPHONY_AGENT_COMMAND: `"${process.execPath}" "${agent}"`,
+      OPENCLAW_TELEPHONY_AGENT_MEDIA_ROOTS: JSON.stringify([outbox]),
+      OPENCLAW_TELEPHONY_AGENT_REPLY_TIMEOUT_MS: '500',
+    };
     const server = await startCli(['serve', '--sandbox', '--port', '0', '--json'], { env: agentEnv, cwd });
     try {
       const number = JSON.parse(server.firstLine).sandbox.number as string;
@@ -180,6 +193,13 @@ describe('an agent reply with an attachment', () => {
       expect(got.body).toBe('Here is the chart');
       expect(got.fetchedMedia).toEqual([expect.objectContaining({ contentType: 'image/png', size: chart.length, sha256: sha256(chart) })]);
       await expect.poll(() => server.stderr()).toContain('outside agent.mediaRoots');
+      // The late reply, sent through the REST API, carries the file too.
+      expect((await telephony(['sandbox', 'text', '--from', '+15550009108', '--to', number, 'slow chart please'], { env, cwd })).code).toBe(0);
+      await expect.poll(() => inbox('+15550009108'), { timeout: 20_000 }).toHaveLength(1);
+      const [late] = await inbox('+15550009108');
+      expect(late.body).toBe('Here is the chart');
+      expect(late.fetchedMedia).toEqual([expect.objectContaining({ contentType: 'image/png', sha256: sha256(chart) })]);
+      expect(server.stderr()).toMatch(/agent\.slow/);
     } finally {
       expect(await server.stop()).toBe(0);
     }
