@@ -24,10 +24,10 @@ const CLAIMED_SQL = '0';
 
 const CLAIM = statement(`INSERT INTO processed_webhooks (key, route, response_status, response_type, response_body, created_at, expires_at, owner) VALUES (?, ?, ${CLAIMED_SQL}, '', '', ?, ?, ?) ON CONFLICT (key) DO NOTHING`);
 const FIND = withDbNow(`SELECT response_status, response_type, response_body, owner, expires_at <= ? AS expired, ${instanceAlive('processed_webhooks.owner')} AS owner_alive FROM processed_webhooks WHERE key = ?`);
-// One instance wins a key that expired, was released after a failure, or whose owner died (the same test as FIND's, in the statement).
+// One instance wins a key that expired, was released after a failure, is its own (a release that failed), or whose owner died (FIND's test, in the statement).
 const TAKE_OVER = withDbNow(
   `UPDATE processed_webhooks SET owner = ?, response_status = ${CLAIMED_SQL}, response_type = '', response_body = '', created_at = ?, expires_at = ? ` +
-    `WHERE key = ? AND (expires_at <= ? OR (response_status = ${CLAIMED_SQL} AND (owner IS NULL OR NOT ${instanceAlive('processed_webhooks.owner')})))`,
+    `WHERE key = ? AND (expires_at <= ? OR (response_status = ${CLAIMED_SQL} AND (owner IS NULL OR owner = ? OR NOT ${instanceAlive('processed_webhooks.owner')})))`,
 );
 const KEEP_ANSWER = statement('UPDATE processed_webhooks SET response_status = ?, response_type = ?, response_body = ?, owner = NULL WHERE key = ?');
 const RELEASE = statement(`UPDATE processed_webhooks SET owner = NULL WHERE key = ? AND owner = ? AND response_status = ${CLAIMED_SQL}`);
@@ -91,7 +91,7 @@ export function createDeduplicator(store: Store, owner = newOwnerId()) {
   // the process to one turn.
   const claimed = async (s: Statement, params: Param[]) => (store.dialect === 'postgres' ? (await store.run(s, params)) === 1 : (await store.write(s, params), true));
   const tryClaim = (key: string, route: string) => claimed(CLAIM, [key, route, ...stamps(), owner]);
-  const tryTakeOver = (key: string) => claimed(TAKE_OVER, [owner, ...stamps(), key, new Date().toISOString()]);
+  const tryTakeOver = (key: string) => claimed(TAKE_OVER, [owner, ...stamps(), key, new Date().toISOString(), owner]);
 
   /** Claims the key for this instance, or finds the answer (waiting for one another live instance is working on). */
   async function claimOrAnswer(key: string, route: string): Promise<Delivery | { claimedBefore: boolean }> {

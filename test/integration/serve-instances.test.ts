@@ -70,6 +70,17 @@ describe.skipIf(!PG_URL)('serve instances sharing a PostgreSQL store', () => {
     expect(retried).toEqual({ answer: ANSWER, replayed: false, claimedBefore: true });
   });
 
+  it("an instance meeting its own unanswered claim (its release failed) handles the webhook again instead of waiting on itself", async () => {
+    const [a] = await twoInstances();
+    const now = Date.now();
+    await a.store.db
+      .insertInto('processed_webhooks')
+      .values({ key: 'msg:/telephony/webhook:SM3:', route: 'inbound', response_status: 0, response_type: '', response_body: '', created_at: new Date(now).toISOString(), expires_at: new Date(now + 3_600_000).toISOString(), owner: a.instance.id })
+      .execute();
+    const again = await createDeduplicator(a.store, a.instance.id).once('msg:/telephony/webhook:SM3:', 'inbound', async () => ANSWER);
+    expect(again).toEqual({ answer: ANSWER, replayed: false, claimedBefore: true });
+  });
+
   it('turns of one conversation run in arrival order across instances; other conversations do not wait', async () => {
     const [a, b] = await twoInstances();
     const sessionsA = createSessionRegistry(10, createTurnOrder(a.store, a.instance.id, fail));
