@@ -5,7 +5,7 @@
  */
 import type { SandboxContext } from './context.js';
 import { type ApiRequest, notFound, type Router, SandboxApiError } from './http.js';
-import { receiveText } from './inbound.js';
+import { type Attachment, receiveText } from './inbound.js';
 import type { CallRecord } from './resources/calls.js';
 import type { MessageRecord } from './resources/messages.js';
 import type { NumberRecord } from './resources/numbers.js';
@@ -32,14 +32,15 @@ export function inboxOf(ctx: SandboxContext, handset: string) {
 }
 
 /**
- * Files a handset attaches: a JSON body's `Media: [{contentType, data (base64)}]` (a form cannot
- * carry them). Checked here so a bad item is refused before anything is stored.
+ * What a handset attaches, in order: a JSON body's `Media: [{url} | {contentType, data (base64)}]` (a
+ * form cannot carry files). Checked here so a bad item is refused before anything is stored.
  */
-function uploadsOf(req: ApiRequest): { contentType: string; data: Buffer }[] {
+function attachmentsOf(req: ApiRequest): Attachment[] {
   if (!(req.headers['content-type'] ?? '').includes('json')) return [];
   const items = (JSON.parse(req.body || '{}') as { Media?: unknown }).Media ?? [];
-  if (!Array.isArray(items)) throw new SandboxApiError(400, 20001, 'Media must be a list of {contentType, data}.');
-  return items.map((item: { contentType?: unknown; data?: unknown }, i) => {
+  if (!Array.isArray(items)) throw new SandboxApiError(400, 20001, 'Media must be a list of {url} or {contentType, data}.');
+  return items.map((item: { url?: unknown; contentType?: unknown; data?: unknown }, i) => {
+    if (typeof item?.url === 'string') return { url: item.url };
     if (typeof item?.contentType !== 'string' || !/^[\w.+-]+\/[\w.+-]+$/.test(item.contentType)) throw new SandboxApiError(400, 20001, `Media[${i}].contentType must be a MIME type such as image/jpeg.`);
     if (typeof item.data !== 'string') throw new SandboxApiError(400, 20001, `Media[${i}].data must be the file's bytes in base64.`);
     return { contentType: item.contentType, data: Buffer.from(item.data, 'base64') };
@@ -54,7 +55,7 @@ export function registerControl(router: Router, ctx: SandboxContext): void {
   router.on('POST', '/sandbox/v1/handsets/:Phone/messages', async (req) => {
     const to = req.form.get('To');
     if (!to) throw new SandboxApiError(400, 21604, "A 'To' phone number is required.");
-    const { message, processed } = receiveText(ctx, { from: req.params.Phone, to, body: req.form.get('Body') ?? '', media: req.form.getAll('MediaUrl'), uploads: uploadsOf(req) });
+    const { message, processed } = receiveText(ctx, { from: req.params.Phone, to, body: req.form.get('Body') ?? '', media: req.form.getAll('MediaUrl'), attachments: attachmentsOf(req) });
     const webhook = req.query.get('wait') === 'false' ? undefined : await processed;
     return {
       status: 201,

@@ -23,9 +23,14 @@ export interface InboundText {
   body: string;
   /** Media URLs given as they are (the handset's MMS points wherever they say). */
   media: string[];
-  /** Files the handset attaches: kept as the message's Media, their MediaUrlN the sandbox's own media URLs. */
-  uploads?: { contentType: string; data: Buffer }[];
+  /**
+   * The handset's attachments in order, after `media`: a URL as it is, or a file kept as the message's
+   * Media, its MediaUrlN the sandbox's own media URL.
+   */
+  attachments?: Attachment[];
 }
+
+export type Attachment = { url: string } | { contentType: string; data: Buffer };
 
 /** Twilio's limit of media per message (error 21623). */
 export const MAX_MEDIA = 10;
@@ -75,11 +80,11 @@ export function receiveText(ctx: SandboxContext, text: InboundText): InboundResu
   const number = findOwnedNumber(ctx, text.to);
   if (!number) throw new SandboxApiError(404, 20404, `${text.to} is not one of the sandbox account's numbers`);
   if (!/^\+[1-9]\d{7,14}$/.test(text.from)) throw new SandboxApiError(400, 21212, `The From number ${text.from} is not a valid phone number`);
-  const uploads = text.uploads ?? [];
-  if (text.media.length + uploads.length > MAX_MEDIA) throw new SandboxApiError(400, 21623, `Number of media files exceeds allowed limit: at most ${MAX_MEDIA} in one message.`);
+  const attachments = text.attachments ?? [];
+  if (text.media.length + attachments.length > MAX_MEDIA) throw new SandboxApiError(400, 21623, `Number of media files exceeds allowed limit: at most ${MAX_MEDIA} in one message.`);
   const now = rfc2822(new Date());
-  const sid = newSid(text.media.length + uploads.length ? 'MM' : 'SM');
-  const media = [...text.media, ...uploads.map((u) => mediaUrlOf(ctx, storeMedia(ctx, sid, u.contentType, u.data)))];
+  const sid = newSid(text.media.length + attachments.length ? 'MM' : 'SM');
+  const media = [...text.media, ...attachments.map((a) => ('url' in a ? a.url : mediaUrlOf(ctx, storeMedia(ctx, sid, a.contentType, a.data))))];
   const message: MessageRecord = {
     account_sid: ctx.account.sid,
     api_version: API_VERSION,

@@ -106,16 +106,17 @@ describe('serve: inbound MMS media as local files for the agent', () => {
       const foreign = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/cat.jpg`;
       const saw = await mmsFrom(ADMITTED, 'big one', [path.join(home, 'huge.png'), foreign, path.join(home, 'card.vcf')]);
       expect(saw.media.map((m) => [m.index, m.contentType])).toEqual([[2, 'text/vcard']]);
+      // In the order given on the command line.
       expect(saw.unavailable).toEqual([
-        { index: 0, reason: 'not-twilio', notice: expect.stringMatching(/^Attachment 1 \(image\/jpeg\) was not fetched: 127\.0\.0\.1:\d+ is not the configured API/) },
-        { index: 1, reason: 'too-large', notice: "Attachment 2 (image/png) is too large: one message's media may have 100000 bytes in all." },
+        { index: 0, reason: 'too-large', notice: "Attachment 1 (image/png) is too large: one message's media may have 100000 bytes in all." },
+        { index: 1, reason: 'not-twilio', notice: expect.stringMatching(/^Attachment 2 \(image\/jpeg\) was not fetched: 127\.0\.0\.1:\d+ is not the configured API/) },
       ]);
       expect(seen).toEqual([]);
     } finally {
       elsewhere.closeAllConnections();
       await new Promise((r) => elsewhere.close(r));
     }
-    await expect.poll(() => server.stderr()).toMatch(/"event":"sms.media".*"unavailable":\["not-twilio","too-large"\]/);
+    await expect.poll(() => server.stderr()).toMatch(/"event":"sms.media".*"unavailable":\["too-large","not-twilio"\]/);
   });
 
   it("never shows the account's credentials in its output", () => {

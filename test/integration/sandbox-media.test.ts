@@ -12,11 +12,12 @@ let hooks: WebhookReceiver;
 const HANDSET = '+15550001313';
 const PHOTO = Buffer.from([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 300 }, (_, i) => i % 256)]);
 
-async function mms(media: { contentType: string; data: Buffer }[], urls: string[] = []) {
+/** A handset's MMS; each item a file or, given as a string, a URL passed on as it is, in this order. */
+async function mms(media: ({ contentType: string; data: Buffer } | string)[]) {
   const res = await fetch(`${ts.sb.baseUrl}/sandbox/v1/handsets/${encodeURIComponent(HANDSET)}/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ To: ts.number, Body: 'look', MediaUrl: urls, Media: media.map((m) => ({ contentType: m.contentType, data: m.data.toString('base64') })) }),
+    body: JSON.stringify({ To: ts.number, Body: 'look', Media: media.map((m) => (typeof m === 'string' ? { url: m } : { contentType: m.contentType, data: m.data.toString('base64') })) }),
   });
   return { status: res.status, body: await res.json() };
 }
@@ -33,12 +34,12 @@ afterAll(async () => {
 });
 
 describe('inbound MMS media in the sandbox', () => {
-  it('points MediaUrlN at its own media resource, with the type, after any given URL', async () => {
-    const sent = await mms([{ contentType: 'image/jpeg', data: PHOTO }], ['https://example.com/b.gif']);
+  it('points MediaUrlN at its own media resource, with the type, in the order the items were given', async () => {
+    const sent = await mms(['https://example.com/b.gif', { contentType: 'image/jpeg', data: PHOTO }, 'https://example.com/c.png']);
     expect(sent.status).toBe(201);
     const hook = hooks.received.find((h) => h.params.MessageSid === sent.body.sid)!;
     expect(sent.body.sid).toMatch(/^MM/);
-    expect(hook.params).toMatchObject({ NumMedia: '2', MediaUrl0: 'https://example.com/b.gif', MediaContentType0: 'image/gif', MediaContentType1: 'image/jpeg' });
+    expect(hook.params).toMatchObject({ NumMedia: '3', MediaUrl0: 'https://example.com/b.gif', MediaContentType0: 'image/gif', MediaContentType1: 'image/jpeg', MediaUrl2: 'https://example.com/c.png' });
     expect(hook.params.MediaUrl1).toMatch(new RegExp(`^${ts.sb.baseUrl}/2010-04-01/Accounts/${ts.info.accountSid}/Messages/${sent.body.sid}/Media/ME[0-9a-f]{32}$`));
   });
 

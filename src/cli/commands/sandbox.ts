@@ -104,28 +104,24 @@ async function callSandbox(path: string, opts?: { method: 'POST'; json: unknown 
  * `--media`: a URL is passed on as the MMS's MediaUrl as it is; a file is attached, and the sandbox
  * keeps it as the message's Media, behind its own (authenticated) media URL as Twilio does.
  */
-async function readMedia(items: string[]): Promise<{ urls: string[]; files: { contentType: string; data: string }[] }> {
-  const urls: string[] = [];
-  const files: { contentType: string; data: string }[] = [];
-  for (const item of items) {
-    if (isMediaUrl(item)) {
-      urls.push(item);
-      continue;
-    }
-    const data = await readFile(item).catch((err: NodeJS.ErrnoException) => {
-      throw new UserError(`--media ${JSON.stringify(item)} cannot be read (${err.code ?? err.message}); nothing was sent.`, { code: 'media_unreadable', hint: 'Give a file that exists and you may read, or an http(s) URL.' });
-    });
-    files.push({ contentType: contentTypeForFile(item), data: data.toString('base64') });
-  }
-  return { urls, files };
+async function readMedia(items: string[]): Promise<({ url: string } | { contentType: string; data: string })[]> {
+  return Promise.all(
+    items.map(async (item) => {
+      if (isMediaUrl(item)) return { url: item };
+      const data = await readFile(item).catch((err: NodeJS.ErrnoException) => {
+        throw new UserError(`--media ${JSON.stringify(item)} cannot be read (${err.code ?? err.message}); nothing was sent.`, { code: 'media_unreadable', hint: 'Give a file that exists and you may read, or an http(s) URL.' });
+      });
+      return { contentType: contentTypeForFile(item), data: data.toString('base64') };
+    }),
+  );
 }
 
 export async function sandboxText(ctx: CommandContext, body: string): Promise<number> {
   const { opts, out } = ctx;
   // Without --to the handset texts the sandbox's first number: the one `serve --sandbox` answers on.
   const to = (opts.to as string | undefined) ?? (await fetchSandboxAccount(sandboxUrl())).numbers[0].phoneNumber;
-  const { urls, files } = await readMedia((opts.media as string[] | undefined) ?? []);
-  const result = (await callSandbox(`/sandbox/v1/handsets/${encodeURIComponent(String(opts.from))}/messages`, { method: 'POST', json: { To: to, Body: body, MediaUrl: urls, Media: files } })) as {
+  const media = await readMedia((opts.media as string[] | undefined) ?? []);
+  const result = (await callSandbox(`/sandbox/v1/handsets/${encodeURIComponent(String(opts.from))}/messages`, { method: 'POST', json: { To: to, Body: body, Media: media } })) as {
     sid: string;
     webhook: { url: string; ok: boolean; status: number | null } | null;
   };
