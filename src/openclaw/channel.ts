@@ -63,12 +63,6 @@ export function createTelephonyChannel(deps: { runtime(): PluginRuntime; routes:
         await sendFromOpenClaw({ to: id, text: 'You can now text the agent at this number.' });
       },
     },
-    doctor: {
-      async collectPreviewWarnings({ cfg }) {
-        const { telephonyDoctorWarnings } = await import('./doctor.js');
-        return telephonyDoctorWarnings(cfg);
-      },
-    },
     gateway: {
       async startAccount(ctx) {
         const { runGatewayAccount } = await import('./gateway-account.js');

@@ -145,8 +145,6 @@ export interface ChannelPlugin<Account> {
     normalizeAllowEntry?(entry: string): string;
     notifyApproval?(params: { cfg: OpenClawConfig; id: string; accountId?: string }): Promise<void>;
   };
-  /** `openclaw doctor`: warnings about the channel's configuration. */
-  doctor?: { collectPreviewWarnings?(params: { cfg: OpenClawConfig; doctorFixCommand: string }): string[] | Promise<string[]> };
   gateway?: { startAccount?(ctx: ChannelGatewayContext<Account>): Promise<unknown> };
   outbound?: {
     deliveryMode: 'direct' | 'gateway' | 'hybrid';

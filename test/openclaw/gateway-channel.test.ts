@@ -160,9 +160,10 @@ describe.skipIf(!HAVE_OPENCLAW_BIN)('the telephony channel inside the OpenClaw G
     expect(received.map((m) => m.sid)).toEqual([sid]);
   }, 600_000);
 
-  it('`openclaw channels status` reports the channel from the running Gateway', async () => {
+  it('`openclaw channels status` reports the running account from the Gateway', async () => {
     const res = await oc(['channels', 'status', '--json']);
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stdout).toContain('telephony');
+    const status = JSON.parse(res.stdout);
+    expect(status.channelAccounts.telephony).toEqual([expect.objectContaining({ accountId: 'default', enabled: true, configured: true, running: true, lifecycle: 'ready', mode: 'webhook', dmPolicy: 'pairing', lastInboundAt: expect.any(Number) })]);
   }, 600_000);
 });

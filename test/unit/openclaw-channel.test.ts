@@ -1,7 +1,6 @@
-/** The telephony channel object OpenClaw reads: its account from channels.telephony, targets, and doctor's warnings. */
+/** The telephony channel object OpenClaw reads: its account from channels.telephony, and its targets. */
 import { describe, expect, it } from 'vitest';
 import { createTelephonyChannel, resolveTelephonyAccount } from '../../src/openclaw/channel.js';
-import { telephonyDoctorWarnings } from '../../src/openclaw/doctor.js';
 import { normalizeTarget } from '../../src/openclaw/outbound.js';
 import { createWebhookRoutes } from '../../src/openclaw/webhook-routes.js';
 
@@ -24,14 +23,5 @@ describe('the telephony channel', () => {
       expect(normalizeTarget(bad), bad).toBeUndefined();
       expect(channel.messaging!.targetResolver!.looksLikeId!(bad), bad).toBe(false);
     }
-  });
-
-  it("doctor names what keeps the Gateway from running it, and the schema's problems", () => {
-    expect(telephonyDoctorWarnings({})).toEqual([]);
-    const missing = telephonyDoctorWarnings({ channels: { telephony: {} } });
-    expect(missing).toEqual([expect.stringContaining('channels.telephony.fromNumber is not set'), expect.stringContaining('channels.telephony.publicUrl is not set')]);
-    const invalid = telephonyDoctorWarnings({ channels: { telephony: { fromNumber: '+15551230000', publicUrl: 'https://gw.example.com', inboundPolicy: 'everyone' } } });
-    expect(invalid).toEqual([expect.stringMatching(/^channels\.telephony\.inboundPolicy: /)]);
-    expect(telephonyDoctorWarnings({ channels: { telephony: { fromNumber: '+15551230000', publicUrl: 'https://gw.example.com' } } })).toEqual([]);
   });
 });
