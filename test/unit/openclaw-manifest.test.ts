@@ -35,7 +35,7 @@ describe('the OpenClaw plugin manifest', () => {
     visit('openclaw-plugin.js');
     for (const m of entry.matchAll(/import\("\.\/([\w-]+\.js)"\)/g)) visit(m[1]);
     expect(seen.size).toBeGreaterThan(2);
-    for (const file of seen) expect(read(file), file).not.toMatch(/var Command = class|from "commander"/);
+    for (const file of seen) expect(read(file), file).not.toMatch(/node_modules\/commander\/|from "commander"/);
   });
 
   it('loading the entry (root help, discovery) loads neither the webhook pipeline nor OpenClaw\'s inbound runtime', () => {
