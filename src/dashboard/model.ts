@@ -7,7 +7,7 @@
 import { redact } from '../secrets/redact.js';
 import { safeForTerminal } from '../text/terminal-safe.js';
 import { twilioHint } from '../twilio/error-hints.js';
-import type { EventBus } from '../server/events.js';
+import { COUNT_ONLY, type EventBus } from '../server/events.js';
 
 export interface FeedItem {
   at: string;
@@ -41,7 +41,9 @@ export interface DashboardModel {
 
 /** Feeds the model from serve's event bus; returns how to stop. */
 export function followBus(model: DashboardModel, bus: Pick<EventBus, 'subscribe'>): () => void {
-  return bus.subscribe((e) => model.push(e.type, e.fields));
+  return bus.subscribe((e) => {
+    if (!COUNT_ONLY.has(e.type)) model.push(e.type, e.fields);
+  });
 }
 
 const LIMIT_WORDS: Record<string, string> = { sender: 'texts from sender', total: 'texts in all', failed: 'failed requests from', callbacks: 'status callbacks' };

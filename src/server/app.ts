@@ -48,7 +48,7 @@ export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstanc
   // An absolute-form request target (`POST http://evil.example/...`) is a proxy request, never Twilio's.
   app.addHook('onRequest', async (req, reply) => {
     if (req.url.startsWith('/')) return;
-    o.metrics.count('webhooks_refused_total', { reason: 'request_target' });
+    o.emit('webhook.rejected', { reason: 'request_target' });
     if (answeredOverFailureBudget(req, reply, o)) return reply;
     o.emit('webhook.refused', { route: 'unknown', reason: 'the request target is not a path (absolute-form or malformed)' });
     return reply.code(400).type('text/plain').send('Bad request target');
@@ -58,17 +58,15 @@ export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstanc
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (isStoreUnavailable(err)) {
       // Answered fast (well under Twilio's 15 s) so Twilio's retry or fallback can take over; /healthz says why.
-      o.metrics.count('webhook_store_unavailable_total');
-      o.emit('webhook.error', { path: req.url.split('?')[0], error: `the store cannot take writes now: ${err.message}` });
+      o.emit('webhook.error', { path: req.url.split('?')[0], error: `the store cannot take writes now: ${err.message}`, storeUnavailable: true });
       return reply.code(503).header('retry-after', '1').type('text/plain').send('Service unavailable: the store is busy or failing');
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) {
-      o.metrics.count('webhook_errors_total');
       o.emit('webhook.error', { path: req.url.split('?')[0], error: err.message });
     } else {
       // Bad input (malformed body, wrong content type, too large) is refused, not an error of ours.
-      o.metrics.count('webhooks_refused_total', { reason: String(status) });
+      o.emit('webhook.rejected', { reason: String(status) });
       if (answeredOverFailureBudget(req, reply, o)) return reply;
       o.emit('webhook.refused', { route: req.routeOptions.url ?? 'unknown', reason: err.message });
     }

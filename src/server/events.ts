@@ -11,7 +11,7 @@ export interface ServeEventMap {
   'sms.optout': { from: string };
   'sms.optin': { from: string };
   'sms.ignored': { from: string; reason: string; policy?: string };
-  'sms.refused': { from: string; to: string; reason: string };
+  'sms.refused': { from: string; to: string; reason: string; kind: string };
   /** An admitted text's MMS media: how many items became files, their bytes, and why the others did not. */
   'sms.media': { from: string; fetched: number; bytes: number; unavailable: string[] };
   'pairing.request': { from: string; outcome: 'send-code' | 'already-sent' | 'capped' };
@@ -30,8 +30,18 @@ export interface ServeEventMap {
   /** An inbound limit (serve.inboundLimits) refused its first request of a window (said once per limit, key and window; /metrics counts every one). */
   'limit.reached': { limit: 'sender' | 'total' | 'failed' | 'callbacks'; key?: string; max: number; windowSeconds: number };
   'webhook.replayed': { route: string };
+  /** A webhook's handler ran and its answer was stored (COUNT_ONLY: one a webhook; sms.in and the rest say what it was). */
+  'webhook.handled': { route: string };
+  /** Another instance holds this webhook: answered 503 so Twilio retries (COUNT_ONLY; a warning says it). */
+  'webhook.busy': { route: string };
+  /** A request whose signature did not verify (COUNT_ONLY: every one; webhook.refused says it while under the failure budget). */
+  'webhook.unverified': { route: string };
+  /** A request refused before any route: bad input or a request target that is not a path (COUNT_ONLY, as above). */
+  'webhook.rejected': { reason: string };
+  /** A fetch of an outbound MMS file at serve.mediaPath (COUNT_ONLY: Twilio fetches each file at least once). */
+  'media.fetch': { outcome: 'served' | 'not_found' | 'error' };
   'webhook.reclaimed': { route: string; why: string };
-  'webhook.error': { path: string; error: string };
+  'webhook.error': { path: string; error: string; storeUnavailable?: boolean };
   tunnel: { provider: string; state: 'up' | 'down'; url?: string };
   'number.configured': { number: string; smsUrl: string; voiceUrl: string };
   'number.restored': { number: string };
@@ -44,6 +54,12 @@ export interface ServeEventMap {
 }
 
 export type ServeEventType = keyof ServeEventMap;
+
+/**
+ * Events that exist to be counted (/metrics): too frequent, or said already by another event, for
+ * the log and the dashboard, which pass them over. Everything /metrics counts comes from the bus.
+ */
+export const COUNT_ONLY: ReadonlySet<string> = new Set<ServeEventType>(['webhook.handled', 'webhook.busy', 'webhook.unverified', 'webhook.rejected', 'media.fetch']);
 export type ServeEvent = { [K in ServeEventType]: { type: K; at: Date; fields: ServeEventMap[K] } }[ServeEventType];
 
 export type Emit = <K extends ServeEventType>(type: K, fields: ServeEventMap[K]) => void;

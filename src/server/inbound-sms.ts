@@ -106,8 +106,7 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
   if (refusal) {
     // Stored with its reason (messages list shows it), said on the bus; answered 200 with empty TwiML, so
     // Twilio neither retries it nor texts the sender anything (a reply to a flood could start a loop with another bot).
-    deps.metrics.count('inbound_refused_total', { reason: refusal.kind });
-    deps.emit('sms.refused', { from, to, reason: refusal.reason });
+    deps.emit('sms.refused', { from, to, reason: refusal.reason, kind: refusal.kind });
     return answerWith([]);
   }
   const reply = (texts: string[], media: string[] = []) => {

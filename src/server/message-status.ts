@@ -9,12 +9,10 @@ import { appendEvent } from '../store/events.js';
 import type { Store } from '../store/open-store.js';
 import { twilioHint } from '../twilio/error-hints.js';
 import { one, type InboundParams } from './inbound-sms.js';
-import type { Metrics } from './metrics.js';
 import type { Emit } from './events.js';
 
 export interface MessageStatusDeps {
   store: Store;
-  metrics: Metrics;
   emit: Emit;
 }
 
@@ -24,7 +22,6 @@ export async function handleMessageStatus(p: InboundParams, deps: MessageStatusD
   const errorCode = Number(one(p.ErrorCode)) || null;
   const applied = await applyDeliveryStatus(deps.store, { sid, status: reported, errorCode });
   await appendEvent(deps.store, 'status.callback', sid, { status: reported, errorCode, outcome: applied.outcome, ...(applied.conflict ? { conflict: applied.conflict } : {}) });
-  deps.metrics.count('status_callbacks_total', { outcome: applied.outcome });
   const hint = twilioHint(applied.errorCode);
   deps.emit(applied.outcome === 'conflict' ? 'status.conflict' : 'status', {
     sid,

@@ -44,16 +44,51 @@ export function createMetrics(): Metrics {
   };
 }
 
-/** The counters that follow from serve's events (subscribe it to the bus). */
+/** The counters that follow from serve's events (subscribe it to the bus): /metrics, the log and the dashboard have one source. */
 export function countEvents(metrics: Metrics): (event: ServeEvent) => void {
   return (e) => {
-    if (e.type === 'agent.error') metrics.count('agent_errors_total');
-    else if (e.type === 'reply.failed') metrics.count('reply_failures_total');
-    else if (e.type === 'pairing.request') metrics.count('pairing_requests_total', { outcome: e.fields.outcome });
-    else if (e.type === 'delivery') metrics.count('deliveries_total', { outcome: e.fields.outcome });
-    else if (e.type === 'sms.media') {
-      for (let i = 0; i < e.fields.fetched; i++) metrics.count('inbound_media_total', { outcome: 'fetched' });
-      for (const reason of e.fields.unavailable) metrics.count('inbound_media_total', { outcome: reason });
+    switch (e.type) {
+      case 'agent.error':
+        return metrics.count('agent_errors_total');
+      case 'reply.failed':
+        return metrics.count('reply_failures_total');
+      case 'pairing.request':
+        return metrics.count('pairing_requests_total', { outcome: e.fields.outcome });
+      case 'delivery':
+        return metrics.count('deliveries_total', { outcome: e.fields.outcome });
+      case 'sms.media':
+        for (let i = 0; i < e.fields.fetched; i++) metrics.count('inbound_media_total', { outcome: 'fetched' });
+        for (const reason of e.fields.unavailable) metrics.count('inbound_media_total', { outcome: reason });
+        return;
+      default:
+        return countRequestEvent(metrics, e);
     }
   };
+}
+
+/** The counters of requests: webhooks by outcome, refusals, errors, status callbacks, media fetches. */
+function countRequestEvent(metrics: Metrics, e: ServeEvent): void {
+  switch (e.type) {
+    case 'webhook.handled':
+      return metrics.count('webhooks_total', { route: e.fields.route, outcome: 'handled' });
+    case 'webhook.replayed':
+      return metrics.count('webhooks_total', { route: e.fields.route, outcome: 'replayed' });
+    case 'webhook.busy':
+      return metrics.count('webhooks_total', { route: e.fields.route, outcome: 'busy-elsewhere' });
+    case 'webhook.unverified':
+      return metrics.count('webhook_verification_failures_total', { route: e.fields.route });
+    case 'webhook.rejected':
+      return metrics.count('webhooks_refused_total', { reason: e.fields.reason });
+    case 'webhook.error':
+      return metrics.count(e.fields.storeUnavailable ? 'webhook_store_unavailable_total' : 'webhook_errors_total');
+    case 'sms.refused':
+      return metrics.count('inbound_refused_total', { reason: e.fields.kind });
+    case 'media.fetch':
+      return metrics.count('media_fetches_total', { outcome: e.fields.outcome });
+    case 'status':
+    case 'status.conflict':
+      // A message status callback (call statuses and unknown resources carry no outcome).
+      if (e.fields.outcome) metrics.count('status_callbacks_total', { outcome: e.fields.outcome });
+      return;
+  }
 }

@@ -1,7 +1,7 @@
 /** serve's event bus drives the dashboard model and the metrics, and the messaging verb's logger reports on it. */
 import { describe, expect, it } from 'vitest';
 import { createDashboardModel, followBus } from '../../src/dashboard/model.js';
-import { createEventBus, loggerOnBus, type ServeEvent } from '../../src/server/events.js';
+import { COUNT_ONLY, createEventBus, loggerOnBus, type ServeEvent } from '../../src/server/events.js';
 import { countEvents, createMetrics } from '../../src/server/metrics.js';
 
 describe('the serve event bus', () => {
@@ -41,5 +41,42 @@ describe('the serve event bus', () => {
     expect(metrics.render()).toContain('openclaw_telephony_deliveries_total{outcome="failed"} 1');
     expect(seen.map((e) => e.type)).toEqual(['pairing.request', 'reply.failed', 'delivery']);
     expect(seen[0]).toMatchObject({ type: 'pairing.request', fields: { outcome: 'capped' } });
+  });
+
+  it('is where the routes\' counters come from: webhooks, refusals, errors, status callbacks, media fetches', () => {
+    const bus = createEventBus();
+    const metrics = createMetrics();
+    const model = createDashboardModel();
+    bus.subscribe(countEvents(metrics));
+    followBus(model, bus);
+    bus.emit('webhook.handled', { route: 'sms' });
+    bus.emit('webhook.handled', { route: 'sms' });
+    bus.emit('webhook.replayed', { route: 'sms' });
+    bus.emit('webhook.busy', { route: 'voice' });
+    bus.emit('webhook.unverified', { route: 'status' });
+    bus.emit('webhook.rejected', { reason: '413' });
+    bus.emit('webhook.error', { path: '/telephony/webhook', error: 'boom' });
+    bus.emit('webhook.error', { path: '/telephony/webhook', error: 'the store cannot take writes now', storeUnavailable: true });
+    bus.emit('sms.refused', { from: '+15550001111', to: '+15550002222', reason: 'over the limit', kind: 'sender' });
+    bus.emit('status', { sid: 'SM1', status: 'delivered', outcome: 'applied' });
+    bus.emit('status', { sid: '', status: 'unknown resource: neither MessageSid nor CallSid' });
+    bus.emit('media.fetch', { outcome: 'served' });
+    const text = metrics.render();
+    for (const line of [
+      'webhooks_total{route="sms",outcome="handled"} 2',
+      'webhooks_total{route="sms",outcome="replayed"} 1',
+      'webhooks_total{route="voice",outcome="busy-elsewhere"} 1',
+      'webhook_verification_failures_total{route="status"} 1',
+      'webhooks_refused_total{reason="413"} 1',
+      'webhook_errors_total 1',
+      'webhook_store_unavailable_total 1',
+      'inbound_refused_total{reason="sender"} 1',
+      'status_callbacks_total{outcome="applied"} 1',
+      'media_fetches_total{outcome="served"} 1',
+    ]) expect(text).toContain(`openclaw_telephony_${line}\n`);
+    expect(text).not.toContain('status_callbacks_total{outcome="undefined"}');
+    // Counted, not shown: one line a webhook would drown the feed (sms.in and the rest say what happened).
+    const shown = [...model.snapshot().feed, ...model.snapshot().errors].map((i) => i.text).join('\n');
+    for (const type of COUNT_ONLY) expect(shown).not.toContain(type);
   });
 });

@@ -1,7 +1,7 @@
 /** `serve`: the long-running webhook server. Logs go to stderr: plain lines, or NDJSON with --json. */
 import { ExitCode, UserError } from '../../errors.js';
 import { tryItCommands } from '../../onboarding/try-it.js';
-import { createEventBus } from '../../server/events.js';
+import { COUNT_ONLY, createEventBus } from '../../server/events.js';
 import { DASHBOARD_HANDSET, startServe } from '../../server/serve.js';
 import { VERSION } from '../version.js';
 import { formatLogJson, formatLogText } from '../../log.js';
@@ -25,6 +25,7 @@ export async function serve(ctx: CommandContext): Promise<number> {
   const model = dashboardModule?.createDashboardModel();
   if (model) dashboardModule!.followBus(model, events);
   else events.subscribe(({ type, fields }) => {
+    if (COUNT_ONLY.has(type)) return;
     if (out.json) out.stderr.write(formatLogJson(type, fields) + '\n');
     else if (!out.quiet || type === 'warning') out.stderr.write(formatLogText(type, fields) + '\n');
   });

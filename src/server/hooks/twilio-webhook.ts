@@ -28,7 +28,7 @@ export function verifyHook(route: string, deps: WebhookHookDeps): preHandlerAsyn
   return async (req, reply) => {
     const failure = verifyTwilioRequest(req, deps.verify);
     if (!failure) return;
-    deps.metrics.count('webhook_verification_failures_total', { route });
+    deps.emit('webhook.unverified', { route });
     if (answeredOverFailureBudget(req, reply, deps)) return reply;
     deps.emit('webhook.refused', { route, reason: failure.reason, tried: failure.tried, hint: "publicUrl (or the tunnel URL) + path must be exactly the URL configured at Twilio, and the auth token the account's; `" + commandPrefix() + " doctor` explains more." });
     return refuse(reply);
@@ -62,7 +62,7 @@ export function dedupHooks(route: string, deps: WebhookHookDeps): { preHandler: 
       } catch (err) {
         if (!(err instanceof HandledElsewhere)) throw err;
         // Not a second turn: Twilio retries later, and gets the stored answer then.
-        deps.metrics.count('webhooks_total', { route, outcome: 'busy-elsewhere' });
+        deps.emit('webhook.busy', { route });
         deps.emit('warning', { message: `${route} webhook: ${err.message}; answered 503 so Twilio retries` });
         return reply.code(503).header('retry-after', '5').type('text/plain').send('Service unavailable: another instance is handling this webhook');
       }
@@ -70,7 +70,6 @@ export function dedupHooks(route: string, deps: WebhookHookDeps): { preHandler: 
         pendingOf.set(req, { settle, fail, delivery });
         return;
       }
-      deps.metrics.count('webhooks_total', { route, outcome: 'replayed' });
       deps.emit('webhook.replayed', { route });
       return reply.code(first.answer.status).type(first.answer.type).send(first.answer.body);
     },
@@ -86,7 +85,7 @@ export function dedupHooks(route: string, deps: WebhookHookDeps): { preHandler: 
       }
       pending.settle({ status: reply.statusCode, type: String(reply.getHeader('content-type') ?? 'text/plain'), body: String(payload ?? '') });
       const { claimedBefore } = await pending.delivery;
-      deps.metrics.count('webhooks_total', { route, outcome: 'handled' });
+      deps.emit('webhook.handled', { route });
       if (claimedBefore) deps.emit('webhook.reclaimed', { route, why: 'an earlier delivery was claimed but not answered (it failed, or serve stopped mid-turn); handled now' });
       return payload;
     },

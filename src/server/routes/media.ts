@@ -20,22 +20,22 @@ export const mediaRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
   app.get<{ Params: { token: string } }>(`${prefix}/:token`, async (req, reply) => {
     const { token } = req.params;
     if (!TOKEN_SHAPE.test(token)) {
-      deps.metrics.count('media_fetches_total', { outcome: 'not_found' });
+      deps.emit('media.fetch', { outcome: 'not_found' });
       return notFound(reply);
     }
     let media;
     try {
       media = await findOutboundMedia(deps.store, token);
     } catch (err) {
-      deps.metrics.count('media_fetches_total', { outcome: 'error' });
+      deps.emit('media.fetch', { outcome: 'error' });
       deps.emit('warning', { message: `serving an MMS media file failed: the store did not answer (${(err as Error).message})` });
       return reply.code(503).header('retry-after', '1').type('text/plain').send('Service unavailable');
     }
     if (!media) {
-      deps.metrics.count('media_fetches_total', { outcome: 'not_found' });
+      deps.emit('media.fetch', { outcome: 'not_found' });
       return notFound(reply);
     }
-    deps.metrics.count('media_fetches_total', { outcome: 'served' });
+    deps.emit('media.fetch', { outcome: 'served' });
     const bytes = Buffer.isBuffer(media.bytes) ? media.bytes : Buffer.from(media.bytes);
     return reply
       .code(200)
