@@ -1,6 +1,5 @@
 /**
- * Migration 012, in a file of its own because migrations.ts reached the size limit (later migrations
- * can follow this pattern): why serve refused an inbound text (another number, an inbound limit), so
+ * Migration 012, in a file of its own because migrations.ts is near the size limit: why serve refused an inbound text (another number, an inbound limit), so
  * `messages list` can say so.
  */
 import type { Kysely, Migration } from 'kysely';
