@@ -278,6 +278,24 @@ describe('<Connect><ConversationRelay>', () => {
     expect(Math.abs(firstSoundMs - (Number(reply.startedT) - answeredT))).toBeLessThan(250);
   });
 
+  it('closes the socket when the caller hangs up while it is still opening', async () => {
+    // An app slow to accept the upgrade: the caller is gone before the socket opens.
+    const slow = await startWebSocketApp('/slow');
+    const accepted: WebSocket[] = [];
+    slow.wss.options.verifyClient = (_info: unknown, done: (ok: boolean) => void) => setTimeout(() => done(true), 1500);
+    slow.wss.on('connection', (ws) => accepted.push(ws));
+    try {
+      await answerWith(`<Response><Connect><ConversationRelay url="${slow.url}"/></Connect></Response>`);
+      const call = await handsetCall(ts, '+15550007777', ts.number, { steps: [{ wait: 1 }, { hangup: true }] });
+      await endedCall(ts, call.callSid);
+      await expect.poll(() => accepted.length, { timeout: 5000 }).toBe(1);
+      await expect.poll(() => accepted[0].readyState, { timeout: 3000 }).toBe(3);
+      await expect.poll(async () => (await timeline(ts, call.callSid)).timeline.some((e) => e.kind === 'timing')).toBe(true);
+    } finally {
+      slow.wss.close();
+    }
+  });
+
   it('fails the call on attribute values Twilio refuses (12200) and only warns about unknown ones', async () => {
     await answerWith(`<Response><Connect><ConversationRelay url="${wsUrl}" interruptible="sometimes"/></Connect></Response>`);
     const bad = await endedCall(ts, (await handsetCall(ts, '+15550007777', ts.number)).callSid);

@@ -75,7 +75,8 @@ export class RelaySession {
       return { ...this.failed(64102, `ConversationRelay could not connect to ${this.settings.url}: ${(err as Error).message}`), durationS: 0 };
     }
     this.startedAt = performance.now();
-    const aborted = new Promise<'aborted'>((resolve) => signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
+    // The call may have hung up (or moved on) while the socket was opening: the abort has fired already.
+    const aborted = new Promise<'aborted'>((resolve) => (signal.aborted ? resolve('aborted') : signal.addEventListener('abort', () => resolve('aborted'), { once: true })));
     this.listen(this.ws);
     this.note(`session ${this.sessionId} open to ${this.settings.url}`, 'setup');
     this.send(this.setupMessage());
