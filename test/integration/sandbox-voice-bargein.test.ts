@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { endedCall, handsetCall, heard } from '../helpers/voice.js';
+import { endedCall, handsetCall, handsetDoes, heard } from '../helpers/voice.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { startWebSocketApp } from '../helpers/ws-app.js';
 
@@ -34,8 +34,9 @@ describe("a handset script's interrupt step against a media-stream app", () => {
       ws.on('message', (data) => {
         const msg = JSON.parse(String(data));
         if (msg.event === 'start') {
-          // Three seconds of greeting, then a mark that comes back once it has played (or at a clear).
-          ws.send(JSON.stringify({ event: 'media', streamSid: msg.streamSid, media: { payload: tone(3000) } }));
+          // Eight seconds of greeting (time for espeak to start on a loaded machine), then a mark that
+          // comes back once it has played, or at a clear.
+          ws.send(JSON.stringify({ event: 'media', streamSid: msg.streamSid, media: { payload: tone(8000) } }));
           ws.send(JSON.stringify({ event: 'mark', streamSid: msg.streamSid, mark: { name: 'greeting' } }));
           seen.greetingSentAt = performance.now();
         }
@@ -61,11 +62,11 @@ describe("a handset script's interrupt step against a media-stream app", () => {
 
     expect(seen.callerAudioWhilePlaying).toBe(true);
     expect(seen.clearSentAt).toBeGreaterThan(0);
-    // The clear brought the greeting's mark back at once, long before its three seconds had played.
+    // The clear brought the greeting's mark back at once, before its eight seconds had played.
     expect(seen.greetingEchoAt).toBeGreaterThanOrEqual(seen.clearSentAt);
-    expect(seen.greetingEchoAt - seen.greetingSentAt).toBeLessThan(2500);
+    expect(seen.greetingEchoAt - seen.greetingSentAt).toBeLessThan(7500);
     const greeting = heard(done).find((h) => h.includes('mark greeting'))!;
-    expect(Number(/app audio ([\d.]+) s/.exec(greeting)![1])).toBeLessThan(2.5);
+    expect(Number(/app audio ([\d.]+) s/.exec(greeting)![1])).toBeLessThan(7.5);
 
     const timing = done.timeline.find((e) => e.kind === 'timing') as any;
     expect(timing.bargeIns).toHaveLength(1);
@@ -74,4 +75,29 @@ describe("a handset script's interrupt step against a media-stream app", () => {
     expect(bargeIn.latencyMs).toBe(bargeIn.clearMs - bargeIn.startedMs);
     expect(bargeIn.latencyMs).toBeLessThan(1500);
   }, 30_000);
+
+  it('stops the stream when the caller hangs up while its socket is still opening', async () => {
+    const slow = await startWebSocketApp('/slow');
+    const accepted: WebSocket[] = [];
+    // The upgrade arrives: the caller hangs up, and only then does the app accept.
+    let callSid: (sid: string) => void = () => undefined;
+    const placed = new Promise<string>((resolve) => (callSid = resolve));
+    slow.wss.options.verifyClient = (_info: unknown, done: (ok: boolean) => void) =>
+      void placed.then(async (sid) => {
+        await handsetDoes(ts, sid, { Hangup: 'true' });
+        setTimeout(() => done(true), 300);
+      });
+    slow.wss.on('connection', (ws) => accepted.push(ws));
+    try {
+      app.answer = () => ({ body: `<Response><Connect><Stream url="${slow.url}"/></Connect></Response>` });
+      const call = await handsetCall(ts, '+15550006666', ts.number);
+      callSid(call.callSid);
+      await endedCall(ts, call.callSid);
+      await expect.poll(() => accepted.length, { timeout: 5000 }).toBe(1);
+      await expect.poll(() => accepted[0].readyState, { timeout: 3000 }).toBe(3);
+    } finally {
+      slow.wss.close();
+      app.answer = () => ({ body: `<Response><Connect><Stream url="${wsUrl}"/></Connect></Response>` });
+    }
+  });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { RELAY_MS_PER_CHAR } from '../../src/sandbox/voice/relay/relay-speaker.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { endedCall, handsetCall, heard, notifications, timeline } from '../helpers/voice.js';
+import { endedCall, handsetCall, handsetDoes, heard, notifications, timeline } from '../helpers/voice.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { startWebSocketApp } from '../helpers/ws-app.js';
 
@@ -279,14 +279,21 @@ describe('<Connect><ConversationRelay>', () => {
   });
 
   it('closes the socket when the caller hangs up while it is still opening', async () => {
-    // An app slow to accept the upgrade: the caller is gone before the socket opens.
     const slow = await startWebSocketApp('/slow');
     const accepted: WebSocket[] = [];
-    slow.wss.options.verifyClient = (_info: unknown, done: (ok: boolean) => void) => setTimeout(() => done(true), 1500);
+    // The upgrade arrives: the caller hangs up, and only then does the app accept.
+    let callSid: (sid: string) => void = () => undefined;
+    const placed = new Promise<string>((resolve) => (callSid = resolve));
+    slow.wss.options.verifyClient = (_info: unknown, done: (ok: boolean) => void) =>
+      void placed.then(async (sid) => {
+        await handsetDoes(ts, sid, { Hangup: 'true' });
+        setTimeout(() => done(true), 300);
+      });
     slow.wss.on('connection', (ws) => accepted.push(ws));
     try {
       await answerWith(`<Response><Connect><ConversationRelay url="${slow.url}"/></Connect></Response>`);
-      const call = await handsetCall(ts, '+15550007777', ts.number, { steps: [{ wait: 1 }, { hangup: true }] });
+      const call = await handsetCall(ts, '+15550007777', ts.number);
+      callSid(call.callSid);
       await endedCall(ts, call.callSid);
       await expect.poll(() => accepted.length, { timeout: 5000 }).toBe(1);
       await expect.poll(() => accepted[0].readyState, { timeout: 3000 }).toBe(3);

@@ -25,6 +25,12 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Resolves when `signal` fires, at once if it already has (a call may hang up while a socket opens). */
+export function whenAborted(signal: AbortSignal): Promise<'aborted'> {
+  if (signal.aborted) return Promise.resolve('aborted');
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
+}
+
 /** A child signal that also fires when `parent` does: one step of a call can be cut without ending the call. */
 export function childSignal(parent: AbortSignal): AbortController {
   const child = new AbortController();

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { newSid } from '../../ids.js';
 import { type Problem, recordNotification } from '../../notifications.js';
-import { CallAborted, sleep, speechMs } from '../clock.js';
+import { CallAborted, sleep, speechMs, whenAborted } from '../clock.js';
 import type { Leg } from '../leg.js';
 import { describeHeard, type Input } from '../line.js';
 import { openSignedSocket } from '../signed-socket.js';
@@ -75,8 +75,7 @@ export class RelaySession {
       return { ...this.failed(64102, `ConversationRelay could not connect to ${this.settings.url}: ${(err as Error).message}`), durationS: 0 };
     }
     this.startedAt = performance.now();
-    // The call may have hung up (or moved on) while the socket was opening: the abort has fired already.
-    const aborted = new Promise<'aborted'>((resolve) => (signal.aborted ? resolve('aborted') : signal.addEventListener('abort', () => resolve('aborted'), { once: true })));
+    const aborted = whenAborted(signal);
     this.listen(this.ws);
     this.note(`session ${this.sessionId} open to ${this.settings.url}`, 'setup');
     this.send(this.setupMessage());

@@ -6,7 +6,7 @@
 import { rfc2822 } from '../../ids.js';
 import { recordNotification } from '../../notifications.js';
 import { elementsOf, type XmlElement } from '../../xml.js';
-import { CallAborted } from '../clock.js';
+import { CallAborted, whenAborted } from '../clock.js';
 import { type Leg, resolveUrl, type VerbOutcome } from '../leg.js';
 import type { Input } from '../line.js';
 import { keepStreamAudio } from '../stream/stream-audio.js';
@@ -94,8 +94,7 @@ export async function runConnect(leg: Leg, el: XmlElement, signal: AbortSignal):
   const streamEl = elementsOf(el)[0];
   const session = streamEl ? await openStream(leg, 'Connect', streamEl, true) : undefined;
   if (session) {
-    const aborted = new Promise<'aborted'>((resolve) => signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
-    const how = await Promise.race([session.closed, aborted]);
+    const how = await Promise.race([session.closed, whenAborted(signal)]);
     if (how === 'aborted') {
       session.stop();
       throw new CallAborted(String(signal.reason ?? 'aborted'));
