@@ -8,13 +8,19 @@
  * code is split across ~35 chunks shared with the other commands, and each file costs start-up time.
  */
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-// Chunk names carry content hashes: start empty so old chunks do not pile up.
-rmSync(path.join(repo, 'dist/bundle'), { recursive: true, force: true });
+// esbuild writes into a fresh folder first; syncBundle then moves the result into dist/bundle.
+// Why: `npx openclaw-telephony` in a clone runs `prepare` (this build) again while other processes
+// may be running the binary (the test suite does); emptying dist/bundle first made them fail with
+// ERR_MODULE_NOT_FOUND. Now an unchanged file is left alone, a changed one is replaced by rename
+// (atomic), and only chunks the new build no longer has are removed (hashed names would pile up).
+const finalDir = path.join(repo, 'dist/bundle');
+const buildDir = path.join(repo, `dist/.bundle-${process.pid}`);
+rmSync(buildDir, { recursive: true, force: true });
 const common = {
   bundle: true,
   splitting: true,
@@ -35,7 +41,36 @@ await Promise.all([
     // `openclaw.extensions`). They share chunks, and the plugin's never include commander: it mounts
     // the tree on OpenClaw's own Command.
     entryPoints: { main: path.join(repo, 'src/cli/main.ts'), 'openclaw-plugin': path.join(repo, 'src/cli/openclaw-plugin.ts') },
-    outdir: path.join(repo, 'dist/bundle'),
+    outdir: buildDir,
   }),
-  build({ ...common, entryPoints: { 'send-main': path.join(repo, 'src/cli/send-main.ts') }, outdir: path.join(repo, 'dist/bundle/send') }),
+  build({ ...common, entryPoints: { 'send-main': path.join(repo, 'src/cli/send-main.ts') }, outdir: path.join(buildDir, 'send') }),
 ]);
+syncBundle(buildDir, finalDir);
+rmSync(buildDir, { recursive: true, force: true });
+
+/** Makes `to` hold exactly the files of `from`, never leaving a file missing or half written. */
+function syncBundle(from, to) {
+  mkdirSync(to, { recursive: true });
+  const fresh = new Set(readdirSync(from, { withFileTypes: true }).map((entry) => entry.name));
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, entry.name);
+    if (entry.isDirectory()) { syncBundle(source, target); continue; }
+    const bytes = readFileSync(source);
+    if (sameBytes(target, bytes)) continue;
+    const temporary = `${target}.${process.pid}.tmp`;
+    writeFileSync(temporary, bytes);
+    renameSync(temporary, target);
+  }
+  for (const entry of readdirSync(to, { withFileTypes: true })) {
+    if (!fresh.has(entry.name)) rmSync(path.join(to, entry.name), { recursive: true, force: true });
+  }
+}
+
+function sameBytes(file, bytes) {
+  try {
+    return readFileSync(file).equals(bytes);
+  } catch {
+    return false;
+  }
+}
