@@ -2,7 +2,7 @@
  * Several `serve` processes on one PostgreSQL database behind a load balancer (a loopback proxy of the
  * tests' own): they start at once on a fresh database and migrate it once; a webhook and its
  * redelivery reaching different instances make one agent turn; a pairing approved elsewhere admits
- * the sender on every instance; two texts of one sender landing on different instances are answered in
+ * the sender on every instance; an opt-out taken by one holds on the other; two texts of one sender landing on different instances are answered in
  * order; doctor names the instances alive.
  */
 import path from 'node:path';
@@ -21,13 +21,14 @@ type Serve = Awaited<ReturnType<typeof startCli>>;
 
 const KNOWN = '+15550001111';
 const STRANGER = '+15550007777';
+const QUITTER = '+15550004444';
 
 describe.skipIf(!PG_URL)('several serve instances on one PostgreSQL database', () => {
   const turnsLog = path.join(mkdtempSync(path.join(os.tmpdir(), 'oct-turns-')), 'turns.log');
   const agent = `"${process.execPath}" "${path.join(REPO, 'test/fixtures/agent-slow.mjs')}" "${turnsLog}"`;
   const { env, cwd } = publicServeEnv({
     OPENCLAW_TELEPHONY_INBOUND_POLICY: 'pairing',
-    OPENCLAW_TELEPHONY_ALLOW_FROM: KNOWN,
+    OPENCLAW_TELEPHONY_ALLOW_FROM: `${KNOWN},${QUITTER}`,
     OPENCLAW_TELEPHONY_AGENT_KIND: 'command',
     OPENCLAW_TELEPHONY_AGENT_COMMAND: agent,
     OPENCLAW_TELEPHONY_AGENT_REPLY_TIMEOUT_MS: '10000',
@@ -98,6 +99,15 @@ describe.skipIf(!PG_URL)('several serve instances on one PostgreSQL database', (
     expect((await telephony(['pairing', 'approve', code!], { env, cwd })).code).toBe(0);
     const admitted = await text(1, { MessageSid: 'SM' + '73'.repeat(16), From: STRANGER, Body: 'hello again' });
     expect(admitted.body).toContain('reply to hello again');
+  });
+
+  it('a STOP taken by one instance holds on the other, and so does the START after it', async () => {
+    await text(0, { MessageSid: 'SM' + '76'.repeat(16), From: QUITTER, Body: 'STOP' });
+    const ignored = await text(1, { MessageSid: 'SM' + '77'.repeat(16), From: QUITTER, Body: 'are you there' });
+    expect(ignored.body).not.toContain('<Message');
+    expect(turns()).not.toContain('start are you there');
+    await text(1, { MessageSid: 'SM' + '78'.repeat(16), From: QUITTER, Body: 'START' });
+    expect((await text(0, { MessageSid: 'SM' + '79'.repeat(16), From: QUITTER, Body: 'back again' })).body).toContain('reply to back again');
   });
 
   it("two texts of one sender landing on different instances are answered in order, the second turn after the first", async () => {
