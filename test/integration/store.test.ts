@@ -39,7 +39,7 @@ for (const kind of storeKinds) {
       await Promise.all(stores.map((s) => s.close()));
     });
 
-    it.runIf(kind.name === 'sqlite')('separate processes opening one new SQLite file at once all migrate it (rounds of three)', { timeout: 90_000 }, async () => {
+    it.runIf(kind.name === 'sqlite')('separate processes opening one new SQLite file at once all migrate it (rounds of three)', { timeout: 180_000 }, async () => {
       // The race is between processes (each with its own connection), so it takes real child processes.
       const open = `import { openStore } from ${JSON.stringify(pathToFileURL(path.resolve('dist/store/open-store.js')).href)};
         try { const s = await openStore(process.argv[1]); await s.close(); console.log('ok'); } catch (e) { console.log(e.message); }`;
