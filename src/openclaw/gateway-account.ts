@@ -6,7 +6,7 @@
 import { setCommandHost } from '../command-prefix.js';
 import { loadSettings } from '../config/settings.js';
 import { formatLogText } from '../log.js';
-import { createEventBus } from '../server/events.js';
+import { COUNT_ONLY, createEventBus } from '../server/events.js';
 import { startServe } from '../server/serve.js';
 import { createOpenClawAgent } from './openclaw-agent.js';
 import { createOpenClawPairingHost } from './pairing-host.js';
@@ -23,6 +23,8 @@ export async function runGatewayAccount<A>(ctx: ChannelGatewayContext<A>, runtim
   ctx.setStatus({ ...ctx.getStatus(), ...base, running: true, lifecycle: 'starting', lastError: null });
   const events = createEventBus();
   events.subscribe(({ type, fields }) => {
+    // Events only meant for /metrics stay out of the log, as in serve's.
+    if (COUNT_ONLY.has(type)) return;
     // Message bodies stay out of the Gateway's log (the store keeps them, for store.retentionDays).
     const { body: _body, ...shown } = fields as Record<string, unknown>;
     const line = formatLogText(type, shown);
