@@ -51,7 +51,8 @@ describe('verifyHook on a WebSocket upgrade route', () => {
   it('refuses an unsigned or wrongly signed upgrade with 403 and reports it', async () => {
     expect(await open({})).toBe('HTTP 403');
     expect(await open({ 'x-twilio-signature': twilio.getExpectedTwilioSignature(TOKEN, 'https://evil.example/telephony/stream', {}) })).toBe('HTTP 403');
-    expect(refused).toHaveLength(2);
+    // Each is said (webhook.refused) and counted (webhook.unverified, which /metrics counts).
+    expect(refused.map((e) => (e as { type: string }).type)).toEqual(['webhook.unverified', 'webhook.refused', 'webhook.unverified', 'webhook.refused']);
   });
 
   it('lets a signed upgrade through to the route', async () => {
