@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebSocket, WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { endedCall, handsetCall, handsetDoes, heard } from '../helpers/voice.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
-import { startWebSocketApp } from '../helpers/ws-app.js';
+import { startAppAcceptingAfterHangup, startWebSocketApp } from '../helpers/ws-app.js';
 
 let ts: TestSandbox;
 let app: WebhookReceiver;
@@ -77,21 +77,13 @@ describe("a handset script's interrupt step against a media-stream app", () => {
   }, 30_000);
 
   it('stops the stream when the caller hangs up while its socket is still opening', async () => {
-    const slow = await startWebSocketApp('/slow');
-    const accepted: WebSocket[] = [];
     // The upgrade arrives: the caller hangs up, and only then does the app accept.
-    let callSid: (sid: string) => void = () => undefined;
-    const placed = new Promise<string>((resolve) => (callSid = resolve));
-    slow.wss.options.verifyClient = (_info: unknown, done: (ok: boolean) => void) =>
-      void placed.then(async (sid) => {
-        await handsetDoes(ts, sid, { Hangup: 'true' });
-        setTimeout(() => done(true), 300);
-      });
-    slow.wss.on('connection', (ws) => accepted.push(ws));
+    const slow = await startAppAcceptingAfterHangup('/slow', (sid) => handsetDoes(ts, sid, { Hangup: 'true' }));
+    const { accepted } = slow;
     try {
       app.answer = () => ({ body: `<Response><Connect><Stream url="${slow.url}"/></Connect></Response>` });
       const call = await handsetCall(ts, '+15550006666', ts.number);
-      callSid(call.callSid);
+      slow.callPlaced(call.callSid);
       await endedCall(ts, call.callSid);
       await expect.poll(() => accepted.length, { timeout: 5000 }).toBe(1);
       await expect.poll(() => accepted[0].readyState, { timeout: 3000 }).toBe(3);

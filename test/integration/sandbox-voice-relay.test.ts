@@ -5,7 +5,7 @@ import { RELAY_MS_PER_CHAR } from '../../src/sandbox/voice/relay/relay-speaker.j
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { endedCall, handsetCall, handsetDoes, heard, notifications, timeline } from '../helpers/voice.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
-import { startWebSocketApp } from '../helpers/ws-app.js';
+import { startAppAcceptingAfterHangup, startWebSocketApp } from '../helpers/ws-app.js';
 
 let ts: TestSandbox;
 let app: WebhookReceiver;
@@ -279,21 +279,13 @@ describe('<Connect><ConversationRelay>', () => {
   });
 
   it('closes the socket when the caller hangs up while it is still opening', async () => {
-    const slow = await startWebSocketApp('/slow');
-    const accepted: WebSocket[] = [];
     // The upgrade arrives: the caller hangs up, and only then does the app accept.
-    let callSid: (sid: string) => void = () => undefined;
-    const placed = new Promise<string>((resolve) => (callSid = resolve));
-    slow.wss.options.verifyClient = (_info: unknown, done: (ok: boolean) => void) =>
-      void placed.then(async (sid) => {
-        await handsetDoes(ts, sid, { Hangup: 'true' });
-        setTimeout(() => done(true), 300);
-      });
-    slow.wss.on('connection', (ws) => accepted.push(ws));
+    const slow = await startAppAcceptingAfterHangup('/slow', (sid) => handsetDoes(ts, sid, { Hangup: 'true' }));
+    const { accepted } = slow;
     try {
       await answerWith(`<Response><Connect><ConversationRelay url="${slow.url}"/></Connect></Response>`);
       const call = await handsetCall(ts, '+15550007777', ts.number);
-      callSid(call.callSid);
+      slow.callPlaced(call.callSid);
       await endedCall(ts, call.callSid);
       await expect.poll(() => accepted.length, { timeout: 5000 }).toBe(1);
       await expect.poll(() => accepted[0].readyState, { timeout: 3000 }).toBe(3);
