@@ -84,6 +84,9 @@ describe('sandbox: outbound MMS media fetched as Twilio does', () => {
     const m = await settled(sid);
     expect(m.status).toBe('failed');
     expect(m.errorCode).toBe(code);
+    // The message names the host only: a path of serve's carries the file's secret token, and this text is stored.
+    expect(m.errorMessage).toContain('127.0.0.1');
+    expect(m.errorMessage).not.toContain(path.startsWith('http') ? new URL(path).pathname : path);
     await expect.poll(() => callbacksOf(sid).find((h) => h.params.MessageStatus === 'failed')?.params.ErrorCode).toBe(String(code));
     const inbox = (await (await fetch(`${ts.sb.baseUrl}/sandbox/v1/handsets/${encodeURIComponent(HANDSET)}/inbox`)).json()) as { messages: { sid: string }[] };
     expect(inbox.messages.map((x) => x.sid)).not.toContain(sid);

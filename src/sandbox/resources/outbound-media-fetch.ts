@@ -31,47 +31,60 @@ class FetchFailure extends Error {
 }
 
 /** Reads the body, giving up as soon as it passes `max` bytes (a server may lie about, or omit, Content-Length). */
-async function readCapped(res: Response, max: number, url: string): Promise<Buffer> {
+async function readCapped(res: Response, max: number, where: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of res.body ?? []) {
     size += (chunk as Uint8Array).length;
-    if (size > max) throw new FetchFailure(30019, `The media at ${url} is over ${describeBytes(max)}, the limit for its type`);
+    if (size > max) throw new FetchFailure(30019, `The media ${where} is over ${describeBytes(max)}, the limit for its type`);
     chunks.push(Buffer.from(chunk as Uint8Array));
   }
   return Buffer.concat(chunks);
 }
 
+/**
+ * A media URL as errors name it: its host only. A URL of serve's carries the file's secret token in its
+ * path, and these messages are stored (error_message) and printed by `messages get`.
+ */
+function hostOf(url: string): string {
+  try {
+    return `on ${new URL(url).host}`;
+  } catch {
+    return '(not a valid URL)';
+  }
+}
+
 async function fetchOne(url: string, budget: number, signal: AbortSignal): Promise<FetchedMedia> {
+  const where = hostOf(url);
   let res: Response;
   try {
     res = await fetch(url, { redirect: 'follow', signal: AbortSignal.any([signal, AbortSignal.timeout(FETCH_TIMEOUT_MS)]) });
   } catch (err) {
-    throw new FetchFailure(11200, `HTTP retrieval failure: the media URL ${url} could not be reached (${(err as Error).message})`);
+    throw new FetchFailure(11200, `HTTP retrieval failure: the media URL ${where} could not be reached (${(err as Error).message.replaceAll(url, '<the URL>')})`);
   }
   if (!res.ok) {
     await res.body?.cancel();
-    throw new FetchFailure(11200, `HTTP retrieval failure: the media URL ${url} answered HTTP ${res.status}`);
+    throw new FetchFailure(11200, `HTTP retrieval failure: the media URL ${where} answered HTTP ${res.status}`);
   }
   const contentType = bareContentType(res.headers.get('content-type'));
   if (!isAcceptedMediaType(contentType)) {
     await res.body?.cancel();
-    throw new FetchFailure(12300, `Invalid Content-Type: the media URL ${url} answered ${contentType || 'no Content-Type'}, not a type accepted for MMS`);
+    throw new FetchFailure(12300, `Invalid Content-Type: the media URL ${where} answered ${contentType || 'no Content-Type'}, not a type accepted for MMS`);
   }
   const max = Math.min(maxBytesFor(contentType), budget);
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (declared > max) {
     await res.body?.cancel();
-    throw new FetchFailure(30019, `The media at ${url} is ${describeBytes(declared)}, over the ${describeBytes(max)} allowed for it`);
+    throw new FetchFailure(30019, `The media ${where} is ${describeBytes(declared)}, over the ${describeBytes(max)} allowed for it`);
   }
   let bytes: Buffer;
   try {
-    bytes = await readCapped(res, max, url);
+    bytes = await readCapped(res, max, where);
   } catch (err) {
     if (err instanceof FetchFailure) throw err;
-    throw new FetchFailure(11200, `HTTP retrieval failure: reading the media at ${url} failed (${(err as Error).message})`);
+    throw new FetchFailure(11200, `HTTP retrieval failure: reading the media ${where} failed (${(err as Error).message.replaceAll(url, '<the URL>')})`);
   }
-  if (!bytesMatchType(bytes, contentType)) throw new FetchFailure(12300, `Invalid Content-Type: the media at ${url} is not the ${contentType} its Content-Type says`);
+  if (!bytesMatchType(bytes, contentType)) throw new FetchFailure(12300, `Invalid Content-Type: the media ${where} is not the ${contentType} its Content-Type says`);
   return { url, contentType, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
