@@ -9,7 +9,7 @@ import { defineChannelPluginEntry } from 'openclaw/plugin-sdk/channel-core';
 import { createTelephonyChannel } from '../openclaw/channel.js';
 import { TELEPHONY_CLI_DESCRIPTOR } from '../openclaw/cli-descriptor.js';
 import type { PluginApi, PluginRuntime } from '../openclaw/sdk.js';
-import { createWebhookRoutes, webhookPaths } from '../openclaw/webhook-routes.js';
+import { createWebhookRoutes, mediaPath, webhookPaths } from '../openclaw/webhook-routes.js';
 
 let runtime: PluginRuntime | undefined;
 const routes = createWebhookRoutes();
@@ -39,7 +39,7 @@ export default defineChannelPluginEntry({
     );
   },
   registerFull(api: PluginApi) {
-    // Twilio's webhooks for this channel: serve.path, serve.voicePath and serve.statusPath on the Gateway.
-    for (const route of routes.routes(webhookPaths(api.config))) api.registerHttpRoute(route);
+    // Twilio's webhooks for this channel (serve.path, serve.voicePath, serve.statusPath) and the MMS files it fetches (serve.mediaPath) on the Gateway.
+    for (const route of routes.routes(webhookPaths(api.config), mediaPath(api.config))) api.registerHttpRoute(route);
   },
 });

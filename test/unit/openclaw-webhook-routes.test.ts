@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWebhookRoutes, webhookPaths } from '../../src/openclaw/webhook-routes.js';
+import { createWebhookRoutes, mediaPath, webhookPaths } from '../../src/openclaw/webhook-routes.js';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
@@ -36,5 +36,27 @@ describe('the webhook routes on the Gateway', () => {
 
     unmount();
     expect((await fetch(url, { method: 'POST' })).status).toBe(503);
+  });
+
+  it('serve.mediaPath is a GET/HEAD prefix route, so Twilio can fetch the MMS files serve publishes under the Gateway URL', async () => {
+    expect(mediaPath({})).toBe('/telephony/media');
+    expect(mediaPath({ channels: { telephony: { serve: { mediaPath: '/mms/files/' } } } })).toBe('/mms/files');
+    const routes = createWebhookRoutes();
+    const all = routes.routes(['/telephony/webhook'], '/telephony/media');
+    const media = all.find((r) => r.path === '/telephony/media');
+    expect(media).toMatchObject({ auth: 'plugin', match: 'prefix' });
+    server = createServer((req, res) => void media!.handler(req, res));
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/telephony/media/${'a'.repeat(43)}`;
+    const unmount = routes.host('the Gateway').mount((req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(`${req.method} ${req.url}`));
+
+    const got = await fetch(url);
+    expect(got.status).toBe(200);
+    expect(await got.text()).toBe(`GET /telephony/media/${'a'.repeat(43)}`);
+    expect((await fetch(url, { method: 'HEAD' })).status).toBe(200);
+    const posted = await fetch(url, { method: 'POST' });
+    expect(posted.status).toBe(405);
+    expect(posted.headers.get('allow')).toBe('GET, HEAD');
+    unmount();
   });
 });
