@@ -20,7 +20,7 @@ import type { Emit } from './events.js';
 import type { InboundLimits } from './inbound-limits.js';
 import type { SessionRegistry } from './sessions.js';
 import type { MediaHost } from '../messaging/outbound-media.js';
-import { readyReplyMedia } from './reply-media.js';
+import { hasLocalFile, type ReadyMedia, readyReplyMedia } from './reply-media.js';
 import { type InboundMedia, mediaItemsOf } from './inbound-media.js';
 import type { MediaItem } from '../messaging/media-fetch.js';
 
@@ -174,29 +174,34 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
     deps.emit('agent.error', { from, error: first.message });
     return answer();
   }
+  // Sends a reply through the REST API; the store keeps its files by content, never their token URLs.
+  const sendThroughApi = async (text: string | null, media: ReadyMedia) => {
+    const parts = chunks(text, media.urls.length > 0);
+    for (const [i, body] of parts.entries()) {
+      const key = `reply:${sid}:${i + 1}/${parts.length}`;
+      try {
+        await deps.sendReply({ to: from, from: to, body, key, ...(i === 0 ? { media: media.urls, mediaRecord: media.record } : {}) });
+        deps.emit('sms.out', { from: to, to: from, body, via: 'rest' });
+      } catch (err) {
+        // Kept in the store under its key (pending or failed), so it is never sent twice; said here so it is not lost silently.
+        deps.emit('reply.failed', { to: from, key, error: (err as Error).message });
+        return;
+      }
+    }
+  };
   if (first !== timedOut) {
     const media = await attachments(first.media);
-    return reply(chunks(first.text, media.urls.length > 0), media.urls);
+    if (!hasLocalFile(media)) return reply(chunks(first.text, media.urls.length > 0), media.urls);
+    // A local file's URL carries its secret token, and the deduplicator keeps the TwiML answer for a
+    // day: such a reply goes through the REST API instead, and the webhook is answered empty.
+    deps.background(sendThroughApi(first.text, media));
+    return answer();
   }
   // Slower than the webhook may wait: answer now, send the reply through the API when it comes.
   deps.emit('agent.slow', { from, replyTimeoutMs: config.agent.replyTimeoutMs });
   deps.background(
     agentReply.then(
-      async (r) => {
-        const media = await attachments(r.media);
-        const parts = chunks(r.text, media.urls.length > 0);
-        for (const [i, body] of parts.entries()) {
-          const key = `reply:${sid}:${i + 1}/${parts.length}`;
-          try {
-            await deps.sendReply({ to: from, from: to, body, key, ...(i === 0 ? { media: media.urls, mediaRecord: media.record } : {}) });
-            deps.emit('sms.out', { from: to, to: from, body, via: 'rest' });
-          } catch (err) {
-            // Kept in the store under its key (pending or failed), so it is never sent twice; said here so it is not lost silently.
-            deps.emit('reply.failed', { to: from, key, error: (err as Error).message });
-            return;
-          }
-        }
-      },
+      async (r) => sendThroughApi(r.text, await attachments(r.media)),
       (err: Error) => deps.emit('agent.error', { from, error: err.message }),
     ),
   );

@@ -77,3 +77,8 @@ export async function readyReplyMedia(items: readonly string[], roots: readonly 
     return { urls: [], record: [], refused: [...refused, (err as Error).message.replace(/; nothing was sent\.$/, '')] };
   }
 }
+
+/** Whether any attachment is a local file served under a token URL (a secret, unlike an https URL the agent gave). */
+export function hasLocalFile(media: ReadyMedia): boolean {
+  return media.record.some((r) => r.startsWith('file:'));
+}

@@ -193,6 +193,15 @@ describe('an agent reply with an attachment', () => {
       expect(got.body).toBe('Here is the chart');
       expect(got.fetchedMedia).toEqual([expect.objectContaining({ contentType: 'image/png', size: chart.length, sha256: sha256(chart) })]);
       await expect.poll(() => server.stderr()).toContain('outside agent.mediaRoots');
+      // The file's token URL is a secret: the quick reply did not go as TwiML, which the store keeps for a day.
+      const store = await openStore(storeFile);
+      try {
+        const answers = await store.db.selectFrom('processed_webhooks').select('response_body').execute();
+        expect(answers.length).toBeGreaterThan(0);
+        for (const a of answers) expect(String(a.response_body ?? '')).not.toContain('/telephony/media/');
+      } finally {
+        await store.close();
+      }
       // The late reply, sent through the REST API, carries the file too.
       expect((await telephony(['sandbox', 'text', '--from', '+15550009108', '--to', number, 'slow chart please'], { env, cwd })).code).toBe(0);
       await expect.poll(() => inbox('+15550009108'), { timeout: 20_000 }).toHaveLength(1);
