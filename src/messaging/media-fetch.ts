@@ -122,7 +122,11 @@ async function fetchOne(item: MediaItem, index: number, budget: number, o: Media
   if (declared && type !== declared) throw new MediaRefused('type-mismatch', `was not kept: Twilio said ${declared} but the download is ${type}`);
   if (length > budget) throw new MediaTooLargeError(budget);
   if (!res.body) throw new MediaRefused('fetch-failed', 'could not be downloaded (an empty answer)');
-  await mkdir(o.dir, { recursive: true, mode: 0o700 });
+  // Made only now, so a refused download leaves no folder; a failure here must still let go of the answer.
+  await mkdir(o.dir, { recursive: true, mode: 0o700 }).catch(async (err: unknown) => {
+    await res.body?.cancel();
+    throw err;
+  });
   const file = path.join(o.dir, `${index + 1}.${extensionForType(type)}`);
   const size = await streamToFile(res.body, file, budget, signal);
   return { index, path: file, contentType: type, size };

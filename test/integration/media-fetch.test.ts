@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +116,27 @@ describe('inbound media fetched as local files', () => {
       expect(silent.seen[0].authorization).toMatch(/^Basic /);
     } finally {
       await silent.close();
+    }
+  });
+
+  it('lets go of the download when its folder cannot be made', async () => {
+    let closed = false;
+    // A download that never ends: only our side giving it up closes it.
+    const endless = await stranger((_h, res) => {
+      res.writeHead(200, { 'content-type': 'image/jpeg' });
+      res.write(PHOTO);
+      res.on('close', () => (closed = true));
+    });
+    try {
+      const blocker = path.join(root, `blocker-${++n}`);
+      writeFileSync(blocker, 'a file, not a folder');
+      const origin = { accountSid: ts.info.accountSid, apiOrigin: endless.url };
+      const [item] = await mms([{ contentType: 'image/jpeg', data: PHOTO }]);
+      const { unavailable } = await fetchInboundMedia([{ ...item, url: item.url.replace(ts.sb.baseUrl, endless.url) }], options({ origin, dir: path.join(blocker, 'turn'), timeoutMs: 60_000 }));
+      expect(unavailable[0].reason).toBe('fetch-failed');
+      await expect.poll(() => closed, { timeout: 3000 }).toBe(true);
+    } finally {
+      await endless.close();
     }
   });
 
