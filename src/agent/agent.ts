@@ -143,7 +143,7 @@ const isReplyWithMedia = (reply: Reply): reply is ReplyWithMedia => typeof reply
 
 /** The text and attachments of a reply, joining a streamed one. */
 export async function replyParts(reply: Reply): Promise<ReplyWithMedia> {
-  if (isReplyWithMedia(reply)) return { text: reply.text || null, media: reply.media };
+  if (isReplyWithMedia(reply)) return { text: reply.text || null, media: reply.media, ...(reply.dropped?.length ? { dropped: reply.dropped } : {}) };
   return { text: await wholeReply(reply), media: [] };
 }
 

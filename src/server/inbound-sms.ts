@@ -3,7 +3,7 @@
  * the inbound policy (disabled, allowlist, pairing, open), then the agent. A fast reply goes back in the
  * TwiML answer; a reply slower than agent.replyTimeoutMs goes out through the REST API, exactly once.
  */
-import { type Agent, replyParts, type Turn } from '../agent/agent.js';
+import { type Agent, type ReplyWithMedia, replyParts, type Turn } from '../agent/agent.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { splitBody } from '../messaging/chunk.js';
 import { keywordOf } from '../messaging/keywords.js';
@@ -161,7 +161,8 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
     const parts = text ? chunksOf(text) : [];
     return parts.length || !withMedia ? parts : [''];
   };
-  const attachments = async (items: string[]) => {
+  const attachments = async ({ media: items, dropped }: ReplyWithMedia) => {
+    for (const what of dropped ?? []) deps.emit('warning', { message: `The agent's reply to ${from} had parts that are not sent: ${what}` });
     const ready = await readyReplyMedia(items, config.agent.mediaRoots, deps.mediaHost);
     for (const reason of ready.refused) deps.emit('warning', { message: `An attachment of the agent's reply to ${from} was dropped (the text still goes): ${reason}` });
     return ready;
@@ -190,7 +191,7 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
     }
   };
   if (first !== timedOut) {
-    const media = await attachments(first.media);
+    const media = await attachments(first);
     if (!hasLocalFile(media)) return reply(chunks(first.text, media.urls.length > 0), media.urls);
     // A local file's URL carries its secret token, and the deduplicator keeps the TwiML answer for a
     // day: such a reply goes through the REST API instead, and the webhook is answered empty.
@@ -201,7 +202,7 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
   deps.emit('agent.slow', { from, replyTimeoutMs: config.agent.replyTimeoutMs });
   deps.background(
     agentReply.then(
-      async (r) => sendThroughApi(r.text, await attachments(r.media)),
+      async (r) => sendThroughApi(r.text, await attachments(r)),
       (err: Error) => deps.emit('agent.error', { from, error: err.message }),
     ),
   );

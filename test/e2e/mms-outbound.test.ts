@@ -171,7 +171,7 @@ describe('an agent reply with an attachment', () => {
     writeFileSync(path.join(outbox, 'chart.png'), chart);
     writeFileSync(path.join(home, 'secret.jpg'), jpeg(1_000));
     const agent = path.join(home, 'agent.cjs');
-    const reply = { reply: 'Here is the chart', media: [path.join(outbox, 'chart.png'), path.join(home, 'secret.jpg')] };
+    const reply = { reply: 'Here is the chart', media: [path.join(outbox, 'chart.png'), path.join(home, 'secret.jpg'), 42] };
     // A text containing "slow" is answered after agent.replyTimeoutMs: that reply goes through the REST API.
     writeFileSync(
       agent,
@@ -193,6 +193,7 @@ describe('an agent reply with an attachment', () => {
       expect(got.body).toBe('Here is the chart');
       expect(got.fetchedMedia).toEqual([expect.objectContaining({ contentType: 'image/png', size: chart.length, sha256: sha256(chart) })]);
       await expect.poll(() => server.stderr()).toContain('outside agent.mediaRoots');
+      await expect.poll(() => server.stderr()).toContain('item(s) that are not a file or URL');
       // The file's token URL is a secret: the quick reply did not go as TwiML, which the store keeps for a day.
       const store = await openStore(storeFile);
       try {

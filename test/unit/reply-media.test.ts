@@ -45,12 +45,27 @@ function recordingHost(): MediaHost & { stored: number } {
 
 describe("an agent's reply with attachments", () => {
   it('reads {reply, media} as hostile JSON: strings only, at most 10, other documents are not replies with media', () => {
-    expect(structuredReply({ reply: 'hi', media: ['a.png', 3, null, '', 'https://x.example/b.png'] })).toEqual({ text: 'hi', media: ['a.png', 'https://x.example/b.png'] });
+    expect(structuredReply({ reply: 'hi', media: ['a.png', 3, null, '', 'https://x.example/b.png'] })).toEqual({
+      text: 'hi',
+      media: ['a.png', 'https://x.example/b.png'],
+      dropped: ['3 "media" item(s) that are not a file or URL (not a non-empty string)'],
+    });
     expect(structuredReply({ reply: 'only text' })).toBe('only text');
-    expect(structuredReply({ media: Array.from({ length: 12 }, (_, i) => `${i}.png`) })).toEqual({ text: null, media: Array.from({ length: 10 }, (_, i) => `${i}.png`) });
+    expect(structuredReply({ reply: 'only text', media: [] })).toBe('only text');
+    expect(structuredReply({ media: Array.from({ length: 12 }, (_, i) => `${i}.png`) })).toEqual({
+      text: null,
+      media: Array.from({ length: 10 }, (_, i) => `${i}.png`),
+      dropped: ['2 "media" item(s) past the first 10 (an MMS carries at most 10)'],
+    });
     expect(structuredReply({ other: 1 })).toBeUndefined();
     expect(structuredReply(['reply'])).toBeUndefined();
     expect(structuredReply('text')).toBeUndefined();
+  });
+
+  it('a reply that is not text, or media that is not a list, is named in dropped instead of becoming "nothing to say" silently', async () => {
+    expect(structuredReply({ reply: 123 })).toEqual({ text: null, media: [], dropped: ['"reply" is a number, not text'] });
+    expect(structuredReply({ reply: { text: 'hi' }, media: 'a.png' })).toEqual({ text: null, media: [], dropped: ['"reply" is an object, not text', '"media" is a string, not a list'] });
+    expect(await replyParts({ text: 'x', media: [], dropped: ['why'] })).toEqual({ text: 'x', media: [], dropped: ['why'] });
   });
 
   it('keeps the attachments through replyParts; wholeReply gives the text alone', async () => {
