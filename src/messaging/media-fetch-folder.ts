@@ -7,7 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Longer than any turn (agent.timeoutMs is at most 10 minutes), so the sweep never takes a live turn's files. */
+/**
+ * Longer than any turn's agent time (agent.timeoutMs is at most 10 minutes); a turn may still wait
+ * longer than this for its place in the queue, so the sweep also skips the folders of live turns.
+ */
 export const MEDIA_RETENTION_MS = 60 * 60_000;
 
 export function inboundMediaRoot(dataDir: string): string {
@@ -30,8 +33,8 @@ export async function removeTurnFolder(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-/** Removes turn folders older than the retention; returns how many. */
-export async function sweepMediaRoot(root: string, now = Date.now(), retentionMs = MEDIA_RETENTION_MS): Promise<number> {
+/** Removes turn folders older than the retention, except the `live` ones (turns not yet ended); returns how many. */
+export async function sweepMediaRoot(root: string, live: ReadonlySet<string> = new Set(), now = Date.now(), retentionMs = MEDIA_RETENTION_MS): Promise<number> {
   const names = await readdir(root).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return [];
     throw err;
@@ -39,6 +42,7 @@ export async function sweepMediaRoot(root: string, now = Date.now(), retentionMs
   let removed = 0;
   for (const name of names) {
     const dir = path.join(root, name);
+    if (live.has(dir)) continue;
     const info = await stat(dir).catch(() => undefined);
     if (info && now - info.mtimeMs > retentionMs) {
       await rm(dir, { recursive: true, force: true });

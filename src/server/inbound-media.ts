@@ -31,6 +31,8 @@ export interface InboundMedia {
    * `turn` must enter the conversation (sessions.run) before its first await, to keep the order.
    */
   inOrder<T>(sessionId: string, fetch: { items: MediaItem[]; messageSid: string; from: string }, turn: (media: Pick<Turn, 'media' | 'mediaUnavailable'>) => Promise<T>): Promise<T>;
+  /** Removes turn folders a crash left behind (hourly, and at start); never a live turn's. Returns how many. */
+  sweep(): Promise<number>;
   /** Stops the downloads (shutdown) and the sweep. */
   close(): void;
 }
@@ -61,7 +63,13 @@ export function inboundMediaOptions(resolution: Pick<ConfigResolution, 'config' 
 
 export async function createInboundMedia(o: InboundMediaOptions): Promise<InboundMedia> {
   await ensureMediaRoot(o.root);
-  const sweep = () => sweepMediaRoot(o.root).catch((err: Error) => o.emit('warning', { message: `removing old inbound media failed: ${err.message}` }));
+  // The folders of turns not yet ended: a turn may wait in its queue longer than the retention.
+  const live = new Set<string>();
+  const sweep = () =>
+    sweepMediaRoot(o.root, live).catch((err: Error) => {
+      o.emit('warning', { message: `removing old inbound media failed: ${err.message}` });
+      return 0;
+    });
   await sweep();
   const timer = setInterval(() => void sweep(), 3_600_000);
   timer.unref();
@@ -72,6 +80,7 @@ export async function createInboundMedia(o: InboundMediaOptions): Promise<Inboun
   async function fetchFor(items: MediaItem[], messageSid: string, from: string): Promise<MediaResult & { dir?: string }> {
     if (!items.length) return NOTHING;
     const dir = turnFolder(o.root, messageSid);
+    live.add(dir);
     // fetchInboundMedia answers every failure with a notice; this is for the unforeseen, so the text still goes on.
     const result = await fetchInboundMedia(items, { origin: o.origin, credentials: o.credentials, dir, maxBytes: o.maxBytes, timeoutMs: o.timeoutMs, signal: stopping.signal }).catch(
       (err: Error): MediaResult => ({ media: [], unavailable: items.map((item, index) => ({ index, contentType: item.contentType, reason: 'fetch-failed', notice: `Attachment ${index + 1} could not be downloaded (${err.message}).` })) }),
@@ -103,9 +112,13 @@ export async function createInboundMedia(o: InboundMediaOptions): Promise<Inboun
       try {
         return await turn({ media: got.media, mediaUnavailable: got.unavailable });
       } finally {
-        if (got.dir) await removeTurnFolder(got.dir).catch((err: Error) => o.emit('warning', { message: `removing a turn's media failed: ${err.message}` }));
+        if (got.dir) {
+          await removeTurnFolder(got.dir).catch((err: Error) => o.emit('warning', { message: `removing a turn's media failed: ${err.message}` }));
+          live.delete(got.dir);
+        }
       }
     },
+    sweep,
     close() {
       stopping.abort();
       clearInterval(timer);

@@ -58,6 +58,25 @@ describe('inbound media and the conversations', () => {
     media.close();
   });
 
+  it("never sweeps a live turn's folder, however long the turn has waited", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'inbound-media-live-'));
+    const media = await createInboundMedia({ root, origin: { accountSid: ACCOUNT, apiOrigin: origin }, credentials: { username: ACCOUNT, password: 'x' }, maxBytes: 1000, timeoutMs: 5000, emit: () => {} });
+    try {
+      await media.inOrder('sms:C', { items: [{ url: origin + MEDIA_PATH, contentType: 'image/png' }], messageSid: 'MM4', from: 'C' }, async (files) => {
+        expect(files.media).toHaveLength(1);
+        // The turn's folder looks two hours old, as after a long wait in its queue.
+        const dir = path.dirname(files.media[0].path);
+        const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+        utimesSync(dir, twoHoursAgo, twoHoursAgo);
+        expect(await media.sweep()).toBe(0);
+        expect(existsSync(files.media[0].path)).toBe(true);
+      });
+      expect(readdirSync(root)).toEqual([]);
+    } finally {
+      media.close();
+    }
+  });
+
   it('sweeps turn folders older than the retention and leaves recent ones', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'inbound-media-sweep-'));
     mkdirSync(path.join(root, 'old'));
