@@ -223,6 +223,8 @@ type Core = Awaited<ReturnType<typeof openCore>>;
 async function serveWebhooks({ settings, config, o, stack, emit }: StartContext, core: Core) {
   const { store, agent, metrics, background } = core;
   const media = await createInboundMedia(inboundMediaOptions(settings.resolution, core.access, emit));
+  // At once, so a start-up that fails below still stops the hourly sweep; the later slot stops downloads before the drain.
+  stack.defer('the inbound media sweep', () => media.close());
   const configuredPublic = (o.publicUrl ?? config.publicUrl)?.replace(/\/+$/, '');
   const where: { tunnel?: Tunnel; publicBase?: string } = { publicBase: configuredPublic };
   const statusCallbackUrl = () => (where.publicBase ? where.publicBase + config.serve.statusPath : undefined);
