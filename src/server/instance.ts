@@ -26,21 +26,21 @@ export async function joinAsInstance(store: Store, o: { version: string; onError
   const info = { id, host: os.hostname(), pid: process.pid, started_at: new Date(performance.timeOrigin).toISOString(), version: o.version, url: '', public_url: null as string | null };
   await joinInstances(store, info);
   let beats = 0;
-  let beating = false;
+  let left = false;
+  let inFlight: Promise<void> | undefined;
   const heartbeat = async () => {
-    if (beating) return; // a slow store: skip a beat rather than pile up statements
-    beating = true;
     try {
-      // Gone after a long stall (forgotten by another instance): join again.
-      if (!(await beat(store, id))) await joinInstances(store, info);
+      // Gone after a long stall (forgotten by another instance): join again, unless this instance is leaving.
+      if (!(await beat(store, id)) && !left) await joinInstances(store, info);
       if (++beats % SWEEP_EVERY_BEATS === 0) await forgetDeadInstances(store);
     } catch (err) {
       o.onError(err as Error);
-    } finally {
-      beating = false;
     }
   };
-  const timer = setInterval(() => void heartbeat(), HEARTBEAT_MS);
+  const timer = setInterval(() => {
+    if (inFlight || left) return; // a slow store: skip a beat rather than pile up statements
+    inFlight = heartbeat().finally(() => (inFlight = undefined));
+  }, HEARTBEAT_MS);
   timer.unref();
   return {
     id,
@@ -49,7 +49,10 @@ export async function joinAsInstance(store: Store, o: { version: string; onError
       await joinInstances(store, info);
     },
     async leave() {
+      left = true;
       clearInterval(timer);
+      // A beat already sent could otherwise land after the DELETE, find no row and join again.
+      await inFlight;
       await leaveInstances(store, id);
     },
   };

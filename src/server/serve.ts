@@ -30,6 +30,7 @@ import { createOperator, type Operator } from './operator.js';
 import { joinAsInstance } from './instance.js';
 import { createSessionRegistry } from './sessions.js';
 import { createTurnOrder } from './turn-order.js';
+import { INSTANCE_EXPIRY_MS } from '../store/instances.js';
 import { joinOrStartSandbox, listen, mountOnHost, numberToPoint, pointNumber, startTunnel, type WebhookHost } from './serve-steps.js';
 import { type EventBus, loggerOnBus } from './events.js';
 import { commandPrefix } from '../command-prefix.js';
@@ -183,7 +184,10 @@ async function openCore({ settings, config, o, stack, emit, checkpoint }: StartC
   stack.defer('metrics', o.events.subscribe(countEvents(metrics)));
   const background = new Set<Promise<unknown>>();
   // Several instances can only share a PostgreSQL store; on SQLite the order inside this process is all there is.
-  const order = store.dialect === 'postgres' ? createTurnOrder(store, instance.id, (err) => emit('warning', { message: `keeping a conversation's turns in order across instances failed: ${err.message}` })) : undefined;
+  // A turn waits for the one ahead at most the agent's timeout plus a margin (store round trips, an instance's expiry).
+  const orderOptions = { maxWaitMs: config.agent.timeoutMs + INSTANCE_EXPIRY_MS };
+  const order = store.dialect === 'postgres' ? createTurnOrder(store, instance.id, (err) => emit('warning', { message: `keeping a conversation's turns in order across instances failed: ${err.message}` }), orderOptions) : undefined;
+  if (order) stack.defer('the turn order', () => order.stop());
   const sessions = createSessionRegistry(config.maxConcurrentSessions, order);
   metrics.setGauge('agent_sessions_active', sessions.active);
   metrics.setGauge('agent_sessions_waiting', sessions.waiting);

@@ -16,7 +16,7 @@ const TAKE = statement(
   'WITH line AS (INSERT INTO turn_lines (session_id, turns) VALUES (?, 1) ON CONFLICT (session_id) DO UPDATE SET turns = turn_lines.turns + 1 RETURNING session_id) ' +
     'INSERT INTO turn_tickets (session_id, owner, created_at) SELECT session_id, ?, ? FROM line RETURNING id',
 );
-const EARLIER = withDbNow(`SELECT owner FROM turn_tickets t WHERE t.session_id = ? AND t.id < ? AND ${instanceAlive('t.owner')} ORDER BY t.id LIMIT 1`);
+const EARLIER = withDbNow(`SELECT id FROM turn_tickets t WHERE t.session_id = ? AND t.id < ? AND ${instanceAlive('t.owner')} ORDER BY t.id LIMIT 1`);
 const GIVE_BACK = statement('DELETE FROM turn_tickets WHERE id = ?');
 
 export async function takeTicket(store: Store, sessionId: string, owner: string): Promise<number> {
@@ -24,9 +24,10 @@ export async function takeTicket(store: Store, sessionId: string, owner: string)
   return Number(row!.id);
 }
 
-/** The owner of the earliest ticket of the conversation still ahead of `id`, if any. */
-export async function ticketAhead(store: Store, sessionId: string, id: number): Promise<string | undefined> {
-  return (await store.readOne<{ owner: string }>(EARLIER, [sessionId, id]))?.owner;
+/** The earliest ticket of the conversation still ahead of `id` (held by a live instance), if any. */
+export async function ticketAhead(store: Store, sessionId: string, id: number): Promise<number | undefined> {
+  const row = await store.readOne<{ id: number | string }>(EARLIER, [sessionId, id]);
+  return row && Number(row.id);
 }
 
 export async function giveBackTicket(store: Store, id: number): Promise<void> {

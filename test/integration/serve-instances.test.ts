@@ -3,6 +3,7 @@
  * store connection (pool) and its own row in the instances table, as two processes would be. The
  * end-to-end test with two serve processes behind a proxy is test/e2e/serve-instances.test.ts.
  */
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDeduplicator } from '../../src/server/dedup.js';
 import { joinAsInstance, type ServeInstance } from '../../src/server/instance.js';
@@ -10,6 +11,7 @@ import { createSessionRegistry } from '../../src/server/sessions.js';
 import { createTurnOrder } from '../../src/server/turn-order.js';
 import { liveInstances } from '../../src/store/instances.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
+import type { Param, Statement } from '../../src/store/statement.js';
 import { freshPgUrl, PG_URL, requirePgInCi } from '../helpers/stores.js';
 
 requirePgInCi();
@@ -18,10 +20,14 @@ const ANSWER = { status: 200, type: 'text/xml', body: '<Response><Message>once</
 const fail = (err: Error) => {
   throw err;
 };
+/** Longer than any test here: a turn gives up waiting only where a test says so. */
+const WAIT_LONG = { maxWaitMs: 600_000 };
 
 describe.skipIf(!PG_URL)('serve instances sharing a PostgreSQL store', () => {
   const opened: { store: Store; instance: ServeInstance }[] = [];
+  const orders: { stop(): void }[] = [];
   afterEach(async () => {
+    for (const order of orders.splice(0)) order.stop();
     for (const { store, instance } of opened.splice(0)) {
       await instance.leave().catch(() => undefined);
       await store.close();
@@ -83,8 +89,8 @@ describe.skipIf(!PG_URL)('serve instances sharing a PostgreSQL store', () => {
 
   it('turns of one conversation run in arrival order across instances; other conversations do not wait', async () => {
     const [a, b] = await twoInstances();
-    const sessionsA = createSessionRegistry(10, createTurnOrder(a.store, a.instance.id, fail));
-    const sessionsB = createSessionRegistry(10, createTurnOrder(b.store, b.instance.id, fail));
+    const sessionsA = createSessionRegistry(10, createTurnOrder(a.store, a.instance.id, fail, WAIT_LONG));
+    const sessionsB = createSessionRegistry(10, createTurnOrder(b.store, b.instance.id, fail, WAIT_LONG));
     const log: string[] = [];
     let finishFirst!: () => void;
     const first = sessionsA.run('sms:+15550001111', async () => {
@@ -106,7 +112,7 @@ describe.skipIf(!PG_URL)('serve instances sharing a PostgreSQL store', () => {
 
   it('turns of one conversation arriving at both instances at the same moment never overlap', async () => {
     const [a, b] = await twoInstances();
-    const registries = [createSessionRegistry(10, createTurnOrder(a.store, a.instance.id, fail)), createSessionRegistry(10, createTurnOrder(b.store, b.instance.id, fail))];
+    const registries = [createSessionRegistry(10, createTurnOrder(a.store, a.instance.id, fail, WAIT_LONG)), createSessionRegistry(10, createTurnOrder(b.store, b.instance.id, fail, WAIT_LONG))];
     let running = 0;
     let most = 0;
     const ran: number[] = [];
@@ -123,12 +129,12 @@ describe.skipIf(!PG_URL)('serve instances sharing a PostgreSQL store', () => {
 
   it("a dead instance's turn does not hold its conversation up", async () => {
     const [a, b] = await twoInstances();
-    const sessionsA = createSessionRegistry(10, createTurnOrder(a.store, a.instance.id, fail));
+    const sessionsA = createSessionRegistry(10, createTurnOrder(a.store, a.instance.id, fail, WAIT_LONG));
     let started = false;
     void sessionsA.run('sms:+15550002222', () => ((started = true), new Promise(() => undefined)));
     await expect.poll(() => started).toBe(true);
     await a.instance.leave();
-    const sessionsB = createSessionRegistry(10, createTurnOrder(b.store, b.instance.id, fail));
+    const sessionsB = createSessionRegistry(10, createTurnOrder(b.store, b.instance.id, fail, WAIT_LONG));
     expect(await sessionsB.run('sms:+15550002222', async () => 'ran')).toBe('ran');
   });
 
@@ -140,5 +146,69 @@ describe.skipIf(!PG_URL)('serve instances sharing a PostgreSQL store', () => {
     expect(live[0].seen_ms_ago).toBeLessThan(10_000);
     await b.instance.leave();
     expect((await liveInstances(a.store)).map((i) => i.id)).toEqual([a.instance.id]);
+  });
+
+  it('a ticket whose giving back failed (a store hiccup) is given back later, so the conversation goes on on every instance', async () => {
+    const [a, b] = await twoInstances();
+    const errors: Error[] = [];
+    const orderA = createTurnOrder(a.store, a.instance.id, (err) => errors.push(err), WAIT_LONG);
+    orders.push(orderA);
+    // A real PostgreSQL failure, for as long as the trigger exists: every ticket's DELETE is refused.
+    await sql.raw(`CREATE FUNCTION refuse_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'store hiccup'; END $$`).execute(a.store.db);
+    await sql.raw('CREATE TRIGGER hiccup BEFORE DELETE ON turn_tickets FOR EACH ROW EXECUTE FUNCTION refuse_delete()').execute(a.store.db);
+    expect(await createSessionRegistry(10, orderA).run('sms:+15550004444', async () => 'first')).toBe('first');
+    expect(errors.map((e) => e.message)).toEqual([expect.stringContaining('store hiccup')]);
+    await sql.raw('DROP TRIGGER hiccup ON turn_tickets').execute(a.store.db);
+    // B waits as long as it takes (no give-up here): only A giving the ticket back lets its turn run.
+    const sessionsB = createSessionRegistry(10, createTurnOrder(b.store, b.instance.id, fail, WAIT_LONG));
+    expect(await sessionsB.run('sms:+15550004444', async () => 'second')).toBe('second');
+    const tickets = async () => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM turn_tickets`.execute(a.store.db)).rows[0].n);
+    await expect.poll(tickets).toBe(0);
+    expect(errors).toHaveLength(1); // the failure is said once, not at every retry
+  });
+
+  it('a turn ahead that a live instance never finishes holds its conversation up only for the longest wait, then says so', async () => {
+    const [a, b] = await twoInstances();
+    const sessionsA = createSessionRegistry(10, createTurnOrder(a.store, a.instance.id, fail, WAIT_LONG));
+    let started = false;
+    void sessionsA.run('sms:+15550005555', () => ((started = true), new Promise(() => undefined)));
+    await expect.poll(() => started).toBe(true);
+    const warnings: Error[] = [];
+    const sessionsB = createSessionRegistry(10, createTurnOrder(b.store, b.instance.id, (err) => warnings.push(err), { maxWaitMs: 300 }));
+    expect(await sessionsB.run('sms:+15550005555', async () => 'ran')).toBe('ran');
+    expect(warnings.map((e) => e.message)).toEqual([expect.stringMatching(/has not finished in 300 ms; this turn goes on without waiting/)]);
+  });
+
+  it('a heartbeat already on its way when the instance leaves does not bring its row back', async () => {
+    const store = await openStore(await freshPgUrl());
+    // The instance's statements go through this watch, which holds its first heartbeat until the test lets it go.
+    let beatHeld!: () => void;
+    const beatArrived = new Promise<void>((r) => (beatHeld = r));
+    let releaseBeat!: () => void;
+    const gate = new Promise<void>((r) => (releaseBeat = r));
+    let deleteSent: Promise<number> | undefined;
+    let running = 0;
+    const run = async (statement: Statement, params: Param[]) => {
+      running++;
+      try {
+        if (statement.postgres.startsWith('UPDATE instances')) (beatHeld(), await gate);
+        const result = store.run(statement, params);
+        if (statement.postgres.startsWith('DELETE FROM instances WHERE id')) deleteSent = result;
+        return await result;
+      } finally {
+        running--;
+      }
+    };
+    const watched: Store = Object.create(store, { run: { value: run } });
+    const instance = await joinAsInstance(watched, { version: '1.0.0-a', onError: fail });
+    opened.push({ store, instance });
+    await beatArrived;
+    const leaving = instance.leave();
+    // A DELETE sent at once lands before the held beat, as it can on a pool of connections.
+    await deleteSent;
+    releaseBeat();
+    await leaving;
+    await expect.poll(() => running).toBe(0);
+    expect((await liveInstances(store)).map((i) => i.id)).not.toContain(instance.id);
   });
 });
