@@ -22,8 +22,10 @@ for (const kind of storeKinds) {
             taken.push(performance.now() - started);
           }
         }));
-        // 120 slots, 5 ms apart: the last cannot come before 119 intervals (timers may round by a millisecond).
-        expect(Math.max(...taken)).toBeGreaterThanOrEqual(119 * 5 - 2);
+        // 120 slots, 5 ms apart: the last cannot come before 119 intervals, less one slot: the store's
+        // schedule is in whole milliseconds of its own clock, measured here with performance.now (a 2 ms
+        // margin failed once by 0.04 ms). Limiters that did not share would finish after 39 intervals.
+        expect(Math.max(...taken)).toBeGreaterThanOrEqual(118 * 5);
         // A different sender has a schedule of its own: its first slot is free at once.
         const other = createStoreRateLimiter(stores[0], '+15550009999', 1);
         const t0 = performance.now();
