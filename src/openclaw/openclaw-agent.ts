@@ -7,6 +7,7 @@
  */
 import { dispatchInboundDirectDmWithRuntime } from 'openclaw/plugin-sdk/channel-inbound';
 import type { Agent, Reply, Turn } from '../agent/agent.js';
+import { createDeliveredReply, inboundBody } from './agent-turn-parts.js';
 import { CHANNEL_ID, channelAddress } from './channel-id.js';
 import type { DirectDmDispatch, OpenClawConfig, PluginRuntime } from './sdk.js';
 
@@ -20,7 +21,7 @@ export interface OpenClawAgentOptions {
 export function createOpenClawAgent(o: OpenClawAgentOptions): Agent {
   const abandons = new Set<(err: Error) => void>();
   const dispatch = async (turn: Turn): Promise<Reply> => {
-    const texts: string[] = [];
+    const delivered = createDeliveredReply();
     let failure: unknown;
     const params: DirectDmDispatch = {
       cfg: o.cfg,
@@ -33,21 +34,20 @@ export function createOpenClawAgent(o: OpenClawAgentOptions): Agent {
       senderAddress: channelAddress(turn.from),
       recipientAddress: channelAddress(turn.to),
       conversationLabel: turn.from,
-      rawBody: turn.text,
+      // The attachments are files on this machine (or notices to pass on): the agent reads where they are.
+      rawBody: inboundBody(turn),
       messageId: turn.messageSid ?? '',
       timestamp: Date.now(),
       // Texts never run OpenClaw's slash commands: a phone number is not an operator.
       commandAuthorized: false,
       inboundAccessAuthorized: true,
-      deliver: async (payload) => {
-        if (payload.text?.trim()) texts.push(payload.text);
-      },
+      deliver: async (payload) => delivered.add(payload),
       onRecordError: (err) => o.warn(`recording the inbound text in OpenClaw's session failed: ${(err as Error).message}`),
       onDispatchError: (err) => (failure ??= err),
     };
     await dispatchInboundDirectDmWithRuntime(params);
-    if (failure && texts.length === 0) throw failure instanceof Error ? failure : new Error(String(failure));
-    return texts.length ? texts.join('\n\n') : null;
+    if (failure && delivered.empty) throw failure instanceof Error ? failure : new Error(String(failure));
+    return delivered.reply();
   };
   return {
     kind: 'openclaw',
