@@ -1,7 +1,11 @@
 /**
  * MIME types of MMS media by file extension and back: the handset's files in `sandbox text --media`,
  * and the extension a fetched item is saved under (chosen from its type, never from its URL).
+ * This table is what handsets send (webp, txt, ...), wider than mms-limits.ts's table of what Twilio
+ * accepts for outbound MMS; the header parsing is mms-limits.ts's.
  */
+import { bareContentType } from './mms-limits.js';
+
 const TYPE_BY_EXTENSION: Record<string, string> = {
   jpg: 'image/jpeg',
   jpeg: 'image/jpeg',
@@ -36,7 +40,7 @@ export function contentTypeForFile(name: string): string {
 
 /** `image/jpeg; charset=x` and `IMAGE/JPG` are both image/jpeg. */
 export function normalizeContentType(type: string): string {
-  const bare = type.split(';')[0].trim().toLowerCase();
+  const bare = bareContentType(type);
   return ALIASES[bare] ?? bare;
 }
 
