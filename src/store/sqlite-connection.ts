@@ -7,19 +7,30 @@ import type { Param, Statement } from './statement.js';
 
 export async function openSqlite(file: string, busyTimeoutMs: number): Promise<Connection> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
-  let sqlite: BetterSqlite3Database | undefined;
-  try {
-    prepareSqliteFile(file);
-    sqlite = new BetterSqlite3(file);
-    // WAL lets readers (doctor, list commands) work while serve writes; NORMAL sync is safe with WAL.
-    // The first statements read the file: a damaged or read-only one fails here.
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    sqlite.prepare('SELECT count(*) FROM sqlite_master').get();
-  } catch (err) {
-    sqlite?.close();
-    throw storeFileError(file, err);
+  const deadline = Date.now() + busyTimeoutMs;
+  let sqlite: BetterSqlite3Database;
+  for (let attempt = 1; ; attempt++) {
+    let candidate: BetterSqlite3Database | undefined;
+    try {
+      prepareSqliteFile(file);
+      candidate = new BetterSqlite3(file, { timeout: busyTimeoutMs });
+      // WAL lets readers (doctor, list commands) work while serve writes; NORMAL sync is safe with WAL.
+      // The first statements read the file: a damaged or read-only one fails here.
+      candidate.pragma('journal_mode = WAL');
+      candidate.pragma('synchronous = NORMAL');
+      candidate.prepare('SELECT count(*) FROM sqlite_master').get();
+      sqlite = candidate;
+      break;
+    } catch (err) {
+      candidate?.close();
+      // Switching a new file to WAL needs a moment alone with it, and SQLite answers "locked" at once
+      // (without its busy handler) when another process is doing the same: open again shortly.
+      if (isBusy(err) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(10 * attempt, 100)));
+        continue;
+      }
+      throw storeFileError(file, err);
+    }
   }
   const opened = sqlite;
   const cached = withStatementCache(opened);
@@ -34,6 +45,10 @@ export async function openSqlite(file: string, busyTimeoutMs: number): Promise<C
     beforeClose: commits.flush,
     end: async () => void opened.close(),
   };
+}
+
+function isBusy(err: unknown): boolean {
+  return String((err as { code?: string }).code ?? '').startsWith('SQLITE_BUSY') || /database is locked/i.test(String((err as Error).message ?? err));
 }
 
 /** Whether this connection could take the write lock right now (tried without waiting, and given back). */

@@ -73,6 +73,7 @@ describe('media stream pacing', () => {
     const scheduledSpan = (pacing.frames - 1) * 20;
     expect(Math.abs(sentSpan - scheduledSpan)).toBeLessThan(scheduledSpan * 0.05);
     expect(pacing.endLateMs).toBeLessThan(scheduledSpan * 0.05);
-    expect(pacing.firstSentMs).toBeGreaterThanOrEqual(20);
+    // Node's timers count whole milliseconds and may fire a fraction early against performance.now.
+    expect(pacing.firstSentMs).toBeGreaterThanOrEqual(19);
   }, 40_000);
 });
