@@ -120,8 +120,10 @@ describe('media streams to the app', () => {
     const audioMs = Number(last.msg.media.timestamp) - Number(first.msg.media.timestamp);
     const wallMs = last.at - first.at;
     expect(audioMs).toBeGreaterThan(1500);
-    // A loaded machine delays timers; the absolute schedule catches up, so the drift stays bounded.
-    expect(Math.abs(wallMs - audioMs)).toBeLessThan(Math.max(300, audioMs * 0.1));
+    // Arrival times are taken by this test's own (shared, possibly loaded) event loop, so they only show
+    // the frames were paced, not sent in a burst (which would make wallMs near 0); the 5% precision of
+    // the sandbox's own schedule is checked in sandbox-voice-pacing.test.ts.
+    expect(Math.abs(wallMs - audioMs)).toBeLessThan(Math.max(1000, audioMs * 0.5));
     expect(msgs.find((m) => m.event === 'dtmf')).toMatchObject({ streamSid, dtmf: { track: 'inbound_track', digit: '5' } });
     // m1 came back after its second of audio had played; the clear returned m2 at once.
     expect(seen.marks.m1 - seen.sentAt.m1).toBeGreaterThanOrEqual(950);
