@@ -5,6 +5,9 @@ import { endedCall, handsetCall, handsetDoes, heard } from '../helpers/voice.js'
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { startAppAcceptingAfterHangup, startWebSocketApp } from '../helpers/ws-app.js';
 
+/** Real-time pacing measured on a shared machine: a stall of the test process itself may miss a bound once. */
+const REAL_TIME = { retry: 2 };
+
 let ts: TestSandbox;
 let app: WebhookReceiver;
 let wss: WebSocketServer;
@@ -27,7 +30,7 @@ afterAll(async () => {
 const tone = (ms: number) => Buffer.from(Array.from({ length: ms * 8 }, (_, i) => (i % 16 < 8 ? 0x10 : 0x90))).toString('base64');
 
 describe("a handset script's interrupt step against a media-stream app", () => {
-  it('speaks while the app audio plays: the app gets caller audio mid-playback, sends clear, and the timeline records when the clear came', async () => {
+  it('speaks while the app audio plays: the app gets caller audio mid-playback, sends clear, and the timeline records when the clear came', { ...REAL_TIME, timeout: 30_000 }, async () => {
     const seen = { callerAudioWhilePlaying: false, greetingSentAt: 0, clearSentAt: 0, greetingEchoAt: 0 };
     wss.once('connection', (ws) => {
       let cleared = false;
@@ -74,7 +77,7 @@ describe("a handset script's interrupt step against a media-stream app", () => {
     expect(bargeIn.clearMs).toBeGreaterThanOrEqual(bargeIn.startedMs);
     expect(bargeIn.latencyMs).toBe(bargeIn.clearMs - bargeIn.startedMs);
     expect(bargeIn.latencyMs).toBeLessThan(1500);
-  }, 30_000);
+  });
 
   it('stops the stream when the caller hangs up while its socket is still opening', async () => {
     // The upgrade arrives: the caller hangs up, and only then does the app accept.

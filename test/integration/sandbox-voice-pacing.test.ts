@@ -12,6 +12,9 @@ import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { endedCall, handsetCall } from '../helpers/voice.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
+/** Real-time pacing measured on a shared machine: a stall of the test process itself may miss a bound once. */
+const REAL_TIME = { retry: 2 };
+
 const FRAMES = 510;
 let ts: TestSandbox;
 let app: WebhookReceiver;
@@ -49,7 +52,7 @@ function median(values: number[]): number {
 }
 
 describe('media stream pacing', () => {
-  it('sends 20 ms frames on an absolute schedule for 10 s: total drift under 5%, none accumulating', async () => {
+  it('sends 20 ms frames on an absolute schedule for 10 s: total drift under 5%, none accumulating', { ...REAL_TIME, timeout: 40_000 }, async () => {
     const call = await handsetCall(ts, '+15550003333', ts.number);
     const done = await endedCall(ts, call.callSid, 30_000);
     expect(arrivals).toHaveLength(FRAMES);
@@ -75,5 +78,5 @@ describe('media stream pacing', () => {
     expect(pacing.endLateMs).toBeLessThan(scheduledSpan * 0.05);
     // Node's timers count whole milliseconds and may fire a fraction early against performance.now.
     expect(pacing.firstSentMs).toBeGreaterThanOrEqual(19);
-  }, 40_000);
+  });
 });
