@@ -4,10 +4,13 @@
  * Why: on Node 20 (no compile cache) loading packages made of hundreds of ESM files dominates start-up:
  * kysely alone is ~280 files (~190 ms here). One file per chunk cut `send` by about a quarter.
  * Native addons and packages that load files at run time stay external.
- * `send` gets a build of its own (dist/bundle/send/, see src/cli/bin-entry.ts): in the full build its
- * code is split across ~35 chunks shared with the other commands, and each file costs start-up time.
+ * `send` gets a build of its own (dist/bundle/send/send.cjs, see src/cli/bin-entry.ts): one CommonJS
+ * file, lazy imports included (esbuild evaluates a lazily imported module only when the import runs),
+ * compiled through V8's code cache by src/cli/cached-bundle.ts. Its first line is the hash of the rest,
+ * which names the cache.
  */
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,10 +46,30 @@ await Promise.all([
     entryPoints: { main: path.join(repo, 'src/cli/main.ts'), 'openclaw-plugin': path.join(repo, 'src/cli/openclaw-plugin.ts') },
     outdir: buildDir,
   }),
-  build({ ...common, entryPoints: { 'send-main': path.join(repo, 'src/cli/send-main.ts') }, outdir: path.join(buildDir, 'send') }),
+  buildSendBundle(path.join(buildDir, 'send/send.cjs')),
 ]);
 syncBundle(buildDir, finalDir);
 rmSync(buildDir, { recursive: true, force: true });
+
+/**
+ * `send` as one CommonJS file. A vm.Script cannot run import() (Node 20 needs an experimental API for
+ * that), so esbuild turns every import() into require(): of a bundled module, into its lazy
+ * initialiser; of an external package (better-sqlite3, pg, the keyring), into Node's require.
+ */
+async function buildSendBundle(outfile) {
+  const { banner, splitting, ...options } = common;
+  const result = await build({
+    ...options,
+    format: 'cjs',
+    supported: { 'dynamic-import': false },
+    entryPoints: [path.join(repo, 'src/cli/send-main.ts')],
+    write: false,
+    outfile,
+  });
+  const code = result.outputFiles[0].text;
+  mkdirSync(path.dirname(outfile), { recursive: true });
+  writeFileSync(outfile, `// bundle ${createHash('sha256').update(code).digest('hex')}\n${code}`);
+}
 
 /** Makes `to` hold exactly the files of `from`, never leaving a file missing or half written. */
 function syncBundle(from, to) {

@@ -19,3 +19,8 @@ export function resolveAppPaths(env: NodeJS.ProcessEnv = process.env): AppPaths 
 export function defaultSqlitePath(paths: AppPaths): string {
   return path.join(paths.dataDir, 'telephony.sqlite');
 }
+
+/** Where compiled code is cached (src/cli/cached-bundle.ts): ~/.cache/openclaw/telephony, %LOCALAPPDATA%\openclaw\Cache\telephony. */
+export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.OPENCLAW_TELEPHONY_CACHE_DIR ?? path.join(envPaths('openclaw', { suffix: '' }).cache, 'telephony');
+}

@@ -1,35 +1,144 @@
 /**
- * What a one-message `send` loads at start-up (issue #14, "start-up stays fast"): the files of the send
- * bundle reached by static imports from its entry and the send command. Packages kept off that path
- * load only when something asks for them (Kysely for rare queries, csv-parse for batches, the
- * dashboard's ink and react, serve's fastify, pg for PostgreSQL).
+ * What a one-message `send` loads at start-up (issue #14, "start-up stays fast"), checked by what runs,
+ * not by timing: the send bundle is one file (dist/bundle/send/send.cjs) in which esbuild keeps every
+ * module's code after a `// <path>` comment, so V8's coverage of a real send says which modules ran.
+ * Packages kept off that path must not run (Kysely, csv-parse, the batch code, the dashboard's ink and
+ * react, serve's fastify, pg), nor must Node's https/tls when the API is plain http. And the bundle is
+ * compiled through the code cache (src/cli/cached-bundle.ts): written once, used after, rewritten when
+ * damaged, and never in the way when it cannot be written.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { REPO } from '../helpers/cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODULE_WRAPPER } from '../../src/cli/cached-bundle.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { isolatedEnv, REPO, telephony } from '../helpers/cli.js';
+import { sentMessages } from '../helpers/sent.js';
 
-const SEND_BUNDLE = path.join(REPO, 'dist/bundle/send');
+const SEND_BUNDLE = path.join(REPO, 'dist/bundle/send/send.cjs');
 
-/** The files loaded by static imports from `entry`, and their text. */
-function staticClosure(entry: string, seen = new Map<string, string>()): Map<string, string> {
-  if (seen.has(entry)) return seen;
-  const text = readFileSync(path.join(SEND_BUNDLE, entry), 'utf8');
-  seen.set(entry, text);
-  for (const m of text.matchAll(/^import\s[^;]*?from\s*"\.\/([^"]+)";?$/gm)) staticClosure(m[1], seen);
-  for (const m of text.matchAll(/^import\s*"\.\/([^"]+)";?$/gm)) staticClosure(m[1], seen);
-  return seen;
+let sb: Sandbox;
+const { env, cwd, home } = isolatedEnv();
+
+beforeAll(async () => {
+  sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 } });
+  env.OPENCLAW_TELEPHONY_SANDBOX_URL = sb.baseUrl;
+  // A configured sender: stderr stays empty, so anything the cache printed would show.
+  env.TWILIO_PHONE_NUMBER = sb.describe().numbers[0].phoneNumber;
+  // The first send creates and migrates the store (with Kysely): what a user waits for once, not each time.
+  expect((await send('+15550007000', 'warm-up')).code).toBe(0);
+});
+afterAll(() => sb.close());
+
+const send = (to: string, body: string, extraEnv: NodeJS.ProcessEnv = {}) => telephony(['send', '--sandbox', to, body], { env: { ...env, ...extraEnv }, cwd });
+
+/**
+ * Where each module's code starts in the bundle: esbuild writes `// <path>` before it (and keeps no
+ * other line comments), `src/...` for ours, `.../node_modules/<package>/...` for a package's.
+ */
+function moduleRegions(text: string): { offset: number; module: string }[] {
+  return [...text.matchAll(/^\/\/ (\S+\.(?:[cm]?js|tsx?|json))$/gm)].map((m) => ({ offset: m.index!, module: m[1].replace(/^.*node_modules\//, '') }));
 }
 
-describe('the send bundle', () => {
-  it('loads a handful of files at start-up, and none of Kysely, csv-parse, ink, react, fastify, pg or undici', () => {
-    const entry = staticClosure('send-main.js');
-    const command = [...readFileSync(path.join(SEND_BUNDLE, 'send-main.js'), 'utf8').matchAll(/import\("\.\/(send-[A-Z0-9]+\.js)"\)/g)].map((m) => m[1]);
-    expect(command).toHaveLength(1);
-    const files = staticClosure(command[0], entry);
-    expect(files.size).toBeLessThanOrEqual(10);
-    const text = [...files.values()].join('\n');
-    for (const pkg of ['kysely', 'csv-parse', 'ink', 'react', 'fastify', 'pg', 'undici']) expect(text, pkg).not.toMatch(new RegExp(`node_modules/${pkg}/`));
-    expect(text).not.toMatch(/from\s*"(ink|react|pg|fastify)"/);
+/** The modules of the send bundle whose code ran in the process that wrote `coverageDir`. */
+function modulesThatRan(coverageDir: string): Set<string> {
+  const text = readFileSync(SEND_BUNDLE, 'utf8');
+  const regions = moduleRegions(text);
+  const ran = new Set<string>();
+  for (const file of readdirSync(coverageDir)) {
+    const { result } = JSON.parse(readFileSync(path.join(coverageDir, file), 'utf8')) as { result: { url: string; functions: { functionName: string; ranges: { startOffset: number; count: number }[] }[] }[] };
+    const script = result.find((r) => r.url.endsWith('/dist/bundle/send/send.cjs'));
+    if (!script) continue;
+    for (const fn of script.functions) {
+      const { startOffset, count } = fn.ranges[0];
+      if (count === 0 || startOffset === 0) continue; // startOffset 0: the whole file's function
+      const offset = startOffset - MODULE_WRAPPER[0].length;
+      const region = regions.findLast((r) => r.offset <= offset);
+      if (region) ran.add(region.module);
+    }
+  }
+  return ran;
+}
+
+describe('a one-message send', () => {
+  it('runs the send code and none of Kysely, csv-parse, the batch code, ink, react, fastify or pg', async () => {
+    const coverage = mkdtempSync(path.join(home, 'coverage-'));
+    const loaded = path.join(home, 'loaded.json');
+    // Node's own modules and the files require() loaded, written as the process exits.
+    const preload = `data:text/javascript,${encodeURIComponent(`import{writeFileSync}from'node:fs';import{createRequire}from'node:module';process.on('exit',()=>writeFileSync(${JSON.stringify(loaded)},JSON.stringify({builtins:process.moduleLoadList,required:Object.keys(createRequire(process.cwd()+'/').cache)})))`)}`;
+    const res = await send('+15550007001', 'what loads', { NODE_V8_COVERAGE: coverage, NODE_OPTIONS: `--import ${preload}` });
+    expect(res.code, res.stderr).toBe(0);
+    expect((await sentMessages(sb)).filter((m) => m.body === 'what loads')).toHaveLength(1);
+
+    const ran = modulesThatRan(coverage);
+    // The method sees the send path itself: otherwise an empty set would pass everything below.
+    for (const module of ['src/cli/commands/send.ts', 'src/messaging/deliver.ts', 'src/store/claims.ts']) expect(ran, module).toContain(module);
+    const heavy = [...ran].filter((m) => /^(kysely|csv-parse|ink|react|fastify|pg)\/|^src\/(store\/query-builder|messaging\/send-batch|messaging\/batch|cli\/commands\/send-dry-run)\.ts$/.test(m));
+    expect(heavy).toEqual([]);
+
+    const { builtins, required } = JSON.parse(readFileSync(loaded, 'utf8')) as { builtins: string[]; required: string[] };
+    expect(required.filter((file) => /node_modules[\\/](kysely|csv-parse|ink|react|fastify|pg)[\\/]/.test(file))).toEqual([]);
+    expect(required.some((file) => /node_modules[\\/]better-sqlite3[\\/]/.test(file))).toBe(true);
+    // fetch() would load undici (~100 ms); http-transport.ts uses node:http instead.
+    expect(builtins.filter((m) => /undici/.test(m))).toEqual([]);
+  });
+});
+
+describe('the code cache of the send bundle', () => {
+  it('is written by the first send, used unchanged by the next, and rewritten when damaged', async () => {
+    // Where it goes by default: the user's cache folder (~/.cache here, %LOCALAPPDATA% on Windows).
+    const cacheDir = path.join(home, '.cache/openclaw/telephony');
+    const cacheFiles = () => (existsSync(cacheDir) ? readdirSync(cacheDir) : []);
+    rmSync(cacheDir, { recursive: true, force: true });
+    expect((await send('+15550007002', 'first')).code).toBe(0);
+    const [name, ...others] = cacheFiles();
+    expect(others).toEqual([]);
+    expect(name).toMatch(new RegExp(`^send\\.[0-9a-f]{16}\\.node${process.versions.node.replace(/\./g, '\\.')}-${process.arch}\\.v8cache$`));
+    const file = path.join(cacheDir, name);
+    const written = readFileSync(file);
+    const writtenAt = statSync(file).mtimeMs;
+
+    // V8 accepted it: nothing is written again.
+    expect((await send('+15550007002', 'second')).code).toBe(0);
+    expect(readFileSync(file).equals(written)).toBe(true);
+    expect(statSync(file).mtimeMs).toBe(writtenAt);
+
+    // A damaged cache (here: another file's bytes) is rejected by V8, the send works, and the cache is made again.
+    writeFileSync(file, Buffer.alloc(written.length, 7));
+    expect((await send('+15550007002', 'third')).code).toBe(0);
+    expect(readFileSync(file).equals(Buffer.alloc(written.length, 7))).toBe(false);
+    expect(cacheFiles()).toEqual([name]);
+    expect((await sentMessages(sb)).filter((m) => m.to === '+15550007002').map((m) => m.body).sort()).toEqual(['first', 'second', 'third']);
+  });
+
+  it('leaves a complete cache and no temporary file when several sends write it at once', async () => {
+    const dir = path.join(home, 'concurrent-cache');
+    const runs = await Promise.all([1, 2, 3].map((i) => send(`+1555000701${i}`, 'at once', { OPENCLAW_TELEPHONY_CACHE_DIR: dir })));
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/\.v8cache$/);
+    const written = readFileSync(path.join(dir, files[0]));
+    expect((await send('+15550007014', 'after', { OPENCLAW_TELEPHONY_CACHE_DIR: dir })).code).toBe(0);
+    expect(readFileSync(path.join(dir, files[0])).equals(written)).toBe(true);
+  });
+
+  it('never stops a send when the cache folder cannot be made', async () => {
+    // A folder under a plain file cannot be created, even by root (these tests may run as root).
+    const blocker = path.join(home, 'not-a-folder');
+    writeFileSync(blocker, '');
+    const res = await send('+15550007020', 'no cache here', { OPENCLAW_TELEPHONY_CACHE_DIR: path.join(blocker, 'cache') });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toBe('');
+    expect(res.stdout).toMatch(/^SM\w+ queued -> \+15550007020/);
+  });
+});
+
+describe('the send bundle file', () => {
+  it('starts with the hash of its text, which names the cache', () => {
+    const text = readFileSync(SEND_BUNDLE, 'utf8');
+    expect(text).toMatch(/^\/\/ bundle [0-9a-f]{64}\n/);
+    // A vm.Script cannot run import(): the bundle has none left (esbuild turned them into require()).
+    expect(text.match(/[^\w$.]import\(/g) ?? []).toEqual([]);
   });
 });

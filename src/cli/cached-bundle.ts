@@ -1,0 +1,94 @@
+/**
+ * Loads a single-file CommonJS bundle (dist/bundle/send/send.cjs) through V8's code cache.
+ *
+ * Why: on Node 20 compiling the JavaScript of a one-message `send` was a fifth of its start-up, and
+ * Node 20 has no compile cache of its own (module.enableCompileCache() came in Node 22). So the
+ * bundle is compiled with vm.Script and V8's cached data, kept in the user's cache folder, one file
+ * per bundle and Node version. The cache is only an accelerator: a missing, stale, damaged or
+ * unwritable one means the bundle compiles from source as before, never an error.
+ *
+ * The bundle's first line, written by scripts/bundle.mjs, is `// bundle <sha256 of the rest>`: the
+ * cache file is named after it, so a cache always belongs to the exact text it was made from (V8
+ * itself checks only the source's length, the V8 version and flags, and says so in cachedDataRejected).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import vm from 'node:vm';
+
+const HASH_LINE = /^\/\/ bundle ([0-9a-f]{64})\n/;
+/** The text Node puts around a CommonJS module, here too; its head stays on the bundle's first line, so line numbers in stack traces stay right. */
+export const MODULE_WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'] as const;
+const CACHE_SUFFIX = '.v8cache';
+
+/**
+ * Where the cache of `bundleFile` lives (`<bundle>.<hash>.<node>-<arch>.v8cache`), or undefined when
+ * the bundle carries no hash line. A cache is V8's and the architecture's: Node's version stands for V8's.
+ */
+export function codeCachePath(bundleFile: string, source: string, cacheDir: string): string | undefined {
+  const hash = HASH_LINE.exec(source)?.[1];
+  if (!hash) return undefined;
+  return path.join(cacheDir, `${cachePrefix(bundleFile)}${hash.slice(0, 16)}.node${process.versions.node}-${process.arch}${CACHE_SUFFIX}`);
+}
+
+/** What every cache file of this bundle's name starts with, whatever its build. */
+const cachePrefix = (bundleFile: string) => `${path.basename(bundleFile).replace(/\.[^.]*$/, '')}.`;
+
+/** Evaluates the CommonJS bundle at `bundleFile` (compiled with the code cache in `cacheDir`) and returns its exports. */
+export function requireCachedBundle(bundleFile: string, cacheDir: string): Record<string, unknown> {
+  const source = readFileSync(bundleFile, 'utf8');
+  const cacheFile = codeCachePath(bundleFile, source, cacheDir);
+  const cachedData = cacheFile ? readIfPresent(cacheFile) : undefined;
+  const script = new vm.Script(MODULE_WRAPPER[0] + source + MODULE_WRAPPER[1], { filename: bundleFile, cachedData });
+  // Made after the command ran, the cache holds every function it compiled, not just the top level.
+  if (cacheFile && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeCache(script, cacheFile, cachePrefix(bundleFile)));
+  const module = { exports: {} as Record<string, unknown> };
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+  wrapper.call(module.exports, module.exports, createRequire(bundleFile), module, bundleFile, path.dirname(bundleFile));
+  return module.exports;
+}
+
+function readIfPresent(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes the cache whole or not at all: into a file of this process's own, renamed over the final
+ * name, so concurrent processes and readers only ever see a complete file. Caches of other builds of
+ * the bundle (and temporary files a killed process left) are removed. Any failure (a read-only
+ * folder, a full disk, a file Windows holds open) leaves the next run compiling from source, as this
+ * one did: it runs while the process exits, so it must never throw.
+ */
+function writeCache(script: vm.Script, cacheFile: string, prefix: string): void {
+  const temporary = `${cacheFile}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    mkdirSync(path.dirname(cacheFile), { recursive: true });
+    writeFileSync(temporary, script.createCachedData());
+    renameSync(temporary, cacheFile);
+    removeLeftovers(cacheFile, prefix);
+  } catch {
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // Nothing more to do: the next writer removes it.
+    }
+  }
+}
+
+/**
+ * Removes what other builds of the bundle left next to `cacheFile` (their caches, for any Node), and
+ * temporary files of writers that died. Caches of this build for other Node versions stay.
+ */
+function removeLeftovers(cacheFile: string, prefix: string): void {
+  const dir = path.dirname(cacheFile);
+  const build = path.basename(cacheFile).split('.').slice(0, 2).join('.') + '.';
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix) || name === path.basename(cacheFile)) continue;
+    if (name.endsWith('.tmp') || (name.endsWith(CACHE_SUFFIX) && !name.startsWith(build))) rmSync(path.join(dir, name), { force: true });
+  }
+}
