@@ -4,11 +4,11 @@
  *
  * Why not fetch(): the first fetch() in a process loads Node's bundled undici. Measured here, a
  * one-request process took ~320 ms with fetch() against ~115-160 ms with node:http, and `send` has a
- * 250 ms budget. Idle keep-alive sockets are unref'd by node:http's Agent, so they never hold a
- * short command open.
+ * budget of 1.8x bare node. For the same reason node:https (and with it TLS) loads only for an https
+ * URL: the sandbox is plain http. Idle keep-alive sockets are unref'd by node:http's Agent, so they
+ * never hold a short command open.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 
 export interface HttpRequest {
   method: string;
@@ -31,16 +31,24 @@ export class HttpTimeoutError extends Error {
   override name = 'TimeoutError';
 }
 
-let agents: { http: http.Agent; https: https.Agent } | undefined;
-const agentFor = (protocol: string) => {
-  agents ??= { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
-  return protocol === 'https:' ? agents.https : agents.http;
-};
+type Transport = { request: typeof http.request; agent: http.Agent };
+const transports = new Map<string, Promise<Transport>>();
 
-export function httpRequest(url: string, req: HttpRequest): Promise<HttpResponse> {
+/** node:http or node:https with a keep-alive agent of its own, loaded the first time a URL needs it. */
+function transportFor(protocol: string): Promise<Transport> | undefined {
+  if (protocol !== 'http:' && protocol !== 'https:') return undefined;
+  let transport = transports.get(protocol);
+  if (!transport) {
+    transport = (protocol === 'https:' ? import('node:https') : import('node:http')).then(({ default: module }) => ({ request: module.request, agent: new module.Agent({ keepAlive: true }) }));
+    transports.set(protocol, transport);
+  }
+  return transport;
+}
+
+export async function httpRequest(url: string, req: HttpRequest): Promise<HttpResponse> {
   const target = new URL(url);
-  const transport = target.protocol === 'https:' ? https : target.protocol === 'http:' ? http : undefined;
-  if (!transport) return Promise.reject(new Error(`unsupported protocol ${target.protocol}`));
+  const transport = await transportFor(target.protocol);
+  if (!transport) throw new Error(`unsupported protocol ${target.protocol}`);
   return new Promise((resolve, reject) => {
     const fail = (err: Error) => {
       clearTimeout(timer);
@@ -49,7 +57,7 @@ export function httpRequest(url: string, req: HttpRequest): Promise<HttpResponse
     const cutOff = () => fail(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' }));
     const headers: Record<string, string | number> = { ...req.headers };
     if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
-    const outgoing = transport.request(target, { method: req.method, headers, agent: agentFor(target.protocol) }, (res) => {
+    const outgoing = transport.request(target, { method: req.method, headers, agent: transport.agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       // A body cut off mid-way is an error like a connection that never answered.

@@ -3,7 +3,7 @@
  * not by timing: the send bundle is one file (dist/bundle/send/send.cjs) in which esbuild keeps every
  * module's code after a `// <path>` comment, so V8's coverage of a real send says which modules ran.
  * Packages kept off that path must not run (Kysely, csv-parse, the batch code, the dashboard's ink and
- * react, serve's fastify, pg), nor must Node's https/tls when the API is plain http. And the bundle is
+ * react, serve's fastify, pg), nor Node's https and TLS when the API is plain http. And the bundle is
  * compiled through the code cache (src/cli/cached-bundle.ts): written once, used after, rewritten when
  * damaged, and never in the way when it cannot be written.
  */
@@ -61,7 +61,7 @@ function modulesThatRan(coverageDir: string): Set<string> {
 }
 
 describe('a one-message send', () => {
-  it('runs the send code and none of Kysely, csv-parse, the batch code, ink, react, fastify or pg', async () => {
+  it('runs the send code and none of Kysely, csv-parse, the batch code, ink, react, fastify or pg; no TLS over http', async () => {
     const coverage = mkdtempSync(path.join(home, 'coverage-'));
     const loaded = path.join(home, 'loaded.json');
     // Node's own modules and the files require() loaded, written as the process exits.
@@ -79,8 +79,10 @@ describe('a one-message send', () => {
     const { builtins, required } = JSON.parse(readFileSync(loaded, 'utf8')) as { builtins: string[]; required: string[] };
     expect(required.filter((file) => /node_modules[\\/](kysely|csv-parse|ink|react|fastify|pg)[\\/]/.test(file))).toEqual([]);
     expect(required.some((file) => /node_modules[\\/]better-sqlite3[\\/]/.test(file))).toBe(true);
-    // fetch() would load undici (~100 ms); http-transport.ts uses node:http instead.
-    expect(builtins.filter((m) => /undici/.test(m))).toEqual([]);
+    // fetch() would load undici (~100 ms); http-transport.ts uses node:http instead, and loads
+    // node:https (with TLS) only for an https URL: the sandbox is plain http.
+    expect(builtins.filter((m) => /undici|https|tls/.test(m))).toEqual([]);
+    expect(builtins).toContain('NativeModule http');
   });
 });
 
