@@ -125,7 +125,7 @@ function registerCommands(root: Command): void {
   const sandbox = root
     .command('sandbox')
     .description('run the local Twilio sandbox in the foreground (REST API, webhooks, handsets)')
-    .option('--port <port>', 'port to listen on (default: 4010 when free, else any free port; 0: any free port)')
+    .option('--port <port>', 'port to listen on (default: 4010 or OPENCLAW_TELEPHONY_SANDBOX_PORT when free, else any free port; 0: any free port)')
     .option('--bind <address>', 'address to listen on', '127.0.0.1')
     .option('--data <dir>', 'keep state in this folder across restarts (default: in memory)')
     .option('--fault <spec>', 'inject faults, e.g. "429:5%,500:2%,reset:1%,latency:200ms"; Twilio error codes "30034:10%" or per recipient "30007@+15550007777"; voice "call-busy:5%,call-no-answer:5%,call-failed:2%,voice-timeout:5%,stream-drop:10%@5s,packet-loss:3%,jitter:40ms,echo:30%@120ms,seed:7" (docs/sandbox-voice.md)')

@@ -8,10 +8,22 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { resolveAppPaths } from '../config/paths.js';
 import { commandPrefix } from '../command-prefix.js';
+import { ConfigError } from '../errors.js';
 
-/** The port a sandbox takes when it is free, and where commands look when nothing is registered. */
-export const PREFERRED_SANDBOX_PORT = 4010;
-export const DEFAULT_SANDBOX_URL = `http://127.0.0.1:${PREFERRED_SANDBOX_PORT}`;
+/**
+ * The port a sandbox takes when it is free, and where commands look when nothing is registered:
+ * 4010, or OPENCLAW_TELEPHONY_SANDBOX_PORT for a machine where 4010 belongs to something else (or
+ * where several users or test runs must not find each other's sandbox there).
+ */
+export function preferredSandboxPort(): number {
+  const raw = process.env.OPENCLAW_TELEPHONY_SANDBOX_PORT;
+  if (raw === undefined || raw === '') return 4010;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(`OPENCLAW_TELEPHONY_SANDBOX_PORT is ${JSON.stringify(raw.slice(0, 20))}, not a port number.`, 'Set it to a port between 1 and 65535, or unset it for 4010.', 'sandbox_port');
+  }
+  return port;
+}
 
 interface RuntimeEntry {
   url: string;
@@ -46,9 +58,9 @@ export function readRegisteredSandbox(file = sandboxRuntimeFile()): RuntimeEntry
   return entry as RuntimeEntry;
 }
 
-/** Where `--sandbox` goes: the configured URL (OPENCLAW_TELEPHONY_SANDBOX_URL, twilio.apiBaseUrl), else the registered one, else port 4010. */
+/** Where `--sandbox` goes: the configured URL (OPENCLAW_TELEPHONY_SANDBOX_URL, twilio.apiBaseUrl), else the registered one, else the preferred port (4010). */
 export function locateSandbox(configured: string | undefined): string {
-  return (configured ?? readRegisteredSandbox()?.url ?? DEFAULT_SANDBOX_URL).replace(/\/+$/, '');
+  return (configured ?? readRegisteredSandbox()?.url ?? `http://127.0.0.1:${preferredSandboxPort()}`).replace(/\/+$/, '');
 }
 
 /**

@@ -2,7 +2,7 @@
 import type { SandboxOptions } from '../sandbox/context.js';
 import { startSandbox, type Sandbox } from '../sandbox/server.js';
 import { httpRequest } from '../twilio/http-transport.js';
-import { PREFERRED_SANDBOX_PORT, readRegisteredSandbox, registerSandbox } from './sandbox-registry.js';
+import { preferredSandboxPort, readRegisteredSandbox, registerSandbox } from './sandbox-registry.js';
 
 async function answersLikeSandbox(url: string): Promise<boolean> {
   try {
@@ -13,14 +13,14 @@ async function answersLikeSandbox(url: string): Promise<boolean> {
 }
 
 /**
- * Starts a sandbox on port 4010 when it is free, else on a free port, and registers it so other
+ * Starts a sandbox on the preferred port (4010) when it is free, else on a free port, and registers it so other
  * commands find it; its close() unregisters it. An explicit port is taken as given (EADDRINUSE surfaces).
  */
 export async function startRegisteredSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   let sandbox: Sandbox;
   if (options.port !== undefined) sandbox = await startSandbox(options);
   else {
-    sandbox = await startSandbox({ ...options, port: PREFERRED_SANDBOX_PORT }).catch((err: NodeJS.ErrnoException) => {
+    sandbox = await startSandbox({ ...options, port: preferredSandboxPort() }).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'EADDRINUSE') throw err;
       return startSandbox({ ...options, port: 0 });
     });

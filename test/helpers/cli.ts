@@ -29,6 +29,9 @@ export function isolatedEnv(extra: Record<string, string | undefined> = {}): { e
     XDG_DATA_HOME: path.join(home, '.local/share'),
     XDG_CACHE_HOME: path.join(home, '.cache'),
     NO_COLOR: '1',
+    // Its own preferred sandbox port (below Linux's ephemeral range): a test's `serve --sandbox` must
+    // not join a sandbox that a test running beside it started on the shared default 4010.
+    OPENCLAW_TELEPHONY_SANDBOX_PORT: String(10_000 + Math.floor(Math.random() * 20_000)),
     ...extra,
   });
   return { env, home, cwd };

@@ -43,7 +43,7 @@ export async function sandbox(ctx: CommandContext): Promise<number> {
   // Listen before printing the ready line: a supervisor may stop us the moment it reads it.
   const stopped = stopRequested();
   const sb = await startRegisteredSandbox({
-    // Without --port: 4010 when free, else any free port (commands find it through the data folder).
+    // Without --port: the preferred port (4010, OPENCLAW_TELEPHONY_SANDBOX_PORT) when free, else any free port (commands find it through the data folder).
     port: opts.port === undefined ? undefined : parsePort(String(opts.port)),
     bind: (opts.bind as string) ?? '127.0.0.1',
     dataDir: opts.data as string | undefined,
