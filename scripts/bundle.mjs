@@ -37,6 +37,14 @@ const common = {
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
   logLevel: 'warning',
 };
+/** In the send bundle, `better-sqlite3` means src/store/better-sqlite3-bundled.ts, which says why. */
+const betterSqlite3Bundled = {
+  name: 'better-sqlite3-bundled',
+  setup(b) {
+    b.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: path.join(repo, 'src/store/better-sqlite3-bundled.ts') }));
+  },
+};
+
 await Promise.all([
   build({
     ...common,
@@ -60,6 +68,9 @@ async function buildSendBundle(outfile) {
   const { banner, splitting, ...options } = common;
   const result = await build({
     ...options,
+    // better-sqlite3's JavaScript goes into the bundle; its addon is loaded by path (see the file).
+    external: options.external.filter((name) => name !== 'better-sqlite3'),
+    plugins: [betterSqlite3Bundled],
     format: 'cjs',
     supported: { 'dynamic-import': false },
     entryPoints: [path.join(repo, 'src/cli/send-main.ts')],
