@@ -111,7 +111,7 @@ const storeCheck: Check = async ({ resolution }) => {
     try {
       const { describeInstances, describeSchema } = await import('./store-facts.js');
       // Several serve instances can share only a PostgreSQL store; doctor names those alive.
-      facts = [await describeSchema(store), ...(store.dialect === 'postgres' ? [await describeInstances(store)] : [])].join('; ');
+      facts = [`driver ${store.driver}`, await describeSchema(store), ...(store.dialect === 'postgres' ? [await describeInstances(store)] : [])].join('; ');
     } finally {
       await store.close();
     }

@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
+import { openSqliteDatabase, type SqliteDatabase } from '../store/sqlite-driver.js';
 
 export type Kind = 'message' | 'call' | 'number' | 'recording' | 'transcription' | 'notification' | 'optout' | 'offered' | 'media';
 
@@ -28,11 +28,10 @@ export async function openSandboxStore(dataDir?: string): Promise<SandboxStore> 
     if (!m) maps.set(kind, (m = new Map()));
     return m;
   };
-  let db: BetterSqlite3.Database | undefined;
+  let db: SqliteDatabase | undefined;
   if (dataDir) {
-    const { default: Database } = await import('better-sqlite3');
     mkdirSync(dataDir, { recursive: true });
-    db = new Database(path.join(dataDir, 'sandbox.sqlite'));
+    ({ database: db } = await openSqliteDatabase(path.join(dataDir, 'sandbox.sqlite'), 5_000));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec('create table if not exists meta (key text primary key, value text not null)');
@@ -50,17 +49,17 @@ export async function openSandboxStore(dataDir?: string): Promise<SandboxStore> 
     getMeta: (key) => meta.get(key),
     setMeta(key, value) {
       meta.set(key, value);
-      setMeta?.run(key, value);
+      setMeta?.run([key, value]);
     },
     put(kind, item) {
       mapOf(kind).set(item.sid, item);
-      upsert?.run(kind, item.sid, seq++, JSON.stringify(item));
+      upsert?.run([kind, item.sid, seq++, JSON.stringify(item)]);
       return item;
     },
     get: <T>(kind: Kind, sid: string) => mapOf(kind).get(sid) as T | undefined,
     list: <T>(kind: Kind) => [...mapOf(kind).values()] as T[],
     delete(kind, sid) {
-      remove?.run(kind, sid);
+      remove?.run([kind, sid]);
       return mapOf(kind).delete(sid);
     },
     close: () => db?.close(),

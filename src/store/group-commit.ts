@@ -5,7 +5,7 @@
  * webhook rows (message, audit event, stored answer): ~165 µs per webhook as separate commits,
  * ~118 µs as one commit per webhook, ~27 µs with 32 webhooks per commit.
  */
-import type { Database, Statement as PreparedStatement } from 'better-sqlite3';
+import type { SqliteDatabase as Database, SqliteStatement as PreparedStatement } from './sqlite-driver.js';
 import type { Param } from './statement.js';
 
 interface PendingWrite {

@@ -13,6 +13,7 @@ import { createMigrationProvider, type Dialect } from './migrations.js';
 import { openPostgres } from './postgres-connection.js';
 import type { DriverHandle } from './query-builder.js';
 import { openSqlite } from './sqlite-connection.js';
+import type { SqliteDriverName } from './sqlite-driver.js';
 import type { Param, Statement } from './statement.js';
 import type { Database } from './tables.js';
 
@@ -22,6 +23,8 @@ export interface Store {
   /** Loads Kysely if it is not loaded yet. */
   queryBuilder(): Promise<Kysely<Database>>;
   dialect: Dialect;
+  /** The driver underneath: better-sqlite3, or node:sqlite when better-sqlite3's addon is not built for this Node (sqlite-driver.ts); pg. */
+  driver: Connection['driver'];
   /** Where the data lives, with any password removed. */
   location: string;
   /** The migrations this open applied: empty when the schema was current (another process, or an earlier run, migrated it). */
@@ -59,6 +62,7 @@ const FAILURE_MEMORY_MS = 60_000;
 /** How a dialect runs the fixed statements, and what it must do before closing. */
 export interface Connection {
   handle: DriverHandle;
+  driver: SqliteDriverName | 'pg';
   write: Store['write'];
   readOne: Store['readOne'];
   run: Store['run'];
@@ -102,6 +106,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     },
     queryBuilder,
     dialect,
+    driver: connection.driver,
     location,
     migrated,
     ...trackWriteFailures(connection),

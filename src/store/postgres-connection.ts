@@ -33,6 +33,7 @@ export async function openPostgres(url: string): Promise<Connection> {
   };
   return {
     handle: { dialect: 'postgres', pool },
+    driver: 'pg',
     write: async (s, params) => void (await query(s.postgres, params)),
     readOne: async <Row>(s: Statement, params: Param[]) => (await query<Row>(s.postgres, params)).rows[0] as Row | undefined,
     run: async (s, params) => (await query(s.postgres, params)).rowCount ?? 0,

@@ -3,12 +3,12 @@
  * when something asks for it (migrating a store, the less frequent queries): on Node 20, evaluating
  * Kysely was the largest part of a one-message `send`, which needs none of it.
  */
-import type { Database as BetterSqlite3Database } from 'better-sqlite3';
 import { Kysely, type MigrationProvider, type MigrationResultSet, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Pool } from 'pg';
+import type { SqliteDatabase } from './sqlite-driver.js';
 import type { Database } from './tables.js';
 
-export type DriverHandle = { dialect: 'sqlite'; database: BetterSqlite3Database } | { dialect: 'postgres'; pool: Pool };
+export type DriverHandle = { dialect: 'sqlite'; database: SqliteDatabase } | { dialect: 'postgres'; pool: Pool };
 
 export function createQueryBuilder(handle: DriverHandle): Kysely<Database> {
   return new Kysely<Database>({ dialect: handle.dialect === 'postgres' ? new PostgresDialect({ pool: handle.pool }) : new SqliteDialect({ database: handle.database }) });

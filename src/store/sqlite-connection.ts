@@ -1,19 +1,19 @@
-/** The SQLite side of the store: a better-sqlite3 file in WAL mode, cached prepared statements, group commit. */
-import type { Database as BetterSqlite3Database } from 'better-sqlite3';
+/** The SQLite side of the store: a SQLite file in WAL mode (see sqlite-driver.ts for the driver), cached prepared statements, group commit. */
 import { createGroupCommit } from './group-commit.js';
 import type { Connection, StoreHealth } from './open-store.js';
+import { openSqliteDatabase, type SqliteDatabase, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { prepareSqliteFile, storeFileError } from './sqlite-file.js';
 import type { Param, Statement } from './statement.js';
 
 export async function openSqlite(file: string, busyTimeoutMs: number): Promise<Connection> {
-  const { default: BetterSqlite3 } = await import('better-sqlite3');
   const deadline = Date.now() + busyTimeoutMs;
-  let sqlite: BetterSqlite3Database;
+  let sqlite: SqliteDatabase;
+  let driver: SqliteDriverName;
   for (let attempt = 1; ; attempt++) {
-    let candidate: BetterSqlite3Database | undefined;
+    let candidate: SqliteDatabase | undefined;
     try {
       prepareSqliteFile(file);
-      candidate = new BetterSqlite3(file, { timeout: busyTimeoutMs });
+      ({ database: candidate, driver } = await openSqliteDatabase(file, busyTimeoutMs));
       // WAL lets readers (doctor, list commands) work while serve writes; NORMAL sync is safe with WAL.
       // The first statements read the file: a damaged or read-only one fails here.
       candidate.pragma('journal_mode = WAL');
@@ -29,6 +29,7 @@ export async function openSqlite(file: string, busyTimeoutMs: number): Promise<C
         await new Promise((resolve) => setTimeout(resolve, Math.min(10 * attempt, 100)));
         continue;
       }
+      if ((err as { code?: string }).code === 'store_driver') throw err;
       throw storeFileError(file, err);
     }
   }
@@ -37,9 +38,10 @@ export async function openSqlite(file: string, busyTimeoutMs: number): Promise<C
   const commits = createGroupCommit(opened, cached.prepare, busyTimeoutMs);
   return {
     handle: { dialect: 'sqlite', database: cached.database },
+    driver,
     write: (s, params) => commits.write(s.sqlite, params),
     readOne: async <Row>(s: Statement, params: Param[]) => cached.prepare(s.sqlite).get(params) as Row | undefined,
-    run: async (s, params) => cached.prepare(s.sqlite).run(params).changes,
+    run: async (s, params) => Number(cached.prepare(s.sqlite).run(params).changes),
     readAll: async <Row>(sql: string) => cached.prepare(sql).all([]) as Row[],
     probe: async () => probeSqliteLock(opened, busyTimeoutMs),
     beforeClose: commits.flush,
@@ -52,7 +54,7 @@ function isBusy(err: unknown): boolean {
 }
 
 /** Whether this connection could take the write lock right now (tried without waiting, and given back). */
-function probeSqliteLock(sqlite: BetterSqlite3Database, busyTimeoutMs: number): StoreHealth {
+function probeSqliteLock(sqlite: SqliteDatabase, busyTimeoutMs: number): StoreHealth {
   // Our own transaction is open (a group commit, a Kysely transaction): we hold the lock.
   if (sqlite.inTransaction) return { state: 'ok' };
   sqlite.pragma('busy_timeout = 0');
@@ -73,8 +75,8 @@ function probeSqliteLock(sqlite: BetterSqlite3Database, busyTimeoutMs: number): 
  * under load. The same SQL text reuses its prepared statement (a bounded cache: the queries are
  * few and fixed, their parameters are bound per call).
  */
-function withStatementCache(db: BetterSqlite3Database) {
-  const cache = new Map<string, ReturnType<BetterSqlite3Database['prepare']>>();
+function withStatementCache(db: SqliteDatabase) {
+  const cache = new Map<string, SqliteStatement>();
   const prepare = (sql: string) => {
     let statement = cache.get(sql);
     if (!statement) {
