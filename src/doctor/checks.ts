@@ -110,8 +110,9 @@ const storeCheck: Check = async ({ resolution }) => {
     let facts: string;
     try {
       const { describeInstances, describeSchema } = await import('./store-facts.js');
+      const driver = `driver ${store.driver}${store.driver === 'node:sqlite' ? " (Node's built-in SQLite: better-sqlite3's native addon did not load here)" : ''}`;
       // Several serve instances can share only a PostgreSQL store; doctor names those alive.
-      facts = [`driver ${store.driver}`, await describeSchema(store), ...(store.dialect === 'postgres' ? [await describeInstances(store)] : [])].join('; ');
+      facts = [driver, await describeSchema(store), ...(store.dialect === 'postgres' ? [await describeInstances(store)] : [])].join('; ');
     } finally {
       await store.close();
     }

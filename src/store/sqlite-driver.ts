@@ -113,9 +113,14 @@ function loadNodeSqlite(): NodeSqliteModule | undefined {
     return (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
   }) as typeof process.emitWarning;
   try {
-    const sqlite = process.getBuiltinModule?.('node:sqlite') as (NodeSqliteModule & { StatementSync?: { prototype: object } }) | undefined;
-    const complete = sqlite && typeof (sqlite.StatementSync?.prototype as { columns?: unknown } | undefined)?.columns === 'function' && 'isTransaction' in sqlite.DatabaseSync.prototype;
-    return complete ? sqlite : undefined;
+    const sqlite = process.getBuiltinModule?.('node:sqlite') as NodeSqliteModule | undefined;
+    if (!sqlite) return undefined;
+    const probe = new sqlite.DatabaseSync(':memory:');
+    try {
+      return typeof probe.isTransaction === 'boolean' && typeof probe.prepare('SELECT 1').columns === 'function' ? sqlite : undefined;
+    } finally {
+      probe.close();
+    }
   } finally {
     process.emitWarning = emitWarning;
   }

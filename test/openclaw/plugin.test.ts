@@ -1,29 +1,45 @@
 /**
- * Issue #18: this package as a plugin of the real OpenClaw. Installed with `openclaw plugins install
- * --link` into a fresh OpenClaw home, it is inspected clean, `openclaw --help` lists `telephony`,
- * `openclaw telephony ...` runs the command tree (a send reaches the sandbox), and `channels.telephony`
- * in OpenClaw's openclaw.json is the configuration it reads.
+ * Issue #18: this package as a plugin of the real OpenClaw, installed as its users install it: from
+ * the packed tarball (`npm-pack:`, the same managed npm project as a registry install, dependencies
+ * installed with scripts disabled, so better-sqlite3's native addon is never built and the store runs
+ * on node:sqlite), into a fresh OpenClaw home. It is inspected clean, `openclaw --help` lists
+ * `telephony`, `openclaw telephony ...` runs the command tree (a send reaches the sandbox), and
+ * `channels.telephony` in OpenClaw's openclaw.json is the configuration it reads. The `--link`
+ * install of a clone (development) is what gateway-channel.test.ts uses.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolatedEnv, REPO, runCli, startCli } from '../helpers/cli.js';
-import { HAVE_OPENCLAW_BIN, openclaw } from '../helpers/openclaw.js';
+import { isolatedEnv, runCli, startCli } from '../helpers/cli.js';
+import { HAVE_OPENCLAW_BIN, openclaw, packSelf } from '../helpers/openclaw.js';
 
-describe.skipIf(!HAVE_OPENCLAW_BIN)('openclaw-telephony inside OpenClaw', () => {
-  const { env, home, cwd } = isolatedEnv({ npm_config_update_notifier: 'false' });
+describe.skipIf(!HAVE_OPENCLAW_BIN)('openclaw-telephony inside OpenClaw, installed from the packed tarball', () => {
+  // npm's own cache (the isolated home would start it empty, and OpenClaw's npm install downloads every dependency).
+  const { env, home, cwd } = isolatedEnv({ npm_config_update_notifier: 'false', npm_config_cache: process.env.npm_config_cache ?? path.join(os.homedir(), '.npm') });
   const oc = (args: string[]) => openclaw(args, env, cwd);
+  const installed = path.join(home, '.openclaw/npm/projects/openclaw-telephony/node_modules');
   let sandbox: Awaited<ReturnType<typeof startCli>>;
 
   beforeAll(async () => {
     sandbox = await startCli(['sandbox', '--port', '0', '--json'], { env, cwd });
     env.OPENCLAW_TELEPHONY_SANDBOX_URL = JSON.parse(sandbox.firstLine).baseUrl;
-    const install = await oc(['plugins', 'install', '--link', '--force', '--accept-capabilities', REPO]);
+    const install = await oc(['plugins', 'install', `npm-pack:${await packSelf()}`, '--force', '--accept-capabilities']);
     expect(install.code, install.stderr + install.stdout).toBe(0);
   }, 600_000);
   afterAll(async () => {
     await sandbox?.stop();
   });
+
+  it('needs no native build: better-sqlite3 is installed unbuilt, and the store runs on node:sqlite (doctor names it)', async () => {
+    expect(existsSync(path.join(installed, 'better-sqlite3/package.json'))).toBe(true);
+    expect(existsSync(path.join(installed, 'better-sqlite3/build'))).toBe(false);
+    // The installed package's own CLI, under this Node: no OpenClaw start-up needed to read doctor.
+    const doctor = await runCli(['doctor', '--json'], { env, cwd, bin: path.join(installed, 'openclaw-telephony/bin/openclaw-telephony.js') });
+    expect(doctor.stderr).toBe('');
+    const store = JSON.parse(doctor.stdout).checks.find((c: { name: string }) => c.name === 'store');
+    expect(store).toMatchObject({ status: 'pass', detail: expect.stringContaining('driver node:sqlite') });
+  }, 600_000);
 
   it('is inspected clean: loaded, owns the telephony channel config, no diagnostics', async () => {
     const res = await oc(['plugins', 'inspect', 'openclaw-telephony', '--json']);
@@ -48,6 +64,7 @@ describe.skipIf(!HAVE_OPENCLAW_BIN)('openclaw-telephony inside OpenClaw', () => 
   it('`openclaw telephony send --sandbox --json` reaches the sandbox; hints say `openclaw telephony`', async () => {
     const sent = await oc(['telephony', 'send', '+15550005678', 'hello from OpenClaw', '--sandbox', '--json']);
     expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stderr).not.toMatch(/ExperimentalWarning|SQLite/);
     expect(JSON.parse(sent.stdout)).toMatchObject({ sid: expect.stringMatching(/^SM/), to: '+15550005678', status: 'queued' });
     const inbox = await runCli(['sandbox', 'inbox', '+15550005678', '--json'], { env, cwd });
     expect(JSON.parse(inbox.stdout).messages.map((m: { body: string }) => m.body)).toContain('hello from OpenClaw');
