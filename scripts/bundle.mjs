@@ -37,6 +37,11 @@ const common = {
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
   logLevel: 'warning',
 };
+/** Lines with non-ASCII characters that are not comment lines (esbuild keeps JSDoc blocks, ` * ...`). */
+function nonAsciiOutsideComments(code) {
+  return code.split('\n').filter((line) => /[^\x00-\x7f]/.test(line) && !/^\s*(\*|\/\/|\/\*)/.test(line));
+}
+
 /** In the send bundle, `better-sqlite3` means src/store/better-sqlite3-bundled.ts, which says why. */
 const betterSqlite3Bundled = {
   name: 'better-sqlite3-bundled',
@@ -78,6 +83,10 @@ async function buildSendBundle(outfile) {
     outfile,
   });
   const code = result.outputFiles[0].text;
+  // esbuild escapes non-ASCII characters in code (charset: ascii, its default), not in the comments it
+  // keeps; the loader reads the file as latin1, which then changes nothing but those comments.
+  const stray = nonAsciiOutsideComments(code);
+  if (stray.length) throw new Error(`the send bundle has non-ASCII characters outside comments (src/cli/cached-bundle.ts reads it as latin1): ${stray[0]}`);
   mkdirSync(path.dirname(outfile), { recursive: true });
   writeFileSync(outfile, `// bundle ${createHash('sha256').update(code).digest('hex')}\n${code}`);
 }

@@ -37,7 +37,9 @@ const cachePrefix = (bundleFile: string) => `${path.basename(bundleFile).replace
 
 /** Evaluates the CommonJS bundle at `bundleFile` (compiled with the code cache in `cacheDir`) and returns its exports. */
 export function requireCachedBundle(bundleFile: string, cacheDir: string): Record<string, unknown> {
-  const source = readFileSync(bundleFile, 'utf8');
+  // The bundle is ASCII (scripts/bundle.mjs checks it), so latin1 reads the same text: on Node 20
+  // decoding its 1.4 MB as UTF-8 took ~9 ms here, as latin1 ~2 ms.
+  const source = readFileSync(bundleFile, 'latin1');
   const cacheFile = codeCachePath(bundleFile, source, cacheDir);
   const cachedData = cacheFile ? readIfPresent(cacheFile) : undefined;
   const script = new vm.Script(MODULE_WRAPPER[0] + source + MODULE_WRAPPER[1], { filename: bundleFile, cachedData });

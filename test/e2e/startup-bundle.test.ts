@@ -138,9 +138,11 @@ describe('the code cache of the send bundle', () => {
 });
 
 describe('the send bundle file', () => {
-  it('starts with the hash of its text, which names the cache', () => {
+  it('starts with the hash of its text, which names the cache, and is ASCII outside comments', () => {
     const text = readFileSync(SEND_BUNDLE, 'utf8');
     expect(text).toMatch(/^\/\/ bundle [0-9a-f]{64}\n/);
+    // ASCII outside comments: the loader reads it as latin1, much faster than UTF-8 for 1.4 MB on Node 20.
+    expect(text.split('\n').filter((line) => /[^\x00-\x7f]/.test(line) && !/^\s*(\*|\/\/|\/\*)/.test(line))).toEqual([]);
     // A vm.Script cannot run import(): the bundle has none left (esbuild turned them into require()).
     expect(text.match(/[^\w$.]import\(/g) ?? []).toEqual([]);
   });
