@@ -56,7 +56,8 @@ await Promise.all([
     // main.js for the `openclaw-telephony` binary; openclaw-plugin.js for OpenClaw (package.json
     // `openclaw.extensions`). They share chunks, and the plugin's never include commander: it mounts
     // the tree on OpenClaw's own Command.
-    entryPoints: { main: path.join(repo, 'src/cli/main.ts'), 'openclaw-plugin': path.join(repo, 'src/cli/openclaw-plugin.ts') },
+    // openclaw-setup.js: the plugin's setup entry (package.json `openclaw.setupEntry`), what `openclaw doctor` loads.
+    entryPoints: { main: path.join(repo, 'src/cli/main.ts'), 'openclaw-plugin': path.join(repo, 'src/cli/openclaw-plugin.ts'), 'openclaw-setup': path.join(repo, 'src/cli/openclaw-setup.ts') },
     outdir: buildDir,
   }),
   buildSendBundle(path.join(buildDir, 'send/send.cjs')),

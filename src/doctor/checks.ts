@@ -188,10 +188,22 @@ const numberCheck: Check = async ({ resolution, credentials }) => {
 
 export const DOCTOR_CHECKS: Check[] = [nodeCheck, configCheck, inboundPolicyCheck, credentialStoreCheck, credentialsCheck, storeCheck, webhookCheck, signatureCheck, numberCheck];
 
+/**
+ * The checks of the configuration as it stands, without asking Twilio anything (OpenClaw's `doctor`
+ * runs them for the Gateway's channel: src/openclaw/doctor-findings.ts). configCheck goes first: the
+ * others read the resolution it leaves.
+ */
+export const OFFLINE_CONFIG_CHECKS: Check[] = [configCheck, inboundPolicyCheck, credentialsCheck, storeCheck, webhookCheck, signatureCheck];
+
 export async function runDoctor(input: DoctorInput): Promise<CheckResult[]> {
+  return (await runChecks(input)).results;
+}
+
+/** The results, and the facts they were drawn from (the configuration, the credentials). */
+export async function runChecks(input: DoctorInput, only?: readonly Check[]): Promise<{ results: CheckResult[]; state: DoctorState }> {
   const state: DoctorState = { input };
   const results: CheckResult[] = [];
-  const checks = input.probe ? [...DOCTOR_CHECKS, ...(await import('./probe.js')).createProbeChecks()] : DOCTOR_CHECKS;
+  const checks = only ?? (input.probe ? [...DOCTOR_CHECKS, ...(await import('./probe.js')).createProbeChecks()] : DOCTOR_CHECKS);
   for (const check of checks) results.push(await check(state));
-  return results;
+  return { results, state };
 }

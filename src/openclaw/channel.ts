@@ -6,6 +6,7 @@
  * OpenClaw evaluates it for discovery and root help.
  */
 import { CHANNEL_ID } from './channel-id.js';
+import { telephonyDoctor } from './doctor-adapter.js';
 import type { ChannelPlugin, OpenClawConfig, PluginRuntime } from './sdk.js';
 import type { WebhookRoutes } from './webhook-routes.js';
 
@@ -33,7 +34,11 @@ export function resolveTelephonyAccount(cfg: OpenClawConfig): TelephonyAccount {
 /** `openclaw message send --target`: a number, with or without the `telephony:` prefix. */
 const looksLikePhone = (raw: string) => /^(telephony:)?\s*\+[1-9][\d\s().-]{6,20}$/i.test(raw.trim());
 
-export function createTelephonyChannel(deps: { runtime(): PluginRuntime; routes: WebhookRoutes }): ChannelPlugin<TelephonyAccount> {
+/**
+ * What OpenClaw reads of the channel without running it (its setup entry: `openclaw doctor`, status
+ * and setup surfaces load only that): the account, targets, and the doctor's findings.
+ */
+export function createTelephonyChannelCore(): ChannelPlugin<TelephonyAccount> {
   return {
     id: CHANNEL_ID,
     meta: { id: CHANNEL_ID, label: 'Telephony', selectionLabel: 'Telephony (Twilio SMS)', blurb: 'Texts through Twilio, with a local sandbox.', docsPath: 'https://github.com/openclaw/openclaw-telephony#openclaw' },
@@ -55,6 +60,13 @@ export function createTelephonyChannel(deps: { runtime(): PluginRuntime; routes:
       inferTargetChatType: () => 'direct',
       targetResolver: { looksLikeId: looksLikePhone, hint: '+15551234567' },
     },
+    doctor: telephonyDoctor,
+  };
+}
+
+export function createTelephonyChannel(deps: { runtime(): PluginRuntime; routes: WebhookRoutes }): ChannelPlugin<TelephonyAccount> {
+  return {
+    ...createTelephonyChannelCore(),
     pairing: {
       idLabel: 'phone number',
       normalizeAllowEntry: (entry) => entry.trim().replace(/^telephony:\s*/i, ''),

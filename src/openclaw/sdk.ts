@@ -121,6 +121,14 @@ export interface OutboundReplyPayload {
   [key: string]: unknown;
 }
 
+/** ChannelDoctorAdapter (channels/plugins/types.adapters), the hooks this channel fills in. */
+export interface ChannelDoctorAdapter {
+  /** `openclaw doctor` without --fix: lines for its "Doctor warnings" note. */
+  collectPreviewWarnings?(params: { cfg: OpenClawConfig; doctorFixCommand: string; env?: NodeJS.ProcessEnv }): string[] | Promise<string[]>;
+  /** `openclaw doctor --fix`: the config (changed or not), what changed, and warnings. */
+  repairConfig?(params: { cfg: OpenClawConfig; doctorFixCommand: string; env?: NodeJS.ProcessEnv }): Promise<{ config: OpenClawConfig; changes: string[]; warnings?: string[] }>;
+}
+
 /** The slice of ChannelPlugin (channels/plugins/types.plugin) this channel fills in. */
 export interface ChannelPlugin<Account> {
   id: string;
@@ -145,6 +153,7 @@ export interface ChannelPlugin<Account> {
     normalizeAllowEntry?(entry: string): string;
     notifyApproval?(params: { cfg: OpenClawConfig; id: string; accountId?: string }): Promise<void>;
   };
+  doctor?: ChannelDoctorAdapter;
   gateway?: { startAccount?(ctx: ChannelGatewayContext<Account>): Promise<unknown> };
   outbound?: {
     deliveryMode: 'direct' | 'gateway' | 'hybrid';

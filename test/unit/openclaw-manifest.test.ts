@@ -15,6 +15,8 @@ describe('the OpenClaw plugin manifest', () => {
   it('is shipped, and package.json points OpenClaw at the built entry', () => {
     expect(pkg.files).toContain('openclaw.plugin.json');
     expect(pkg.openclaw.extensions).toEqual(['./dist/bundle/openclaw-plugin.js']);
+    // The setup entry: where `openclaw doctor` finds the channel's doctor hooks (it loads no full entry).
+    expect(pkg.openclaw.setupEntry).toBe('./dist/bundle/openclaw-setup.js');
     // Only the standalone binary: `openclaw` belongs to OpenClaw.
     expect(Object.keys(pkg.bin)).toEqual(['openclaw-telephony']);
   });
@@ -49,6 +51,7 @@ describe('the OpenClaw plugin manifest', () => {
       for (const m of read(file).matchAll(/(?:from|import)\s*"\.\/([\w-]+\.js)"/g)) visit(m[1]);
     };
     visit('openclaw-plugin.js');
+    visit('openclaw-setup.js');
     for (const file of seen) expect(read(file), file).not.toMatch(/node_modules\/fastify\/|from "(better-sqlite3|pg|openclaw\/plugin-sdk\/channel-inbound)"/);
   });
 });
