@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Settings } from '../config/settings.js';
-import { locateSandbox } from '../discovery/sandbox-registry.js';
+import { readRegisteredSandbox } from '../discovery/sandbox-registry.js';
 import { startRegisteredSandbox } from '../discovery/start-sandbox.js';
 import { ConfigError, NetworkError, UserError } from '../errors.js';
 import { openTunnel, type Tunnel } from '../tunnel/tunnel.js';
@@ -22,16 +22,21 @@ import { commandPrefix } from '../command-prefix.js';
 /**
  * With --sandbox: the configured or registered one if it answers, else a new one in this process
  * (registered for other commands, closed on the way out). Anything but "nothing answers there" is an
- * error of its own: a sandbox that answers wrongly is not silently replaced.
+ * error of its own: a sandbox that answers wrongly is not silently replaced. A sandbox that merely
+ * answers on the preferred port is not joined: serve repoints its number, and an unregistered one
+ * belongs to another user or data folder (another person's session, a test run beside this one).
  */
 export async function joinOrStartSandbox(settings: Settings, stack: CleanupStack): Promise<{ baseUrl: string; number: { sid: string; phoneNumber: string }; inProcess: boolean }> {
-  const configured = locateSandbox(settings.resolution.config.twilio.apiBaseUrl);
-  try {
-    const account = await fetchSandboxAccount(configured);
-    return { baseUrl: configured, number: account.numbers[0], inProcess: false };
-  } catch (err) {
-    // Only "nothing answers there" (a transport error, kept as the cause) means: start our own.
-    if (!(err instanceof NetworkError) || !err.cause) throw err;
+  const known = settings.resolution.config.twilio.apiBaseUrl ?? readRegisteredSandbox()?.url;
+  if (known) {
+    const url = known.replace(/\/+$/, '');
+    try {
+      const account = await fetchSandboxAccount(url);
+      return { baseUrl: url, number: account.numbers[0], inProcess: false };
+    } catch (err) {
+      // Only "nothing answers there" (a transport error, kept as the cause) means: start our own.
+      if (!(err instanceof NetworkError) || !err.cause) throw err;
+    }
   }
   const sandbox = await startRegisteredSandbox();
   stack.defer('the sandbox', () => sandbox.close());

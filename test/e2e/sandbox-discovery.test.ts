@@ -50,6 +50,30 @@ describe('sandbox discovery through the data folder', () => {
     expect(existsSync(runtimeFile(home))).toBe(false);
   });
 
+  it("`serve --sandbox` does not take over an unregistered sandbox on the preferred port (another user's or data folder's)", async () => {
+    const theirs = isolatedEnv();
+    const sandbox = await startCli(['sandbox', '--json'], { env: theirs.env, cwd: theirs.cwd });
+    try {
+      const info = JSON.parse(sandbox.firstLine) as { baseUrl: string; numbers: { phoneNumber: string }[] };
+      expect(new URL(info.baseUrl).port).toBe(theirs.env.OPENCLAW_TELEPHONY_SANDBOX_PORT);
+      const hooks = async () => (await (await fetch(`${info.baseUrl}/sandbox/v1/account`)).json()).numbers[0];
+      const before = await hooks();
+      // Another data folder, the same preferred port: nothing registered there.
+      const mine = isolatedEnv({ OPENCLAW_TELEPHONY_SANDBOX_PORT: theirs.env.OPENCLAW_TELEPHONY_SANDBOX_PORT });
+      const server = await startCli(['serve', '--sandbox', '--port', '0', '--no-dashboard'], { env: mine.env, cwd: mine.cwd });
+      try {
+        await expect.poll(() => existsSync(runtimeFile(mine.home))).toBe(true);
+        const ownUrl = JSON.parse(readFileSync(runtimeFile(mine.home), 'utf8')).url as string;
+        expect(ownUrl).not.toBe(info.baseUrl);
+        expect(await hooks()).toEqual(before);
+      } finally {
+        await server.stop('SIGTERM');
+      }
+    } finally {
+      await sandbox.stop('SIGTERM');
+    }
+  });
+
   it('a registered sandbox that does not answer is named, with a fix that is not "start another"', async () => {
     const { env, cwd, home } = isolatedEnv();
     mkdirSync(path.dirname(runtimeFile(home)), { recursive: true });
