@@ -90,10 +90,13 @@ export class NetworkError extends Error {
   readonly exitCode = ExitCode.network;
   readonly code = 'network';
   readonly hint?: string;
-  constructor(message: string, hint?: string) {
+  /** The idempotency key left pending when the outcome is unknown: a rerun under it checks Twilio before sending. */
+  readonly pendingKey?: string;
+  constructor(message: string, hint?: string, pendingKey?: string) {
     super(message);
     this.name = 'NetworkError';
     this.hint = hint;
+    this.pendingKey = pendingKey;
   }
 }
 

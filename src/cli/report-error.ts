@@ -1,5 +1,5 @@
 /** The one place that maps an error to output and an exit code. */
-import { ExitCode, InternalError, TwilioApiError } from '../errors.js';
+import { ExitCode, InternalError, NetworkError, TwilioApiError } from '../errors.js';
 import { redact } from '../secrets/redact.js';
 import { jsonForTerminal, safeForTerminal } from '../text/terminal-safe.js';
 import type { Output } from './output.js';
@@ -20,8 +20,10 @@ export function reportError(err: unknown, out: Output): number {
     ? err
     : new InternalError(err instanceof Error ? err.message : String(err));
   const twilio = err instanceof TwilioApiError ? { twilioCode: err.twilioCode, status: err.status, moreInfo: err.moreInfo } : {};
+  // An unknown outcome names the key a safe rerun needs (scripts read it from the JSON).
+  const pending = err instanceof NetworkError && err.pendingKey ? { idempotencyKey: err.pendingKey } : {};
   if (out.json) {
-    out.stdout.write(redact(jsonForTerminal({ error: { code: e.code, message: e.message, hint: e.hint ?? null, ...twilio } })) + '\n');
+    out.stdout.write(redact(jsonForTerminal({ error: { code: e.code, message: e.message, hint: e.hint ?? null, ...twilio, ...pending } })) + '\n');
   } else {
     // Messages quote outside text (a Twilio answer, a file's content): shown terminal-safe.
     const shown = (text: string) => safeForTerminal(text, { multiline: true, max: 4000 });

@@ -207,7 +207,7 @@ async function sendWithRetries(msg: OutboundMessage, deps: DeliverDeps, claims: 
         } catch (lookupError) {
           await h.log('unknown', { error: err.message, lookupError: (lookupError as Error).message });
           const rerun = 'run the same command again: it checks Twilio first and sends only if nothing went out.';
-          throw new NetworkError(`${err.message}; whether the message went out could not be checked, so it was not resent`, err.hint ? `${err.hint} Then ${rerun}` : rerun[0].toUpperCase() + rerun.slice(1));
+          throw new NetworkError(`${err.message}; whether the message went out could not be checked, so it was not resent`, err.hint ? `${err.hint} Then ${rerun}` : rerun[0].toUpperCase() + rerun.slice(1), msg.requestKey);
         }
         if (found) return h.settle(found, false, 'sent-reconciled');
         if (attempt < maxRetries) {
@@ -216,7 +216,8 @@ async function sendWithRetries(msg: OutboundMessage, deps: DeliverDeps, claims: 
           continue;
         }
         await h.log('unknown', { error: err.message });
-        throw err; // the key stays pending: the next run reconciles it
+        // The key stays pending: the next run under it reconciles it.
+        throw new NetworkError(err.message, err.hint, msg.requestKey);
       }
       if (err instanceof TwilioApiError) {
         await h.fail(err);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from '../config/resolve.js';
-import { UserError } from '../errors.js';
+import { NetworkError, UserError } from '../errors.js';
 import { requestApproval } from '../store/approvals.js';
 import { findKey } from '../store/idempotency.js';
 import { hasMessaged } from '../store/message-log.js';
@@ -90,7 +90,7 @@ export async function sendText(req: TextRequest, policy: TextPolicy, deps: Deliv
   for (const [i, chunk] of plan.chunks.entries()) {
     const chunks = plan.chunks.length;
     results.push(
-      await deliverMessage(
+      await deliverOrNameKey(req.idempotencyKey === undefined, key, () => deliverMessage(
         {
           key: chunks > 1 ? `${key}#${i + 1}/${chunks}` : key,
           requestKey: key,
@@ -107,8 +107,26 @@ export async function sendText(req: TextRequest, policy: TextPolicy, deps: Deliv
           chunks,
         },
         deps,
-      ),
+      )),
     );
   }
   return { kind: 'sent', results };
+}
+
+/**
+ * A send whose outcome is unknown (no answer, and Twilio's list could not be read) left its key
+ * pending. "Run it again" is only safe under that key: without --idempotency-key a rerun draws a new
+ * one and would send a second text, so the error names the key to rerun with (and --json carries it).
+ */
+async function deliverOrNameKey(keyWasDrawn: boolean, key: string, deliver: () => Promise<SendResult>): Promise<SendResult> {
+  try {
+    return await deliver();
+  } catch (err) {
+    if (!keyWasDrawn || !(err instanceof NetworkError) || !err.pendingKey) throw err;
+    const rerun = `run it again with --idempotency-key ${key}: it checks Twilio first and sends only if nothing went out (without the key, a rerun is a new text).`;
+    // deliver's own advice ("run the same command again") is right only under a key given by the user.
+    const transportHint = (err.hint ?? '').replace(/(^|\s*Then )run the same command again:.*$/i, '').trim();
+    const hint = transportHint ? `${transportHint} Then ${rerun}` : rerun[0].toUpperCase() + rerun.slice(1);
+    throw new NetworkError(err.message, hint, key);
+  }
 }

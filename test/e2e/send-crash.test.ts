@@ -131,6 +131,30 @@ describe('through injected faults', () => {
     }
   });
 
+  it('a send without --idempotency-key whose outcome is unknown names the key to rerun with, and that rerun sends nothing twice', async () => {
+    const faults = parseFaults('reset:100%');
+    const blind = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 }, faults });
+    try {
+      const { env, cwd } = isolatedEnv({ OPENCLAW_TELEPHONY_SANDBOX_URL: blind.baseUrl, TWILIO_PHONE_NUMBER: blind.describe().numbers[0].phoneNumber });
+      const first = await telephony(['send', '--sandbox', '+15559100002', 'keyless in the dark', '--json'], { env, cwd });
+      expect(first.code).toBe(6);
+      const error = JSON.parse(first.stdout).error as { hint: string; idempotencyKey: string };
+      expect(error.idempotencyKey).toMatch(/^send:[0-9a-f-]{36}$/);
+      // "Run the same command again" would draw a new key and send a second text: the hint names the key.
+      expect(error.hint).toContain(`--idempotency-key ${error.idempotencyKey}`);
+      expect(error.hint).not.toContain('run the same command again');
+      const inbox = async () => (await (await fetch(`${blind.baseUrl}/sandbox/v1/handsets/${encodeURIComponent('+15559100002')}/inbox`)).json()).messages as unknown[];
+      await expect.poll(async () => (await inbox()).length).toBe(1);
+      // The network heals; the rerun under the named key finds the text in Twilio's list and settles it.
+      (faults as { resetProbability: number }).resetProbability = 0;
+      const rerun = await telephony(['send', '--sandbox', '+15559100002', 'keyless in the dark', '--idempotency-key', error.idempotencyKey, '--json'], { env, cwd });
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(await inbox()).toHaveLength(1);
+    } finally {
+      await blind.close();
+    }
+  });
+
   it('429s are retried and dropped answers reconciled: every row once', async () => {
     const faulty = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 }, faults: parseFaults('429:20%,503:5%,reset:5%') });
     try {
