@@ -26,6 +26,11 @@ export function prefixForScript(script: string | undefined): string {
   return 'openclaw-telephony';
 }
 
+/** Whether this process runs inside OpenClaw (the plugin), where OpenClaw's openclaw.json is the natural home of the config. */
+export function insideOpenClaw(): boolean {
+  return host === 'openclaw';
+}
+
 /** The prefix for this process. */
 export function commandPrefix(): string {
   return host === 'openclaw' ? 'openclaw telephony' : prefixForScript(process.argv[1]);

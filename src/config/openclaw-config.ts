@@ -7,6 +7,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { commandPrefix, insideOpenClaw } from '../command-prefix.js';
 
 const PROFILE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 
@@ -31,4 +32,15 @@ export function openclawStateDir(env: NodeJS.ProcessEnv = process.env): string {
 export function openclawConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   const override = env.OPENCLAW_CONFIG_PATH?.trim();
   return override ? expandHome(override, env) : path.join(openclawStateDir(env), 'openclaw.json');
+}
+
+/**
+ * How to create a configuration, as a hint: inside OpenClaw, the `channels.telephony` section of
+ * OpenClaw's own openclaw.json (where an OpenClaw operator looks); standalone, `config init`.
+ */
+export function createConfigHint(): string {
+  const init = '`' + commandPrefix() + ' config init`';
+  return insideOpenClaw()
+    ? `Add a channels.telephony section to OpenClaw's ${openclawConfigPath()} (or write a project file with ${init}).`
+    : `Create one with ${init}.`;
 }

@@ -10,6 +10,7 @@ import { keychainAccount, type SecretStore } from '../secrets/keychain.js';
 import { openStore } from '../store/open-store.js';
 import { storeFileExposure } from '../store/sqlite-file.js';
 import { commandPrefix } from '../command-prefix.js';
+import { createConfigHint } from '../config/openclaw-config.js';
 import { inboundPolicyCheck } from './inbound-policy-check.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -60,7 +61,7 @@ const configCheck: Check = async (state) => {
   }
   const { file, problems } = state.resolution;
   const errors = problems.filter((p) => p.severity === 'error');
-  if (!file) return { name: 'config', status: 'warn', detail: 'no configuration file found; defaults and environment apply', fix: 'Create one with `' + commandPrefix() + ' config init`.' };
+  if (!file) return { name: 'config', status: 'warn', detail: 'no configuration file found; defaults and environment apply', fix: createConfigHint() };
   if (errors.length)
     return { name: 'config', status: 'fail', detail: `${file.filepath}: ${errors.length} error(s), first: ${errors[0].path}: ${errors[0].message}`, fix: 'Run `' + commandPrefix() + ' config validate` for every error and its fix.', exitCode: ExitCode.config };
   const warnings = problems.filter((p) => p.severity === 'warning');

@@ -14,3 +14,21 @@ describe('the command prefix printed in hints', () => {
     expect(prefixForScript('/root/.npm/_npx/2eb1990ed53c7fad/node_modules/.bin/openclaw-telephony')).toBe('npx openclaw-telephony');
   });
 });
+
+describe('the hint for creating a configuration', () => {
+  it("names OpenClaw's openclaw.json inside OpenClaw, and `config init` standalone", async () => {
+    const { setCommandHost } = await import('../../src/command-prefix.js');
+    const { createConfigHint } = await import('../../src/config/openclaw-config.js');
+    const saved = process.env.OPENCLAW_CONFIG_PATH;
+    process.env.OPENCLAW_CONFIG_PATH = '/srv/oc/openclaw.json';
+    try {
+      expect(createConfigHint()).toMatch(/^Create one with `.*openclaw-telephony config init`\.$/);
+      setCommandHost('openclaw');
+      expect(createConfigHint()).toBe("Add a channels.telephony section to OpenClaw's /srv/oc/openclaw.json (or write a project file with `openclaw telephony config init`).");
+    } finally {
+      setCommandHost('standalone');
+      if (saved === undefined) delete process.env.OPENCLAW_CONFIG_PATH;
+      else process.env.OPENCLAW_CONFIG_PATH = saved;
+    }
+  });
+});

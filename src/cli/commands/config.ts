@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ExitCode, UserError } from '../../errors.js';
 import { parseSetValue, setConfigValue } from '../../config/edit.js';
 import { findConfigFile, SEARCH_PLACES, USER_CONFIG_NAMES } from '../../config/load.js';
-import { openclawConfigPath } from '../../config/openclaw-config.js';
+import { createConfigHint, openclawConfigPath } from '../../config/openclaw-config.js';
 import { resolveAppPaths } from '../../config/paths.js';
 import { requireKnownProfile } from '../../config/profiles.js';
 import { formatProblem, getPath, resolveConfig, withLocation } from '../../config/resolve.js';
@@ -25,7 +25,7 @@ export async function configPath(ctx: CommandContext): Promise<number> {
   ctx.out.result(data, () =>
     file
       ? file
-      : `No configuration file found (defaults and environment apply).\nSearched upward from ${process.cwd()} for ${SEARCH_PLACES.join(', ')} (package.json#openclaw.channels),\nthen OpenClaw's ${openclawConfig} for channels.telephony,\nthen ${paths.configDir} for ${USER_CONFIG_NAMES.join(', ')}.\nCreate one with \`${commandPrefix()} config init\`.`,
+      : `No configuration file found (defaults and environment apply).\nSearched upward from ${process.cwd()} for ${SEARCH_PLACES.join(', ')} (package.json#openclaw.channels),\nthen OpenClaw's ${openclawConfig} for channels.telephony,\nthen ${paths.configDir} for ${USER_CONFIG_NAMES.join(', ')}.\n${createConfigHint()}`,
   );
   return 0;
 }
