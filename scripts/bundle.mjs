@@ -37,6 +37,12 @@ const common = {
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
   logLevel: 'warning',
 };
+/** The common options for a CommonJS file (no splitting, no ESM banner). */
+function commonJs() {
+  const { banner, splitting, ...options } = common;
+  return { ...options, format: 'cjs' };
+}
+
 /** Lines with non-ASCII characters that are not comment lines (esbuild keeps JSDoc blocks, ` * ...`). */
 function nonAsciiOutsideComments(code) {
   return code.split('\n').filter((line) => /[^\x00-\x7f]/.test(line) && !/^\s*(\*|\/\/|\/\*)/.test(line));
@@ -61,6 +67,8 @@ await Promise.all([
     outdir: buildDir,
   }),
   buildSendBundle(path.join(buildDir, 'send/send.cjs')),
+  // What the binary requires to run send.cjs (src/cli/send-loader.ts says why it is CommonJS too).
+  build({ ...commonJs(), entryPoints: [path.join(repo, 'src/cli/send-loader.ts')], outfile: path.join(buildDir, 'send/loader.cjs') }),
 ]);
 syncBundle(buildDir, finalDir);
 rmSync(buildDir, { recursive: true, force: true });
@@ -71,13 +79,12 @@ rmSync(buildDir, { recursive: true, force: true });
  * initialiser; of an external package (better-sqlite3, pg, the keyring), into Node's require.
  */
 async function buildSendBundle(outfile) {
-  const { banner, splitting, ...options } = common;
+  const options = commonJs();
   const result = await build({
     ...options,
     // better-sqlite3's JavaScript goes into the bundle; its addon is loaded by path (see the file).
     external: options.external.filter((name) => name !== 'better-sqlite3'),
     plugins: [betterSqlite3Bundled],
-    format: 'cjs',
     supported: { 'dynamic-import': false },
     entryPoints: [path.join(repo, 'src/cli/send-main.ts')],
     write: false,

@@ -11,8 +11,7 @@
  * cache file is named after it, so a cache always belongs to the exact text it was made from (V8
  * itself checks only the source's length, the V8 version and flags, and says so in cachedDataRejected).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -21,6 +20,8 @@ const HASH_LINE = /^\/\/ bundle ([0-9a-f]{64})\n/;
 /** The text Node puts around a CommonJS module, here too; its head stays on the bundle's first line, so line numbers in stack traces stay right. */
 export const MODULE_WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'] as const;
 const CACHE_SUFFIX = '.v8cache';
+/** How many caches of one bundle a folder keeps (this one included). */
+const CACHES_KEPT = 4;
 
 /**
  * Where the cache of `bundleFile` lives (`<bundle>.<hash>.<node>-<arch>.v8cache`), or undefined when
@@ -61,13 +62,14 @@ function readIfPresent(file: string): Buffer | undefined {
 
 /**
  * Writes the cache whole or not at all: into a file of this process's own, renamed over the final
- * name, so concurrent processes and readers only ever see a complete file. Caches of other builds of
- * the bundle (and temporary files a killed process left) are removed. Any failure (a read-only
+ * name, so concurrent processes and readers only ever see a complete file. Old caches of the bundle
+ * (and temporary files a killed process left) are removed. Any failure (a read-only
  * folder, a full disk, a file Windows holds open) leaves the next run compiling from source, as this
  * one did: it runs while the process exits, so it must never throw.
  */
 function writeCache(script: vm.Script, cacheFile: string, prefix: string): void {
-  const temporary = `${cacheFile}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  // Not node:crypto for a random name: the loader stays free of it (the pid already tells processes apart).
+  const temporary = `${cacheFile}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`;
   try {
     mkdirSync(path.dirname(cacheFile), { recursive: true });
     writeFileSync(temporary, script.createCachedData());
@@ -83,14 +85,17 @@ function writeCache(script: vm.Script, cacheFile: string, prefix: string): void 
 }
 
 /**
- * Removes what other builds of the bundle left next to `cacheFile` (their caches, for any Node), and
- * temporary files of writers that died. Caches of this build for other Node versions stay.
+ * Keeps the newest few caches of this bundle (other builds, other Node versions: two installs of
+ * different versions sharing the folder must not take turns deleting each other's), and removes
+ * temporary files that writers killed mid-way left (older than a minute, so not one being written).
  */
 function removeLeftovers(cacheFile: string, prefix: string): void {
   const dir = path.dirname(cacheFile);
-  const build = path.basename(cacheFile).split('.').slice(0, 2).join('.') + '.';
-  for (const name of readdirSync(dir)) {
-    if (!name.startsWith(prefix) || name === path.basename(cacheFile)) continue;
-    if (name.endsWith('.tmp') || (name.endsWith(CACHE_SUFFIX) && !name.startsWith(build))) rmSync(path.join(dir, name), { force: true });
-  }
+  const files = readdirSync(dir)
+    .filter((name) => name.startsWith(prefix) && name !== path.basename(cacheFile))
+    .map((name) => ({ name, mtimeMs: statSync(path.join(dir, name)).mtimeMs }))
+    .sort((a, b) => b.mtimeMs - a.mtimeMs);
+  const caches = files.filter((f) => f.name.endsWith(CACHE_SUFFIX));
+  const stale = [...caches.slice(CACHES_KEPT - 1), ...files.filter((f) => f.name.endsWith('.tmp') && Date.now() - f.mtimeMs > 60_000)];
+  for (const f of stale) rmSync(path.join(dir, f.name), { force: true });
 }

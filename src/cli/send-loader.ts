@@ -1,14 +1,14 @@
 /**
  * Runs `send` from its own bundle, dist/bundle/send/send.cjs (src/cli/send-main.ts and everything it
- * reaches, in one file), compiled through the code cache (cached-bundle.ts). Loaded by
- * bin/openclaw-telephony.js when bin-entry.ts picks the send tree.
+ * reaches, in one file), compiled through the code cache (cached-bundle.ts). bin/openclaw-telephony.js
+ * requires this file's own CommonJS bundle (dist/bundle/send/loader.cjs, with cached-bundle.ts and
+ * paths.ts in it) when bin-entry.ts picks the send tree: one file read at once, where importing it as
+ * ES modules (five files, read asynchronously one level after another) took ~10 ms of a send here.
  */
-import { fileURLToPath } from 'node:url';
 import { codeCacheDir } from '../config/paths.js';
 import { requireCachedBundle } from './cached-bundle.js';
 
-export function runSend(argv: string[]): Promise<void> {
-  const bundle = fileURLToPath(new URL('../bundle/send/send.cjs', import.meta.url));
-  const { run } = requireCachedBundle(bundle, codeCacheDir()) as { run(argv: string[]): Promise<void> };
+export function runSend(argv: string[], bundleFile: string): Promise<void> {
+  const { run } = requireCachedBundle(bundleFile, codeCacheDir()) as { run(argv: string[]): Promise<void> };
   return run(argv);
 }

@@ -7,7 +7,7 @@
  * compiled through the code cache (src/cli/cached-bundle.ts): written once, used after, rewritten when
  * damaged, and never in the way when it cannot be written.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODULE_WRAPPER } from '../../src/cli/cached-bundle.js';
@@ -93,8 +93,12 @@ describe('the code cache of the send bundle', () => {
     const cacheDir = path.join(home, '.cache/openclaw/telephony');
     const cacheFiles = () => (existsSync(cacheDir) ? readdirSync(cacheDir) : []);
     rmSync(cacheDir, { recursive: true, force: true });
+    // Another installed version's cache stays: two versions sharing the folder must not take turns deleting each other's.
+    const otherBuild = 'send.0123456789abcdef.node20.0.0-x64.v8cache';
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(path.join(cacheDir, otherBuild), 'another build');
     expect((await send('+15550007002', 'first')).code).toBe(0);
-    const [name, ...others] = cacheFiles();
+    const [name, ...others] = cacheFiles().filter((file) => file !== otherBuild);
     expect(others).toEqual([]);
     expect(name).toMatch(new RegExp(`^send\\.[0-9a-f]{16}\\.node${process.versions.node.replace(/\./g, '\\.')}-${process.arch}\\.v8cache$`));
     const file = path.join(cacheDir, name);
@@ -110,7 +114,7 @@ describe('the code cache of the send bundle', () => {
     writeFileSync(file, Buffer.alloc(written.length, 7));
     expect((await send('+15550007002', 'third')).code).toBe(0);
     expect(readFileSync(file).equals(Buffer.alloc(written.length, 7))).toBe(false);
-    expect(cacheFiles()).toEqual([name]);
+    expect(cacheFiles().sort()).toEqual([name, otherBuild].sort());
     expect((await sentMessages(sb)).filter((m) => m.to === '+15550007002').map((m) => m.body).sort()).toEqual(['first', 'second', 'third']);
   });
 
