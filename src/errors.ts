@@ -148,3 +148,16 @@ export class InterruptedError extends Error {
     this.name = 'InterruptedError';
   }
 }
+
+/**
+ * A stop (Ctrl-C, SIGTERM) came while a message was still waiting for its rate slot: it was never
+ * handed to Twilio, its claim was given back, and a rerun sends it. Not a failure of the message.
+ */
+export class StoppedBeforeSendError extends Error {
+  readonly exitCode = ExitCode.interrupted;
+  readonly code = 'not_started';
+  constructor(readonly key: string) {
+    super(`Stopped before "${key}" was sent; nothing went out for it.`);
+    this.name = 'StoppedBeforeSendError';
+  }
+}

@@ -1,13 +1,15 @@
 /**
  * Batches: rows from CSV (header row), NDJSON or a list of numbers, each with a key derived from the
  * batch and the row so a re-run skips what was sent; sent by a pool of workers through the per-sender
- * rate limiters; stopping takes no new rows and lets the ones in flight settle. Concurrent runs of
- * one batch share its rows: each row is sent by exactly one of them.
+ * rate limiters; stopping takes no new rows, sends none of the rows still waiting for a rate slot
+ * (not started) and lets the requests in flight settle. Concurrent runs of one batch share its rows:
+ * each row is sent by exactly one of them.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { InternalError, isProgrammingError, KeyInFlightError, unreadableFile, UserError } from '../errors.js';
+import { InternalError, isProgrammingError, KeyInFlightError, StoppedBeforeSendError, unreadableFile, UserError } from '../errors.js';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { SendResult } from './deliver.js';
 import { toE164 } from './phone.js';
 import type { MessagingSession } from './session.js';
@@ -132,8 +134,11 @@ export interface RowOutcome {
 export interface BatchRunOptions {
   concurrency: number;
   statusCallback?: string;
-  /** Set to stop taking new rows (Ctrl-C). */
-  shouldStop: () => boolean;
+  /**
+   * Aborted to stop (Ctrl-C, SIGTERM): no new rows, and a row still waiting for its rate slot is not
+   * sent (it counts as not started, and a rerun sends it); a request already made completes.
+   */
+  signal?: AbortSignal;
   onOutcome: (o: RowOutcome) => void;
 }
 
@@ -151,11 +156,16 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
   // A bug stops the batch (the rows in flight settle first) instead of failing row after row.
   let bug: InternalError | undefined;
   const worker = async () => {
-    while (!opts.shouldStop() && !bug) {
+    const stopped = () => opts.signal?.aborted === true;
+    while (!stopped() && !bug) {
       const item = queue.shift();
       if (!item) break;
       const wait = item.notBefore - Date.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (wait > 0) await delay(wait, undefined, { signal: opts.signal }).catch(() => undefined);
+      if (stopped()) {
+        queue.unshift(item);
+        break;
+      }
       const { r } = item;
       const sender = r.from ? { from: r.from } : session.sender;
       let outcome: RowOutcome;
@@ -163,10 +173,14 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
         const res: TextOutcome = await sendText(
           { to: r.to, body: r.body, media: r.media, ...sender, statusCallback: opts.statusCallback, idempotencyKey: r.key },
           session.policy,
-          { ...session.depsFor(sender), busyWaitMs: 0 },
+          { ...session.depsFor(sender), busyWaitMs: 0, signal: opts.signal },
         );
         outcome = res.kind === 'sent' ? { row: r.row, to: r.to, key: r.key, ok: true, results: res.results } : { row: r.row, to: r.to, key: r.key, ok: true, approvalId: res.approvalId };
       } catch (err) {
+        if (err instanceof StoppedBeforeSendError) {
+          queue.unshift(item); // not started: the summary counts it, a rerun sends it
+          break;
+        }
         if (err instanceof KeyInFlightError && Date.now() - (item.deferredSince || Date.now()) < MAX_DEFER_MS) {
           queue.push({ r, notBefore: Date.now() + err.retryInMs, deferredSince: item.deferredSince || Date.now() });
           continue;

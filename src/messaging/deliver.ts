@@ -8,7 +8,7 @@
  * then retried.
  */
 import { randomUUID } from 'node:crypto';
-import { KeyInFlightError, NetworkError, TwilioApiError, UserError } from '../errors.js';
+import { KeyInFlightError, NetworkError, StoppedBeforeSendError, TwilioApiError, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { appendEvent } from '../store/events.js';
 import { type Claim, type ClaimOwner, claimOwnerFor, fingerprintOf } from '../store/claims.js';
@@ -66,6 +66,11 @@ export interface DeliverDeps {
   maxRetries?: number;
   /** Serves local media files to Twilio (outbound-media.ts); without it, --media takes URLs only. */
   mediaHost?: MediaHost;
+  /**
+   * A stop (Ctrl-C) while the message still waits for its first rate slot: it is not sent, its fresh
+   * claim is withdrawn, and StoppedBeforeSendError is thrown. A request already made completes.
+   */
+  signal?: AbortSignal;
   /** Fault injection for crash tests: called after the API accepted a message, before it is settled. */
   afterAccepted?: (sid: string) => void;
 }
@@ -158,6 +163,14 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
       if (found) return await settle(found, true, 'reconciled');
     }
     return await sendWithRetries(msg, deps, claims, { request, settle, fail, log, sleep });
+  } catch (err) {
+    // Stopped before anything was asked of Twilio: a fresh claim goes away (the rerun sends it with
+    // nothing to reconcile); a taken-over one is released below, so the rerun reconciles it again.
+    if (err instanceof StoppedBeforeSendError && !claim.takenOver) {
+      finished = true;
+      await claims.withdraw(msg.key);
+    }
+    throw err;
   } finally {
     // Settled or failed for good: nothing to hold. Otherwise the outcome is unknown: let the next
     // claimant reconcile it now rather than after the lease runs out.
@@ -178,7 +191,8 @@ async function sendWithRetries(msg: OutboundMessage, deps: DeliverDeps, claims: 
   const { store, client } = deps;
   const maxRetries = deps.maxRetries ?? 3;
   for (let attempt = 0; ; attempt++) {
-    await deps.limiter.take();
+    // Only the first attempt can be stopped: a retry follows a request already made, which completes.
+    await takeSlot(deps, attempt === 0 ? deps.signal : undefined, msg.key);
     // The lease is renewed right before the irreversible step: if it was lost (this process stalled
     // past it and another run took the key over to reconcile), sending now could send twice.
     if (!(await claims.confirm(msg.key))) {
@@ -226,5 +240,15 @@ async function sendWithRetries(msg: OutboundMessage, deps: DeliverDeps, claims: 
       }
       throw err;
     }
+  }
+}
+
+/** Waits for the sender's next rate slot; a stop during the wait means this message is not sent. */
+async function takeSlot(deps: DeliverDeps, signal: AbortSignal | undefined, key: string): Promise<void> {
+  try {
+    await deps.limiter.take(signal);
+  } catch (err) {
+    if (signal?.aborted) throw new StoppedBeforeSendError(key);
+    throw err;
   }
 }

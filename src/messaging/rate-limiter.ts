@@ -5,12 +5,17 @@
  * in-process limiter serves one process; the store's limiter shares one schedule between every
  * process (and, on PostgreSQL, every machine) that uses the store.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Store } from '../store/open-store.js';
 import { refundSlot, reserveSlot } from '../store/rate-slots.js';
 import { type NumberKind, NUMBER_RATES, numberKindOf, SERVICE_RATE } from '../twilio/sender-kinds.js';
 
 export interface RateLimiter {
-  take(): Promise<void>;
+  /**
+   * Reserves the next slot and waits for it. When `signal` aborts during the wait, the slot is given
+   * back and the promise rejects (the signal's reason): the caller has not sent and must not send.
+   */
+  take(signal?: AbortSignal): Promise<void>;
   refund(): Promise<void> | void;
   readonly ratePerSecond: number;
 }
@@ -18,31 +23,45 @@ export interface RateLimiter {
 export function createRateLimiter(ratePerSecond: number, now = () => performance.now()): RateLimiter {
   const interval = 1000 / ratePerSecond;
   let next = 0;
-  return {
+  const limiter: RateLimiter = {
     ratePerSecond,
-    async take() {
+    async take(signal) {
+      signal?.throwIfAborted();
       const t = now();
       const slot = Math.max(t, next);
       next = slot + interval;
-      if (slot > t) await new Promise((r) => setTimeout(r, slot - t));
+      if (slot > t) await waitForSlot(slot - t, signal, limiter);
     },
     refund() {
       next = Math.max(now(), next - interval);
     },
   };
+  return limiter;
+}
+
+/** Waits `ms` for a reserved slot; a stop during the wait hands the slot back and rejects. */
+async function waitForSlot(ms: number, signal: AbortSignal | undefined, limiter: Pick<RateLimiter, 'refund'>): Promise<void> {
+  try {
+    await delay(ms, undefined, signal ? { signal } : undefined);
+  } catch (err) {
+    await limiter.refund();
+    throw signal?.aborted ? signal.reason : err;
+  }
 }
 
 /** A limiter whose schedule lives in the store, shared by every process sending from this sender. */
 export function createStoreRateLimiter(store: Store, senderId: string, ratePerSecond: number): RateLimiter {
   const interval = 1000 / ratePerSecond;
-  return {
+  const limiter: RateLimiter = {
     ratePerSecond,
-    async take() {
+    async take(signal) {
+      signal?.throwIfAborted();
       const wait = await reserveSlot(store, senderId, interval);
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await waitForSlot(wait, signal, limiter);
     },
     refund: () => refundSlot(store, senderId, interval),
   };
+  return limiter;
 }
 
 export type SenderKind = NumberKind | 'service';

@@ -50,8 +50,8 @@ export function defaultConcurrency(ratePerSecond: number): number {
 export interface SendBatchOptions {
   concurrency: number;
   statusCallback?: string;
-  /** Set to stop taking new rows (Ctrl-C). */
-  shouldStop: () => boolean;
+  /** Aborted to stop (Ctrl-C): no new rows, rows waiting for a rate slot not sent (see runBatch). */
+  signal?: AbortSignal;
   /** Each row as it settles, the unreadable ones first. */
   onOutcome: (o: RowOutcome) => void;
 }

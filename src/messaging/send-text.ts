@@ -106,7 +106,8 @@ export async function sendText(req: TextRequest, policy: TextPolicy, deps: Deliv
           chunk: i + 1,
           chunks,
         },
-        deps,
+        // A stop can keep the first chunk from going out, never cut a message in half once it started.
+        i === 0 ? deps : { ...deps, signal: undefined },
       )),
     );
   }

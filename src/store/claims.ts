@@ -23,6 +23,7 @@ import {
   releaseKey,
   releaseOwnerKeys,
   renewKey,
+  withdrawKey,
   renewOwnerKeys,
   takeOverKey,
 } from './idempotency.js';
@@ -49,6 +50,8 @@ export interface ClaimOwner {
   done(key: string): void;
   /** The outcome is unknown: let another run reconcile it at once instead of after the lease. */
   abandon(key: string): Promise<void>;
+  /** Nothing was sent under a fresh claim (a stop came first): remove it, so the next run claims it anew. */
+  withdraw(key: string): Promise<void>;
   /** Stops the heartbeat and lets go of every key still held. */
   close(): Promise<void>;
 }
@@ -118,6 +121,10 @@ export function createClaimOwner(store: Store, opts: { onRenewError?: (err: Erro
     async abandon(key) {
       done(key);
       await releaseKey(store, key, id);
+    },
+    async withdraw(key) {
+      done(key);
+      await withdrawKey(store, key, id);
     },
     async close() {
       if (timer) timer = void clearInterval(timer);

@@ -42,6 +42,8 @@ const RENEW_ONE = both("UPDATE idempotency_keys SET lease_until = {now} + CAST(?
 const RENEW_ALL = both("UPDATE idempotency_keys SET lease_until = {now} + CAST(? AS BIGINT) WHERE owner = ? AND state = 'pending'");
 const RELEASE_ONE = statement("UPDATE idempotency_keys SET owner = NULL, lease_until = 0 WHERE key = ? AND owner = ? AND state = 'pending'");
 const RELEASE_ALL = statement("UPDATE idempotency_keys SET owner = NULL, lease_until = 0 WHERE owner = ? AND state = 'pending'");
+// Only a fresh claim (never sent, never taken over) is withdrawn: a taken-over key may have gone out.
+const WITHDRAW = statement("DELETE FROM idempotency_keys WHERE key = ? AND owner = ? AND state = 'pending'");
 const SETTLE = statement("UPDATE idempotency_keys SET state = 'settled', result = ?, sid = ?, settled_at = ? WHERE key = ?");
 const FAIL = statement("UPDATE idempotency_keys SET state = 'failed', result = ?, settled_at = ? WHERE key = ?");
 const SID_CLAIMED = statement("SELECT key FROM idempotency_keys WHERE sid = ? AND state = 'settled'");
@@ -87,6 +89,11 @@ export async function renewOwnerKeys(store: Store, owner: string, leaseMs: numbe
 /** Lets go of a pending key (its outcome is unknown) so the next claimant reconciles it at once. */
 export async function releaseKey(store: Store, key: string, owner: string): Promise<void> {
   await store.run(RELEASE_ONE, [key, owner]);
+}
+
+/** Removes a pending key this owner claimed and never sent: the next run claims it afresh, nothing to reconcile. */
+export async function withdrawKey(store: Store, key: string, owner: string): Promise<void> {
+  await store.run(WITHDRAW, [key, owner]);
 }
 
 export async function releaseOwnerKeys(store: Store, owner: string): Promise<void> {

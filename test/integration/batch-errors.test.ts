@@ -40,7 +40,7 @@ describe('batch errors', () => {
 
   it('a failure from Twilio is a failed row; the batch goes on', async () => {
     const { rows } = toRows([{ to: '+15550007211', body: 'one' }, { to: '+15550007212', body: 'two', media: 'ftp://not-http/x.png' }, { to: '+15550007213', body: 'three' }], 'b2');
-    const { outcomes } = await runBatch(session, rows, { concurrency: 1, shouldStop: () => false, onOutcome: () => {} });
+    const { outcomes } = await runBatch(session, rows, { concurrency: 1, onOutcome: () => {} });
     expect(outcomes.map((o) => o.ok)).toEqual([true, false, true]);
   });
 
@@ -49,7 +49,7 @@ describe('batch errors', () => {
     const broken: MessagingSession = { ...session, depsFor: (s) => ({ ...session.depsFor(s), client: {} as RestClient }) };
     const { rows } = toRows([1, 2, 3, 4].map((n) => ({ to: `+1555000722${n}`, body: `row ${n}` })), 'b3');
     const seen: number[] = [];
-    const run = runBatch(broken, rows, { concurrency: 1, shouldStop: () => false, onOutcome: (o) => seen.push(o.row) });
+    const run = runBatch(broken, rows, { concurrency: 1, onOutcome: (o) => seen.push(o.row) });
     await expect(run).rejects.toBeInstanceOf(InternalError);
     await expect(run).rejects.toMatchObject({ code: 'internal', exitCode: 1, message: expect.stringMatching(/^A bug stopped the batch at row 1: /) });
     expect(seen).toEqual([]);

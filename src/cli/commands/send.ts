@@ -133,13 +133,14 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
     const progress = createProgress(rows.length + invalid.length);
     let sent = 0;
     let failed = 0;
-    let stopping = false;
+    const stop = new AbortController();
     // SIGTERM and Ctrl-Break (a PowerShell job, a service manager) stop it the way Ctrl-C does: the
-    // rows in flight settle, the summary and the failed-rows file are written, and it exits 130.
+    // requests in flight settle, rows still waiting for a rate slot are not sent, the summary and the
+    // failed-rows file are written, and it exits 130.
     const onStop = () => {
-      if (stopping) process.exit(ExitCode.interrupted);
-      stopping = true;
-      progress.above(() => ctx.out.info('Stopping: no new rows; waiting for the messages in flight (Ctrl-C again to quit at once)...'));
+      if (stop.signal.aborted) process.exit(ExitCode.interrupted);
+      stop.abort();
+      progress.above(() => ctx.out.info('Stopping: no new rows, and rows waiting for their turn are not sent; waiting for the messages in flight (Ctrl-C again to quit at once)...'));
     };
     for (const signal of STOP_SIGNALS) process.on(signal, onStop);
     let s: BatchSummary;
@@ -147,7 +148,7 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
       s = await sendBatch(session, batch, {
         concurrency,
         statusCallback: f.statusCallback,
-        shouldStop: () => stopping,
+        signal: stop.signal,
         onOutcome: (o) => {
           if (o.ok) sent++;
           else failed++;
