@@ -56,6 +56,15 @@ const betterSqlite3Bundled = {
   },
 };
 
+/** In the send bundle, `grapheme-splitter` means src/messaging/grapheme-splitter-ascii.ts (except for that file itself), which says why. */
+const asciiFirstGraphemeSplitter = {
+  name: 'grapheme-splitter-ascii',
+  setup(b) {
+    const shim = path.join(repo, 'src/messaging/grapheme-splitter-ascii.ts');
+    b.onResolve({ filter: /^grapheme-splitter$/ }, (args) => (args.importer === shim ? undefined : { path: shim }));
+  },
+};
+
 await Promise.all([
   build({
     ...common,
@@ -84,7 +93,7 @@ async function buildSendBundle(outfile) {
     ...options,
     // better-sqlite3's JavaScript goes into the bundle; its addon is loaded by path (see the file).
     external: options.external.filter((name) => name !== 'better-sqlite3'),
-    plugins: [betterSqlite3Bundled],
+    plugins: [betterSqlite3Bundled, asciiFirstGraphemeSplitter],
     supported: { 'dynamic-import': false },
     entryPoints: [path.join(repo, 'src/cli/send-main.ts')],
     write: false,
