@@ -49,11 +49,6 @@ export async function openSqliteDatabase(file: string, timeoutMs: number): Promi
   return { database: openNodeSqlite(driver.module, file, timeoutMs), driver: driver.name };
 }
 
-/** The driver this process uses (doctor names it). */
-export async function sqliteDriverName(): Promise<SqliteDriverName> {
-  return (await chooseDriver()).name;
-}
-
 type BetterSqlite3Constructor = new (file: string, options: { timeout: number }) => SqliteDatabase;
 type Driver = { name: 'better-sqlite3'; Database: BetterSqlite3Constructor } | { name: 'node:sqlite'; module: NodeSqliteModule };
 

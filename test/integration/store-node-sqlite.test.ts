@@ -12,7 +12,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openSandboxStore } from '../../src/sandbox/sandbox-store.js';
 import { openStore } from '../../src/store/open-store.js';
 import { findOutboundMedia, storeOutboundMedia } from '../../src/store/outbound-media.js';
-import { sqliteDriverName } from '../../src/store/sqlite-driver.js';
 import { statement } from '../../src/store/statement.js';
 import { sqliteUrl } from '../helpers/stores.js';
 
@@ -42,7 +41,6 @@ describe.skipIf(!USABLE)('store on node:sqlite (Node >= 22.16; Node 20 has no no
   it('opens and migrates through Kysely, in WAL mode, owner-only, with the busy timeout; rows are plain objects', async () => {
     const file = sqliteUrl();
     const store = await openStore(file);
-    expect(await sqliteDriverName()).toBe('node:sqlite');
     expect(store.driver).toBe('node:sqlite');
     expect(store.migrated.length).toBeGreaterThan(10);
     expect(await store.readOne(statement('PRAGMA journal_mode'), [])).toEqual({ journal_mode: 'wal' });
