@@ -130,6 +130,14 @@ function sendingMediaHost(config: ResolvedConfig, store: Store): MediaHost {
   };
 }
 
+/**
+ * The sender `--sandbox` supplies when none is configured: the sandbox's first number. The dry run
+ * asks for it too (a local read, never Twilio), so it predicts the real run.
+ */
+export async function sandboxDefaultSender(settings: Settings): Promise<string | undefined> {
+  return sandboxFirstNumber(await resolveTwilioAccess(settings, { sandbox: true }));
+}
+
 async function sandboxFirstNumber(access: TwilioAccess): Promise<string | undefined> {
   const numbers = access.sandboxNumbers ?? (await fetchSandboxAccount(access.baseUrl!)).numbers.map((n) => n.phoneNumber);
   return numbers[0];

@@ -70,6 +70,23 @@ describe('send --dry-run of a batch', () => {
   });
 });
 
+describe('send --sandbox --dry-run of a batch with no sender configured', () => {
+  it("plans with the sandbox's number, as the real run sends from it: the dry run predicts the real run", async () => {
+    const file = path.join(cwd, 'no-sender.csv');
+    writeFileSync(file, ['to,body', '+15552300001,no sender row 1', '+15552300002,no sender row 2'].join('\n'));
+    const noSender = { ...env, TWILIO_PHONE_NUMBER: undefined };
+    const sandboxNumber = sb.describe().numbers[0].phoneNumber;
+    const dry = await telephony(['send', '--sandbox', '--batch', file, '--dry-run', '--json'], { env: noSender, cwd });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain(`would send from the sandbox's number ${sandboxNumber}`);
+    expect(ndjson(dry.stdout).at(-1).dryRun).toMatchObject({ rows: 2, wouldSend: 2, noSender: 0 });
+    const real = await telephony(['send', '--sandbox', '--batch', file, '--json'], { env: noSender, cwd });
+    expect(real.code, real.stderr).toBe(0);
+    const sent = (await sentMessages(sb)).filter((m) => m.body.startsWith('no sender row'));
+    expect(sent.map((m) => m.from)).toEqual([sandboxNumber, sandboxNumber]);
+  });
+});
+
 describe('send --dry-run of a batch with hostile cells', () => {
   it('shows a row whose number holds escape codes without handing them to the terminal', async () => {
     const file = path.join(cwd, 'hostile.csv');

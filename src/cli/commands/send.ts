@@ -119,7 +119,7 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
   const body = f.toFile ? await readBody(bodyArg ?? toArg, f) : undefined;
   const batch = await loadBatch({ batch: f.batch, toFile: f.toFile, body }, readAllStdin, defaultCountry);
   const { rows, invalid } = batch;
-  if (f.dryRun) return dryRunBatch(ctx.out, settings, batch, { from: f.from, messagingServiceSid: f.messagingService, defaultCountry, rate: parseRate(f.rate) });
+  if (f.dryRun) return dryRunBatch(ctx.out, settings, batch, { from: f.from, messagingServiceSid: f.messagingService, defaultCountry, rate: parseRate(f.rate), sandbox: ctx.global.sandbox });
   const session = await openMessagingSession(settings, { sandbox: ctx.global.sandbox, rate: parseRate(f.rate), from: f.from, messagingServiceSid: f.messagingService, defaultCountry });
   noteSandboxSender(ctx.out, session);
   try {
