@@ -153,7 +153,7 @@ export function Dashboard({ header, model, actions, refreshMs = 200, feedLines =
           {f.at} {f.kind === 'in' ? '<-' : f.kind === 'out' ? '->' : '  '} {f.text}
         </Text>
       ))}
-      {snap.feed.length === 0 ? <EmptyFeed tryIt={header.tryIt} /> : null}
+      {snap.traffic ? null : <EmptyFeed tryIt={header.tryIt} startUpOnly={snap.feed.length > 0} />}
       <Text bold>Waiting for you ({waiting.length})</Text>
       {waiting.map((w, i) => (
         <Text key={w.id} inverse={i === Math.min(selected, waiting.length - 1)}>
@@ -173,11 +173,13 @@ export function Dashboard({ header, model, actions, refreshMs = 200, feedLines =
   );
 }
 
-function EmptyFeed({ tryIt }: { tryIt?: string[] }) {
-  if (!tryIt?.length) return <Text dimColor>nothing yet</Text>;
+/** Until the first message or call: the start-up lines (if any) are followed by what to try. */
+function EmptyFeed({ tryIt, startUpOnly }: { tryIt?: string[]; startUpOnly: boolean }) {
+  const nothing = startUpOnly ? 'no messages or calls yet' : 'nothing yet';
+  if (!tryIt?.length) return startUpOnly ? null : <Text dimColor>{nothing}</Text>;
   return (
     <Box flexDirection="column">
-      <Text dimColor>nothing yet. Try it from another terminal:</Text>
+      <Text dimColor>{nothing}. Try it from another terminal:</Text>
       {tryIt.map((line) => (
         <Text key={line}>  {line}</Text>
       ))}

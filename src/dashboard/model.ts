@@ -26,7 +26,16 @@ export interface DashboardSnapshot {
   feed: FeedItem[];
   errors: FeedItem[];
   counts: { inbound: number; outbound: number; refused: number; errors: number };
+  /** A message or call has come or gone (start-up events such as number.configured do not count). */
+  traffic: boolean;
 }
+
+/**
+ * The events that are message or call traffic: the first one ends the "try it" hints. Start-up and
+ * housekeeping events (number.configured, store.migrated, tunnel, warnings) are not: the hints are
+ * for an operator who has not sent anything yet.
+ */
+const TRAFFIC = new Set(['sms.in', 'sms.out', 'sms.refused', 'sms.ignored', 'sms.media', 'sms.optout', 'sms.optin', 'status', 'delivery', 'reply.failed', 'pairing.request', 'decision', 'call.in', 'call.status']);
 
 const FEED_LIMIT = 200;
 const ERROR_LIMIT = 20;
@@ -55,6 +64,7 @@ export function createDashboardModel(): DashboardModel {
   const feed: FeedItem[] = [];
   const errors: FeedItem[] = [];
   const counts = { inbound: 0, outbound: 0, refused: 0, errors: 0 };
+  let traffic = false;
   const add = (list: FeedItem[], item: FeedItem, limit: number) => {
     // Feed lines quote strangers (bodies, numbers, refused requests' fields): terminal-safe and redacted.
     list.push({ ...item, text: safeForTerminal(redact(item.text), { max: FEED_TEXT_MAX }) });
@@ -63,6 +73,7 @@ export function createDashboardModel(): DashboardModel {
   return {
     push(event, f) {
       const at = time();
+      if (TRAFFIC.has(event)) traffic = true;
       switch (event) {
         case 'sms.in':
           counts.inbound++;
@@ -110,6 +121,6 @@ export function createDashboardModel(): DashboardModel {
           add(feed, { at, kind: 'info', text: `${event} ${Object.entries(f).map(([k, v]) => `${k}=${s(v)}`).join(' ')}` }, FEED_LIMIT);
       }
     },
-    snapshot: () => ({ feed: [...feed], errors: [...errors], counts: { ...counts } }),
+    snapshot: () => ({ feed: [...feed], errors: [...errors], counts: { ...counts }, traffic }),
   };
 }

@@ -22,6 +22,8 @@ describe.skipIf(!hasTmux)('serve --sandbox dashboard in a real terminal', () => 
     tmux('new-session', '-d', '-s', session, '-x', '150', '-y', '40', `cd '${cwd}' && env -u CI ${envArgs} '${process.execPath}' '${BIN}' serve --sandbox --port 0; echo EXITED=$?; sleep 60`);
     await expect.poll(screen, { timeout: 15_000 }).toContain('signatures: verified');
     expect(screen()).toContain('policy: pairing');
+    // The hints show on start, though serve's start-up events (number.configured) are in the feed.
+    await expect.poll(screen).toContain('Try it from another terminal');
     const say = async (text: string) => {
       tmux('send-keys', '-t', session, 't');
       await expect.poll(screen).toContain('text as +15550001111:');

@@ -115,6 +115,12 @@ describe('dashboard (rendered to a fake terminal)', () => {
     expect(f).toContain('sandbox text --from +15550001111 --to +14155550100 "hello"');
     expect(f).toContain('sandbox inbox +15550001111');
     expect(f).toContain('pairing approve CODE');
+    // Start-up events (serve emits number.configured at start) keep the hints: they are not traffic.
+    model.push('number.configured', { number: '+14155550100', url: 'http://127.0.0.1:1/sms' });
+    model.push('store.migrated', { version: 9 });
+    await vi.waitFor(() => expect(frame(view)).toContain('number.configured'));
+    expect(frame(view)).toContain('no messages or calls yet. Try it from another terminal');
+    expect(frame(view)).toContain('sandbox inbox +15550001111');
     model.push('sms.in', { from: '+15550001111', to: '+14155550100', body: 'hello' });
     await vi.waitFor(() => expect(frame(view)).not.toContain('Try it from another terminal'));
     view.unmount();
