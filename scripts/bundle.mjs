@@ -76,8 +76,8 @@ await Promise.all([
     outdir: buildDir,
   }),
   buildSendBundle(path.join(buildDir, 'send/send.cjs')),
-  // What the binary requires to run send.cjs (src/cli/send-loader.ts says why it is CommonJS too).
-  build({ ...commonJs(), entryPoints: [path.join(repo, 'src/cli/send-loader.ts')], outfile: path.join(buildDir, 'send/loader.cjs') }),
+  // What the binary requires first (src/cli/bin.ts says why it is CommonJS too); main.js stays an ES module it imports.
+  build({ ...commonJs(), entryPoints: [path.join(repo, 'src/cli/bin.ts')], outfile: path.join(buildDir, 'bin.cjs') }),
 ]);
 syncBundle(buildDir, finalDir);
 rmSync(buildDir, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/cli.js';
 
 const BUNDLE = path.join(REPO, 'dist/bundle');
-const ENTRIES = ['main.js', 'openclaw-plugin.js', 'send/send.cjs', 'send/loader.cjs'].map((file) => path.join(BUNDLE, file));
+const ENTRIES = ['main.js', 'openclaw-plugin.js', 'send/send.cjs', 'bin.cjs'].map((file) => path.join(BUNDLE, file));
 
 describe('rebuilding the bundle while the binary runs', () => {
   it('never leaves an entry file missing, and leaves no build folder behind', async () => {
