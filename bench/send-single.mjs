@@ -13,7 +13,8 @@ export async function run() {
   // Credentials: --sandbox reads the sandbox's own account from its control API (no OS credential store).
   const { env } = isolatedBenchEnv('oct-bench-send-', { OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl, TWILIO_PHONE_NUMBER: sb.describe().numbers[0].phoneNumber, OPENCLAW_TELEPHONY_SMS_RATE: '1000' });
   try {
-    // The first run creates and migrates the SQLite store; it is not what a user waits for each time.
+    // The first run creates and migrates the SQLite store and writes the send bundle's code cache
+    // (src/cli/cached-bundle.ts); neither is what a user waits for each time.
     await measureProcess([BIN, 'send', '--sandbox', '+15550005678', 'warm-up'], { runs: 1, env });
     // Interleaved, one run of each at a time, so a machine whose load changes weighs on both alike.
     const bare = { wall: [] };
