@@ -12,6 +12,7 @@ import { callSandboxControl, fetchSandboxAccount } from '../../twilio/access.js'
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
 import { commandPrefix } from '../../command-prefix.js';
+import { sandboxNumber } from './sandbox-number.js';
 
 interface TimelineEntry {
   t: number;
@@ -89,8 +90,9 @@ function turnLine(e: TimelineEntry): string | undefined {
 export async function sandboxCall(ctx: CommandContext): Promise<number> {
   const { opts, out } = ctx;
   // Without --to the handset calls the sandbox's first number, as --help says (it sent "undefined").
-  const to = (opts.to as string | undefined) ?? (await fetchSandboxAccount(locateSandbox(process.env.OPENCLAW_TELEPHONY_SANDBOX_URL))).numbers[0].phoneNumber;
-  const form = new URLSearchParams({ From: String(opts.from), To: to, Script: scriptText(opts) });
+  const from = sandboxNumber(opts.from as string, '--from (the handset)');
+  const to = opts.to !== undefined ? sandboxNumber(opts.to as string, '--to (a sandbox number)') : (await fetchSandboxAccount(locateSandbox(process.env.OPENCLAW_TELEPHONY_SANDBOX_URL))).numbers[0].phoneNumber;
+  const form = new URLSearchParams({ From: from, To: to, Script: scriptText(opts) });
   let view = (await control('/sandbox/v1/calls', form)) as CallView;
   if (!out.json) out.stdout.write(`Calling ${safeForTerminal(view.to)} from ${safeForTerminal(view.from)} (${view.callSid})\n`);
   let shown = 0;
@@ -128,15 +130,16 @@ export async function sandboxCalls(ctx: CommandContext, sid?: string): Promise<n
   return 0;
 }
 
-export async function sandboxHandset(ctx: CommandContext, phone: string): Promise<number> {
+export async function sandboxHandset(ctx: CommandContext, phoneText: string): Promise<number> {
   const { opts, out } = ctx;
+  const phone = sandboxNumber(phoneText, 'The handset number');
   const path = `/sandbox/v1/handsets/${encodeURIComponent(phone)}/script`;
   if (opts.clear) {
     await callSandboxControl(locateSandbox(process.env.OPENCLAW_TELEPHONY_SANDBOX_URL), path, { method: 'POST', form: new URLSearchParams({ Clear: 'true' }) });
     out.result({ handset: phone, script: null }, () => `${phone} answers unscripted again.`);
     return 0;
   }
-  if (!opts.script) throw new UserError('sandbox handset needs --script <file> (or --clear)', { code: 'missing_script', hint: 'e.g. ' + commandPrefix() + ' sandbox handset +15550001234 --script examples/voice/answer.json5' });
+  if (!opts.script) throw new UserError('sandbox handset needs --script <file> (or --clear)', { code: 'missing_script', hint: `e.g. ${commandPrefix()} sandbox handset ${phone} --script examples/voice/answer.json5 (a person who answers, from a clone of the repository; docs/sandbox-voice.md describes scripts)` });
   const bound = (await control(path, new URLSearchParams({ Script: scriptText(opts) }))) as { steps: number; answeredBy: string };
   out.result(bound, () => `Outbound calls to ${phone} are answered by ${String(opts.script)} (${bound.steps} steps, answeredBy ${bound.answeredBy}).`);
   return 0;

@@ -13,6 +13,7 @@ import { commandPrefix } from '../../command-prefix.js';
 import { readFile } from 'node:fs/promises';
 import { isMediaUrl } from '../../messaging/media-url.js';
 import { contentTypeForFile } from '../../messaging/media-types.js';
+import { sandboxNumber } from './sandbox-number.js';
 
 function parsePort(text: string): number {
   const port = Number(text);
@@ -118,22 +119,24 @@ async function readMedia(items: string[]): Promise<({ url: string } | { contentT
 
 export async function sandboxText(ctx: CommandContext, body: string): Promise<number> {
   const { opts, out } = ctx;
+  const from = sandboxNumber(opts.from as string, '--from (the handset)');
   // Without --to the handset texts the sandbox's first number: the one `serve --sandbox` answers on.
-  const to = (opts.to as string | undefined) ?? (await fetchSandboxAccount(sandboxUrl())).numbers[0].phoneNumber;
+  const to = opts.to !== undefined ? sandboxNumber(opts.to as string, '--to (a sandbox number)') : (await fetchSandboxAccount(sandboxUrl())).numbers[0].phoneNumber;
   const media = await readMedia((opts.media as string[] | undefined) ?? []);
-  const result = (await callSandbox(`/sandbox/v1/handsets/${encodeURIComponent(String(opts.from))}/messages`, { method: 'POST', json: { To: to, Body: body, Media: media } })) as {
+  const result = (await callSandbox(`/sandbox/v1/handsets/${encodeURIComponent(from)}/messages`, { method: 'POST', json: { To: to, Body: body, Media: media } })) as {
     sid: string;
     webhook: { url: string; ok: boolean; status: number | null } | null;
   };
   out.result(result, () => {
     const w = result.webhook;
     const fate = !w ? 'the number has no SmsUrl, so no webhook was sent' : w.ok ? `webhook ${w.url} answered ${w.status}` : `webhook ${w.url} failed (${w.status ?? 'no answer'})`;
-    return `${result.sid}: ${opts.from} -> ${to}; ${fate}`;
+    return `${result.sid}: ${from} -> ${to}; ${fate}`;
   });
   return 0;
 }
 
-export async function sandboxInbox(ctx: CommandContext, handset: string): Promise<number> {
+export async function sandboxInbox(ctx: CommandContext, handsetText: string): Promise<number> {
+  const handset = sandboxNumber(handsetText, 'The handset number');
   const result = (await callSandbox(`/sandbox/v1/handsets/${encodeURIComponent(handset)}/inbox`)) as {
     messages: { sid: string; from: string; body: string; dateSent: string; fetchedMedia?: { contentType: string; size: number }[] }[];
   };
