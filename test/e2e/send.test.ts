@@ -75,6 +75,24 @@ describe('send', () => {
     expect((await sentMessages(sb)).length).toBe(before);
   });
 
+  it('dry-run names the recipient and the sender as the real send would normalise them', async () => {
+    const res = await send(['+1 (555) 000-5684', 'hello', '--from', '+1 555.000.9999', '--dry-run']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('to +15550005684, from +15550009999');
+    const json = JSON.parse((await send(['tel:+15550005684', 'hello', '--dry-run', '--json'])).stdout);
+    expect(json).toMatchObject({ to: '+15550005684', from: env.TWILIO_PHONE_NUMBER });
+  });
+
+  it.each(['+1 555 000 5678 call me', '+15550005678x', '+15550005678;ext=12'])('refuses %j instead of dropping the rest (exit 2), dry run or not', async (to) => {
+    const before = (await sentMessages(sb)).length;
+    for (const extra of [['--dry-run'], []]) {
+      const res = await send([to, 'hi', '--json', ...extra]);
+      expect(res.code).toBe(2);
+      expect(JSON.parse(res.stdout).error).toMatchObject({ code: 'invalid_number', hint: expect.stringContaining('number alone') });
+    }
+    expect((await sentMessages(sb)).length).toBe(before);
+  });
+
   it('refuses an invalid number before any request (exit 2)', async () => {
     const before = (await sentMessages(sb)).length;
     const res = await send(['555-12', 'hi']);

@@ -84,6 +84,19 @@ describe('phone numbers', () => {
     expect(err.hint).toContain('+15550005678');
     expect(() => toE164('+1234')).toThrow(/not a valid phone number/);
   });
+
+  it('refuses text or an extension around the number instead of dropping it; takes a tel: link', () => {
+    expect(() => toE164('+1 555 000 5678 call me')).toThrow(/other text than the number/);
+    expect(() => toE164('+15550005678x')).toThrow(/extension/);
+    expect(() => toE164('+15550005678;ext=12')).toThrow(/extension/);
+    expect(() => toE164('+15550005678 ext. 12')).toThrow(/extension/);
+    expect(() => toE164('tel:+15550005678;ext=12')).toThrow(/extension/);
+    expect(() => toE164('+1-800-FLOWERS')).toThrow(/other text/);
+    expect(() => toE164('nonsense')).toThrow(/it is not a phone number/);
+    expect(toE164('tel:+15550005678')).toBe('+15550005678');
+    expect(toE164('+1.555.000.5678')).toBe('+15550005678');
+    expect(toE164('555-000-5678', 'US')).toBe('+15550005678');
+  });
 });
 
 describe('rate limiter', () => {

@@ -6,14 +6,14 @@ import type { SendResult } from '../../messaging/deliver.js';
 import { toE164 } from '../../messaging/phone.js';
 import { inspectMedia } from '../../messaging/outbound-media.js';
 import { planMessage } from '../../messaging/plan.js';
-import { type MessagingSession, openMessagingSession } from '../../messaging/session.js';
+import { type MessagingSession, openMessagingSession, resolveDefaultSender, sandboxDefaultSender } from '../../messaging/session.js';
 import type { BatchSummary } from '../../messaging/send-batch.js';
 import { sendText } from '../../messaging/send-text.js';
 import type { CommandContext } from '../context.js';
 import type { Output } from '../output.js';
 import { createProgress } from '../progress.js';
 import { confirm, readAllStdin } from '../prompt.js';
-import { loadSettings } from '../../config/settings.js';
+import { loadSettings, type Settings } from '../../config/settings.js';
 import { safeForTerminal } from '../../text/terminal-safe.js';
 import { STOP_SIGNALS } from '../signals.js';
 import { commandPrefix } from '../../command-prefix.js';
@@ -70,13 +70,14 @@ export async function send(ctx: CommandContext, toArg?: string, bodyArg?: string
   const media = f.media ?? [];
 
   if (f.dryRun) {
-    if (f.from) toE164(f.from, defaultCountry, 'From number');
+    const sender = await dryRunSender(settings, f, defaultCountry, ctx.global.sandbox);
     // Local files are checked as a real send would: a file Twilio would refuse fails the dry run too.
     await inspectMedia(media);
     const plan = planMessage(body, media, { mode: sms.chunkMode, maxLength: sms.maxLength, numbering: sms.segmentNumbering }, sms);
     for (const w of plan.warnings) ctx.out.warn(w);
-    ctx.out.result({ to, segments: plan.segments, encoding: plan.encoding, chunks: plan.chunks, estimatedPrice: plan.estimatedPrice, warnings: plan.warnings }, () =>
+    ctx.out.result({ to, ...sender, segments: plan.segments, encoding: plan.encoding, chunks: plan.chunks, estimatedPrice: plan.estimatedPrice, warnings: plan.warnings }, () =>
       [
+        `to ${to}, from ${sender.messagingServiceSid ? `Messaging Service ${sender.messagingServiceSid}` : (sender.from ?? 'no sender configured (the real send would fail)')}`,
         ...plan.chunks.map((c, i) => `chunk ${i + 1}/${plan.chunks.length}: ${c.characters} characters, ${c.segments} segment(s), ${c.encoding}\n  ${c.text.replace(/\n/g, '\n  ')}`),
         `total: ${plan.chunks.length} message(s), ${plan.segments} segment(s), ${plan.encoding}, estimated $${plan.estimatedPrice.toFixed(4)} (nothing was sent)`,
       ].join('\n'),
@@ -103,6 +104,14 @@ export async function send(ctx: CommandContext, toArg?: string, bodyArg?: string
   } finally {
     await session.close();
   }
+}
+
+/** The sender a real send would use, normalised as it would be (a bad --from fails here too). */
+async function dryRunSender(settings: Settings, f: SendFlags, defaultCountry: string | undefined, sandbox: boolean | undefined) {
+  const sender = resolveDefaultSender(settings.resolution.config, { from: f.from, messagingServiceSid: f.messagingService, defaultCountry, sandbox });
+  // --sandbox with no sender configured sends from the sandbox's number: ask it (locally), as the real send does.
+  if (sandbox && !sender.from && !sender.messagingServiceSid) sender.from = await sandboxDefaultSender(settings);
+  return { ...(sender.from ? { from: sender.from } : {}), ...(sender.messagingServiceSid ? { messagingServiceSid: sender.messagingServiceSid } : {}) };
 }
 
 /** A sender the user did not choose is named (on stderr, so --json output stays the same). */
