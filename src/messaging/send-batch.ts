@@ -58,7 +58,11 @@ export interface SendBatchOptions {
 
 export interface BatchSummary {
   rows: number;
+  /** Rows whose message is out: sent by this run (`sentNow`) or before it (`deduplicated`). */
   sent: number;
+  /** Rows this run sent. */
+  sentNow: number;
+  /** Rows already sent before (an earlier run, or another run going on now): not sent again. */
   deduplicated: number;
   /** Of the deduplicated rows, those another run of the same batch sent while this one ran. */
   byOtherRun: number;
@@ -88,6 +92,7 @@ export async function sendBatch(session: MessagingSession, batch: LoadedBatch, o
   return {
     rows: rows.length + invalid.length,
     sent: outcomes.filter((o) => o.ok && o.results).length,
+    sentNow: outcomes.filter((o) => o.ok && o.results && !o.results.every((r) => r.deduplicated)).length,
     deduplicated: outcomes.filter((o) => o.results?.every((r) => r.deduplicated)).length,
     byOtherRun: outcomes.filter((o) => o.results?.some((r) => r.sentByOtherRun)).length,
     pendingApproval: outcomes.filter((o) => o.approvalId).length,

@@ -82,5 +82,11 @@ describe('stopping a batch', () => {
     const all = (await sentMessages(sb)).filter((m) => m.body.startsWith(prefix));
     expect(all.map((m) => m.to).sort()).toEqual(numbers);
     expect(duplicates(all)).toEqual([]);
+    // The summary says what this run did and what was done before it (`sent` keeps its meaning: both).
+    const summary = JSON.parse(rerun.stdout.trim().split('\n').at(-1)!).summary;
+    expect(summary).toMatchObject({ sentNow: 8 - sent.length, deduplicated: sent.length, sent: 8, notStarted: 0 });
+    const third = await telephony(['send', '--sandbox', '--batch', file, '--rate', '50'], { env, cwd });
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.stderr).toMatch(/^0 sent, 8 already sent before and not sent again, 0 failed/m);
   });
 });

@@ -171,7 +171,7 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
     progress.finish();
     if (ctx.out.json) ctx.out.line({ summary: s });
     else {
-      ctx.out.stderr.write(`${s.sent} sent (${s.deduplicated} already sent before${s.byOtherRun ? `, ${s.byOtherRun} of them by another run` : ''}), ${s.failed} failed, ${s.pendingApproval} held for approval${s.notStarted ? `, ${s.notStarted} not started` : ''} in ${s.elapsedSeconds}s (${s.ratePerSecond}/s)${s.failedFile ? `\nFailed rows: ${s.failedFile} (fix and re-run it with --batch)` : ''}\n`);
+      ctx.out.stderr.write(`${s.sentNow} sent${s.deduplicated ? `, ${s.deduplicated} already sent before and not sent again${s.byOtherRun ? ` (${s.byOtherRun} of them by another run)` : ''}` : ''}, ${s.failed} failed, ${s.pendingApproval} held for approval${s.notStarted ? `, ${s.notStarted} not started` : ''} in ${s.elapsedSeconds}s (${s.ratePerSecond}/s)${s.failedFile ? `\nFailed rows: ${s.failedFile} (fix and re-run it with --batch)` : ''}\n`);
     }
     if (s.interrupted) return ExitCode.interrupted;
     return s.failed ? ExitCode.partial : 0;
