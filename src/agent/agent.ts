@@ -58,6 +58,11 @@ export interface Agent {
   running(): number;
   /** Abandons every running turn (each fails with an error) and stops what it started. */
   close(): Promise<void>;
+  /**
+   * Folders this agent's replies may attach local files from, besides agent.mediaRoots: OpenClaw's
+   * agent names the copies OpenClaw keeps of what its media policy let it attach.
+   */
+  readonly mediaRoots?: readonly string[];
 }
 
 export interface AgentConfig {

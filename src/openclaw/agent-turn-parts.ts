@@ -1,30 +1,38 @@
 /**
- * What OpenClaw's agent reads of a turn, and what it asked to send: the text with a line for each
- * attachment (its type, size and local file, fetched for it) and each notice of one it does not get
- * (meant to be passed on to the texter); and its answer's pieces gathered into one reply, with the
- * attachments an MMS can carry (https URLs) and what could not go named for the operator.
+ * What OpenClaw's agent gets of a turn, and what it asked to send. Attachments fetched for the turn
+ * go as OpenClaw's inbound media facts (the context's `media`, what its other channels pass: OpenClaw
+ * shows them to the agent as `[media attached: …]` and handles the files as it does theirs);
+ * notices of the ones it does not get stay in the text, meant to be passed on to the texter. Its
+ * answer's pieces become one reply: https URLs and local files go to serve's reply pipeline (which
+ * lets a local file go only from OpenClaw's outbound media folder, where OpenClaw copies what its
+ * media policy let the agent attach, or agent.mediaRoots; checked and served under a token URL), the
+ * rest is named for the operator.
  */
 import type { Reply, Turn } from '../agent/agent.js';
-import type { OutboundReplyPayload } from './sdk.js';
+import { isMediaUrl } from '../messaging/media-url.js';
+import type { InboundMediaFact, OutboundReplyPayload } from './sdk.js';
 
 const MAX_REPLY_MEDIA = 10;
 
-/** The turn's text, then one line per attachment and per unavailable attachment. */
-export function inboundBody(turn: Pick<Turn, 'text' | 'media' | 'mediaUnavailable'>): string {
-  const lines = [
-    ...turn.media.map((m) => `[Attachment ${m.index + 1}: ${m.contentType}, ${m.size} bytes, saved at ${m.path}]`),
-    ...(turn.mediaUnavailable ?? []).map((u) => `[Attachment ${u.index + 1} not available (${u.reason}): ${u.notice}]`),
-  ];
+/** The turn's text, then one line per attachment it does not get. */
+export function inboundBody(turn: Pick<Turn, 'text' | 'mediaUnavailable'>): string {
+  const lines = (turn.mediaUnavailable ?? []).map((u) => `[Attachment ${u.index + 1} not available (${u.reason}): ${u.notice}]`);
   return lines.length ? [turn.text, ...lines].filter((l) => l !== '').join('\n') : turn.text;
 }
 
-const isHttps = (url: string) => {
-  try {
-    return new URL(url).protocol === 'https:';
-  } catch {
-    return false;
-  }
-};
+/** The attachments fetched for the turn (local owner-only files, removed when the turn ends), in MediaUrlN order. */
+export function inboundMediaFacts(turn: Pick<Turn, 'media' | 'messageSid'>): InboundMediaFact[] {
+  return turn.media.map((m) => ({ path: m.path, contentType: m.contentType, ...(turn.messageSid ? { messageId: turn.messageSid } : {}) }));
+}
+
+/** Why an attachment OpenClaw's agent named cannot go, or undefined when serve's reply pipeline takes it. */
+function refusal(item: unknown): string | undefined {
+  if (typeof item !== 'string' || item.trim() === '') return 'an attachment that is not a URL or a file';
+  if (isMediaUrl(item)) return item.startsWith('https:') ? undefined : 'an attachment on a plain http URL (only https URLs and local files go as MMS)';
+  // A Windows drive (C:\…) is a path; another scheme (media://, data:) is nothing Twilio can fetch.
+  if (/^[a-z][a-z0-9+.-]+:/i.test(item) && !/^file:/i.test(item)) return `an attachment Twilio cannot fetch (${item.slice(0, item.indexOf(':') + 1)} is neither https nor a local file)`;
+  return undefined;
+}
 
 /** Gathers the pieces OpenClaw delivers for one turn. */
 export function createDeliveredReply() {
@@ -34,10 +42,11 @@ export function createDeliveredReply() {
   return {
     add(payload: OutboundReplyPayload) {
       if (payload.text?.trim()) texts.push(payload.text);
-      for (const url of payload.mediaUrls ?? []) {
-        if (typeof url !== 'string' || !isHttps(url)) dropped.push('an attachment that is not an https URL (only https URLs can be sent as MMS from the Gateway)');
+      for (const item of payload.mediaUrls ?? []) {
+        const why = refusal(item);
+        if (why) dropped.push(why);
         else if (media.length >= MAX_REPLY_MEDIA) dropped.push(`an attachment past the first ${MAX_REPLY_MEDIA} (an MMS carries at most ${MAX_REPLY_MEDIA})`);
-        else media.push(url);
+        else media.push(item as string);
       }
     },
     get empty() {

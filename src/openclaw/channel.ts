@@ -42,7 +42,7 @@ export function createTelephonyChannelCore(): ChannelPlugin<TelephonyAccount> {
   return {
     id: CHANNEL_ID,
     meta: { id: CHANNEL_ID, label: 'Telephony', selectionLabel: 'Telephony (Twilio SMS)', blurb: 'Texts through Twilio, with a local sandbox.', docsPath: 'https://github.com/openclaw/openclaw-telephony#openclaw' },
-    capabilities: { chatTypes: ['direct'] },
+    capabilities: { chatTypes: ['direct'], media: true },
     config: {
       listAccountIds: () => [DEFAULT_ACCOUNT],
       defaultAccountId: () => DEFAULT_ACCOUNT,
@@ -84,6 +84,11 @@ export function createTelephonyChannel(deps: { runtime(): PluginRuntime; routes:
     outbound: {
       deliveryMode: 'direct',
       async sendText(ctx) {
+        const { sendFromOpenClaw } = await import('./outbound.js');
+        return sendFromOpenClaw(ctx);
+      },
+      // One attachment per call (a URL or a local file), with its caption: sent as one MMS.
+      async sendMedia(ctx) {
         const { sendFromOpenClaw } = await import('./outbound.js');
         return sendFromOpenClaw(ctx);
       },

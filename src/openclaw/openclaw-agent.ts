@@ -5,9 +5,11 @@
  * reply. The reply then leaves like any reply of serve: in the TwiML answer, or later through the
  * REST API under an idempotency key, exactly once.
  */
-import { dispatchInboundDirectDmWithRuntime } from 'openclaw/plugin-sdk/channel-inbound';
+import path from 'node:path';
+import { dispatchInboundDirectDmWithRuntime, toInboundMediaFacts } from 'openclaw/plugin-sdk/channel-inbound';
 import type { Agent, Reply, Turn } from '../agent/agent.js';
-import { createDeliveredReply, inboundBody } from './agent-turn-parts.js';
+import { openclawStateDir } from '../config/openclaw-config.js';
+import { createDeliveredReply, inboundBody, inboundMediaFacts } from './agent-turn-parts.js';
 import { CHANNEL_ID, channelAddress } from './channel-id.js';
 import type { DirectDmDispatch, OpenClawConfig, PluginRuntime } from './sdk.js';
 
@@ -34,8 +36,10 @@ export function createOpenClawAgent(o: OpenClawAgentOptions): Agent {
       senderAddress: channelAddress(turn.from),
       recipientAddress: channelAddress(turn.to),
       conversationLabel: turn.from,
-      // The attachments are files on this machine (or notices to pass on): the agent reads where they are.
+      // Notices of attachments the agent does not get stay in the text, to be passed on to the texter.
       rawBody: inboundBody(turn),
+      // The fetched attachments go as OpenClaw's media facts; their files are removed when the turn ends.
+      extraContext: { media: toInboundMediaFacts(inboundMediaFacts(turn)) },
       messageId: turn.messageSid ?? '',
       timestamp: Date.now(),
       // Texts never run OpenClaw's slash commands: a phone number is not an operator.
@@ -51,6 +55,9 @@ export function createOpenClawAgent(o: OpenClawAgentOptions): Agent {
   };
   return {
     kind: 'openclaw',
+    // OpenClaw copies a local file its agent attaches, once its media policy let it, into its own
+    // media folder (`<state dir>/media/outbound`): the answer names that copy.
+    mediaRoots: [path.join(openclawStateDir(), 'media', 'outbound')],
     turn(turn) {
       // OpenClaw's dispatch takes no signal: on shutdown the turn is abandoned here (its reply, if it comes, is dropped).
       return new Promise<Reply>((resolve, reject) => {

@@ -17,4 +17,11 @@ declare module 'openclaw/plugin-sdk/channel-core' {
 declare module 'openclaw/plugin-sdk/channel-inbound' {
   /** One direct message to OpenClaw's agent, through its routing, session and reply pipeline (DispatchInboundDirectDmParams). */
   export function dispatchInboundDirectDmWithRuntime<P extends object>(params: P): Promise<unknown>;
+  /** Normalizes a channel's attachment records into the ordered facts of the context's `media`. */
+  export function toInboundMediaFacts<F extends object>(media: readonly F[]): F[];
+}
+
+declare module 'openclaw/plugin-sdk/media-local-roots' {
+  /** The folders OpenClaw's media policy lets an agent's sends read (its state media folders, the agent's workspace). */
+  export function getAgentScopedMediaLocalRoots(cfg: object, agentId?: string, sessionWorkspaceDir?: string): string[];
 }

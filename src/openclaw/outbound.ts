@@ -1,8 +1,9 @@
 /**
  * Texts OpenClaw sends on the telephony channel (`openclaw message send --channel telephony`, the
- * agent's message tool, pairing notices) go through this project's `send` verb: opt-outs, approvals,
- * chunks, the per-sender rate, and exactly-once delivery under an idempotency key. OpenClaw's durable
- * delivery id, when it gives one, is the key, so its retry of the same send is never a second text.
+ * agent's message tool, pairing notices), and their MMS attachments, go through this project's `send`
+ * verb: opt-outs, approvals, chunks, media checks, the per-sender rate, and exactly-once delivery
+ * under an idempotency key. OpenClaw's durable delivery id, when it gives one, is the key, so its
+ * retry of the same send is never a second text.
  */
 import { loadSettings } from '../config/settings.js';
 import { UserError } from '../errors.js';
@@ -20,16 +21,21 @@ export function normalizeTarget(raw: string): string | undefined {
   return E164.test(phone) ? phone : undefined;
 }
 
-export async function sendFromOpenClaw(ctx: Pick<ChannelOutboundContext, 'to' | 'text' | 'deliveryQueueId' | 'deliveryPartIndex'>): Promise<{ channel: string; messageId: string; status: string }> {
+type SendContext = Pick<ChannelOutboundContext, 'to' | 'text' | 'deliveryQueueId' | 'deliveryPartIndex'> & Partial<Pick<ChannelOutboundContext, 'cfg' | 'mediaUrl' | 'mediaAccess' | 'mediaLocalRoots'>>;
+
+/** A text, or an MMS with OpenClaw's one attachment (outbound-media-access.ts decides whether a local file may go). */
+export async function sendFromOpenClaw(ctx: SendContext): Promise<{ channel: string; messageId: string; status: string }> {
   const to = normalizeTarget(ctx.to);
   if (!to) throw new UserError(`${ctx.to} is not a phone number in E.164 form.`, { code: 'invalid_target', hint: 'Give --target +15551234567 (with the country code).' });
+  const mediaUrl = ctx.mediaUrl?.trim();
+  const media = mediaUrl ? [await (await import('./outbound-media-access.js')).permittedMedia({ ...ctx, cfg: ctx.cfg ?? {}, mediaUrl })] : [];
   const settings = await loadSettings({});
   const session = await openMessagingSession(settings, {});
   try {
     const { config } = settings.resolution;
     const statusCallback = config.publicUrl ? config.publicUrl.replace(/\/+$/, '') + config.serve.statusPath : undefined;
     const idempotencyKey = ctx.deliveryQueueId ? `openclaw:${ctx.deliveryQueueId}:${ctx.deliveryPartIndex ?? 0}` : undefined;
-    const request = { to, body: ctx.text, ...session.sender, media: [], statusCallback, idempotencyKey };
+    const request = { to, body: ctx.text, ...session.sender, media, statusCallback, idempotencyKey };
     const outcome = await sendText(request, session.policy, session.depsFor(session.sender));
     if (outcome.kind === 'pending-approval') return { channel: CHANNEL_ID, messageId: `approval:${outcome.approvalId}`, status: 'pending-approval' };
     const first = outcome.results[0];

@@ -107,7 +107,11 @@ export interface ChannelOutboundContext {
   cfg: OpenClawConfig;
   to: string;
   text: string;
+  /** sendMedia: the one attachment of this send, a URL or a local path. */
   mediaUrl?: string;
+  /** OpenClaw's media policy for this send: the folders it may read files from, or "any". */
+  mediaAccess?: { localRoots?: readonly string[] | 'any' };
+  mediaLocalRoots?: readonly string[] | 'any';
   accountId?: string | null;
   /** OpenClaw's durable intent id: the same on a retry of the same send. */
   deliveryQueueId?: string;
@@ -159,11 +163,20 @@ export interface ChannelPlugin<Account> {
     deliveryMode: 'direct' | 'gateway' | 'hybrid';
     textChunkLimit?: number;
     sendText?(ctx: ChannelOutboundContext): Promise<{ channel: string; messageId: string; [key: string]: unknown }>;
+    sendMedia?(ctx: ChannelOutboundContext): Promise<{ channel: string; messageId: string; [key: string]: unknown }>;
   };
   status?: {
     buildAccountSnapshot?(params: { account: Account; cfg: OpenClawConfig; runtime?: ChannelAccountSnapshot }): ChannelAccountSnapshot | Promise<ChannelAccountSnapshot>;
     collectStatusIssues?(accounts: ChannelAccountSnapshot[]): { channel: string; accountId: string; kind: string; message: string; fix?: string }[];
   };
+}
+
+/** ChannelInboundMediaInput: one attachment of an inbound message (plugin-sdk/channel-inbound). */
+export interface InboundMediaFact {
+  path?: string;
+  url?: string;
+  contentType?: string;
+  messageId?: string;
 }
 
 /** DispatchInboundDirectDmParams (channels/direct-dm), the fields this channel sets. */
@@ -184,6 +197,8 @@ export interface DirectDmDispatch {
   commandAuthorized?: boolean;
   /** Set only after the channel's own sender/pairing guard admitted the sender. */
   inboundAccessAuthorized?: boolean;
+  /** Merged into the inbound context: `media` carries the attachments (InboundMediaFacts). */
+  extraContext?: { media?: InboundMediaFact[] };
   deliver(payload: OutboundReplyPayload): Promise<void>;
   onRecordError(err: unknown): void;
   onDispatchError(err: unknown, info: { kind: string }): void;

@@ -163,7 +163,7 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
   };
   const attachments = async ({ media: items, dropped }: ReplyWithMedia) => {
     for (const what of dropped ?? []) deps.emit('warning', { message: `The agent's reply to ${from} had parts that are not sent: ${what}` });
-    const ready = await readyReplyMedia(items, config.agent.mediaRoots, deps.mediaHost);
+    const ready = await readyReplyMedia(items, [...config.agent.mediaRoots, ...(deps.agent.mediaRoots ?? [])], deps.mediaHost);
     for (const reason of ready.refused) deps.emit('warning', { message: `An attachment of the agent's reply to ${from} was dropped (the text still goes): ${reason}` });
     return ready;
   };

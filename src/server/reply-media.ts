@@ -38,6 +38,11 @@ async function realRoots(roots: readonly string[]): Promise<string[]> {
   return out;
 }
 
+/** Whether the real path `file` lies under one of `roots` (symbolic links in the roots resolved). */
+export async function isUnderRoots(file: string, roots: readonly string[]): Promise<boolean> {
+  return isInside(file, await realRoots(roots));
+}
+
 /** Keeps the URLs and the local files under `roots`; says why each other item was left out. */
 async function fenceAttachments(items: readonly string[], roots: readonly string[]): Promise<{ kept: string[]; refused: string[] }> {
   const real = await realRoots(roots);

@@ -53,9 +53,17 @@ export async function startDevGateway(port: number, env: NodeJS.ProcessEnv, cwd:
     output: () => output,
     async stop() {
       if (gone) return;
-      // The whole group: the Gateway and the helpers it spawned.
+      // The whole group: the Gateway and the helpers it spawned. OpenClaw drains within its shutdown
+      // budget, which a loaded machine can stretch; past a minute the group is killed.
       process.kill(-child.pid!, 'SIGTERM');
-      await exited;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 60_000)));
+      const outcome = await Promise.race([exited, late]);
+      clearTimeout(timer);
+      if (outcome === 'late') {
+        process.kill(-child.pid!, 'SIGKILL');
+        await exited;
+      }
     },
   };
 }

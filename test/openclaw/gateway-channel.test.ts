@@ -4,9 +4,12 @@
  * OpenAI's chat API (the one fake): a stranger's signed text gets a pairing code from OpenClaw's
  * pairing store, `openclaw pairing list|approve telephony` see and admit it, the next text reaches
  * OpenClaw's agent, whose answer reaches the handset exactly once (with its delivery states recorded),
- * and `openclaw message send --channel telephony` delivers through the sandbox.
+ * and `openclaw message send --channel telephony` delivers through the sandbox. MMS both ways: a
+ * picture texted in reaches OpenClaw's agent as an attachment (fetched by serve's media fetch into a
+ * folder removed after the turn), and a local file the agent attaches or `message send --media`
+ * names goes out once as MMS, served to the sandbox from the Gateway's media route.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isolatedEnv, REPO, runCli, startCli } from '../helpers/cli.js';
@@ -17,11 +20,17 @@ import { type DevGateway, freePort, startDevGateway } from '../helpers/openclaw-
 const STRANGER = '+15550007001';
 const OWNER = '+15550007000';
 const MODEL_ANSWER = 'The agent says: bring an umbrella.';
+const PICTURE_ANSWER = 'The agent says: a very small picture.';
+const CHART_ANSWER = 'Here is the chart.';
+// A real 1x1 PNG: OpenClaw may look into inbound images.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 interface InboxMessage {
   sid: string;
   from: string;
   body: string;
+  /** What the handset fetched of the MMS media. */
+  fetchedMedia: { contentType: string; size: number }[];
 }
 
 describe.skipIf(!HAVE_OPENCLAW_BIN)('the telephony channel inside the OpenClaw Gateway', () => {
@@ -31,16 +40,44 @@ describe.skipIf(!HAVE_OPENCLAW_BIN)('the telephony channel inside the OpenClaw G
   let model: FakeModel;
   let gateway: DevGateway;
   let number: string;
+  // OpenClaw's agent workspace: OpenClaw's media policy lets the agent's answers and `message send` read files there.
+  const workspace = path.join(home, '.openclaw/workspace');
+  const chart = path.join(workspace, 'chart.png');
 
   const inbox = async (handset: string): Promise<InboxMessage[]> => {
     const res = await runCli(['sandbox', 'inbox', handset, '--json'], { env, cwd });
     expect(res.code, res.stderr).toBe(0);
     return JSON.parse(res.stdout).messages;
   };
-  const text = async (from: string, body: string) => {
-    const res = await runCli(['sandbox', 'text', '--from', from, body], { env, cwd });
+  const text = async (from: string, body: string, media: string[] = []) => {
+    const res = await runCli(['sandbox', 'text', '--from', from, ...media.flatMap((m) => ['--media', m]), body], { env, cwd });
     expect(res.code, res.stderr + res.stdout).toBe(0);
     expect(res.stdout).toContain('answered 200');
+  };
+
+  /**
+   * Texts `body` from `handset` until the model's answer `expected` arrives, and returns it. The first
+   * turn after start-up may meet OpenClaw's own session maintenance under load, and then OpenClaw
+   * answers its "Gateway is restarting. Please wait a few seconds and try again."; the handset does as
+   * told, at most three times.
+   */
+  const turnUntil = async (handset: string, body: string, expected: string, media: string[] = []): Promise<InboxMessage> => {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const before = (await inbox(handset)).length;
+      await text(handset, body, media);
+      const news = await vi.waitFor(
+        async () => {
+          const fresh = (await inbox(handset)).slice(before);
+          expect(fresh.length).toBeGreaterThan(0);
+          return fresh;
+        },
+        { timeout: 240_000, interval: 1_000 },
+      );
+      const answer = news.find((m) => m.body === expected);
+      if (answer) return answer;
+      expect(news.map((m) => m.body)).toEqual([expect.stringContaining('Gateway is restarting')]);
+    }
+    throw new Error(`no answer ${JSON.stringify(expected)} after three tries`);
   };
 
   beforeAll(async () => {
@@ -51,7 +88,20 @@ describe.skipIf(!HAVE_OPENCLAW_BIN)('the telephony channel inside the OpenClaw G
     env.OPENCLAW_TELEPHONY_SANDBOX_URL = baseUrl;
     // The auth token reaches the channel as an OpenClaw SecretRef to this variable, never in the file.
     env.SANDBOX_AUTH_TOKEN = account.authToken;
-    model = await startFakeModel(() => MODEL_ANSWER);
+    mkdirSync(workspace, { recursive: true });
+    writeFileSync(chart, PNG);
+    writeFileSync(path.join(cwd, 'picture.png'), PNG);
+    // The model answers a picture, a request for the chart (with OpenClaw's MEDIA: directive), and anything else.
+    // The conversation so far comes with each request: the question asked last decides.
+    model = await startFakeModel((prompt) => {
+      const answers: [string, string][] = [
+        ['Should I take an umbrella today?', MODEL_ANSWER],
+        ['What is in this picture?', PICTURE_ANSWER],
+        ['Send me the chart', `${CHART_ANSWER}\nMEDIA:${chart}`],
+      ];
+      const latest = answers.map(([question, answer]) => ({ at: prompt.lastIndexOf(question), answer })).sort((a, b) => b.at - a.at)[0];
+      return latest.at >= 0 ? latest.answer : MODEL_ANSWER;
+    });
 
     const install = await oc(['plugins', 'install', '--link', '--force', '--accept-capabilities', REPO]);
     expect(install.code, install.stderr + install.stdout).toBe(0);
@@ -74,6 +124,7 @@ describe.skipIf(!HAVE_OPENCLAW_BIN)('the telephony channel inside the OpenClaw G
               fromNumber: number,
               publicUrl: `http://127.0.0.1:${port}`,
               inboundPolicy: 'pairing',
+              allowFrom: [OWNER],
               twilio: { apiBaseUrl: baseUrl, accountSid: account.accountSid, authToken: { source: 'env', provider: 'default', id: 'SANDBOX_AUTH_TOKEN' } },
             },
           },
@@ -94,7 +145,7 @@ describe.skipIf(!HAVE_OPENCLAW_BIN)('the telephony channel inside the OpenClaw G
     await gateway?.stop();
     await model?.close();
     await sandbox?.stop();
-  });
+  }, 180_000);
 
   it('refuses an unsigned webhook on the Gateway route, and says so in the Gateway log', async () => {
     const res = await fetch(`${gateway.url}/telephony/webhook`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `From=${encodeURIComponent(STRANGER)}&Body=hi` });
@@ -125,26 +176,7 @@ describe.skipIf(!HAVE_OPENCLAW_BIN)('the telephony channel inside the OpenClaw G
     expect(approved.code, approved.stderr + approved.stdout).toBe(0);
     expect(approved.stdout).toContain(STRANGER);
 
-    // The first turn after start-up may meet OpenClaw's own session maintenance under load, and then
-    // OpenClaw answers its "Gateway is restarting. Please wait a few seconds and try again."; the
-    // handset does as told, at most three times.
-    let answers: InboxMessage[] = [];
-    for (let attempt = 1; attempt <= 3 && answers.length === 0; attempt++) {
-      const before = (await inbox(STRANGER)).length;
-      await text(STRANGER, 'Should I take an umbrella today?');
-      const news = await vi.waitFor(
-        async () => {
-          const fresh = (await inbox(STRANGER)).slice(before);
-          expect(fresh.length).toBeGreaterThan(0);
-          return fresh;
-        },
-        { timeout: 240_000, interval: 1_000 },
-      );
-      answers = news.filter((m) => m.body === MODEL_ANSWER);
-      if (answers.length === 0) expect(news.map((m) => m.body)).toEqual([expect.stringContaining('Gateway is restarting')]);
-    }
-    const answer = answers[0];
-    expect(answer, 'the model answered').toBeDefined();
+    const answer = await turnUntil(STRANGER, 'Should I take an umbrella today?', MODEL_ANSWER);
     expect(model.prompts.some((p) => p.includes('Should I take an umbrella today?'))).toBe(true);
     // Its delivery states came back to the Gateway's status route and were recorded.
     await vi.waitFor(() => expect(gateway.output()).toMatch(new RegExp(`status sid=${answer.sid} status=delivered outcome=applied`)), { timeout: 60_000 });
@@ -158,6 +190,49 @@ describe.skipIf(!HAVE_OPENCLAW_BIN)('the telephony channel inside the OpenClaw G
     expect(sid, sent.stdout).toBeDefined();
     const received = (await inbox(OWNER)).filter((m) => m.body === 'Your order has shipped.');
     expect(received.map((m) => m.sid)).toEqual([sid]);
+  }, 600_000);
+
+  it("a picture texted in reaches OpenClaw's agent as an attachment, and its file is gone after the turn", async () => {
+    const answer = await turnUntil(OWNER, 'What is in this picture?', PICTURE_ANSWER, [path.join(cwd, 'picture.png')]);
+    const prompt = model.prompts.find((p) => p.includes('What is in this picture?'));
+    // OpenClaw's own note of an inbound attachment: the local file serve fetched, and its type.
+    const attached = /\[media attached: ([^\]]+?) \(image\/png\)/.exec(prompt ?? '');
+    expect(attached, prompt).not.toBeNull();
+    const file = attached![1];
+    expect(path.isAbsolute(file)).toBe(true);
+    // serve's turn folder (owner-only) is removed when the turn ends.
+    await vi.waitFor(() => expect(existsSync(file)).toBe(false), { timeout: 60_000, interval: 250 });
+    expect((await inbox(OWNER)).filter((m) => m.body === PICTURE_ANSWER).map((m) => m.sid)).toEqual([answer.sid]);
+  }, 900_000);
+
+  it("a local file the agent attaches (OpenClaw's MEDIA: line) goes out once as MMS, fetched from the Gateway", async () => {
+    const answer = await turnUntil(OWNER, 'Send me the chart, please.', CHART_ANSWER);
+    expect(answer.fetchedMedia, gateway.output().slice(-3000)).toEqual([expect.objectContaining({ contentType: 'image/png', size: PNG.length })]);
+    expect((await inbox(OWNER)).filter((m) => m.body === CHART_ANSWER)).toHaveLength(1);
+  }, 900_000);
+
+  it('`openclaw message send --media` with a local file sends one MMS; a file outside OpenClaw\'s media folders is refused', async () => {
+    const sent = await oc(['message', 'send', '--channel', 'telephony', '--target', OWNER, '--message', 'The chart you asked for.', '--media', chart]);
+    expect(sent.code, sent.stderr + sent.stdout).toBe(0);
+    const sid = /Message ID: (MM\w+|SM\w+)/.exec(sent.stdout)?.[1];
+    expect(sid, sent.stdout).toBeDefined();
+    const received = await vi.waitFor(
+      async () => {
+        const found = (await inbox(OWNER)).filter((m) => m.body === 'The chart you asked for.');
+        expect(found.map((m) => m.sid)).toEqual([sid]);
+        expect(found[0].fetchedMedia).toHaveLength(1);
+        return found[0];
+      },
+      { timeout: 60_000, interval: 500 },
+    );
+    expect(received.fetchedMedia).toEqual([expect.objectContaining({ contentType: 'image/png', size: PNG.length })]);
+
+    const outside = path.join(home, 'private.png');
+    writeFileSync(outside, PNG);
+    const refused = await oc(['message', 'send', '--channel', 'telephony', '--target', OWNER, '--message', 'Not this one.', '--media', outside]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr + refused.stdout).toMatch(/outside the folders OpenClaw lets this send read|not allowed|outside/i);
+    expect((await inbox(OWNER)).filter((m) => m.body === 'Not this one.')).toEqual([]);
   }, 600_000);
 
   it('`openclaw channels status` reports the running account from the Gateway', async () => {
