@@ -11,10 +11,13 @@
  * cache file is named after it, so a cache always belongs to the exact text it was made from (V8
  * itself checks only the source's length, the V8 version and flags, and says so in cachedDataRejected).
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import v8 from 'node:v8';
 import vm from 'node:vm';
+
+const POSIX = process.platform !== 'win32';
 
 const HASH_LINE = /^\/\/ bundle ([0-9a-f]{64})\n/;
 /** The text Node puts around a CommonJS module, here too; its head stays on the bundle's first line, so line numbers in stack traces stay right. */
@@ -36,29 +39,56 @@ export function codeCachePath(bundleFile: string, source: string, cacheDir: stri
 /** What every cache file of this bundle's name starts with, whatever its build. */
 const cachePrefix = (bundleFile: string) => `${path.basename(bundleFile).replace(/\.[^.]*$/, '')}.`;
 
-/** Evaluates the CommonJS bundle at `bundleFile` (compiled with the code cache in `cacheDir`) and returns its exports. */
-export function requireCachedBundle(bundleFile: string, cacheDir: string): Record<string, unknown> {
+/**
+ * Evaluates the CommonJS bundle at `bundleFile` (compiled with the code cache in `cacheDir`) and
+ * returns its exports. `worthKeeping` is asked at exit whether this run's compiled code should become
+ * the cache: a run that did little (`--help`, an error) compiled little, and a cache is never refreshed
+ * while V8 accepts it.
+ */
+export function requireCachedBundle(bundleFile: string, cacheDir: string, worthKeeping: () => boolean = () => true): Record<string, unknown> {
   // The bundle is ASCII (scripts/bundle.mjs checks it), so latin1 reads the same text: on Node 20
   // decoding its 1.4 MB as UTF-8 took ~9 ms here, as latin1 ~2 ms.
   const source = readFileSync(bundleFile, 'latin1');
   const cacheFile = codeCachePath(bundleFile, source, cacheDir);
-  const cachedData = cacheFile ? readIfPresent(cacheFile) : undefined;
+  const cachedData = cacheFile ? readTrustedCache(cacheFile) : undefined;
+  // V8 checks a cache's header (version, flags, lengths) but not its payload unless told to: a cache
+  // damaged inside (a bad disk, a torn copy) would crash every send or run altered code. With the
+  // checksum verified, such a cache is rejected and compiled anew (~0.6 ms). Set on every run, the
+  // writer's too: the flags are part of what V8 checks, so a cache made without it would be refused.
+  v8.setFlagsFromString('--verify-snapshot-checksum');
   const script = new vm.Script(MODULE_WRAPPER[0] + source + MODULE_WRAPPER[1], { filename: bundleFile, cachedData });
   // Made after the command ran, the cache holds every function it compiled, not just the top level.
-  if (cacheFile && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeCache(script, cacheFile, cachePrefix(bundleFile)));
+  if (cacheFile && (!cachedData || script.cachedDataRejected)) {
+    process.once('exit', (code) => {
+      if (code === 0 && worthKeeping()) writeCache(script, cacheFile, cachePrefix(bundleFile));
+    });
+  }
   const module = { exports: {} as Record<string, unknown> };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   wrapper.call(module.exports, module.exports, createRequire(bundleFile), module, bundleFile, path.dirname(bundleFile));
   return module.exports;
 }
 
-function readIfPresent(file: string): Buffer | undefined {
+/**
+ * The cache's bytes, if it may be trusted as this user's code: V8 runs what the file says, so on POSIX
+ * a file (or folder) that another user owns or may write (a cache folder set to a shared place) is
+ * ignored, and overwritten by our own on exit. Windows folders under the profile inherit its ACL.
+ */
+function readTrustedCache(file: string): Buffer | undefined {
+  let fd: number | undefined;
   try {
-    return readFileSync(file);
+    if (POSIX && !ownedAndPrivate(statSync(path.dirname(file)))) return undefined;
+    fd = openSync(file, 'r');
+    if (POSIX && !ownedAndPrivate(fstatSync(fd))) return undefined;
+    return readFileSync(fd);
   } catch {
-    return undefined;
+    return undefined; // no cache yet, or unreadable: compile from source
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
+
+const ownedAndPrivate = (stat: { uid: number; mode: number }) => stat.uid === process.getuid?.() && (stat.mode & 0o022) === 0;
 
 /**
  * Writes the cache whole or not at all: into a file of this process's own, renamed over the final
@@ -71,8 +101,8 @@ function writeCache(script: vm.Script, cacheFile: string, prefix: string): void 
   // Not node:crypto for a random name: the loader stays free of it (the pid already tells processes apart).
   const temporary = `${cacheFile}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`;
   try {
-    mkdirSync(path.dirname(cacheFile), { recursive: true });
-    writeFileSync(temporary, script.createCachedData());
+    mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
+    writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     renameSync(temporary, cacheFile);
     removeLeftovers(cacheFile, prefix);
   } catch {

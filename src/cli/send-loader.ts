@@ -5,7 +5,10 @@
 import { codeCacheDir } from '../config/paths.js';
 import { requireCachedBundle } from './cached-bundle.js';
 
+/** Help and dry runs compile a fraction of what a real send does: the cache is kept from a send that ran whole. */
+const sendsForReal = (argv: string[]) => !argv.some((arg) => arg === '--help' || arg === '-h' || arg === '--dry-run');
+
 export function runSend(argv: string[], bundleFile: string): Promise<void> {
-  const { run } = requireCachedBundle(bundleFile, codeCacheDir()) as { run(argv: string[]): Promise<void> };
+  const { run } = requireCachedBundle(bundleFile, codeCacheDir(), () => sendsForReal(argv)) as { run(argv: string[]): Promise<void> };
   return run(argv);
 }

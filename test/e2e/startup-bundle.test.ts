@@ -7,7 +7,7 @@
  * compiled through the code cache (src/cli/cached-bundle.ts): written once, used after, rewritten when
  * damaged, and never in the way when it cannot be written.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODULE_WRAPPER } from '../../src/cli/cached-bundle.js';
@@ -119,7 +119,42 @@ describe('the code cache of the send bundle', () => {
     expect((await send('+15550007002', 'third')).code).toBe(0);
     expect(readFileSync(file).equals(Buffer.alloc(written.length, 7))).toBe(false);
     expect(cacheFiles().sort()).toEqual([name, otherBuild].sort());
-    expect((await sentMessages(sb)).filter((m) => m.to === '+15550007002').map((m) => m.body).sort()).toEqual(['first', 'second', 'third']);
+
+    // Damaged inside, with a right header and length (a bad disk, a torn copy): V8 checks the payload's
+    // checksum only when told to. Unchecked, such a cache crashed every send or ran altered code.
+    const good = readFileSync(file);
+    const torn = Buffer.from(good);
+    for (let at = 200; at < torn.length - 64; at += Math.floor(torn.length / 40)) torn.fill(0x5a, at, at + 64);
+    writeFileSync(file, torn);
+    const afterTear = await send('+15550007002', 'fourth');
+    expect(afterTear.code, afterTear.stderr).toBe(0);
+    expect(afterTear.stderr).toBe('');
+    expect(readFileSync(file).equals(torn)).toBe(false);
+    expect((await sentMessages(sb)).filter((m) => m.to === '+15550007002').map((m) => m.body).sort()).toEqual(['first', 'fourth', 'second', 'third']);
+  });
+
+  it.skipIf(process.platform === 'win32')("is the user's own: written owner-only, and one that others may write is not used but replaced", async () => {
+    const dir = path.join(home, 'private-cache');
+    expect((await send('+15550007030', 'owner-only', { OPENCLAW_TELEPHONY_CACHE_DIR: dir })).code).toBe(0);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const [name] = readdirSync(dir);
+    const file = path.join(dir, name);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    // Anyone may write it now: V8 would run whatever it says, so it is compiled anew and replaced by our own.
+    chmodSync(file, 0o666);
+    expect((await send('+15550007030', 'shared', { OPENCLAW_TELEPHONY_CACHE_DIR: dir })).code).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('is not written by a run that compiles little (--help, --dry-run), so the first real send makes it', async () => {
+    const dir = path.join(home, 'help-cache');
+    const help = await telephony(['send', '--help'], { env: { ...env, OPENCLAW_TELEPHONY_CACHE_DIR: dir }, cwd });
+    expect(help.code).toBe(0);
+    const dry = await telephony(['send', '--sandbox', '+15550007040', 'not yet', '--dry-run'], { env: { ...env, OPENCLAW_TELEPHONY_CACHE_DIR: dir }, cwd });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.v8cache')) : []).toEqual([]);
+    expect((await send('+15550007040', 'now', { OPENCLAW_TELEPHONY_CACHE_DIR: dir })).code).toBe(0);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.v8cache'))).toHaveLength(1);
   });
 
   it('leaves a complete cache and no temporary file when several sends write it at once', async () => {
