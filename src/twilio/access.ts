@@ -63,8 +63,23 @@ export async function fetchSandboxAccount(baseUrl: string): Promise<SandboxAccou
   const res = await callSandboxControl(baseUrl, '/sandbox/v1/account');
   if (res.status !== 200) throw notTheSandbox(baseUrl, res.status);
   const account = res.body as SandboxAccount;
+  // Whatever answers there may not be ours (another user's process on the preferred port): its
+  // numbers reach hints and the terminal, so only an account shaped like the sandbox's is taken.
+  if (!looksLikeSandboxAccount(account)) throw notTheSandbox(baseUrl, res.status);
   registerSecret(account.authToken);
   return account;
+}
+
+function looksLikeSandboxAccount(account: SandboxAccount): boolean {
+  return (
+    typeof account === 'object' &&
+    account !== null &&
+    /^AC[0-9a-f]{32}$/.test(String(account.accountSid)) &&
+    typeof account.authToken === 'string' &&
+    /^[\x21-\x7e]{1,128}$/.test(account.authToken) &&
+    Array.isArray(account.numbers) &&
+    account.numbers.every((n) => /^\+[1-9][0-9]{1,14}$/.test(String(n?.phoneNumber)) && /^PN[0-9a-f]{32}$/.test(String(n?.sid)))
+  );
 }
 
 /** `sandboxUrl`: a sandbox this process started, which wins over the configured or registered one. */
