@@ -40,3 +40,22 @@ export function commandPrefix(): string {
 export function cliCommand(rest: string): string {
   return `${commandPrefix()} ${rest}`;
 }
+
+/**
+ * The global flags the user typed that decide what a command talks to: `--sandbox` (the sandbox, not
+ * Twilio), `--config FILE` and `--profile NAME` (another file, another account). A printed command that
+ * dropped them would run against something else (`numbers buy ... --yes` against the real account).
+ */
+let carried = '';
+
+/** Set once per command from its global options (src/cli/context.ts). */
+export function carryFlags(flags: { sandbox?: boolean; config?: string; profile?: string }): void {
+  const quote = (v: string) => (/^[\w@%+=:,./\\-]+$/.test(v) ? v : `"${v.replace(/"/g, '\\"')}"`);
+  const profileFlag = host === 'openclaw' ? '--telephony-profile' : '--profile';
+  carried = [flags.sandbox ? '--sandbox' : '', flags.config ? `--config ${quote(flags.config)}` : '', flags.profile ? `${profileFlag} ${quote(flags.profile)}` : ''].filter(Boolean).join(' ');
+}
+
+/** A command to print in a hint, with the flags that matter carried over: `hintCommand('numbers list')`. */
+export function hintCommand(rest: string): string {
+  return `${commandPrefix()} ${rest}${carried ? ` ${carried}` : ''}`;
+}

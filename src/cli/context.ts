@@ -1,6 +1,7 @@
 /** What every command action receives: the global options and an Output built from them. */
 import type { Command } from 'commander';
 import { createOutput, type Output } from './output.js';
+import { carryFlags } from '../command-prefix.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -47,5 +48,7 @@ function treeOptions(command: Command): Record<string, unknown> {
 export function createContext(command: Command): CommandContext {
   const { telephonyProfile, ...rest } = treeOptions(command);
   const global = { ...rest, profile: (telephonyProfile as string | undefined) ?? (rest.profile as string | undefined) } as GlobalOptions;
+  // Hints repeat the command line's --sandbox, --config and --profile (command-prefix.ts).
+  carryFlags(global);
   return { global, out: createOutput({ json: global.json, quiet: global.quiet, color: global.color }), opts: command.opts() };
 }

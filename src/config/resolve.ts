@@ -9,7 +9,7 @@ import { inboundPolicyProblems } from './policy-check.js';
 import { type AppPaths, defaultSqlitePath, resolveAppPaths } from './paths.js';
 import { type ConfigOf, envNameFor, listLeaves, type TELEPHONY_SCHEMA } from './schema.js';
 import { checkLeaf, type ConfigProblem, isPlainObject, parseLeafText, validateTelephony } from './validate.js';
-import { commandPrefix } from '../command-prefix.js';
+import { hintCommand } from '../command-prefix.js';
 import { isSecretRef, resolveSecretRef } from '../secrets/secret-ref.js';
 
 export type ValueSource = 'default' | 'file' | 'profile' | 'env' | 'flag' | 'keychain' | 'secretref';
@@ -129,12 +129,12 @@ export function formatProblem(p: ConfigProblem & { line?: number; column?: numbe
 }
 
 function configErrorFrom(errors: ConfigProblem[], file: LoadedFile): ConfigError {
-  if (errors.length === 1) return new ConfigError(formatProblem(errors[0], file), errors[0].hint ?? 'Run `' + commandPrefix() + ' config validate` for details.');
+  if (errors.length === 1) return new ConfigError(formatProblem(errors[0], file), errors[0].hint ?? 'Run `' + hintCommand('config validate') + '` for details.');
   // Each fix stays next to its problem: joined into one sentence they read as one muddled fix.
   const lines = errors.map((e) => `${formatProblem(e, file)}${e.hint ? `\n    fix: ${e.hint}` : ''}`);
   return new ConfigError(
     `${errors.length} problems in the configuration:\n  ${lines.join('\n  ')}`,
-    'Fix each one as its own line says; `' + commandPrefix() + ' config validate` checks the file again.',
+    'Fix each one as its own line says; `' + hintCommand('config validate') + '` checks the file again.',
   );
 }
 

@@ -9,7 +9,7 @@ import { type ResolvedCredentials, resolveCredentials } from '../secrets/credent
 import { keychainAccount, type SecretStore } from '../secrets/keychain.js';
 import { openStore } from '../store/open-store.js';
 import { storeFileExposure } from '../store/sqlite-file.js';
-import { commandPrefix } from '../command-prefix.js';
+import { commandPrefix, hintCommand } from '../command-prefix.js';
 import { createConfigHint } from '../config/openclaw-config.js';
 import { inboundPolicyCheck } from './inbound-policy-check.js';
 
@@ -63,7 +63,7 @@ const configCheck: Check = async (state) => {
   const errors = problems.filter((p) => p.severity === 'error');
   if (!file) return { name: 'config', status: 'warn', detail: 'no configuration file found; defaults and environment apply', fix: createConfigHint() };
   if (errors.length)
-    return { name: 'config', status: 'fail', detail: `${file.filepath}: ${errors.length} error(s), first: ${errors[0].path}: ${errors[0].message}`, fix: 'Run `' + commandPrefix() + ' config validate` for every error and its fix.', exitCode: ExitCode.config };
+    return { name: 'config', status: 'fail', detail: `${file.filepath}: ${errors.length} error(s), first: ${errors[0].path}: ${errors[0].message}`, fix: 'Run `' + hintCommand('config validate') + '` for every error and its fix.', exitCode: ExitCode.config };
   const warnings = problems.filter((p) => p.severity === 'warning');
   if (warnings.length) return { name: 'config', status: 'warn', detail: `${file.filepath}: ${warnings[0].message}`, fix: warnings[0].hint };
   return { name: 'config', status: 'pass', detail: `${file.filepath} is valid` };
@@ -176,7 +176,7 @@ const numberCheck: Check = async ({ resolution, credentials }) => {
   const client = createRestClient({ ...auth, baseUrl: c.twilio.apiBaseUrl, region: c.twilio.region, edge: c.twilio.edge, maxRetries: 0, timeoutMs: 5000 });
   try {
     const n = await findNumber(client, c.fromNumber);
-    if (!n) return { name, status: 'fail', detail: `${c.fromNumber} is not one of this account's numbers`, fix: '`' + commandPrefix() + ' numbers list` shows them.', exitCode: ExitCode.config };
+    if (!n) return { name, status: 'fail', detail: `${c.fromNumber} is not one of this account's numbers`, fix: '`' + hintCommand('numbers list') + '` shows them.', exitCode: ExitCode.config };
     const want = c.publicUrl.replace(/\/+$/, '') + c.serve.path;
     if (n.sms_url === want) return { name, status: 'pass', detail: `${n.phone_number} sends texts to ${want}` };
     return { name, status: 'warn', detail: `${n.phone_number} sends texts to ${n.sms_url ?? 'nowhere'}, not ${want}`, fix: `${commandPrefix()} numbers configure ${n.phone_number} --to-serve (or serve --configure-number)` };

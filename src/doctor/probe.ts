@@ -11,7 +11,7 @@ import { twilioHint } from '../twilio/error-hints.js';
 import { findNumber, type TwilioNumber } from '../twilio/numbers-api.js';
 import { createRestClient, type RestClientOptions } from '../twilio/rest-client.js';
 import type { Check, CheckResult, DoctorState } from './checks.js';
-import { commandPrefix } from '../command-prefix.js';
+import { commandPrefix, hintCommand } from '../command-prefix.js';
 
 const ALERT_WINDOW_MS = 24 * 3_600_000;
 
@@ -44,7 +44,7 @@ async function findTarget({ resolution, credentials }: DoctorState): Promise<Pro
   const client = createRestClient(options);
   try {
     const number = await findNumber(client, c.fromNumber);
-    if (!number) return { name, status: 'fail', detail: `${c.fromNumber} is not one of this account's numbers`, fix: '`' + commandPrefix() + ' numbers list` shows them.', exitCode: ExitCode.config };
+    if (!number) return { name, status: 'fail', detail: `${c.fromNumber} is not one of this account's numbers`, fix: '`' + hintCommand('numbers list') + '` shows them.', exitCode: ExitCode.config };
     return { options, number, expectedUrl: c.publicUrl ? c.publicUrl.replace(/\/+$/, '') + c.serve.path : undefined };
   } catch (err) {
     return { name, status: 'warn', detail: `could not ask the API about ${c.fromNumber}: ${(err as Error).message}`, fix: (err as { hint?: string }).hint };

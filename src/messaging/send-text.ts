@@ -14,7 +14,7 @@ import type { ChunkOptions } from './chunk.js';
 import { type DeliverDeps, deliverMessage, messageFingerprint, type SendResult } from './deliver.js';
 import { hostMedia, inspectMedia, mediaFingerprint } from './outbound-media.js';
 import { planMessage, type Prices } from './plan.js';
-import { commandPrefix } from '../command-prefix.js';
+import { hintCommand } from '../command-prefix.js';
 
 export interface TextRequest {
   to: string;
@@ -65,7 +65,7 @@ export async function sendText(req: TextRequest, policy: TextPolicy, deps: Deliv
   if (await isOptedOut(deps.store, req.to)) {
     throw new UserError(`${req.to} has opted out (replied STOP); nothing was sent.`, {
       code: 'opted_out',
-      hint: 'They must text START to opt back in; `' + commandPrefix() + ' optouts remove` if you know they did.',
+      hint: `They must text START to opt back in; \`${hintCommand(`optouts remove ${req.to}`)}\` if you know they did.`,
     });
   }
   const key = req.idempotencyKey ?? `send:${randomUUID()}`;

@@ -16,7 +16,7 @@ import { configureNumber, findNumber, type NumberUrls } from '../twilio/numbers-
 import type { RestClient } from '../twilio/rest-client.js';
 import type { CleanupStack } from './cleanup-stack.js';
 import type { Emit } from './events.js';
-import { commandPrefix } from '../command-prefix.js';
+import { hintCommand } from '../command-prefix.js';
 
 
 /**
@@ -108,7 +108,7 @@ export function numberToPoint(o: { sandboxNumberSid?: string; configureNumber?: 
  */
 export async function pointNumber(client: RestClient, ref: string, publicBase: string, config: Pick<ResolvedConfig, 'serve' | 'voice'>, o: { emit: Emit; stack: CleanupStack }): Promise<void> {
   const before = await findNumber(client, ref);
-  if (!before) throw new ConfigError(`${ref} is not one of this account's numbers.`, '`' + commandPrefix() + ' numbers list` shows them.');
+  if (!before) throw new ConfigError(`${ref} is not one of this account's numbers.`, '`' + hintCommand('numbers list') + '` shows them.');
   const { serve, voice } = config;
   const point: NumberUrls = { smsUrl: publicBase + serve.path, voiceUrl: voice.enabled ? publicBase + serve.voicePath : undefined, statusCallback: publicBase + serve.statusPath };
   await configureNumber(client, before.sid, point);

@@ -5,7 +5,7 @@
  * usual reason texts are accepted by the API but never delivered, so those codes say exactly where
  * to look.
  */
-import { commandPrefix } from '../command-prefix.js';
+import { hintCommand } from '../command-prefix.js';
 
 const A2P = 'https://console.twilio.com/us1/develop/sms/regulatory-compliance/a2p-10dlc-overview';
 const TOLL_FREE = 'https://console.twilio.com/us1/develop/sms/regulatory-compliance/toll-free-verifications';
@@ -19,6 +19,7 @@ const HINTS: Record<number, string> = {
   21211: 'The To number is not a valid phone number: use E.164, for example +15550005678.',
   21408: 'Sending to this region is not enabled: turn it on in the Twilio console under Messaging > Geo permissions.',
   21604: 'A To number is required.',
+  21422: 'The number cannot be bought: it is already one of this account\'s numbers (`openclaw telephony numbers list` shows them), or it is not available (any more): `openclaw telephony numbers search` finds ones that are.',
   21606: 'The From number does not belong to this account: list yours with `openclaw telephony numbers list`.',
   21608: 'A trial account can only text numbers verified in the console (Phone Numbers > Verified Caller IDs): verify this one, or upgrade the account.',
   21610: 'The recipient has opted out (replied STOP); they must reply START before you can message them again.',
@@ -43,7 +44,8 @@ const HINTS: Record<number, string> = {
 
 export function twilioHint(code: number | null | undefined): string | undefined {
   // The hints name commands in one form; say them as they are typed on this machine.
-  return code ? HINTS[code]?.replaceAll('openclaw telephony', commandPrefix()) : undefined;
+  // The commands a hint names keep the flags the user typed (--sandbox, --config, --profile).
+  return code ? HINTS[code]?.replace(/`openclaw telephony ([^`]*)`/g, (_, rest: string) => `\`${hintCommand(rest)}\``) : undefined;
 }
 
 /** The error codes with a hint, for the sandbox's fault injection and tests. */

@@ -8,7 +8,7 @@ import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
 import { confirm } from '../prompt.js';
 import { withTwilioClient } from '../with-resources.js';
-import { commandPrefix } from '../../command-prefix.js';
+import { hintCommand } from '../../command-prefix.js';
 
 /** What buying and releasing need confirmed, and why. */
 const CONFIRMATIONS = {
@@ -24,7 +24,7 @@ async function confirmAction(ctx: CommandContext, action: keyof typeof CONFIRMAT
     if (await confirm(`${action[0].toUpperCase()}${action.slice(1)} ${number}? ${why[0].toUpperCase()}${why.slice(1)}.`)) return;
     throw new UserError(`Nothing was ${done}.`, { code: 'not_confirmed', hint: 'Answer y to go ahead.' });
   }
-  throw new UserError(`Refused to ${action} ${number} without confirmation: ${why}.`, { code: 'confirmation_required', hint: `Pass --yes to confirm: \`${commandPrefix()} numbers ${action} ${number} --yes\`.` });
+  throw new UserError(`Refused to ${action} ${number} without confirmation: ${why}.`, { code: 'confirmation_required', hint: `Pass --yes to confirm: \`${hintCommand(`numbers ${action} ${number} --yes`)}\`.` });
 }
 
 const numberRow = (n: TwilioNumber) => [n.phone_number, n.sid, n.friendly_name, n.sms_url ?? '-', n.voice_url ?? '-'];
@@ -69,7 +69,7 @@ export async function numbersList(ctx: CommandContext): Promise<number> {
 async function numberOrFail(client: RestClient, ref: string): Promise<TwilioNumber> {
   const key = /^PN[0-9a-fA-F]{32}$/.test(ref) ? ref : toE164(ref, undefined, 'Number', { national: 'none' });
   const n = await findNumber(client, key);
-  if (!n) throw new UserError(`${ref} is not one of this account's numbers.`, { code: 'number_not_found', hint: '`' + commandPrefix() + ' numbers list` shows them.' });
+  if (!n) throw new UserError(`${ref} is not one of this account's numbers.`, { code: 'number_not_found', hint: '`' + hintCommand('numbers list') + '` shows them.' });
   return n;
 }
 
