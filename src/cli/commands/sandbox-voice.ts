@@ -90,8 +90,8 @@ function turnLine(e: TimelineEntry): string | undefined {
 export async function sandboxCall(ctx: CommandContext): Promise<number> {
   const { opts, out } = ctx;
   // Without --to the handset calls the sandbox's first number, as --help says (it sent "undefined").
-  const from = sandboxNumber(opts.from as string, '--from (the handset)');
-  const to = opts.to !== undefined ? sandboxNumber(opts.to as string, '--to (a sandbox number)') : (await fetchSandboxAccount(locateSandbox(process.env.OPENCLAW_TELEPHONY_SANDBOX_URL))).numbers[0].phoneNumber;
+  const from = sandboxNumber(opts.from as string, '--from (the handset)', 'from');
+  const to = opts.to !== undefined ? sandboxNumber(opts.to as string, '--to (a sandbox number)', 'to') : (await fetchSandboxAccount(locateSandbox(process.env.OPENCLAW_TELEPHONY_SANDBOX_URL))).numbers[0].phoneNumber;
   const form = new URLSearchParams({ From: from, To: to, Script: scriptText(opts) });
   let view = (await control('/sandbox/v1/calls', form)) as CallView;
   if (!out.json) out.stdout.write(`Calling ${safeForTerminal(view.to)} from ${safeForTerminal(view.from)} (${view.callSid})\n`);
@@ -132,7 +132,7 @@ export async function sandboxCalls(ctx: CommandContext, sid?: string): Promise<n
 
 export async function sandboxHandset(ctx: CommandContext, phoneText: string): Promise<number> {
   const { opts, out } = ctx;
-  const phone = sandboxNumber(phoneText, 'The handset number');
+  const phone = sandboxNumber(phoneText, 'The handset number', 'handset');
   const path = `/sandbox/v1/handsets/${encodeURIComponent(phone)}/script`;
   if (opts.clear) {
     await callSandboxControl(locateSandbox(process.env.OPENCLAW_TELEPHONY_SANDBOX_URL), path, { method: 'POST', form: new URLSearchParams({ Clear: 'true' }) });

@@ -119,9 +119,9 @@ async function readMedia(items: string[]): Promise<({ url: string } | { contentT
 
 export async function sandboxText(ctx: CommandContext, body: string): Promise<number> {
   const { opts, out } = ctx;
-  const from = sandboxNumber(opts.from as string, '--from (the handset)');
+  const from = sandboxNumber(opts.from as string, '--from (the handset)', 'from');
   // Without --to the handset texts the sandbox's first number: the one `serve --sandbox` answers on.
-  const to = opts.to !== undefined ? sandboxNumber(opts.to as string, '--to (a sandbox number)') : (await fetchSandboxAccount(sandboxUrl())).numbers[0].phoneNumber;
+  const to = opts.to !== undefined ? sandboxNumber(opts.to as string, '--to (a sandbox number)', 'to') : (await fetchSandboxAccount(sandboxUrl())).numbers[0].phoneNumber;
   const media = await readMedia((opts.media as string[] | undefined) ?? []);
   const result = (await callSandbox(`/sandbox/v1/handsets/${encodeURIComponent(from)}/messages`, { method: 'POST', json: { To: to, Body: body, Media: media } })) as {
     sid: string;
@@ -136,7 +136,7 @@ export async function sandboxText(ctx: CommandContext, body: string): Promise<nu
 }
 
 export async function sandboxInbox(ctx: CommandContext, handsetText: string): Promise<number> {
-  const handset = sandboxNumber(handsetText, 'The handset number');
+  const handset = sandboxNumber(handsetText, 'The handset number', 'handset');
   const result = (await callSandbox(`/sandbox/v1/handsets/${encodeURIComponent(handset)}/inbox`)) as {
     messages: { sid: string; from: string; body: string; dateSent: string; fetchedMedia?: { contentType: string; size: number }[] }[];
   };
