@@ -1,10 +1,11 @@
 /** Terminal input: a visible line, or a hidden one for secrets. */
-import { createInterface } from 'node:readline';
 
 export async function ask(question: string, opts: { hidden?: boolean } = {}): Promise<string> {
   const input = process.stdin;
   const output = process.stderr;
   if (!opts.hidden) {
+    // Loaded here: node:readline (and readline/promises with it) is ~1 ms of every `send`, which rarely asks anything.
+    const { createInterface } = await import('node:readline');
     const rl = createInterface({ input, output, terminal: true });
     try {
       return await new Promise<string>((resolve) => rl.question(question, resolve));

@@ -88,6 +88,8 @@ describe('a one-message send', () => {
     // node:https (with TLS) only for an https URL: the sandbox is plain http.
     expect(builtins.filter((m) => /undici|https|tls/.test(m))).toEqual([]);
     expect(builtins).toContain('NativeModule http');
+    // node:readline loads only when something is asked on a terminal (src/cli/prompt.ts).
+    expect(builtins).not.toContain('NativeModule readline');
   });
 });
 
