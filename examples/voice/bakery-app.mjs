@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * A small voice app for the sandbox: a bakery's phone menu. Run the sandbox first
- * (`openclaw telephony sandbox`), then `node examples/voice/bakery-app.mjs`: it listens on a free
+ * (`openclaw-telephony sandbox`), then `node examples/voice/bakery-app.mjs`: it listens on a free
  * port, points the sandbox's first number at itself, and prints the command that calls it with the
  * scripted caller in bakery.json5. It needs nothing but Node; a real app would also check
  * X-Twilio-Signature on every request (the product's `serve` does).

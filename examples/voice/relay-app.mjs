@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * A small ConversationRelay app for the sandbox: the Open Claw bakery's order assistant. It talks in
- * text; Twilio (here the sandbox) does the speech. Run the sandbox first (`openclaw telephony
+ * text; Twilio (here the sandbox) does the speech. Run the sandbox first (`openclaw-telephony
  * sandbox`), then `node examples/voice/relay-app.mjs`: it serves its TwiML and its WebSocket on one
  * free port, points the sandbox's first number at itself, and prints the command that calls it with
  * the scripted caller in relay.json5. It needs Node and the `ws` package (installed with this

@@ -51,9 +51,9 @@ export function listenAndRing(server, { name, script, close = () => server.close
       });
       if (!res.ok) throw new Error(`the sandbox answered ${res.status}`);
       console.log(`${name} on ${appUrl}; ${number.phoneNumber} now rings it.`);
-      console.log(`Call it: openclaw telephony sandbox call --from +15550001234 --to ${number.phoneNumber} --script examples/voice/${script}`);
+      console.log(`Call it: openclaw-telephony sandbox call --from +15550001234 --to ${number.phoneNumber} --script examples/voice/${script}`);
     } catch (err) {
-      console.error(`Could not reach the sandbox at ${sandboxUrl} (${err.message}). Start it first: openclaw telephony sandbox`);
+      console.error(`Could not reach the sandbox at ${sandboxUrl} (${err.message}). Start it first: openclaw-telephony sandbox`);
       close();
       process.exitCode = 1;
     }

@@ -6,7 +6,7 @@
 import { findKey } from '../store/idempotency.js';
 import { hasMessaged } from '../store/message-log.js';
 import type { Store } from '../store/open-store.js';
-import { isOptedOut } from '../store/optouts.js';
+import { optOutReason, optOutSource } from '../store/optouts.js';
 import type { BatchRow } from './batch.js';
 import type { Encoding } from './segments.js';
 import { planMessage } from './plan.js';
@@ -54,7 +54,8 @@ export interface BatchPlanDeps {
 
 async function verdictOf(row: BatchRow, sender: Sender, chunks: number, deps: BatchPlanDeps): Promise<{ verdict: RowVerdict; reason?: string }> {
   if (!sender.from && !sender.messagingServiceSid) return { verdict: 'no-sender', reason: 'neither a from number nor a Messaging Service is configured' };
-  if (await isOptedOut(deps.store, row.to)) return { verdict: 'opted-out', reason: `${row.to} has opted out (replied STOP)` };
+  const optedOut = await optOutSource(deps.store, row.to);
+  if (optedOut) return { verdict: 'opted-out', reason: optOutReason(row.to, optedOut) };
   // A re-run: the row's key (its first chunk's, as send-text names chunks) was settled, so the real run answers from the store.
   const used = await findKey(deps.store, chunks > 1 ? `${row.key}#1/${chunks}` : row.key);
   if (used?.state === 'settled') return { verdict: 'already-sent' };

@@ -9,7 +9,7 @@ import { NetworkError, UserError } from '../errors.js';
 import { requestApproval } from '../store/approvals.js';
 import { findKey } from '../store/idempotency.js';
 import { hasMessaged } from '../store/message-log.js';
-import { isOptedOut } from '../store/optouts.js';
+import { optOutReason, optOutSource } from '../store/optouts.js';
 import type { ChunkOptions } from './chunk.js';
 import { type DeliverDeps, deliverMessage, messageFingerprint, type SendResult } from './deliver.js';
 import { hostMedia, inspectMedia, mediaFingerprint } from './outbound-media.js';
@@ -62,10 +62,12 @@ export async function sendText(req: TextRequest, policy: TextPolicy, deps: Deliv
   // A held text keeps absolute paths, so approving it from another folder sends the same files.
   const mediaAsGiven = media.map((m) => (m.kind === 'url' ? m.url : m.path));
   if (!req.body && req.media.length === 0) throw new UserError('The message is empty.', { code: 'empty_body', hint: 'Give a body, --body-file, or --media.' });
-  if (await isOptedOut(deps.store, req.to)) {
-    throw new UserError(`${req.to} has opted out (replied STOP); nothing was sent.`, {
+  const optedOut = await optOutSource(deps.store, req.to);
+  if (optedOut) {
+    const remove = `\`${hintCommand(`optouts remove ${req.to}`)}\``;
+    throw new UserError(`${optOutReason(req.to, optedOut)}; nothing was sent.`, {
       code: 'opted_out',
-      hint: `They must text START to opt back in; \`${hintCommand(`optouts remove ${req.to}`)}\` if you know they did.`,
+      hint: optedOut === 'operator' ? `${remove} takes it off the list if they may be texted again.` : `They must text START to opt back in; ${remove} if you know they did.`,
     });
   }
   const key = req.idempotencyKey ?? `send:${randomUUID()}`;

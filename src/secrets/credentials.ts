@@ -67,7 +67,8 @@ export function requireTwilioAuth(creds: ResolvedCredentials): { accountSid: str
     new CredentialsError(
       `No ${what} is configured.`,
       'Try it offline with --sandbox (the local Twilio), store your account with `' + commandPrefix() + ' auth login`, or set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.' +
-        (creds.storeError ? ` (The OS credential store was not read: ${creds.storeError}. ${NO_STORE_HINT})` : ''),
+        // storeError already says the store could not be read (keychain.ts): said once, then the way out.
+        (creds.storeError ? ` (${creds.storeError.replace(/\.$/, '')}. ${NO_STORE_HINT})` : ''),
       'credentials_missing',
     );
   if (!accountSid) throw missing('Twilio Account SID');

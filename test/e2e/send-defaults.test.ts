@@ -43,6 +43,35 @@ describe('send --sandbox with no sender configured', () => {
   });
 });
 
+describe('the sandbox sender note and the opt-out reasons', () => {
+  it('names the sandbox sender only when something is sent: not before an error that sends nothing', async () => {
+    const empty = await send(['+15550006020', '']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('The message is empty');
+    expect(empty.stderr).not.toContain('No sender configured');
+    const badMedia = await send(['+15550006021', 'look', '--media', './no-such-file.jpg']);
+    expect(badMedia.code).toBe(2);
+    expect(badMedia.stderr).not.toContain('No sender configured');
+    const file = path.join(cwd, 'all-bad.csv');
+    writeFileSync(file, 'to,body
+not-a-number,x
+');
+    const batch = await telephony(['send', '--sandbox', '--batch', file], { env, cwd });
+    expect(batch.code).toBe(7);
+    expect(batch.stderr).not.toContain('No sender configured');
+  });
+
+  it('says how a number came on the opt-out list: an operator, not a STOP reply', async () => {
+    expect((await telephony(['optouts', 'add', '+15550006030'], { env, cwd })).code).toBe(0);
+    const res = await send(['+15550006030', 'hello', '--json']);
+    const { error } = JSON.parse(res.stdout);
+    expect(error.code).toBe('opted_out');
+    expect(error.message).toContain('+15550006030 is on the opt-out list (added by an operator');
+    expect(error.message).not.toContain('replied STOP');
+    expect(error.hint).toContain('optouts remove +15550006030');
+  });
+});
+
 describe('send --media', () => {
   it('refuses media that is neither an http(s) URL nor a readable local file before sending (exit 2)', async () => {
     const url = await send(['+15550006010', 'look', '--media', 'ftp://example.com/cat.jpg']);

@@ -86,11 +86,11 @@ export async function send(ctx: CommandContext, toArg?: string, bodyArg?: string
   }
 
   const session = await openMessagingSession(settings, { sandbox: ctx.global.sandbox, rate: parseRate(f.rate), from: f.from, messagingServiceSid: f.messagingService, defaultCountry });
-  noteSandboxSender(ctx.out, session);
   try {
     const plan = planMessage(body, media, session.policy.chunking, session.policy.prices);
     for (const w of plan.warnings) ctx.out.warn(w);
     const outcome = await sendText({ to, body, media, ...session.sender, statusCallback: f.statusCallback, idempotencyKey: f.idempotencyKey }, session.policy, session.depsFor(session.sender));
+    noteSandboxSender(ctx.out, session);
     if (outcome.kind === 'pending-approval') {
       const data = { status: 'pending-approval', approvalId: outcome.approvalId, idempotencyKey: outcome.idempotencyKey, to, reason: outcome.reason };
       ctx.out.result(data, () => `Held for approval (${outcome.reason}): ${outcome.approvalId}. Approve with \`${commandPrefix()} approvals approve ${outcome.approvalId}\`.`);
@@ -114,7 +114,7 @@ async function dryRunSender(settings: Settings, f: SendFlags, defaultCountry: st
   return { ...(sender.from ? { from: sender.from } : {}), ...(sender.messagingServiceSid ? { messagingServiceSid: sender.messagingServiceSid } : {}) };
 }
 
-/** A sender the user did not choose is named (on stderr, so --json output stays the same). */
+/** A sender the user did not choose is named (on stderr, so --json output stays the same), once something went out from it. */
 function noteSandboxSender(out: Output, session: MessagingSession): void {
   if (session.sandboxSender) out.info(`No sender configured: sending from the sandbox's number ${session.sandboxSender} (choose another with --from).`);
 }
@@ -130,7 +130,7 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
   const { rows, invalid } = batch;
   if (f.dryRun) return dryRunBatch(ctx.out, settings, batch, { from: f.from, messagingServiceSid: f.messagingService, defaultCountry, rate: parseRate(f.rate), sandbox: ctx.global.sandbox });
   const session = await openMessagingSession(settings, { sandbox: ctx.global.sandbox, rate: parseRate(f.rate), from: f.from, messagingServiceSid: f.messagingService, defaultCountry });
-  noteSandboxSender(ctx.out, session);
+  let senderNoted = false;
   try {
     if (process.stdin.isTTY && !f.yes && !ctx.out.json && rows.length > 1) {
       const price = rows.reduce((sum, r) => sum + planMessage(r.body, r.media, session.policy.chunking, session.policy.prices).estimatedPrice, 0);
@@ -161,6 +161,11 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
         onOutcome: (o) => {
           if (o.ok) sent++;
           else failed++;
+          // Named once something was sent (or held) from it, not before a run that sends nothing.
+          if (o.ok && !senderNoted) {
+            senderNoted = true;
+            progress.above(() => noteSandboxSender(ctx.out, session));
+          }
           progress.above(() => emitOutcome(ctx.out, o));
           progress.update(sent, failed);
         },
