@@ -3,6 +3,7 @@ import { type Command, CommanderError } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
 import { createOutput } from './output.js';
 import { reportError } from './report-error.js';
+import { commandPrefix } from '../command-prefix.js';
 
 export async function runProgram(program: Command, argv: string[]): Promise<void> {
   const json = argv.includes('--json');
@@ -21,7 +22,11 @@ export async function runProgram(program: Command, argv: string[]): Promise<void
         return;
       }
       if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') {
-        process.exitCode = ExitCode.usage;
+        // No command (or a group without its subcommand): the help went to stderr; a script asking
+        // for --json still gets its one JSON document on stdout, an error saying what is missing.
+        process.exitCode = out.json
+          ? reportError(new UserError('No command given: the help is on stderr.', { code: 'usage', hint: `\`${commandPrefix()} --help\` lists the commands; a group lists its own (\`${commandPrefix()} numbers --help\`).` }), out)
+          : ExitCode.usage;
         return;
       }
       process.exitCode = reportError(

@@ -58,7 +58,7 @@ function hintLines(messages: TwilioMessage[]): string[] {
 export async function messagesList(ctx: CommandContext): Promise<number> {
   const o = ctx.opts as { to?: string; from?: string; since?: string; limit?: string };
   const limit = Number(o.limit ?? 20);
-  if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit ${o.limit} is not a positive whole number`, { code: 'invalid_limit' });
+  if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit ${o.limit} is not a positive whole number`, { code: 'invalid_limit', hint: 'Give how many messages to list, e.g. --limit 50 (default 20).' });
   const messages = await withTwilioClient(ctx, async (client, settings) => {
     const country = settings.resolution.config.sms.defaultCountry;
     const listed = await listMessages(client, { to: o.to && toE164(o.to, country, 'To number'), from: o.from && toE164(o.from, country, 'From number'), sentAfter: o.since && sinceDay(o.since), limit });

@@ -32,7 +32,7 @@ const numberRow = (n: TwilioNumber) => [n.phone_number, n.sid, n.friendly_name, 
 export async function numbersSearch(ctx: CommandContext): Promise<number> {
   const o = ctx.opts as { country?: string; type?: NumberType; areaCode?: string; contains?: string; sms?: boolean; voice?: boolean; mms?: boolean; limit?: string };
   const limit = Number(o.limit ?? 20);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw new UserError(`--limit ${o.limit} is not from 1 to 50`, { code: 'invalid_limit' });
+  if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw new UserError(`--limit ${o.limit} is not from 1 to 50`, { code: 'invalid_limit', hint: 'Give how many numbers to show, from 1 to 50, e.g. --limit 10 (default 20).' });
   const country = (o.country ?? 'US').toUpperCase();
   if (!isCountryCode(country)) throw new UserError(`--country ${o.country} is not a country code.`, { code: 'invalid_country', hint: 'Give a two-letter ISO 3166 code, for example --country US, CA or GB.' });
   if (o.areaCode && !/^\d{3}$/.test(o.areaCode)) throw new UserError(`--area-code ${o.areaCode} is not an area code`, { code: 'invalid_area_code', hint: 'Three digits, e.g. 415.' });
