@@ -53,9 +53,7 @@ describe('the sandbox sender note and the opt-out reasons', () => {
     expect(badMedia.code).toBe(2);
     expect(badMedia.stderr).not.toContain('No sender configured');
     const file = path.join(cwd, 'all-bad.csv');
-    writeFileSync(file, 'to,body
-not-a-number,x
-');
+    writeFileSync(file, 'to,body\nnot-a-number,x\n');
     const batch = await telephony(['send', '--sandbox', '--batch', file], { env, cwd });
     expect(batch.code).toBe(7);
     expect(batch.stderr).not.toContain('No sender configured');
