@@ -17,12 +17,12 @@ describe.skipIf(!hasTmux)('dashboard facing a hostile text in a real terminal', 
   let term: TerminalRun | undefined;
   afterAll(() => term?.kill());
 
-  it('an OSC title and an OSC 52 clipboard write in a body change neither; the feed shows escapes', async () => {
+  it('an OSC title and an OSC 52 clipboard write in a body change neither; the feed shows escapes', { timeout: 120_000 }, async () => {
     const { env, cwd } = isolatedEnv({ OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9', CI: '' });
     const t = (term = runInTerminal('oct-hostile', ['serve', '--sandbox', '--port', '0'], env, cwd));
     // With set-clipboard on, an OSC 52 that reached tmux would become a paste buffer.
     tmux('set-option', '-t', t.session, 'set-clipboard', 'on');
-    await expect.poll(t.screen, { timeout: 15_000 }).toContain('signatures: verified');
+    await expect.poll(t.screen, { timeout: 45_000 }).toContain('signatures: verified');
     const title = () => tmux('display-message', '-p', '-t', t.session, '#{pane_title}').stdout.trim();
     const titleBefore = title();
 
@@ -34,11 +34,11 @@ describe.skipIf(!hasTmux)('dashboard facing a hostile text in a real terminal', 
     const res = await fetch(`${sandboxUrl}/sandbox/v1/handsets/${encodeURIComponent('+15550001111')}/messages`, { method: 'POST', body: new URLSearchParams({ To: number, Body: body }) });
     expect(res.status).toBeLessThan(300);
 
-    await expect.poll(t.screen, { timeout: 10_000 }).toContain('hi\\x1b]2;pwned\\x07\\x1b]52;c;');
+    await expect.poll(t.screen, { timeout: 20_000 }).toContain('hi\\x1b]2;pwned\\x07\\x1b]52;c;');
     expect(t.screen()).toContain('signatures: verified'); // \e[2J did not clear the screen
     expect(title()).toBe(titleBefore);
     expect(tmux('list-buffers').stdout).not.toContain('curl');
     t.keys('q');
-    await expect.poll(t.screen, { timeout: 10_000 }).toContain('EXITED=0');
+    await expect.poll(t.screen, { timeout: 20_000 }).toContain('EXITED=0');
   });
 });

@@ -25,13 +25,13 @@ describe('interrupting long-running commands', () => {
     expect(await b.stop('SIGTERM')).toBe(0);
   });
 
-  it.skipIf(!hasTmux)('serve with the dashboard in a real terminal: Ctrl-C exits 130', async () => {
+  it.skipIf(!hasTmux)('serve with the dashboard in a real terminal: Ctrl-C exits 130', { timeout: 120_000 }, async () => {
     const { env, cwd } = isolatedEnv({ OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9' });
     const term = runInTerminal('oct-int', ['serve', '--sandbox', '--port', '0'], env, cwd);
     try {
-      await expect.poll(term.screen, { timeout: 15_000 }).toContain('signatures: verified');
+      await expect.poll(term.screen, { timeout: 45_000 }).toContain('signatures: verified');
       term.keys('C-c');
-      await expect.poll(term.screen, { timeout: 10_000 }).toContain('EXITED=130');
+      await expect.poll(term.screen, { timeout: 20_000 }).toContain('EXITED=130');
     } finally {
       term.kill();
     }
