@@ -71,8 +71,10 @@ await Promise.all([
     // main.js for the `openclaw-telephony` binary; openclaw-plugin.js for OpenClaw (package.json
     // `openclaw.extensions`). They share chunks, and the plugin's never include commander: it mounts
     // the tree on OpenClaw's own Command.
-    // openclaw-setup.js: the plugin's setup entry (package.json `openclaw.setupEntry`), what `openclaw doctor` loads.
-    entryPoints: { main: path.join(repo, 'src/cli/main.ts'), 'openclaw-plugin': path.join(repo, 'src/cli/openclaw-plugin.ts'), 'openclaw-setup': path.join(repo, 'src/cli/openclaw-setup.ts') },
+    // No setup entry (package.json `openclaw.setupEntry`): OpenClaw 2026.9.6 copies a setup entry's
+    // package with all its dependencies into a capture folder on every command it runs, which made
+    // `openclaw --help` take 13-15 s instead of 1.5 s here. Its doctor reads channel hooks only there.
+    entryPoints: { main: path.join(repo, 'src/cli/main.ts'), 'openclaw-plugin': path.join(repo, 'src/cli/openclaw-plugin.ts') },
     outdir: buildDir,
   }),
   buildSendBundle(path.join(buildDir, 'send/send.cjs')),

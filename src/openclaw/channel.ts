@@ -35,8 +35,8 @@ export function resolveTelephonyAccount(cfg: OpenClawConfig): TelephonyAccount {
 const looksLikePhone = (raw: string) => /^(telephony:)?\s*\+[1-9][\d\s().-]{6,20}$/i.test(raw.trim());
 
 /**
- * What OpenClaw reads of the channel without running it (its setup entry: `openclaw doctor`, status
- * and setup surfaces load only that): the account, targets, and the doctor's findings.
+ * The light part of the channel, which loads nothing heavy: the account, targets, and the doctor's
+ * hooks (their checks load when asked). The full channel adds the Gateway, outbound and pairing.
  */
 export function createTelephonyChannelCore(): ChannelPlugin<TelephonyAccount> {
   return {

@@ -9,8 +9,6 @@ declare module 'openclaw/plugin-sdk/plugin-entry' {
 
 declare module 'openclaw/plugin-sdk/channel-core' {
   /** Calls api.registerChannel({ plugin }) and the callbacks that fit the registration mode. */
-  /** The setup entry's export: `{ plugin }`. */
-  export function defineSetupPluginEntry<P extends object>(plugin: P): { plugin: P };
   export function defineChannelPluginEntry<E extends { id: string; name: string; description: string; plugin: object }>(entry: E): { id: string; name: string; description: string; register(api: unknown): void };
 }
 
