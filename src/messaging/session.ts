@@ -138,6 +138,17 @@ export async function sandboxDefaultSender(settings: Settings): Promise<string |
   return sandboxFirstNumber(await resolveTwilioAccess(settings, { sandbox: true }));
 }
 
+/**
+ * The sender a dry run plans with: the one a real run would use, including the sandbox's number with
+ * --sandbox and none configured (`fromSandbox`, so the caller can say so), without opening a session.
+ */
+export async function plannedSender(settings: Settings, opts: SessionOptions): Promise<Sender & { fromSandbox?: boolean }> {
+  const sender = resolveDefaultSender(settings.resolution.config, opts);
+  if (!opts.sandbox || sender.from || sender.messagingServiceSid) return sender;
+  const from = await sandboxDefaultSender(settings);
+  return { from, fromSandbox: from !== undefined };
+}
+
 async function sandboxFirstNumber(access: TwilioAccess): Promise<string | undefined> {
   const numbers = access.sandboxNumbers ?? (await fetchSandboxAccount(access.baseUrl!)).numbers.map((n) => n.phoneNumber);
   return numbers[0];

@@ -6,7 +6,7 @@ import { ExitCode } from '../../errors.js';
 import type { BatchInput } from '../../messaging/batch.js';
 import { planBatch, type RowPlan } from '../../messaging/batch-plan.js';
 import { senderRate } from '../../messaging/rate-limiter.js';
-import { resolveDefaultSender, sandboxDefaultSender } from '../../messaging/session.js';
+import { plannedSender } from '../../messaging/session.js';
 import { textPolicyFrom } from '../../messaging/send-text.js';
 import { openStore } from '../../store/open-store.js';
 import type { Output } from '../output.js';
@@ -38,12 +38,8 @@ function describeRow(p: RowPlan): string {
 /** Prints the plan of every row and the totals; the exit code is the one the real run would have. */
 export async function dryRunBatch(out: Output, settings: Settings, input: BatchInput, opts: DryRunOptions): Promise<number> {
   const { config } = settings.resolution;
-  let defaultSender = resolveDefaultSender(config, opts);
-  if (opts.sandbox && !defaultSender.from && !defaultSender.messagingServiceSid) {
-    const from = await sandboxDefaultSender(settings);
-    if (from) out.info(`No sender configured: would send from the sandbox's number ${from} (choose another with --from).`);
-    defaultSender = { from };
-  }
+  const { fromSandbox, ...defaultSender } = await plannedSender(settings, opts);
+  if (fromSandbox) out.info(`No sender configured: would send from the sandbox's number ${defaultSender.from} (choose another with --from).`);
   const store = await openStore(config.store.url);
   try {
     const plan = await planBatch(input.rows, { store, policy: textPolicyFrom(config), defaultSender, rateFor: (s) => senderRate(config.sms, s, opts.rate) });

@@ -6,7 +6,7 @@ import type { SendResult } from '../../messaging/deliver.js';
 import { toE164 } from '../../messaging/phone.js';
 import { inspectMedia } from '../../messaging/outbound-media.js';
 import { planMessage } from '../../messaging/plan.js';
-import { type MessagingSession, openMessagingSession, resolveDefaultSender, sandboxDefaultSender } from '../../messaging/session.js';
+import { type MessagingSession, openMessagingSession, plannedSender } from '../../messaging/session.js';
 import type { BatchSummary } from '../../messaging/send-batch.js';
 import { sendText } from '../../messaging/send-text.js';
 import type { CommandContext } from '../context.js';
@@ -108,9 +108,8 @@ export async function send(ctx: CommandContext, toArg?: string, bodyArg?: string
 
 /** The sender a real send would use, normalised as it would be (a bad --from fails here too). */
 async function dryRunSender(settings: Settings, f: SendFlags, defaultCountry: string | undefined, sandbox: boolean | undefined) {
-  const sender = resolveDefaultSender(settings.resolution.config, { from: f.from, messagingServiceSid: f.messagingService, defaultCountry, sandbox });
-  // --sandbox with no sender configured sends from the sandbox's number: ask it (locally), as the real send does.
-  if (sandbox && !sender.from && !sender.messagingServiceSid) sender.from = await sandboxDefaultSender(settings);
+  // --sandbox with no sender configured sends from the sandbox's number: it is asked (locally), as the real send does.
+  const sender = await plannedSender(settings, { from: f.from, messagingServiceSid: f.messagingService, defaultCountry, sandbox });
   return { ...(sender.from ? { from: sender.from } : {}), ...(sender.messagingServiceSid ? { messagingServiceSid: sender.messagingServiceSid } : {}) };
 }
 
