@@ -65,6 +65,15 @@ const asciiFirstGraphemeSplitter = {
   },
 };
 
+/** In the send bundle, commander's `node:child_process` means src/cli/child-process-on-demand.ts, which says why. */
+const childProcessOnDemand = {
+  name: 'child-process-on-demand',
+  setup(b) {
+    const shim = path.join(repo, 'src/cli/child-process-on-demand.ts');
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (/[\\/]commander[\\/]/.test(args.importer) ? { path: shim } : undefined));
+  },
+};
+
 await Promise.all([
   build({
     ...common,
@@ -95,7 +104,7 @@ async function buildSendBundle(outfile) {
     ...options,
     // better-sqlite3's JavaScript goes into the bundle; its addon is loaded by path (see the file).
     external: options.external.filter((name) => name !== 'better-sqlite3'),
-    plugins: [betterSqlite3Bundled, asciiFirstGraphemeSplitter],
+    plugins: [betterSqlite3Bundled, asciiFirstGraphemeSplitter, childProcessOnDemand],
     supported: { 'dynamic-import': false },
     entryPoints: [path.join(repo, 'src/cli/send-main.ts')],
     write: false,

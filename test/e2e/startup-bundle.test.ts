@@ -3,7 +3,8 @@
  * not by timing: the send bundle is one file (dist/bundle/send/send.cjs) in which esbuild keeps every
  * module's code after a `// <path>` comment, so V8's coverage of a real send says which modules ran.
  * Packages kept off that path must not run (Kysely, csv-parse, the batch code, the dashboard's ink and
- * react, serve's fastify, pg), nor Node's https and TLS when the API is plain http. And the bundle is
+ * react, serve's fastify, pg), nor Node's https and TLS when the API is plain http, nor its ESM loader,
+ * child_process or fs/promises. And the bundle is
  * compiled through the code cache (src/cli/cached-bundle.ts): written once, used after, rewritten when
  * damaged, and never in the way when it cannot be written.
  */
@@ -64,9 +65,11 @@ describe('a one-message send', () => {
   it('runs the send code and none of Kysely, csv-parse, the batch code, ink, react, fastify or pg; no TLS over http', async () => {
     const coverage = mkdtempSync(path.join(home, 'coverage-'));
     const loaded = path.join(home, 'loaded.json');
-    // Node's own modules and the files require() loaded, written as the process exits.
-    const preload = `data:text/javascript,${encodeURIComponent(`import{writeFileSync}from'node:fs';import{createRequire}from'node:module';process.on('exit',()=>writeFileSync(${JSON.stringify(loaded)},JSON.stringify({builtins:process.moduleLoadList,required:Object.keys(createRequire(process.cwd()+'/').cache)})))`)}`;
-    const res = await send('+15550007001', 'what loads', { NODE_V8_COVERAGE: coverage, NODE_OPTIONS: `--import ${preload}` });
+    // Node's own modules and the files require() loaded, written as the process exits. The preload is
+    // CommonJS and needs only node:fs (loaded already): an ES module preload would load the ESM loader itself.
+    const preload = path.join(home, 'record-loads.cjs');
+    writeFileSync(preload, `const fs=require('node:fs');process.on('exit',()=>fs.writeFileSync(${JSON.stringify(loaded)},JSON.stringify({builtins:process.moduleLoadList,required:Object.keys(require.cache)})))`);
+    const res = await send('+15550007001', 'what loads', { NODE_V8_COVERAGE: coverage, NODE_OPTIONS: `--require ${JSON.stringify(preload)}` });
     expect(res.code, res.stderr).toBe(0);
     expect((await sentMessages(sb)).filter((m) => m.body === 'what loads')).toHaveLength(1);
 
@@ -90,6 +93,12 @@ describe('a one-message send', () => {
     expect(builtins).toContain('NativeModule http');
     // node:readline loads only when something is asked on a terminal (src/cli/prompt.ts).
     expect(builtins).not.toContain('NativeModule readline');
+    // The binary is CommonJS (bin/package.json): an ES module entry would load Node's ESM loader and run
+    // the bin as a module job (~6-10 ms of every command on Node 20).
+    expect(builtins.filter((m) => /esm\/(module_job|translators|get_format)$/.test(m))).toEqual([]);
+    // commander's child_process loads only if it ever spawns (src/cli/child-process-on-demand.ts), and
+    // fs.promises only for a local --media file (src/messaging/outbound-media.ts).
+    expect(builtins.filter((m) => /^NativeModule (child_process|internal\/child_process|dgram|fs\/promises|internal\/fs\/promises)$/.test(m))).toEqual([]);
   });
 });
 
