@@ -82,11 +82,29 @@ export function describeStoreUrl(url: string): { dialect: Dialect; location: str
   return { dialect: 'sqlite', location: url.replace(/^sqlite:/i, '') };
 }
 
+let queryBuilderLoaded = false;
+
+/** Kysely, loaded on first need. */
+async function loadQueryBuilder(): Promise<typeof import('./query-builder.js')> {
+  const builder = await import('./query-builder.js');
+  queryBuilderLoaded = true;
+  return builder;
+}
+
+/**
+ * Whether this process loaded Kysely (it migrated the store, or asked for the query builder). The send
+ * bundle's code cache is not taken from such a run (cli/send-loader.ts): it would hold Kysely's
+ * compiled code, half again as much for every later send to read, which never runs it.
+ */
+export function loadedQueryBuilder(): boolean {
+  return queryBuilderLoaded;
+}
+
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const { dialect, location } = describeStoreUrl(url);
   const connection = dialect === 'postgres' ? await openPostgres(url) : await openSqlite(location, opts.busyTimeoutMs ?? 5_000);
   let db: Kysely<Database> | undefined;
-  const queryBuilder = async () => (db ??= (await import('./query-builder.js')).createQueryBuilder(connection.handle));
+  const queryBuilder = async () => (db ??= (await loadQueryBuilder()).createQueryBuilder(connection.handle));
   const close = async () => {
     await connection.beforeClose();
     await (db ? db.destroy() : connection.end());
@@ -142,7 +160,7 @@ async function migrateOnce(connection: Connection, dialect: Dialect, location: s
   const names = Object.keys(await provider.getMigrations());
   const migrate = async (): Promise<MigrationResultSet> => {
     if (await isMigrated(connection, names)) return { results: [] };
-    const { migrateToLatest } = await import('./query-builder.js');
+    const { migrateToLatest } = await loadQueryBuilder();
     return migrateToLatest(await queryBuilder(), provider);
   };
   for (let attempt = 0; ; attempt++) {

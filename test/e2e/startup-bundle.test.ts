@@ -168,6 +168,16 @@ describe('the code cache of the send bundle', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.v8cache'))).toHaveLength(1);
   });
 
+  it('is not written by the send that migrates a new store (it ran Kysely, which later sends never run), but by the next one', async () => {
+    const dir = path.join(home, 'migrating-cache');
+    const fresh = { OPENCLAW_TELEPHONY_CACHE_DIR: dir, XDG_DATA_HOME: path.join(home, 'new-store-data') };
+    const first = await send('+15550007050', 'migrates', fresh);
+    expect(first.code, first.stderr).toBe(0);
+    expect(existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.v8cache')) : []).toEqual([]);
+    expect((await send('+15550007050', 'then sends', fresh)).code).toBe(0);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.v8cache'))).toHaveLength(1);
+  });
+
   it('leaves a complete cache and no temporary file when several sends write it at once', async () => {
     const dir = path.join(home, 'concurrent-cache');
     const runs = await Promise.all([1, 2, 3].map((i) => send(`+1555000701${i}`, 'at once', { OPENCLAW_TELEPHONY_CACHE_DIR: dir })));
