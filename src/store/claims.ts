@@ -10,9 +10,9 @@
  * - `busy`: another live owner is working on it: do not send; wait or come back later;
  * - `conflict`: the caller's key stands for different parameters: refuse, as payment APIs do.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import os from 'node:os';
+import { createHash } from 'node:crypto';
 import type { Store } from './open-store.js';
+import { newOwnerId, ownerIsGoneFromThisMachine } from './owner-id.js';
 import {
   claimNewKey,
   findConflict,
@@ -26,7 +26,10 @@ import {
   withdrawKey,
   renewOwnerKeys,
   takeOverKey,
+  takeOverKeyFrom,
 } from './idempotency.js';
+
+export { newOwnerId } from './owner-id.js';
 
 /** How long a claim holds without renewal: how soon a killed owner's keys are reconciled by others. */
 export const LEASE_MS = 5000;
@@ -62,8 +65,13 @@ export function fingerprintOf(params: Record<string, unknown>): string {
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }
 
-export function newOwnerId(): string {
-  return `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+/**
+ * Whether a live lease may be cut short because its owner's process is gone. Only on SQLite: its one
+ * file lives on one machine, so an owner with this machine's host part ran here. PostgreSQL is shared
+ * by machines that may have the same host name, so there the lease alone decides.
+ */
+function ownerIsDead(store: Store, owner: string | null): owner is string {
+  return store.dialect === 'sqlite' && owner !== null && ownerIsGoneFromThisMachine(owner);
 }
 
 export function createClaimOwner(store: Store, opts: { onRenewError?: (err: Error) => void } = {}): ClaimOwner {
@@ -97,6 +105,11 @@ export function createClaimOwner(store: Store, opts: { onRenewError?: (err: Erro
     if (row.state === 'settled') return { kind: 'settled', row };
     if (row.state === 'failed') return (await rearmFailedKey(store, req.key, id, LEASE_MS)) ? { kind: 'claimed', takenOver: false, since: new Date() } : undefined;
     const live = row.lease_until !== null && row.lease_until >= row.db_now;
+    // A killed run (kill -9, a crash) renews nothing, but its lease would keep every other run off its
+    // keys for up to LEASE_MS; when its process is known gone, its keys are taken over (and reconciled) now.
+    if (live && ownerIsDead(store, row.owner)) {
+      return (await takeOverKeyFrom(store, req.key, row.owner, id, LEASE_MS)) ? { kind: 'claimed', takenOver: true, since: new Date(row.created_at) } : undefined;
+    }
     if (live) return { kind: 'busy', owner: row.owner ?? 'another run', retryInMs: Math.min(500, Math.max(50, row.lease_until! - row.db_now)) };
     return (await takeOverKey(store, req.key, id, LEASE_MS)) ? { kind: 'claimed', takenOver: true, since: new Date(row.created_at) } : undefined;
   }

@@ -34,6 +34,9 @@ const FIND = both('SELECT *, {now} AS db_now FROM idempotency_keys WHERE key = ?
 const FIND_CONFLICT = both('SELECT *, {now} AS db_now FROM idempotency_keys WHERE request_key = ? AND fingerprint <> ? ORDER BY created_at LIMIT 1');
 // Taking over a pending key whose owner stopped renewing (or that predates leases).
 const TAKE_OVER = both("UPDATE idempotency_keys SET owner = ?, lease_until = {now} + CAST(? AS BIGINT) WHERE key = ? AND state = 'pending' AND (lease_until IS NULL OR lease_until < {now})");
+// Taking over a pending key from one owner known to be gone (its process no longer exists), lease or
+// not: a compare-and-swap on the owner, so of several runs that found it gone exactly one gets it.
+const TAKE_OVER_FROM = both("UPDATE idempotency_keys SET owner = ?, lease_until = {now} + CAST(? AS BIGINT) WHERE key = ? AND state = 'pending' AND owner = ?");
 // A key whose last attempt failed for good may be tried again, by one claimant.
 const REARM_FAILED = both(
   "UPDATE idempotency_keys SET state = 'pending', result = NULL, settled_at = NULL, sid = NULL, created_at = ?, owner = ?, lease_until = {now} + CAST(? AS BIGINT) WHERE key = ? AND state = 'failed'",
@@ -69,6 +72,11 @@ export async function claimNewKey(store: Store, req: KeyRequest, owner: string, 
 /** Takes over a pending key whose lease has run out; true when this owner now holds it. */
 export async function takeOverKey(store: Store, key: string, owner: string, leaseMs: number): Promise<boolean> {
   return (await store.run(TAKE_OVER, [owner, leaseMs, key])) > 0;
+}
+
+/** Takes over a pending key still held by `deadOwner`, whose process is gone; true when this owner now holds it. */
+export async function takeOverKeyFrom(store: Store, key: string, deadOwner: string, owner: string, leaseMs: number): Promise<boolean> {
+  return (await store.run(TAKE_OVER_FROM, [owner, leaseMs, key, deadOwner])) > 0;
 }
 
 /** Re-arms a key whose earlier attempt failed for good, so it can be tried again; true when this owner got it. */

@@ -1,0 +1,177 @@
+/**
+ * A claim whose owner was killed (kill -9) while its lease still runs: on SQLite (one file, one
+ * machine) the owner's process is known gone, so its keys are taken over at once, reconciled against
+ * Twilio's list before anything is sent, and of several runs taking over the same key one gets it; on
+ * PostgreSQL (shared by machines that may share a host name) the lease still decides.
+ */
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import { deliverMessage, messageFingerprint } from '../../src/messaging/deliver.js';
+import { createRateLimiter } from '../../src/messaging/rate-limiter.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { createClaimOwner, newOwnerId } from '../../src/store/claims.js';
+import { findKey } from '../../src/store/idempotency.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
+import { ownerIsGoneFromThisMachine } from '../../src/store/owner-id.js';
+import { statement } from '../../src/store/statement.js';
+import { createRestClient, type RestClient } from '../../src/twilio/rest-client.js';
+import { REPO } from '../helpers/cli.js';
+import { sentMessages } from '../helpers/sent.js';
+import { requirePgInCi, storeKinds } from '../helpers/stores.js';
+
+requirePgInCi();
+
+let sb: Sandbox;
+let from: string;
+let client: RestClient;
+
+beforeAll(async () => {
+  sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 } });
+  from = sb.describe().numbers[0].phoneNumber;
+  const { accountSid, authToken } = sb.describe();
+  client = createRestClient({ accountSid, username: accountSid, password: authToken, baseUrl: sb.baseUrl });
+});
+afterAll(async () => {
+  await client.close();
+  await sb.close();
+});
+
+// Claims `keys` in a process of its own under a 10-minute lease (so only its death, never the lease
+// running out, can free them within this test), optionally sends the first key's message to the
+// sandbox as a run would just before it is killed, then waits to be killed.
+const CHILD = `
+const [repo, url, keysJson, sandboxJson] = process.argv.slice(1);
+const { openStore } = await import(repo + '/dist/store/open-store.js');
+const { claimNewKey } = await import(repo + '/dist/store/idempotency.js');
+const { newOwnerId } = await import(repo + '/dist/store/claims.js');
+const store = await openStore(url, { queryBuilder: false });
+const owner = newOwnerId();
+for (const k of JSON.parse(keysJson)) await claimNewKey(store, k, owner, 600000);
+const sandbox = JSON.parse(sandboxJson);
+if (sandbox) {
+  const m = JSON.parse(keysJson)[0].request;
+  const res = await fetch(sandbox.url, { method: 'POST', headers: { authorization: sandbox.auth, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ To: m.to, From: m.from, Body: m.body }) });
+  if (res.status !== 201) throw new Error('the sandbox did not accept: ' + res.status);
+}
+process.stdout.write(JSON.stringify({ owner }) + '\\n');
+setInterval(() => {}, 60000);
+`;
+
+interface Msg {
+  key: string;
+  to: string;
+  from: string;
+  body: string;
+}
+
+const claimRequest = (m: Msg) => {
+  const request = { to: m.to, from: m.from, body: m.body, media: [] };
+  return { key: m.key, requestKey: m.key, scope: 'sms', request, fingerprint: messageFingerprint(request) };
+};
+
+/** Runs CHILD, kills it with SIGKILL once its claims (and send) are done; resolves with its owner id. */
+function claimThenDie(url: string, msgs: Msg[], sendFirst: boolean): Promise<string> {
+  const a = sb.describe();
+  const sandbox = sendFirst ? { url: `${sb.baseUrl}/2010-04-01/Accounts/${a.accountSid}/Messages.json`, auth: 'Basic ' + Buffer.from(`${a.accountSid}:${a.authToken}`).toString('base64') } : null;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, REPO, url, JSON.stringify(msgs.map(claimRequest)), JSON.stringify(sandbox)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.endsWith('\n')) child.kill('SIGKILL');
+    });
+    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve(JSON.parse(out).owner) : reject(new Error(`the claiming process ended with ${code}: ${err}`))));
+  });
+}
+
+const deps = (store: Store, claims = createClaimOwner(store)) => ({ store, client, claims, limiter: createRateLimiter(1000), logger: silentLogger, busyWaitMs: 0 });
+const sentTo = async (to: string) => (await sentMessages(sb)).filter((m) => m.to === to);
+
+describe('a dead owner on SQLite', () => {
+  it("a kill -9'd owner's claim is taken over at once, though its lease runs for minutes, and reconciled from Twilio's list: never resent", async () => {
+    const url = storeKinds[0].url();
+    const msg: Msg = { key: 'dead-sent', to: '+15557100001', from, body: 'sent just before its run was killed' };
+    const deadOwner = await claimThenDie(await url, [msg], true);
+    const store = await openStore(await url);
+    const claims = createClaimOwner(store);
+    try {
+      const row = await findKey(store, msg.key);
+      expect(row).toMatchObject({ owner: deadOwner, state: 'pending' });
+      expect(row!.lease_until! - row!.db_now).toBeGreaterThan(60_000); // the lease alone would hold it for minutes
+      const [sent] = await sentTo(msg.to);
+      const result = await deliverMessage(msg, deps(store, claims));
+      expect(result).toMatchObject({ sid: sent.sid, deduplicated: true });
+      expect(await findKey(store, msg.key)).toMatchObject({ state: 'settled', sid: sent.sid, owner: claims.id });
+      expect(await sentTo(msg.to)).toHaveLength(1);
+    } finally {
+      await claims.close();
+      await store.close();
+    }
+  });
+
+  it("two runs racing to take over a dead owner's claims send each message once", async () => {
+    const url = await storeKinds[0].url();
+    const msgs: Msg[] = Array.from({ length: 20 }, (_, i) => ({ key: `dead-race-${i}`, to: `+155571${String(1000 + i)}`, from, body: `never sent before its run died ${i}` }));
+    await claimThenDie(url, msgs, false);
+    const [storeA, storeB] = [await openStore(url), await openStore(url)];
+    const [a, b] = [createClaimOwner(storeA), createClaimOwner(storeB)];
+    try {
+      const outcomes = await Promise.all(
+        msgs.flatMap((m) => [deps(storeA, a), deps(storeB, b)].map((d) => deliverMessage(m, d).then((r) => (r.deduplicated ? 'settled by the other' : 'sent'), (err: Error) => err.name))),
+      );
+      // Each key: one run took it over and sent; the other found it held by that (live) run, or already settled.
+      for (let i = 0; i < msgs.length; i++) {
+        const pair = outcomes.slice(2 * i, 2 * i + 2);
+        expect(pair.filter((o) => o === 'sent'), pair.join()).toHaveLength(1);
+        expect(['KeyInFlightError', 'settled by the other']).toContain(pair.find((o) => o !== 'sent'));
+      }
+      const sent = (await sentMessages(sb)).filter((m) => m.body.startsWith('never sent before its run died'));
+      expect(sent).toHaveLength(msgs.length);
+      expect(new Set(sent.map((m) => m.body)).size).toBe(msgs.length);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await Promise.all([storeA.close(), storeB.close()]);
+    }
+  });
+
+  it('an owner is gone only when it names this machine and a pid that no process has', async () => {
+    const mine = newOwnerId();
+    const [host, pid, random] = [mine.slice(0, mine.lastIndexOf(':', mine.lastIndexOf(':') - 1)), process.pid, mine.split(':').at(-1)];
+    const dead = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ['-e', '0']);
+      child.on('exit', () => resolve(child.pid!));
+    });
+    expect(ownerIsGoneFromThisMachine(`${host}:${dead}:${random}`)).toBe(true);
+    expect(ownerIsGoneFromThisMachine(`${host}:${pid}:${random}`)).toBe(false); // alive: this process
+    expect(ownerIsGoneFromThisMachine(`${host}:1:${random}`)).toBe(false); // alive (init), even if not ours to signal
+    expect(ownerIsGoneFromThisMachine(`another-${host}:${dead}:${random}`)).toBe(false); // another machine: the lease decides
+    expect(ownerIsGoneFromThisMachine(`${host}:${dead}`)).toBe(false); // not an owner id
+    expect(ownerIsGoneFromThisMachine('another run')).toBe(false);
+  });
+});
+
+const EXPIRE = statement('UPDATE idempotency_keys SET lease_until = 0 WHERE key = ?');
+
+describe.skipIf(storeKinds[1].skip)('a dead owner on PostgreSQL', () => {
+  it('the lease still holds (machines may share a host name); once it runs out the key is reconciled, not resent', async () => {
+    const url = await storeKinds[1].url();
+    const msg: Msg = { key: 'dead-pg', to: '+15557200001', from, body: 'sent by a run killed on a PostgreSQL store' };
+    await claimThenDie(url, [msg], true);
+    const store = await openStore(url);
+    const claims = createClaimOwner(store);
+    try {
+      expect(await claims.claim(claimRequest(msg))).toMatchObject({ kind: 'busy' });
+      await expect(deliverMessage(msg, deps(store, claims))).rejects.toThrow(expect.objectContaining({ name: 'KeyInFlightError' }));
+      await store.run(EXPIRE, [msg.key]);
+      const [sent] = await sentTo(msg.to);
+      expect(await deliverMessage(msg, deps(store, claims))).toMatchObject({ sid: sent.sid, deduplicated: true });
+      expect(await sentTo(msg.to)).toHaveLength(1);
+    } finally {
+      await claims.close();
+      await store.close();
+    }
+  });
+});
