@@ -20,7 +20,8 @@ export type ServeAppOptions = RouteDeps;
 /** A lock held elsewhere, a full disk, an I/O error, a database that does not answer: not a bug of the route. */
 function isStoreUnavailable(err: Error & { code?: unknown }): boolean {
   const code = typeof err.code === 'string' ? err.code : '';
-  return /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN)/.test(code) || /^(ECONNREFUSED|ECONNRESET|57P01|53300|08\w\w\w)$/.test(code);
+  // store_unavailable: the PostgreSQL server did not answer in time (postgres-timeouts.ts); the rest as the drivers say it.
+  return /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN)/.test(code) || /^(store_unavailable|ECONNREFUSED|ECONNRESET|57014|57P01|53300|08\w\w\w)$/.test(code) || /^Query read timeout$/.test(err.message);
 }
 
 export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstance> {

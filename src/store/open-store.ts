@@ -102,12 +102,13 @@ export function loadedQueryBuilder(): boolean {
 
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const { dialect, location } = describeStoreUrl(url);
-  const connection = dialect === 'postgres' ? await openPostgres(url) : await openSqlite(location, opts.busyTimeoutMs ?? 5_000);
+  const connection = dialect === 'postgres' ? await openPostgres(url, location) : await openSqlite(location, opts.busyTimeoutMs ?? 5_000);
   let db: Kysely<Database> | undefined;
   const queryBuilder = async () => (db ??= (await loadQueryBuilder()).createQueryBuilder(connection.handle));
   const close = async () => {
     await connection.beforeClose();
-    await (db ? db.destroy() : connection.end());
+    // Kysely's destroy would end the pg pool without a time limit; the connection's own end has one.
+    await (db && dialect === 'sqlite' ? db.destroy() : connection.end());
   };
   let migrated: string[];
   try {

@@ -1,6 +1,7 @@
 /** The PostgreSQL side of the store: one pg pool, fixed statements run on it directly. */
 import { ConfigError } from '../errors.js';
-import type { Connection } from './open-store.js';
+import type { Connection, StoreHealth } from './open-store.js';
+import { isServerSilent, poolTimeoutOptions, postgresTimeouts, storeUnavailableError, type PostgresTimeouts } from './postgres-timeouts.js';
 import type { Param, Statement } from './statement.js';
 
 // Any fixed number: the session advisory lock held around migrations.
@@ -8,16 +9,21 @@ const MIGRATION_LOCK = 0x0c1a_3a16;
 /** How long a process waits for another one's migrations before it gives up with an error. */
 const MIGRATION_LOCK_WAIT_MS = 120_000;
 
-export async function openPostgres(url: string): Promise<Connection> {
+/** `location` is the URL with its password removed, for messages. */
+export async function openPostgres(url: string, location: string): Promise<Connection> {
   const { default: pg } = await import('pg');
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const timeouts = postgresTimeouts(url);
+  const pool = new pg.Pool({ connectionString: url, max: 10, ...poolTimeoutOptions(timeouts) });
+  // An idle connection that dies (keepalive gave up, the server restarted) is reported here; unheard, it would end the process.
+  pool.on('error', () => undefined);
   try {
     const client = await pool.connect();
     client.release();
   } catch (err) {
-    await pool.end();
+    await endWithin(pool, timeouts.connectMs);
+    if (isServerSilent(err)) throw storeUnavailableError(location, timeouts, err, 'connect');
     throw new ConfigError(
-      `The PostgreSQL store could not be reached: ${(err as Error).message}`,
+      `The PostgreSQL store at ${location} could not be opened: ${(err as Error).message}`,
       'Check store.url (host, port, database, user) and that the server is running.',
       'store_open',
     );
@@ -25,7 +31,9 @@ export async function openPostgres(url: string): Promise<Connection> {
   // Closing ends the pool; a write that has not got a connection yet would then wait forever, so close waits for them.
   const inFlight = new Set<Promise<unknown>>();
   const query = <Row>(sql: string, params: Param[] = []) => {
-    const work = pool.query<Row & object>(sql, params);
+    const work = pool.query<Row & object>(sql, params).catch((err: unknown) => {
+      throw isServerSilent(err) ? storeUnavailableError(location, timeouts, err, 'query') : err;
+    });
     inFlight.add(work);
     // The caller handles `work`'s failure; this derived promise would only repeat it as an unhandled rejection.
     void work.finally(() => inFlight.delete(work)).catch(() => undefined);
@@ -38,23 +46,19 @@ export async function openPostgres(url: string): Promise<Connection> {
     readOne: async <Row>(s: Statement, params: Param[]) => (await query<Row>(s.postgres, params)).rows[0] as Row | undefined,
     run: async (s, params) => (await query(s.postgres, params)).rowCount ?? 0,
     readAll: async <Row>(sql: string) => (await query<Row>(sql)).rows as Row[],
-    probe: async () => {
-      try {
-        await pool.query('SELECT 1');
-        return { state: 'ok' };
-      } catch (err) {
-        return { state: 'unavailable', detail: (err as Error).message };
-      }
-    },
+    probe: () => probeWithin(pool, timeouts),
     beforeClose: async () => {
       await Promise.allSettled([...inFlight]);
     },
-    end: () => pool.end(),
+    end: () => endWithin(pool, timeouts.connectMs),
     async migrationLock(work) {
       const client = await pool.connect();
       try {
-        await client.query(`SET lock_timeout = ${MIGRATION_LOCK_WAIT_MS}`);
-        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+        // The wait for the lock is bounded by lock_timeout, not by the ordinary statement limits.
+        await client.query(`SET lock_timeout = ${MIGRATION_LOCK_WAIT_MS}; SET statement_timeout = 0`);
+        // pg honours a per-query query_timeout (its types do not list it).
+        const takeLock = { text: 'SELECT pg_advisory_lock($1)', values: [MIGRATION_LOCK], query_timeout: MIGRATION_LOCK_WAIT_MS + timeouts.readMs };
+        await client.query(takeLock);
         return await work();
       } catch (err) {
         if ((err as { code?: string }).code === '55P03') throw new ConfigError(`Another process has been migrating the PostgreSQL store for over ${MIGRATION_LOCK_WAIT_MS / 1000} s.`, 'Look for a stuck process holding the migration lock (pg_locks, locktype advisory), stop it, and start again.', 'store_migration');
@@ -65,4 +69,38 @@ export async function openPostgres(url: string): Promise<Connection> {
       }
     },
   };
+}
+
+type Pool = InstanceType<(typeof import('pg'))['default']['Pool']>;
+
+/** SELECT 1, answered "unavailable" after probeMs whatever the server does. */
+async function probeWithin(pool: Pool, t: PostgresTimeouts): Promise<StoreHealth> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<StoreHealth>((resolve) => {
+    timer = setTimeout(() => resolve({ state: 'unavailable', detail: `the server did not answer within ${t.probeMs / 1000} s` }), t.probeMs);
+  });
+  const answered = pool.query('SELECT 1').then(
+    (): StoreHealth => ({ state: 'ok' }),
+    (err: Error): StoreHealth => ({ state: 'unavailable', detail: err.message }),
+  );
+  try {
+    return await Promise.race([answered, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Ends the pool, waiting at most `ms`: a frozen server never answers the goodbye, and a closing
+ * command must not wait on it. The sockets left are destroyed so the process can exit.
+ */
+async function endWithin(pool: Pool, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = pool.end().catch(() => undefined);
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+    timer.unref();
+  });
+  await Promise.race([ended, late]);
+  clearTimeout(timer);
 }
