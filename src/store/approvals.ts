@@ -1,14 +1,23 @@
 /** Outbound actions waiting for an operator (`outbound.approval`). */
 import { randomBytes } from 'node:crypto';
 import type { Store } from './open-store.js';
+import { statement } from './statement.js';
 import type { ApprovalsTable } from './tables.js';
 
 export type ApprovalRow = ApprovalsTable;
 
-/** The pending approval for this key, or a new one: asking twice queues once. */
+const INSERT_PENDING = statement(
+  `INSERT INTO approvals (id, key, kind, request, status, reason, created_at, decided_at, origin) VALUES (?, ?, ?, ?, 'pending', ?, ?, NULL, ?)
+   ON CONFLICT (key) WHERE status = 'pending' DO NOTHING`,
+);
+// The pending row, else (decided in the instant between our insert and this read) the newest one.
+const CURRENT_FOR_KEY = statement(`SELECT * FROM approvals WHERE key = ? ORDER BY CASE WHEN status = 'pending' THEN 0 ELSE 1 END, created_at DESC LIMIT 1`);
+
+/**
+ * The pending approval for this key, or a new one: asking twice queues once, also when several
+ * processes ask at the same moment (a unique index on pending keys; the one that loses reads the winner's row).
+ */
 export async function requestApproval(store: Store, input: { key: string; kind: string; request: unknown; reason: string; origin?: ApprovalRow['origin'] }): Promise<ApprovalRow> {
-  const existing = await (await store.queryBuilder()).selectFrom('approvals').selectAll().where('key', '=', input.key).where('status', '=', 'pending').executeTakeFirst();
-  if (existing) return existing;
   const row: ApprovalRow = {
     id: 'ap_' + randomBytes(5).toString('hex'),
     key: input.key,
@@ -20,8 +29,11 @@ export async function requestApproval(store: Store, input: { key: string; kind: 
     decided_at: null,
     origin: input.origin ?? null,
   };
-  await (await store.queryBuilder()).insertInto('approvals').values(row).execute();
-  return row;
+  const inserted = await store.run(INSERT_PENDING, [row.id, row.key, row.kind, row.request, row.reason, row.created_at, row.origin]);
+  if (inserted > 0) return row;
+  const existing = await store.readOne<ApprovalRow>(CURRENT_FOR_KEY, [input.key]);
+  if (!existing) throw new Error(`The approval for ${input.key} was neither inserted nor found.`);
+  return existing;
 }
 
 export async function getApproval(store: Store, id: string): Promise<ApprovalRow | undefined> {

@@ -5,6 +5,7 @@
 // Types only: the send path reads the migration names without loading the query builder.
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { migration012MessagesRefused } from './migration-012-messages-refused.js';
+import { migration014ApprovalsPendingUnique } from './migration-014-approvals-pending-unique.js';
 import { migration008ServeInstances, migration009WebhookClaimOwner, migration010TurnTickets, migration013TurnLines } from './migrations-instances.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -241,6 +242,7 @@ export function createMigrationProvider(dialect: Dialect): MigrationProvider {
         '011_outbound_media': migration011OutboundMedia(dialect),
         '012_messages_refused': migration012MessagesRefused,
         '013_turn_lines': migration013TurnLines,
+        '014_approvals_pending_unique': migration014ApprovalsPendingUnique,
       };
     },
   };
