@@ -92,7 +92,7 @@ async function probeWithin(pool: Pool, t: PostgresTimeouts): Promise<StoreHealth
 
 /**
  * Ends the pool, waiting at most `ms`: a frozen server never answers the goodbye, and a closing
- * command must not wait on it. The sockets left are destroyed so the process can exit.
+ * command must not wait on it (its unref'd timer does not keep the process alive either).
  */
 async function endWithin(pool: Pool, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
