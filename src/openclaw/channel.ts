@@ -81,6 +81,31 @@ export function createTelephonyChannel(deps: { runtime(): PluginRuntime; routes:
         await runGatewayAccount(ctx, deps.runtime(), deps.routes);
       },
     },
+    // OpenClaw's durable delivery: declaring it makes OpenClaw hand every queued send its delivery id
+    // (the root of our idempotency key, outbound.ts) and ask unknown-send.ts, after a crash, whether
+    // the delivery reached Twilio, instead of guessing.
+    message: {
+      id: CHANNEL_ID,
+      durableFinal: {
+        capabilities: { text: true, media: true, reconcileUnknownSend: true },
+        automaticUnknownSendReconciliation: true,
+        reconcileUnknownSendKinds: { text: true, media: true },
+        async reconcileUnknownSend(ctx) {
+          const { reconcileUnknownSend } = await import('./unknown-send.js');
+          return reconcileUnknownSend(ctx);
+        },
+      },
+      send: {
+        async text(ctx) {
+          const { sendForMessageAdapter } = await import('./outbound.js');
+          return sendForMessageAdapter(ctx, 'text');
+        },
+        async media(ctx) {
+          const { sendForMessageAdapter } = await import('./outbound.js');
+          return sendForMessageAdapter(ctx, 'media');
+        },
+      },
+    },
     outbound: {
       deliveryMode: 'direct',
       async sendText(ctx) {

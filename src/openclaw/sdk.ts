@@ -118,9 +118,52 @@ export interface ChannelOutboundContext {
   deliveryPartIndex?: number;
 }
 
+/** MessageReceipt: the platform messages one send became (here: Twilio's SIDs, one per SMS/MMS). */
+export interface MessageReceipt {
+  primaryPlatformMessageId?: string;
+  platformMessageIds: string[];
+  parts: { platformMessageId: string; kind: 'text' | 'media'; index: number }[];
+  sentAt: number;
+}
+
+/** ChannelMessageSendResult */
+export interface MessageSendResult {
+  receipt: MessageReceipt;
+  messageId?: string;
+}
+
+/** ChannelMessageUnknownSendContext: a queued delivery whose outcome OpenClaw does not know (after a crash). */
+export interface ChannelMessageUnknownSendContext {
+  cfg: OpenClawConfig;
+  queueId: string;
+  channel: string;
+  to: string;
+  payloads: readonly OutboundReplyPayload[];
+  [key: string]: unknown;
+}
+
+/** ChannelMessageUnknownSendReconciliationResult */
+export type UnknownSendVerdict = { status: 'sent'; receipt: MessageReceipt; messageId?: string } | { status: 'not_sent' } | { status: 'unresolved'; error?: string; retryable?: boolean };
+
+/** ChannelMessageAdapterShape, the parts used here: durable final delivery and its send methods. */
+export interface ChannelMessageAdapter {
+  id?: string;
+  durableFinal?: {
+    capabilities?: Partial<Record<'text' | 'media' | 'reconcileUnknownSend', boolean>>;
+    automaticUnknownSendReconciliation?: boolean;
+    reconcileUnknownSendKinds?: Partial<Record<'text' | 'media', boolean>>;
+    reconcileUnknownSend?(ctx: ChannelMessageUnknownSendContext): Promise<UnknownSendVerdict>;
+  };
+  send?: {
+    text?(ctx: ChannelOutboundContext): Promise<MessageSendResult>;
+    media?(ctx: ChannelOutboundContext): Promise<MessageSendResult>;
+  };
+}
+
 /** OutboundReplyPayload: one piece of the agent's answer handed to the channel. */
 export interface OutboundReplyPayload {
   text?: string;
+  mediaUrl?: string;
   mediaUrls?: string[];
   [key: string]: unknown;
 }
@@ -165,6 +208,7 @@ export interface ChannelPlugin<Account> {
     sendText?(ctx: ChannelOutboundContext): Promise<{ channel: string; messageId: string; [key: string]: unknown }>;
     sendMedia?(ctx: ChannelOutboundContext): Promise<{ channel: string; messageId: string; [key: string]: unknown }>;
   };
+  message?: ChannelMessageAdapter;
   status?: {
     buildAccountSnapshot?(params: { account: Account; cfg: OpenClawConfig; runtime?: ChannelAccountSnapshot }): ChannelAccountSnapshot | Promise<ChannelAccountSnapshot>;
     collectStatusIssues?(accounts: ChannelAccountSnapshot[]): { channel: string; accountId: string; kind: string; message: string; fix?: string }[];

@@ -4,7 +4,8 @@
  * OpenAI's chat API (the one fake): a stranger's signed text gets a pairing code from OpenClaw's
  * pairing store, `openclaw pairing list|approve telephony` see and admit it, the next text reaches
  * OpenClaw's agent, whose answer reaches the handset exactly once (with its delivery states recorded),
- * and `openclaw message send --channel telephony` delivers through the sandbox. MMS both ways: a
+ * and `openclaw message send --channel telephony` delivers through the sandbox, under the key of
+ * OpenClaw's durable delivery id (so a crash is reconciled from the store). MMS both ways: a
  * picture texted in reaches OpenClaw's agent as an attachment (fetched by serve's media fetch into a
  * folder removed after the turn), and a local file the agent attaches or `message send --media`
  * names goes out once as MMS, served to the sandbox from the Gateway's media route.
@@ -12,6 +13,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { deliveryPartKey, verdictOf } from '../../src/openclaw/unknown-send.js';
+import { openStore } from '../../src/store/open-store.js';
+import { requestProgress } from '../../src/store/request-progress.js';
+import { statement } from '../../src/store/statement.js';
 import { isolatedEnv, REPO, runCli, startCli } from '../helpers/cli.js';
 import { startFakeModel, type FakeModel } from '../helpers/fake-openai.js';
 import { HAVE_OPENCLAW_BIN, openclaw } from '../helpers/openclaw.js';
@@ -190,6 +195,17 @@ describe.skipIf(!HAVE_OPENCLAW_BIN)('the telephony channel inside the OpenClaw G
     expect(sid, sent.stdout).toBeDefined();
     const received = (await inbox(OWNER)).filter((m) => m.body === 'Your order has shipped.');
     expect(received.map((m) => m.sid)).toEqual([sid]);
+    // OpenClaw handed the send its durable delivery id (the channel declares durable final delivery),
+    // and that id is the idempotency key: after a crash, the store answers OpenClaw's "was it sent?".
+    const store = await openStore(path.join(home, '.local/share/openclaw/telephony.sqlite'), { queryBuilder: false });
+    try {
+      const row = await store.readOne<{ request_key: string }>(statement('SELECT request_key FROM idempotency_keys WHERE sid = ?'), [sid!]);
+      const queueId = /^openclaw:(.+):0$/.exec(row?.request_key ?? '')?.[1];
+      expect(queueId, row?.request_key).toBeDefined();
+      expect(verdictOf([await requestProgress(store, deliveryPartKey(queueId!, 0))], 'text')).toMatchObject({ status: 'sent', messageId: sid });
+    } finally {
+      await store.close();
+    }
   }, 600_000);
 
   it("a picture texted in reaches OpenClaw's agent as an attachment, and its file is gone after the turn", async () => {
