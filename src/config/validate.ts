@@ -14,7 +14,12 @@ export interface ConfigProblem {
   hint?: string;
 }
 
-const E164 = /^\+[1-9]\d{6,14}$/;
+/** A phone number in E.164 form (also the pattern OpenClaw checks channels.telephony with: openclaw/channel-config-schema.ts). */
+export const E164 = /^\+[1-9]\d{6,14}$/;
+/** An http(s) URL with a host. */
+export const HTTP_URL = /^https?:\/\/[^\s/]+/;
+/** A Twilio SID: its two-letter prefix, then 32 hex characters. */
+export const sidPattern = (prefix: string) => new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
 // Values copied from a setup guide without being filled in: ACxxxxxxxx..., your_auth_token, <token>.
 const PLACEHOLDER = /x{4,}|X{4,}|^your[_ -]|^<.*>$|^\.\.\.$|changeme/i;
 
@@ -120,9 +125,9 @@ export function checkLeaf(spec: LeafSpec, value: unknown): { message: string; hi
     case 'stringList':
       return Array.isArray(value) && value.every((v) => typeof v === 'string') ? undefined : bad();
     case 'sid':
-      return typeof value === 'string' && new RegExp(`^${spec.sidPrefix}[0-9a-fA-F]{32}$`).test(value) ? undefined : bad();
+      return typeof value === 'string' && sidPattern(spec.sidPrefix!).test(value) ? undefined : bad();
     case 'url':
-      return typeof value === 'string' && /^https?:\/\/[^\s/]+/.test(value) ? undefined : bad();
+      return typeof value === 'string' && HTTP_URL.test(value) ? undefined : bad();
     default:
       return typeof value === 'string' ? undefined : bad();
   }

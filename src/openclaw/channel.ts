@@ -1,13 +1,15 @@
 /**
  * `telephony` as an OpenClaw channel (texts; calls plug in later): its account comes from
  * channels.telephony, the Gateway runs it (gateway-account.ts, loaded only then), pairing is
- * OpenClaw's (`openclaw pairing list|approve telephony`), and OpenClaw's sends go through this
- * project's exactly-once sending (outbound.ts, loaded on the first send). This module stays light:
+ * OpenClaw's (`openclaw pairing list|approve telephony`), OpenClaw's sends go through this project's
+ * exactly-once sending (outbound.ts, loaded on the first send), and `channels status --probe` runs this
+ * project's doctor --probe (status-probe.ts, its checks loaded when asked). This module stays light:
  * OpenClaw evaluates it for discovery and root help.
  */
 import { CHANNEL_ID } from './channel-id.js';
 import { telephonyDoctor } from './doctor-adapter.js';
 import type { ChannelPlugin, OpenClawConfig, PluginRuntime } from './sdk.js';
+import { probeTelephonyAccount, telephonyStatusIssues } from './status-probe.js';
 import type { WebhookRoutes } from './webhook-routes.js';
 
 export interface TelephonyAccount {
@@ -106,6 +108,8 @@ export function createTelephonyChannel(deps: { runtime(): PluginRuntime; routes:
         },
       },
     },
+    // `channels status --probe`: this project's doctor --probe, run in the Gateway (status-probe.ts).
+    status: { probeAccount: ({ cfg }) => probeTelephonyAccount(cfg), collectStatusIssues: telephonyStatusIssues },
     outbound: {
       deliveryMode: 'direct',
       async sendText(ctx) {

@@ -1,13 +1,13 @@
 /**
- * What `openclaw doctor` says about the telephony channel: what keeps the Gateway from running it
- * (no sender, no public URL for Twilio's signatures), then this project's own checks of the
- * configuration the Gateway will run with (every problem of channels.telephony, the inbound policy,
- * the Twilio credentials and their SecretRef, the store, the webhook URL, signatures), without asking
- * Twilio anything. Only what needs attention is returned, one line each, in the form OpenClaw's
- * doctor prints its channel warnings. No secret is ever in a line: secret values are masked.
+ * What this project finds about the telephony channel as OpenClaw runs it: what keeps the Gateway from
+ * running it (no sender, no public URL for Twilio's signatures), then its own checks of the
+ * configuration the Gateway runs with (every problem of channels.telephony, the inbound policy, the
+ * Twilio credentials and their SecretRef, the store, the webhook URL, signatures), and, for
+ * `channels status --probe` (status-probe.ts), what Twilio says of the number. Only what needs attention
+ * is returned. No secret is ever in a finding: secret values are masked.
  */
 import { commandPrefix, setCommandHost } from '../command-prefix.js';
-import { type CheckResult, type DoctorState, OFFLINE_CONFIG_CHECKS, runChecks } from '../doctor/checks.js';
+import { type Check, type CheckResult, type DoctorState, OFFLINE_CONFIG_CHECKS, runChecks } from '../doctor/checks.js';
 import { getPath } from '../config/resolve.js';
 import { listLeaves } from '../config/schema.js';
 import { createKeychainStore } from '../secrets/keychain.js';
@@ -34,8 +34,6 @@ function gatewayNeeds(cfg: OpenClawConfig): string[] {
   return lines;
 }
 
-const describe = (r: CheckResult) => `${KEY} (${r.name}): ${r.detail}${r.fix ? ` Fix: ${r.fix}` : ''}`;
-
 /** Every secret this configuration holds or resolves to (in the file by mistake, or from the store, the environment, a SecretRef). */
 function secretsOf(state: DoctorState): string[] {
   const secretKeys = listLeaves()
@@ -50,19 +48,42 @@ function masked(line: string, secrets: readonly string[]): string {
   return secrets.reduce((text, secret) => text.split(secret).join('***'), line);
 }
 
-export async function telephonyDoctorFindings(cfg: OpenClawConfig): Promise<string[]> {
+/** One thing that needs attention: which check found it, what it is, and the fix (secrets masked). */
+export interface TelephonyFinding {
+  check: string;
+  status: 'warn' | 'fail';
+  message: string;
+  fix?: string;
+}
+
+/**
+ * What needs attention in the channel as configured: the Gateway's needs, every problem of the section
+ * by its key, then the findings of `checks` (OFFLINE_CONFIG_CHECKS, and the Twilio probe for
+ * `channels status --probe`). Empty for a section that is absent or turned off.
+ */
+export async function collectTelephonyFindings(cfg: OpenClawConfig, extraChecks: readonly Check[] = []): Promise<TelephonyFinding[]> {
   if (cfg.channels?.[CHANNEL_ID] === undefined || !resolveTelephonyAccount(cfg).enabled) return [];
   // Fixes name the commands as they exist beside OpenClaw: `openclaw telephony ...`.
   setCommandHost('openclaw');
-  const { results, state } = await runChecks({ keychain: createKeychainStore() }, OFFLINE_CONFIG_CHECKS);
+  const { results, state } = await runChecks({ keychain: createKeychainStore() }, [...OFFLINE_CONFIG_CHECKS, ...extraChecks]);
   // Without a public URL the Gateway's own line says it better than serve's webhook-url check.
   const needs = gatewayNeeds(cfg);
   const noPublicUrl = needs.some((l) => l.startsWith(`${KEY}.publicUrl`));
   // Every problem of the section by its key (the config check names only the first, and the inbound
   // policy check repeats the one about the policy), then the other checks' findings.
-  const problems = (state.resolution?.problems ?? []).map((p) => `${KEY}${p.path ? `.${p.path}` : ''}: ${p.message}${p.hint ? ` Fix: ${p.hint}` : ''}`);
+  const problems = (state.resolution?.problems ?? []).map((p): TelephonyFinding => ({ check: 'config', status: p.severity === 'error' ? 'fail' : 'warn', message: `${KEY}${p.path ? `.${p.path}` : ''}: ${p.message}`, fix: p.hint }));
   const listed = (r: CheckResult) => state.resolution && (r.name === 'config' || (r.name === 'inbound-policy' && r.status === 'fail'));
   const shown = results.filter((r) => r.status !== 'pass' && !listed(r) && !(r.name === 'webhook-url' && noPublicUrl));
   const secrets = secretsOf(state);
-  return [...needs, ...problems, ...shown.map(describe)].map((line) => `- ${safeForTerminal(masked(line, secrets), { max: 1000 })}`);
+  const safe = (text: string) => safeForTerminal(masked(text, secrets), { max: 1000 });
+  return [
+    ...needs.map((message): TelephonyFinding => ({ check: 'gateway', status: 'fail', message })),
+    ...problems,
+    ...shown.map((r): TelephonyFinding => ({ check: r.name, status: r.status as 'warn' | 'fail', message: `${KEY} (${r.name}): ${r.detail}`, fix: r.fix })),
+  ].map((f) => ({ ...f, message: safe(f.message), ...(f.fix ? { fix: safe(f.fix) } : {}) }));
+}
+
+/** The findings as lines, in the form OpenClaw's doctor prints a channel's warnings. */
+export async function telephonyDoctorFindings(cfg: OpenClawConfig): Promise<string[]> {
+  return (await collectTelephonyFindings(cfg)).map((f) => `- ${f.message}${f.fix ? ` Fix: ${f.fix}` : ''}`);
 }

@@ -209,9 +209,11 @@ export interface ChannelPlugin<Account> {
     sendMedia?(ctx: ChannelOutboundContext): Promise<{ channel: string; messageId: string; [key: string]: unknown }>;
   };
   message?: ChannelMessageAdapter;
+  /** ChannelStatusAdapter: `channels status --probe` runs probeAccount in the Gateway; its result is the snapshot's `probe`. */
   status?: {
+    probeAccount?(params: { account: Account; timeoutMs: number; cfg: OpenClawConfig }): Promise<{ ok: boolean; error?: string }>;
     buildAccountSnapshot?(params: { account: Account; cfg: OpenClawConfig; runtime?: ChannelAccountSnapshot }): ChannelAccountSnapshot | Promise<ChannelAccountSnapshot>;
-    collectStatusIssues?(accounts: ChannelAccountSnapshot[]): { channel: string; accountId: string; kind: string; message: string; fix?: string }[];
+    collectStatusIssues?(accounts: ChannelAccountSnapshot[]): { channel: string; accountId: string; kind: 'intent' | 'permissions' | 'config' | 'auth' | 'runtime'; message: string; fix?: string }[];
   };
 }
 

@@ -257,4 +257,32 @@ describe.skipIf(!HAVE_OPENCLAW_BIN)('the telephony channel inside the OpenClaw G
     const status = JSON.parse(res.stdout);
     expect(status.channelAccounts.telephony).toEqual([expect.objectContaining({ accountId: 'default', enabled: true, configured: true, running: true, lifecycle: 'ready', mode: 'webhook', dmPolicy: 'pairing', lastInboundAt: expect.any(Number) })]);
   }, 600_000);
+
+  it("`openclaw channels status --probe` runs the channel's probe in the Gateway; a misdirected webhook fails it, and `openclaw doctor` says so; no secret shown", async () => {
+    const token = env.SANDBOX_AUTH_TOKEN!;
+    const probed = await oc(['channels', 'status', '--probe', '--json']);
+    expect(probed.code, probed.stderr).toBe(0);
+    expect(JSON.parse(probed.stdout).channelAccounts.telephony).toEqual([expect.objectContaining({ accountId: 'default', running: true, probe: expect.objectContaining({ ok: true, findings: expect.any(Array) }) })]);
+    expect(probed.stdout).not.toContain(token);
+    expect((await oc(['channels', 'status', '--probe'])).stdout).toMatch(/telephony[^\n]*\bworks\b/i);
+
+    // The number's SMS webhook pointed away from the Gateway: Twilio's (the sandbox's) answer says so.
+    const elsewhere = 'https://elsewhere.example.com/sms';
+    const moved = await runCli(['numbers', 'configure', number, '--sms-url', elsewhere], { env, cwd });
+    expect(moved.code, moved.stderr).toBe(0);
+    try {
+      const failed = await oc(['channels', 'status', '--probe']);
+      expect(failed.stdout).toMatch(/telephony[^\n]*probe failed/i);
+      expect(failed.stdout).toMatch(new RegExp(`- telephony default: [^\\n]*${elsewhere.replaceAll('.', '\\.')}[^\\n]*is not serve's`));
+      const doctor = await oc(['doctor', '--non-interactive']);
+      const out = doctor.stdout + doctor.stderr;
+      expect(out).toContain('Channel warnings');
+      expect(out).toContain(elsewhere);
+      expect(out).not.toContain(token);
+    } finally {
+      const back = await runCli(['numbers', 'configure', number, '--to-serve'], { env, cwd });
+      expect(back.code, back.stderr).toBe(0);
+    }
+  }, 600_000);
 });
+

@@ -83,4 +83,30 @@ describe.skipIf(!HAVE_OPENCLAW_BIN)('openclaw-telephony inside OpenClaw, install
     expect(shown.file).toBe(file);
     expect(shown.values.find((v: { key: string }) => v.key === 'fromNumber')).toMatchObject({ value: '+15550004321', source: 'file' });
   }, 600_000);
+
+  it("`openclaw doctor` reports channels.telephony's problems by key, secrets never shown; a sound section passes", async () => {
+    const file = path.join(home, '.openclaw/openclaw.json');
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    const token = 'tok-4f9e2a7c1b-secret';
+    const misplaced = 'tok-88d1c0ffee-secret';
+    const section = { fromNumber: '5550001234', inboundPolicy: 'everyone', sms: { maxLength: 5000 }, twilio: { accountSid: 'AC123', authToken: token, authTokn: misplaced } };
+    writeFileSync(file, JSON.stringify({ ...doc, channels: { telephony: section } }, null, 2));
+    const doctor = await oc(['doctor', '--non-interactive']);
+    const out = doctor.stdout + doctor.stderr;
+    for (const key of ['fromNumber', 'inboundPolicy', 'sms.maxLength', 'twilio.accountSid']) expect(out).toMatch(new RegExp(`channels\\.telephony\\.${key.replace('.', '\\.')}: invalid config for plugin openclaw-telephony`));
+    expect(out).toMatch(/channels\.telephony\.twilio: invalid config for plugin openclaw-telephony: must not have additional properties: "authTokn"/);
+    expect(out).not.toContain(token);
+    expect(out).not.toContain(misplaced);
+    // The same for `config validate`, which fails.
+    const validate = await oc(['config', 'validate']);
+    expect(validate.code).not.toBe(0);
+    expect(validate.stdout + validate.stderr).toContain('channels.telephony.fromNumber');
+    expect(validate.stdout + validate.stderr).not.toContain(token);
+
+    const sound = { fromNumber: '+15550004321', twilio: { accountSid: `AC${'0123456789abcdef'.repeat(2)}`, authToken: { source: 'env', provider: 'default', id: 'TWILIO_AUTH_TOKEN' } } };
+    writeFileSync(file, JSON.stringify({ ...doc, channels: { telephony: sound } }, null, 2));
+    const clean = await oc(['config', 'validate']);
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    expect((await oc(['doctor', '--non-interactive'])).stdout).not.toContain('channels.telephony');
+  }, 600_000);
 });
