@@ -139,6 +139,25 @@ export class KeyInFlightError extends Error {
   }
 }
 
+/**
+ * A request that never left: it waited for one of the account's API request slots (store/api-gate.ts)
+ * until a stop (`stopped`) or until the wait's limit. Nothing was sent; the same command again sends it.
+ */
+export class RequestNotMadeError extends Error {
+  readonly exitCode: ExitCodeValue;
+  readonly code: string;
+  constructor(
+    message: string,
+    readonly hint?: string,
+    readonly stopped = false,
+  ) {
+    super(message);
+    this.name = 'RequestNotMadeError';
+    this.code = stopped ? 'not_started' : 'api_slots_busy';
+    this.exitCode = stopped ? ExitCode.interrupted : ExitCode.network;
+  }
+}
+
 /** The user pressed Ctrl-C. */
 export class InterruptedError extends Error {
   readonly exitCode = ExitCode.interrupted;

@@ -139,6 +139,21 @@ export const TELEPHONY_SCHEMA = group('channels.telephony', {
       default: 'none',
       description: 'Which sends wait for an operator: none, numbers never messaged before, or all.',
     },
+    accountRate: {
+      kind: 'number',
+      min: 0.01,
+      max: 10000,
+      description:
+        'Messages per second for the whole account, over all its senders and every process sharing the store (unset: only each sender\'s sms.rate). For a throughput shared by several numbers, such as a US A2P 10DLC campaign\'s.',
+    },
+    apiConcurrency: {
+      kind: 'integer',
+      min: 1,
+      max: 1000,
+      default: 20,
+      description:
+        "Twilio API requests in flight at once for the account, across every process sharing the store (Twilio answers 429 / 20429 past the account's concurrency limit).",
+    },
   }),
   voice: group('Voice calls', {
     enabled: {

@@ -8,7 +8,7 @@
  * then retried.
  */
 import { randomUUID } from 'node:crypto';
-import { KeyInFlightError, NetworkError, StoppedBeforeSendError, TwilioApiError, UserError } from '../errors.js';
+import { KeyInFlightError, NetworkError, RequestNotMadeError, StoppedBeforeSendError, TwilioApiError, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { appendEvent } from '../store/events.js';
 import { type Claim, type ClaimOwner, claimOwnerFor, fingerprintOf } from '../store/claims.js';
@@ -166,7 +166,7 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
   } catch (err) {
     // Stopped before anything was asked of Twilio: a fresh claim goes away (the rerun sends it with
     // nothing to reconcile); a taken-over one is released below, so the rerun reconciles it again.
-    if (err instanceof StoppedBeforeSendError && !claim.takenOver) {
+    if ((err instanceof StoppedBeforeSendError || err instanceof RequestNotMadeError) && !claim.takenOver) {
       finished = true;
       await claims.withdraw(msg.key);
     }
@@ -201,10 +201,18 @@ async function sendWithRetries(msg: OutboundMessage, deps: DeliverDeps, claims: 
     }
     const since = new Date();
     try {
-      const m = await createMessage(client, msg, { maxRetries: 0 });
+      // The first attempt can still be stopped while it waits for an API request slot (store/api-gate.ts).
+      const m = await createMessage(client, msg, { maxRetries: 0, signal: attempt === 0 ? deps.signal : undefined });
       deps.afterAccepted?.(m.sid);
       return await h.settle(m, false, 'sent');
     } catch (err) {
+      if (err instanceof RequestNotMadeError) {
+        // No request left (a stop, or no API slot in time): the rate slot was not used either.
+        // After an earlier attempt whose answer was lost, the key stays pending so the rerun reconciles it.
+        await deps.limiter.refund();
+        if (attempt > 0) throw new NetworkError(err.message, err.hint, msg.requestKey);
+        throw err.stopped ? new StoppedBeforeSendError(msg.key) : err;
+      }
       if (err instanceof TwilioApiError && RETRYABLE_STATUS.has(err.status) && attempt < maxRetries) {
         await deps.limiter.refund();
         await h.log('retry', { status: err.status, code: err.twilioCode, attempt: attempt + 1 });

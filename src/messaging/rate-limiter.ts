@@ -7,6 +7,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Store } from '../store/open-store.js';
+import { ensureJointRows, refundJointSlot, reserveJointSlot } from '../store/account-rate-slots.js';
 import { refundSlot, reserveSlot } from '../store/rate-slots.js';
 import { type NumberKind, NUMBER_RATES, numberKindOf, SERVICE_RATE } from '../twilio/sender-kinds.js';
 
@@ -85,16 +86,47 @@ export function senderRate(sms: { rate?: number; senderType: 'auto' | NumberKind
   return override ?? sms.rate ?? DEFAULT_RATES[senderKindOf(sender, sms.senderType)];
 }
 
+/** The account's own message rate (outbound.accountRate), over all its senders. */
+export interface AccountRate {
+  accountSid: string;
+  ratePerSecond: number;
+}
+
+/**
+ * A sender's limiter that also keeps its account's rate: each slot is free on both schedules in the
+ * store (account-rate-slots.ts), so a send waits for both and neither rate is exceeded.
+ */
+export function createAccountStoreRateLimiter(store: Store, senderId: string, ratePerSecond: number, account: AccountRate): RateLimiter {
+  const joint = { sender: senderId, account: `account:${account.accountSid}`, senderIntervalMs: 1000 / ratePerSecond, accountIntervalMs: 1000 / account.ratePerSecond };
+  let rows: Promise<void> | undefined;
+  const limiter: RateLimiter = {
+    ratePerSecond: Math.min(ratePerSecond, account.ratePerSecond),
+    async take(signal) {
+      signal?.throwIfAborted();
+      // The rows are created once; a failure is tried again on the next take.
+      await (rows ??= ensureJointRows(store, joint).catch((err: unknown) => {
+        rows = undefined;
+        throw err;
+      }));
+      const wait = await reserveJointSlot(store, joint);
+      if (wait > 0) await waitForSlot(wait, signal, limiter);
+    },
+    refund: () => refundJointSlot(store, joint),
+  };
+  return limiter;
+}
+
 /**
  * One limiter per sender, shared by everything a process sends from it; with a store, shared by every
- * process using that store too.
+ * process using that store too, and with an account rate, joined to the account's schedule.
  */
-export function createLimiterPool(rateFor: (sender: Sender) => number, store?: Store): (sender: Sender) => RateLimiter {
+export function createLimiterPool(rateFor: (sender: Sender) => number, store?: Store, account?: AccountRate): (sender: Sender) => RateLimiter {
   const limiters = new Map<string, RateLimiter>();
+  const create = (id: string, rate: number) => (!store ? createRateLimiter(rate) : account ? createAccountStoreRateLimiter(store, id, rate, account) : createStoreRateLimiter(store, id, rate));
   return (sender) => {
     const id = sender.messagingServiceSid ?? sender.from ?? '';
     let limiter = limiters.get(id);
-    if (!limiter) limiters.set(id, (limiter = store ? createStoreRateLimiter(store, id, rateFor(sender)) : createRateLimiter(rateFor(sender))));
+    if (!limiter) limiters.set(id, (limiter = create(id, rateFor(sender))));
     return limiter;
   };
 }

@@ -71,6 +71,8 @@ export interface SandboxContext {
   later(ms: number, fn: () => void): void;
   /** Aborted when the sandbox stops: work in flight (media fetches) gives up. */
   stopping: AbortSignal;
+  /** REST API requests being handled now, and the most at once since the start: what a client's concurrency cap must keep within. */
+  requests: { inFlight: number; maxInFlight: number };
 }
 
 /** The account of this data folder: made once, then the same on every start. */

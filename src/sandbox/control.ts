@@ -51,7 +51,7 @@ export function registerControl(router: Router, ctx: SandboxContext): void {
   registerVoiceControl(router, ctx);
   registerMediaControl(router, ctx);
   router.on('GET', '/sandbox/v1/account', () => ({ status: 200, json: sandboxAccountView(ctx) }));
-  router.on('GET', '/sandbox/v1/health', () => ({ status: 200, json: { ok: true, queued: ctx.pacer.pending() } }));
+  router.on('GET', '/sandbox/v1/health', () => ({ status: 200, json: { ok: true, queued: ctx.pacer.pending(), ...ctx.requests } }));
   router.on('POST', '/sandbox/v1/handsets/:Phone/messages', async (req) => {
     const to = req.form.get('To');
     if (!to) throw new SandboxApiError(400, 21604, "A 'To' phone number is required.");

@@ -30,6 +30,10 @@ export interface Sandbox {
   account: AccountRecord;
   /** `{baseUrl, accountSid, authToken, numbers, ...}` as `sandbox --json` prints it. */
   describe(): ReturnType<typeof sandboxAccountView>;
+  /** REST requests in flight now and the most at once so far (also in GET /sandbox/v1/health). */
+  requestStats(): { inFlight: number; maxInFlight: number };
+  /** When each message sent through the API was accepted (epoch ms) and from which sender: rates are checked with it. */
+  acceptedMessages(): { from: string | null; body: string; atMs: number }[];
   close(): Promise<void>;
 }
 
@@ -61,6 +65,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       timers.add(t);
     },
     stopping: stopping.signal,
+    requests: { inFlight: 0, maxInFlight: 0 },
   };
   // A message to one of the account's own numbers arrives there as an inbound text.
   function deliverToOwnNumber(m: MessageRecord) {
@@ -83,7 +88,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const faults = ctx.faults;
   const maxConcurrent = options.maxConcurrentRequests ?? 100;
-  let inFlight = 0;
+  const requests = ctx.requests;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
@@ -99,8 +104,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (isControl) checkControlRequest(req.headers);
       else if (!isCdn) {
         authenticate(req, url.pathname, account);
-        if (inFlight >= maxConcurrent) throw new SandboxApiError(429, 20429, 'Too Many Requests');
-        inFlight++;
+        if (requests.inFlight >= maxConcurrent) throw new SandboxApiError(429, 20429, 'Too Many Requests');
+        requests.maxInFlight = Math.max(requests.maxInFlight, ++requests.inFlight);
         counted = true;
         if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
         const status = drawStatusFault(faults);
@@ -117,7 +122,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       answer = err instanceof SandboxApiError ? { status: err.status, json: errorBody(err.status, err.code, err.message) } : { status: 500, json: errorBody(500, 20500, `Internal sandbox error: ${(err as Error).message}`) };
       if (answer.status === 429) answer.headers = { 'retry-after': '1' };
     } finally {
-      if (counted) inFlight--;
+      if (counted) requests.inFlight--;
     }
     if (reset) {
       // The request took effect, but the client never hears so.
@@ -153,6 +158,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     baseUrl: ctx.baseUrl,
     account,
     describe: () => sandboxAccountView(ctx),
+    requestStats: () => ({ ...requests }),
+    acceptedMessages: () =>
+      store
+        .list<MessageRecord>('message')
+        .filter((m) => m.direction === 'outbound-api' && m._createdAtMs !== undefined)
+        .map((m) => ({ from: m.from, body: m.body, atMs: m._createdAtMs! })),
     async close() {
       stopping.abort();
       ctx.pacer.stop();

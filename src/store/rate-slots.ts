@@ -10,8 +10,8 @@ import { statementPair } from './statement.js';
 // One clock reading per statement (SQLite fixes 'now' per step; statement_timestamp() is fixed per
 // statement), so the wait returned agrees with the slot reserved. A reading taken before a lock wait
 // can only make the wait longer than needed, never shorter: the rate is never exceeded.
-const SQLITE_NOW = "((julianday('now') - 2440587.5) * 86400000.0)";
-const PG_NOW = '(extract(epoch from statement_timestamp()) * 1000)::double precision';
+export const SQLITE_NOW = "((julianday('now') - 2440587.5) * 86400000.0)";
+export const PG_NOW = '(extract(epoch from statement_timestamp()) * 1000)::double precision';
 
 const TAKE = statementPair(
   `INSERT INTO rate_slots (sender, next_at) VALUES (?, ${SQLITE_NOW} + ?) ON CONFLICT (sender) DO UPDATE SET next_at = MAX(${SQLITE_NOW}, rate_slots.next_at) + excluded.next_at - ${SQLITE_NOW} ` +

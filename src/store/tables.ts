@@ -161,6 +161,14 @@ export interface TurnLinesTable {
   turns: number;
 }
 
+/** One Twilio API request in flight (store/api-slots.ts). */
+export interface ApiSlotsTable {
+  account: string;
+  slot: number;
+  owner: string;
+  lease_until: number;
+}
+
 export interface Database {
   auto_replies: AutoRepliesTable;
   approvals: ApprovalsTable;
@@ -177,4 +185,5 @@ export interface Database {
   turn_tickets: TurnTicketsTable;
   outbound_media: OutboundMediaTable;
   turn_lines: TurnLinesTable;
+  api_slots: ApiSlotsTable;
 }

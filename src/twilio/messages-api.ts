@@ -28,10 +28,11 @@ export interface CreateMessageParams {
   statusCallback?: string;
 }
 
-export function createMessage(client: RestClient, p: CreateMessageParams, opts: { maxRetries?: number } = {}): Promise<TwilioMessage> {
+export function createMessage(client: RestClient, p: CreateMessageParams, opts: { maxRetries?: number; signal?: AbortSignal } = {}): Promise<TwilioMessage> {
   return client.request<TwilioMessage>('POST', 'Messages.json', {
     body: { To: p.to, From: p.messagingServiceSid ? undefined : p.from, MessagingServiceSid: p.messagingServiceSid, Body: p.body || undefined, MediaUrl: p.media, StatusCallback: p.statusCallback },
     maxRetries: opts.maxRetries,
+    signal: opts.signal,
   });
 }
 

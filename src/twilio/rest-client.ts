@@ -6,7 +6,7 @@
  * Requests go through node:http/https (`http-transport.ts`), not fetch or the undici package: both
  * cost a short command far more start-up time (measured there).
  */
-import { NetworkError, TwilioApiError } from '../errors.js';
+import { NetworkError, RequestNotMadeError, TwilioApiError } from '../errors.js';
 import { retryDelayMs, sleep as realSleep } from './backoff.js';
 import { type HttpResponse, httpRequest } from './http-transport.js';
 import { commandPrefix } from '../command-prefix.js';
@@ -30,6 +30,18 @@ export interface RestClientOptions {
   timeoutMs?: number;
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
   sleep?: (ms: number) => Promise<void>;
+  /** Entered before every request and left when its answer is in: the account's concurrency cap (store/api-gate.ts). */
+  gate?: RequestGate;
+}
+
+/**
+ * A limit on the requests in flight. `enter` waits for a free place and resolves to the function that
+ * frees it; when the wait ends without one (a stop, or its time limit) it throws RequestNotMadeError.
+ */
+export interface RequestGate {
+  enter(signal?: AbortSignal): Promise<() => void>;
+  /** Frees what is still held and lets the pending frees finish (before the store closes). */
+  close(): Promise<void>;
 }
 
 export interface RequestOptions {
@@ -42,6 +54,8 @@ export interface RequestOptions {
   retryUnsafe?: boolean;
   /** Overrides the client's maxRetries for this request (0: the caller retries itself). */
   maxRetries?: number;
+  /** A stop while the request still waits for its place in the gate: it is not made (RequestNotMadeError, `stopped`). */
+  signal?: AbortSignal;
 }
 
 export interface RestClient {
@@ -84,7 +98,17 @@ export function createRestClient(opts: RestClientOptions): RestClient {
     return `${baseUrl}${absolute}${qs ? (absolute.includes('?') ? '&' : '?') + qs : ''}`;
   };
 
-  async function send(method: string, url: string, body: string | undefined, retryUnsafe: boolean, retries = maxRetries): Promise<HttpResponse> {
+  /** One exchange, inside the gate when there is one; every retry waits for a place of its own. */
+  async function exchange(url: string, req: Parameters<typeof httpRequest>[1], signal: AbortSignal | undefined): Promise<HttpResponse> {
+    const leave = await opts.gate?.enter(signal);
+    try {
+      return await httpRequest(url, req);
+    } finally {
+      leave?.();
+    }
+  }
+
+  async function send(method: string, url: string, body: string | undefined, retryUnsafe: boolean, retries = maxRetries, signal?: AbortSignal): Promise<HttpResponse> {
     const safe = method === 'GET' || method === 'DELETE' || retryUnsafe;
     const headers = {
       authorization,
@@ -96,12 +120,14 @@ export function createRestClient(opts: RestClientOptions): RestClient {
       let reason: string;
       let retryAfterMs = 0;
       try {
-        const res = await httpRequest(url, { method, headers, body, timeoutMs });
+        // A failed wait for the gate (RequestNotMadeError) made no request: it is not retried here.
+        const res = await exchange(url, { method, headers, body, timeoutMs }, signal);
         const retryable = RETRY_ALWAYS.has(res.status) || (safe && res.status >= 500);
         if (!retryable || attempt >= retries) return res;
         retryAfterMs = parseRetryAfter(res.header('retry-after'));
         reason = `HTTP ${res.status}`;
       } catch (err) {
+        if (err instanceof RequestNotMadeError) throw err;
         if (!safe || attempt >= retries) throw networkError(err, baseUrl);
         reason = (err as Error).message;
       }
@@ -116,7 +142,7 @@ export function createRestClient(opts: RestClientOptions): RestClient {
     baseUrl,
     async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, ro: RequestOptions = {}) {
       const body = method === 'POST' ? encodeForm(ro.body) : undefined;
-      const res = await send(method, urlFor(path, ro.query), body, ro.retryUnsafe ?? false, ro.maxRetries);
+      const res = await send(method, urlFor(path, ro.query), body, ro.retryUnsafe ?? false, ro.maxRetries, ro.signal);
       const text = res.text();
       if (res.status >= 400) throw apiError(res.status, text, parseRetryAfter(res.header('retry-after')));
       if (res.status === 204 || text === '') return undefined as T;
@@ -128,7 +154,9 @@ export function createRestClient(opts: RestClientOptions): RestClient {
       return { contentType: res.header('content-type') ?? '', body: res.body };
     },
     // Idle keep-alive connections are unref'd by the agent and never hold the process.
-    close: async () => {},
+    close: async () => {
+      await opts.gate?.close();
+    },
   };
 }
 

@@ -38,6 +38,8 @@ export interface MessageRecord {
   _statusCallbackMethod?: string | null;
   /** An injected Twilio error code this message fails with at delivery (see faults.ts). */
   _faultCode?: number;
+  /** When the API accepted it, in epoch ms (records made before this field have none). */
+  _createdAtMs?: number;
 }
 
 export interface OutboundInput {
@@ -223,6 +225,8 @@ export function createOutboundMessage(ctx: SandboxContext, input: OutboundInput)
     _media: input.media,
     _statusCallback: input.statusCallback,
     _statusCallbackMethod: input.statusCallbackMethod,
+    // The millisecond it was accepted: date_created has whole seconds, too coarse to check a rate with.
+    _createdAtMs: Date.now(),
     ...(faultCode ? { _faultCode: faultCode } : {}),
   };
   ctx.store.put('message', m);
