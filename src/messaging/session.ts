@@ -15,8 +15,7 @@ import { toE164 } from './phone.js';
 import { livePublicUrl } from '../store/outbound-media.js';
 import { commandPrefix } from '../command-prefix.js';
 import type { MediaHost } from './outbound-media.js';
-import { createLimiterPool, type Sender, senderRate } from './rate-limiter.js';
-import { accountGate, accountRateOf } from './account-limits.js';
+import { type Sender, sendLimits } from './account-limits.js';
 import { type TextPolicy, textPolicyFrom } from './send-text.js';
 
 export interface SessionOptions {
@@ -78,12 +77,11 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
       throw err;
     }
   }
-  const client = createTwilioClient(access, { gate: accountGate(store, access, config) });
+  // The sender's rate, the account's, and its API concurrency, shared with every process on the store.
+  const { gate, rateFor, limiterFor } = sendLimits(store, access, config, opts.rate);
+  const client = createTwilioClient(access, { gate });
   const logger = createLogger();
   const claims = createClaimOwner(store, { onRenewError: (err) => logger.event('store.lease.renew-failed', { error: err.message }) });
-  const rateFor = (s: Sender) => senderRate(config.sms, s, opts.rate);
-  // The schedule lives in the store: concurrent sends from one sender keep its rate together.
-  const limiterFor = createLimiterPool(rateFor, store, accountRateOf(access, config));
   const mediaHost = sendingMediaHost(config, store);
   const crashAfter = Number(process.env.OPENCLAW_TELEPHONY_FAULT_CRASH_AFTER_SENDS ?? 0);
   let accepted = 0;

@@ -9,8 +9,7 @@ import { drainOrAbandon } from '../agent/drain.js';
 import type { Settings } from '../config/settings.js';
 import { ConfigError, CredentialsError } from '../errors.js';
 import { type DeliverDeps, deliverMessage } from '../messaging/deliver.js';
-import { createLimiterPool, type Sender, senderRate } from '../messaging/rate-limiter.js';
-import { accountGate, accountRateOf } from '../messaging/account-limits.js';
+import { type Sender, sendLimits } from '../messaging/account-limits.js';
 import { createClaimOwner } from '../store/claims.js';
 import { textPolicyFrom } from '../messaging/send-text.js';
 import { openStore, type Store } from '../store/open-store.js';
@@ -179,7 +178,9 @@ async function openCore({ settings, config, o, stack, emit, checkpoint }: StartC
   // One of possibly several instances on this store: webhook claims and conversation lines carry its id.
   const instance = await joinAsInstance(store, { version: o.version ?? 'unknown', onError: (err) => emit('warning', { message: `the instance heartbeat failed: ${err.message}` }) });
   stack.defer('the instance row', () => instance.leave());
-  const client = createTwilioClient(access, { gate: accountGate(store, access, config) });
+  // Several serve instances (and send commands) on one store share each sender's rate, the account's limits and the claims on keys.
+  const { gate, limiterFor } = sendLimits(store, access, config);
+  const client = createTwilioClient(access, { gate });
   stack.defer('the REST client', () => client.close());
   const metrics = createMetrics();
   stack.defer('metrics', o.events.subscribe(countEvents(metrics)));
@@ -195,8 +196,6 @@ async function openCore({ settings, config, o, stack, emit, checkpoint }: StartC
   metrics.setGauge('background_replies', () => background.size);
   // Deliveries (late replies and their retries, approved messages) are reported like everything else.
   const deliveries = loggerOnBus(o.events);
-  // Several serve instances (and send commands) on one store share each sender's rate and the claims on keys.
-  const limiterFor = createLimiterPool((sender) => senderRate(config.sms, sender), store, accountRateOf(access, config));
   const claims = createClaimOwner(store);
   stack.defer('idempotency claims', () => claims.close());
   // Local files in serve's own sends (agent attachments, approved texts) are served by serve itself.
