@@ -56,8 +56,9 @@ export async function forgetDeadInstances(store: Store): Promise<void> {
 /** The instances alive now, oldest first (doctor; not a hot path, so through the query builder). */
 export async function liveInstances(store: Store): Promise<LiveInstance[]> {
   // Loaded here: `send` reaches this module (outbound media asks for serve's URL), and Kysely's
-  // evaluation was the largest part of a one-message send's start-up.
-  const { sql } = await import('kysely');
+  // evaluation was the largest part of a one-message send's start-up. Through query-builder.ts, which
+  // the send bundle keeps in a file of its own with Kysely.
+  const { sql } = await import('./query-builder.js');
   const now = sql.raw(NOW_MS[store.dialect]);
   const { rows } = await sql<InstancesTable & { db_now: number | string }>`SELECT *, ${now} AS db_now FROM instances WHERE last_seen > ${now} - ${INSTANCE_EXPIRY_MS} ORDER BY started_at, id`.execute(await store.queryBuilder());
   // PostgreSQL returns BIGINT as text.

@@ -8,6 +8,9 @@ import type { Pool } from 'pg';
 import type { SqliteDatabase } from './sqlite-driver.js';
 import type { Database } from './tables.js';
 
+/** Kysely's `sql` tag, for store modules that the send bundle reaches: from here, they load Kysely only with this file (scripts/bundle.mjs). */
+export { sql } from 'kysely';
+
 export type DriverHandle = { dialect: 'sqlite'; database: SqliteDatabase } | { dialect: 'postgres'; pool: Pool };
 
 export function createQueryBuilder(handle: DriverHandle): Kysely<Database> {

@@ -85,6 +85,8 @@ describe('a one-message send', () => {
 
     const { builtins, required } = JSON.parse(readFileSync(loaded, 'utf8')) as { builtins: string[]; required: string[] };
     expect(required.filter((file) => /node_modules[\\/](kysely|csv-parse|ink|react|fastify|pg)[\\/]/.test(file))).toEqual([]);
+    // Kysely is a file of its own beside the send bundle (send/query-builder.cjs), required when a send migrates a store.
+    expect(required.filter((file) => file.endsWith('query-builder.cjs'))).toEqual([]);
     // better-sqlite3's JavaScript is in the bundle; only its addon is required, by path (no `bindings` search).
     expect(required.filter((file) => /node_modules[\\/](better-sqlite3|bindings)[\\/]/.test(file)).map((file) => path.basename(file))).toEqual(['better_sqlite3.node']);
     // fetch() would load undici (~100 ms); http-transport.ts uses node:http instead, and loads
@@ -168,7 +170,7 @@ describe('the code cache of the send bundle', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.v8cache'))).toHaveLength(1);
   });
 
-  it('is not written by the send that migrates a new store (it ran Kysely, which later sends never run), but by the next one', async () => {
+  it('is not written by the send that migrates a new store (it ran Kysely, from send/query-builder.cjs), but by the next one', async () => {
     const dir = path.join(home, 'migrating-cache');
     const fresh = { OPENCLAW_TELEPHONY_CACHE_DIR: dir, XDG_DATA_HOME: path.join(home, 'new-store-data') };
     const first = await send('+15550007050', 'migrates', fresh);
@@ -207,6 +209,9 @@ describe('the send bundle file', () => {
     expect(text).toMatch(/^\/\/ bundle [0-9a-f]{64}\n/);
     // ASCII outside comments: the loader reads it as latin1, much faster than UTF-8 for 1.4 MB on Node 20.
     expect(text.split('\n').filter((line) => /[^\x00-\x7f]/.test(line) && !/^\s*(\*|\/\/|\/\*)/.test(line))).toEqual([]);
+    // Kysely (0.6 MB) is not in it: send/query-builder.cjs has it, for the sends that need it.
+    expect(text).not.toMatch(/node_modules\/kysely\//);
+    expect(existsSync(path.join(path.dirname(SEND_BUNDLE), 'query-builder.cjs'))).toBe(true);
     // A vm.Script cannot run import(): the bundle has none left (esbuild turned them into require()).
     expect(text.match(/[^\w$.]import\(/g) ?? []).toEqual([]);
   });
