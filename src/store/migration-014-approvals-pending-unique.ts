@@ -5,10 +5,17 @@
  * later copies of it go (they hold the same request under the same key, so approving the one kept
  * sends what any of them would), then a unique partial index makes a copy impossible.
  */
-import { type Kysely, type Migration, sql } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
+
+/**
+ * Kysely's `sql`, loaded when the migration runs: every send evaluates this file (it checks the
+ * migrations' names), and the send bundle keeps Kysely in a file of its own (scripts/bundle.mjs).
+ */
+const loadSql = async () => (await import('./query-builder.js')).sql;
 
 export const migration014ApprovalsPendingUnique: Migration = {
   async up(db: Kysely<unknown>) {
+    const sql = await loadSql();
     await sql`DELETE FROM approvals WHERE status = 'pending' AND EXISTS (
       SELECT 1 FROM approvals AS earlier
       WHERE earlier.key = approvals.key AND earlier.status = 'pending'
@@ -16,6 +23,7 @@ export const migration014ApprovalsPendingUnique: Migration = {
     await sql`CREATE UNIQUE INDEX approvals_pending_key ON approvals (key) WHERE status = 'pending'`.execute(db);
   },
   async down(db: Kysely<unknown>) {
+    const sql = await loadSql();
     await sql`DROP INDEX IF EXISTS approvals_pending_key`.execute(db);
   },
 };
