@@ -2,7 +2,8 @@
  * The account's limits across `send` processes sharing a store, measured at the sandbox: several
  * batches at once never have more than outbound.apiConcurrency requests in flight there (on SQLite
  * and on PostgreSQL), two processes on two senders together keep outbound.accountRate in every
- * second, and the request slots of a process killed with kill -9 come free after their lease.
+ * second, the request slots of a process killed with kill -9 come free after their lease, and a
+ * batch stopped while its rows wait for a slot stops at once, sending none of them.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseFaults } from '../../src/sandbox/faults.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { acquireApiSlot } from '../../src/store/api-slots.js';
 import { openStore } from '../../src/store/open-store.js';
 import { BIN, isolatedEnv, telephony } from '../helpers/cli.js';
 import { duplicates, sentMessages } from '../helpers/sent.js';
@@ -114,5 +116,40 @@ describe("a killed process's request slots", () => {
     // then its own 4 s answer; never more than one request in flight at the sandbox.
     expect(took).toBeGreaterThanOrEqual(7_500 + 4_000 - 1_000);
     expect(sb.requestStats().maxInFlight).toBe(1);
+  });
+});
+
+describe('a batch stopped while its rows wait for an API request slot', () => {
+  it('exits at once (130) with the rows not started and nothing sent; the rerun sends each once', { timeout: 120_000 }, async () => {
+    sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 } });
+    const storeUrl = sqliteUrl();
+    const { env, cwd } = envFor(sb, storeUrl, { OPENCLAW_TELEPHONY_OUTBOUND_API_CONCURRENCY: '1' });
+    // Another process (on another machine, say) holds the account's only slot for the next two minutes.
+    const store = await openStore(storeUrl);
+    const other = { account: sb.describe().accountSid, owner: 'other-host:1:00000000', cap: 1, leaseMs: 120_000 };
+    expect(await acquireApiSlot(store, other)).toBe(0);
+    const file = writeBatch(cwd, 'waiting', 3, '+15558910');
+    const child = spawn(process.execPath, [BIN, 'send', '--sandbox', '--batch', file, '--rate', '1000', '--json'], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // Its rows are claimed and waiting for the slot: then the stop comes.
+    const pending = { sqlite: "SELECT count(*) AS n FROM idempotency_keys WHERE state = 'pending'", postgres: '' };
+    await expect.poll(async () => Number((await store.readOne<{ n: number }>(pending, []))?.n), { timeout: 30_000, interval: 100 }).toBeGreaterThanOrEqual(1);
+    const stoppedAt = performance.now();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(130);
+    // Well inside the 60 s a request may wait for a slot.
+    expect(performance.now() - stoppedAt).toBeLessThan(15_000);
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!).summary).toMatchObject({ interrupted: true, failed: 0, notStarted: 3 });
+    expect((await sentMessages(sb)).filter((m) => m.body.startsWith('waiting '))).toEqual([]);
+
+    await store.run({ sqlite: 'DELETE FROM api_slots', postgres: '' }, []);
+    await store.close();
+    const rerun = await telephony(['send', '--sandbox', '--batch', file, '--rate', '1000', '--json'], { env, cwd });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const sent = (await sentMessages(sb)).filter((m) => m.body.startsWith('waiting '));
+    expect(sent.length).toBe(3);
+    expect(duplicates(sent)).toEqual([]);
   });
 });
