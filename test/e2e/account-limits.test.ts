@@ -14,7 +14,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { acquireApiSlot } from '../../src/store/api-slots.js';
 import { openStore } from '../../src/store/open-store.js';
 import { BIN, isolatedEnv, telephony } from '../helpers/cli.js';
-import { duplicates, sentMessages } from '../helpers/sent.js';
+import { busiestWindow, duplicates, sentMessages } from '../helpers/sent.js';
 import { requirePgInCi, sqliteUrl, storeKinds } from '../helpers/stores.js';
 
 requirePgInCi();
@@ -35,17 +35,6 @@ function writeBatch(cwd: string, name: string, rows: number, prefix: string): st
   const file = path.join(cwd, `${name}.csv`);
   writeFileSync(file, ['to,body', ...Array.from({ length: rows }, (_, i) => `${prefix}${String(i).padStart(3, '0')},${name} ${i}`)].join('\n'));
   return file;
-}
-
-/** The most entries in any window of one second. */
-function busiestSecond(times: number[]): number {
-  const t = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < t.length; i++) {
-    while (t[i] - t[j] >= 1000) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
 }
 
 describe('the API concurrency cap across processes', () => {
@@ -82,7 +71,7 @@ describe('the account rate across processes and senders', () => {
     expect(accepted.length).toBe(20);
     // Without the account's rate the two senders together would send 10 a second. A late timer can
     // bring one more into a second once; the whole run cannot be shorter than 19 intervals of 200 ms.
-    expect(busiestSecond(accepted.map((m) => m.atMs))).toBeLessThanOrEqual(6);
+    expect(busiestWindow(accepted.map((m) => m.atMs))).toBeLessThanOrEqual(6);
     const times = accepted.map((m) => m.atMs);
     expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(18 * 200);
   });

@@ -26,3 +26,14 @@ export function duplicates(messages: { body: string; to: string }[]): string[] {
   for (const m of messages) seen.set(`${m.to}|${m.body}`, (seen.get(`${m.to}|${m.body}`) ?? 0) + 1);
   return [...seen].filter(([, n]) => n > 1).map(([k]) => k);
 }
+
+/** The most entries in any window of `windowMs` (sliding over the sorted times): a rate check. */
+export function busiestWindow(times: number[], windowMs = 1000): number {
+  const t = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; i < t.length; i++) {
+    while (t[i] - t[j] >= windowMs) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}

@@ -9,22 +9,12 @@ import { createAccountStoreRateLimiter, createStoreRateLimiter } from '../../src
 import { createAccountGate } from '../../src/store/api-gate.js';
 import { acquireApiSlot } from '../../src/store/api-slots.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
+import { busiestWindow } from '../helpers/sent.js';
 import { requirePgInCi, storeKinds } from '../helpers/stores.js';
 
 requirePgInCi();
 
 const ACCOUNT = 'AC' + '0'.repeat(32);
-
-/** The most entries in any window of `windowMs` (a sliding window over sorted times). */
-function busiestWindow(times: number[], windowMs = 1000): number {
-  const t = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < t.length; i++) {
-    while (t[i] - t[j] >= windowMs) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
 
 for (const kind of storeKinds) {
   describe.skipIf(kind.skip)(`account limits on ${kind.name}`, () => {
