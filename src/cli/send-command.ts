@@ -20,6 +20,7 @@ export function registerSendCommand(root: Command): void {
     .option('--rate <per-second>', 'messages per second (overrides the sender default)')
     .option('--batch <file>', 'send rows from a CSV (to,body[,media,key,from]) or NDJSON file; - for standard input')
     .option('--to-file <file>', 'send the body to every number in a file (one per line)')
+    .option('--batch-id <id>', 'name the batch: runs with the same name are one batch (each row sent once), whatever file or pipe they read')
     .option('--concurrency <n>', 'requests in flight for a batch')
     .action(lazy(() => import('./commands/send.js'), 'send'));
 }

@@ -5,7 +5,6 @@
  * (not started) and lets the requests in flight settle. Concurrent runs of one batch share its rows:
  * each row is sent by exactly one of them.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { InternalError, isProgrammingError, KeyInFlightError, StoppedBeforeSendError, unreadableFile, UserError } from '../errors.js';
@@ -15,6 +14,7 @@ import { toE164 } from './phone.js';
 import type { MessagingSession } from './session.js';
 import { sendText, type TextOutcome } from './send-text.js';
 import { fromCsvCell } from './csv-cell.js';
+import { earlierBatchId, earlierRowKey, hash } from './batch-earlier-keys.js';
 
 export interface BatchRow {
   /** 1-based row number in the input (data rows, the CSV header excluded). */
@@ -24,6 +24,8 @@ export interface BatchRow {
   media: string[];
   key: string;
   from?: string;
+  /** The key a version before content keys gave this row (see batch-earlier-keys.ts); absent with --batch-id or a key column. */
+  earlierKey?: string;
 }
 
 export interface BatchInput {
@@ -34,11 +36,37 @@ export interface BatchInput {
 
 export type BatchFormat = 'csv' | 'ndjson';
 
-const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
-/** Identifies a batch: its file's real path, or (standard input) its content. */
-export function batchId(source: string, text: string): string {
-  return hash(source === '-' ? `stdin:${text}` : `file:${realpathSync(source)}`);
+/**
+ * Identifies a batch: the name given with --batch-id, else its file's real path (the native call
+ * gives Windows' canonical letter case, so `Batch.csv` and `batch.csv` are one file), else (standard
+ * input) its content. A copy, a pipe of the file, or a mapped drive and its UNC path are other
+ * batches unless --batch-id says they are one.
+ */
+export function batchId(source: string, text: string, declared?: string): string {
+  if (declared !== undefined) return hash(`id:${declared}`);
+  return hash(source === '-' ? `stdin:${text}` : `file:${realpathSync.native(source)}`);
+}
+
+/** The names --batch-id takes: printable, no spaces, short enough to read in a key. */
+export function checkBatchIdName(name: string): string {
+  if (/^[\x21-\x7e]{1,100}$/.test(name)) return name;
+  throw new UserError('--batch-id takes a name of 1 to 100 printable characters without spaces.', { code: 'invalid_batch_id', hint: 'For example --batch-id reminders-2026-w49; runs given the same name are one batch.' });
+}
+
+/**
+ * Each row's key: the batch, the row's content (to, from, body, media) and which copy of an identical
+ * row it is, not its line number, so a row inserted or removed before a rerun leaves the other
+ * rows' keys (and what they sent) alone, and two identical rows still send twice.
+ */
+function rowKeys(id: string) {
+  const seen = new Map<string, number>();
+  return (row: { to: string; from?: string; body: string; media: string[] }) => {
+    const content = hash(JSON.stringify([row.to, row.from ?? '', row.body, row.media]));
+    const occurrence = (seen.get(content) ?? 0) + 1;
+    seen.set(content, occurrence);
+    return `batch:${id}:${content}:${occurrence}`;
+  };
 }
 
 export function parseBatch(text: string, format: BatchFormat, id: string): Record<string, unknown>[] {
@@ -70,14 +98,14 @@ export function formatOf(source: string, text: string): BatchFormat {
   return text.trimStart().startsWith('{') ? 'ndjson' : 'csv';
 }
 
-export function readBatchFile(source: string, stdinText?: string, flag = '--batch'): { text: string; id: string; format: BatchFormat } {
+export function readBatchFile(source: string, stdinText?: string, flag = '--batch', declaredId?: string): { text: string; id: string; earlierId?: string; format: BatchFormat } {
   let text: string;
   try {
     text = source === '-' ? (stdinText ?? '') : readFileSync(source, 'utf8');
   } catch (err) {
     throw unreadableFile(flag, source, err, 'batch_missing');
   }
-  return { text, id: batchId(source, text), format: formatOf(source, text) };
+  return { text, id: batchId(source, text, declaredId), earlierId: declaredId === undefined ? earlierBatchId(source, text) : undefined, format: formatOf(source, text) };
 }
 
 /** A column's text: a string or number as written, nothing when absent; anything else is a bad row. */
@@ -96,9 +124,10 @@ function cell(value: unknown, column: string): string {
 const isRecord = (raw: unknown): raw is Record<string, unknown> => typeof raw === 'object' && raw !== null && !Array.isArray(raw);
 
 /** Validates each record into a row; bad rows are kept aside, not dropped. A bug is thrown, not kept. */
-export function toRows(records: unknown[], id: string, defaultCountry?: string): BatchInput {
+export function toRows(records: unknown[], id: string, defaultCountry?: string, earlierId?: string): BatchInput {
   const rows: BatchRow[] = [];
   const invalid: BatchInput['invalid'] = [];
+  const keyOf = rowKeys(id);
   records.forEach((raw, i) => {
     const row = i + 1;
     try {
@@ -110,8 +139,10 @@ export function toRows(records: unknown[], id: string, defaultCountry?: string):
       if (!body && !media.length) throw new Error('the "body" column is empty');
       const to = toE164(toText, defaultCountry, 'To number');
       const from = raw.from ? toE164(cell(raw.from, 'from'), defaultCountry, 'From number') : undefined;
-      const key = raw.key ? cell(raw.key, 'key') : `batch:${id}:${row}:${hash(`${to}\n${body}\n${media.join(' ')}`)}`;
-      rows.push({ row, to, body, media, key, from });
+      // A failed-rows file carries each row's key from its first run.
+      const key = raw.key ? cell(raw.key, 'key') : keyOf({ to, from, body, media });
+      const earlierKey = raw.key || earlierId === undefined ? undefined : earlierRowKey(earlierId, row, { to, body, media });
+      rows.push({ row, to, body, media, key, from, ...(earlierKey ? { earlierKey } : {}) });
     } catch (err) {
       if (isProgrammingError(err)) throw err;
       const shown = (column: string) => (isRecord(raw) ? textOf(raw[column]) : undefined) ?? '';

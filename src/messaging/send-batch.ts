@@ -8,6 +8,7 @@ import path from 'node:path';
 import { type BatchInput, type BatchRow, parseBatch, readBatchFile, type RowOutcome, runBatch, toRows } from './batch.js';
 import type { MessagingSession } from './session.js';
 import { csvCell } from './csv-cell.js';
+import { keepEarlierKeys } from './batch-earlier-keys.js';
 
 export interface BatchSource {
   /** `--batch <file>` (CSV or NDJSON; `-` is standard input). */
@@ -15,6 +16,8 @@ export interface BatchSource {
   /** `--to-file <file>`: one number per line, all sent `body`. */
   toFile?: string;
   body?: string;
+  /** `--batch-id`: runs given the same name are one batch, whatever file or pipe their rows came from. */
+  batchId?: string;
 }
 
 export interface LoadedBatch extends BatchInput {
@@ -34,12 +37,12 @@ export function parseNumberList(text: string, body: string): Record<string, unkn
 /** Reads `--batch` or `--to-file` into validated rows (bad rows kept aside with why). */
 export async function loadBatch(from: BatchSource, readStdin: () => Promise<string>, defaultCountry?: string): Promise<LoadedBatch> {
   if (from.toFile) {
-    const file = readBatchFile(from.toFile, undefined, '--to-file');
-    return { source: from.toFile, ...toRows(parseNumberList(file.text, from.body ?? ''), file.id, defaultCountry) };
+    const file = readBatchFile(from.toFile, undefined, '--to-file', from.batchId);
+    return { source: from.toFile, ...toRows(parseNumberList(file.text, from.body ?? ''), file.id, defaultCountry, file.earlierId) };
   }
   const source = from.batch!;
-  const file = readBatchFile(source, source === '-' ? await readStdin() : undefined);
-  return { source, ...toRows(parseBatch(file.text, file.format, source), file.id, defaultCountry) };
+  const file = readBatchFile(source, source === '-' ? await readStdin() : undefined, '--batch', from.batchId);
+  return { source, ...toRows(parseBatch(file.text, file.format, source), file.id, defaultCountry, file.earlierId) };
 }
 
 /** Enough workers to keep the sender's rate busy without flooding the pool of connections. */
@@ -81,6 +84,7 @@ export async function sendBatch(session: MessagingSession, batch: LoadedBatch, o
   const { rows, invalid } = batch;
   const started = performance.now();
   for (const bad of invalid) opts.onOutcome({ row: bad.row, to: bad.to, key: '', ok: false, error: { code: 'invalid_row', message: bad.error } });
+  await keepEarlierKeys(session.store, rows);
   const { outcomes, stopped } = await runBatch(session, rows, opts);
   const elapsed = (performance.now() - started) / 1000;
   const failedRows = [

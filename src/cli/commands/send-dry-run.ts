@@ -4,6 +4,7 @@
  */
 import { ExitCode } from '../../errors.js';
 import type { BatchInput } from '../../messaging/batch.js';
+import { keepEarlierKeys } from '../../messaging/batch-earlier-keys.js';
 import { planBatch, type RowPlan } from '../../messaging/batch-plan.js';
 import { senderRate } from '../../messaging/rate-limiter.js';
 import { plannedSender } from '../../messaging/session.js';
@@ -42,6 +43,7 @@ export async function dryRunBatch(out: Output, settings: Settings, input: BatchI
   if (fromSandbox) out.info(`No sender configured: would send from the sandbox's number ${defaultSender.from} (choose another with --from).`);
   const store = await openStore(config.store.url);
   try {
+    await keepEarlierKeys(store, input.rows);
     const plan = await planBatch(input.rows, { store, policy: textPolicyFrom(config), defaultSender, rateFor: (s) => senderRate(config.sms, s, opts.rate) });
     for (const bad of input.invalid) {
       if (out.json) out.line({ row: bad.row, to: bad.to, verdict: 'invalid', reason: bad.error });

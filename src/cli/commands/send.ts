@@ -31,6 +31,7 @@ interface SendFlags {
   rate?: string;
   batch?: string;
   toFile?: string;
+  batchId?: string;
   concurrency?: string;
 }
 
@@ -61,6 +62,7 @@ async function readBody(bodyArg: string | undefined, f: SendFlags): Promise<stri
 export async function send(ctx: CommandContext, toArg?: string, bodyArg?: string): Promise<number> {
   const f = ctx.opts as SendFlags;
   if (f.batch || f.toFile) return sendBatchCommand(ctx, f, toArg, bodyArg);
+  if (f.batchId !== undefined) throw new UserError('--batch-id names a batch: it goes with --batch or --to-file.', { code: 'usage', hint: 'A single send takes --idempotency-key <key> instead.' });
   if (!toArg) throw new UserError('No recipient given.', { code: 'usage', hint: `${commandPrefix()} send +15550005678 "Hello"` });
   const settings = await loadSettings(ctx.global);
   const sms = settings.resolution.config.sms;
@@ -120,12 +122,13 @@ function noteSandboxSender(out: Output, session: MessagingSession): void {
 
 async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string | undefined, bodyArg: string | undefined): Promise<number> {
   // Loaded here, not at the top: a one-message send does not pay for the CSV parser and the batch code.
-  const [{ defaultConcurrency, loadBatch, sendBatch }, { dryRunBatch }] = await Promise.all([import('../../messaging/send-batch.js'), import('./send-dry-run.js')]);
+  const [{ defaultConcurrency, loadBatch, sendBatch }, { dryRunBatch }, { checkBatchIdName }] = await Promise.all([import('../../messaging/send-batch.js'), import('./send-dry-run.js'), import('../../messaging/batch.js')]);
   const settings = await loadSettings(ctx.global);
   const defaultCountry = f.defaultCountry ?? settings.resolution.config.sms.defaultCountry;
   // `send --to-file numbers.txt "body"`: the body is the one positional argument.
   const body = f.toFile ? await readBody(bodyArg ?? toArg, f) : undefined;
-  const batch = await loadBatch({ batch: f.batch, toFile: f.toFile, body }, readAllStdin, defaultCountry);
+  const batchName = f.batchId === undefined ? undefined : checkBatchIdName(f.batchId);
+  const batch = await loadBatch({ batch: f.batch, toFile: f.toFile, body, batchId: batchName }, readAllStdin, defaultCountry);
   const { rows, invalid } = batch;
   if (f.dryRun) return dryRunBatch(ctx.out, settings, batch, { from: f.from, messagingServiceSid: f.messagingService, defaultCountry, rate: parseRate(f.rate), sandbox: ctx.global.sandbox });
   const session = await openMessagingSession(settings, { sandbox: ctx.global.sandbox, rate: parseRate(f.rate), from: f.from, messagingServiceSid: f.messagingService, defaultCountry });
