@@ -20,8 +20,9 @@ export type ServeAppOptions = RouteDeps;
 /** A lock held elsewhere, a full disk, an I/O error, a database that does not answer: not a bug of the route. */
 function isStoreUnavailable(err: Error & { code?: unknown }): boolean {
   const code = typeof err.code === 'string' ? err.code : '';
-  // store_unavailable: the PostgreSQL server did not answer in time (postgres-timeouts.ts); the rest as the drivers say it.
-  return /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN)/.test(code) || /^(store_unavailable|ECONNREFUSED|ECONNRESET|57014|57P01|53300|08\w\w\w)$/.test(code) || /^Query read timeout$/.test(err.message);
+  // store_unavailable: the PostgreSQL server did not answer in time (postgres-timeouts.ts); the rest as the drivers say it
+  // (pg's messages for a connection the server ended: a restart, a failover, a proxy's idle timeout).
+  return /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN)/.test(code) || /^(store_unavailable|ECONNREFUSED|ECONNRESET|57014|57P01|53300|08\w\w\w)$/.test(code) || /^(Query read timeout|Connection terminated unexpectedly|Client has encountered a connection error and is not queryable)$/.test(err.message);
 }
 
 export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstance> {

@@ -16,6 +16,10 @@ export async function openPostgres(url: string, location: string): Promise<Conne
   const pool = new pg.Pool({ connectionString: url, max: 10, ...poolTimeoutOptions(timeouts) });
   // An idle connection that dies (keepalive gave up, the server restarted) is reported here; unheard, it would end the process.
   pool.on('error', () => undefined);
+  // A connection checked out (a Kysely transaction, the migration lock) hears the server's goodbye on
+  // the client itself, where pg-pool does not listen: unheard, that too would end the process. The
+  // work on it fails with the error; the pool drops the client on release and opens a new one next time.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     const client = await pool.connect();
     client.release();
