@@ -192,13 +192,15 @@ async function sendWithRetries(msg: OutboundMessage, deps: DeliverDeps, claims: 
   const maxRetries = deps.maxRetries ?? 3;
   for (let attempt = 0; ; attempt++) {
     // Only the first attempt can be stopped: a retry follows a request already made, which completes.
-    await takeSlot(deps, attempt === 0 ? deps.signal : undefined, msg.key);
+    const stop = attempt === 0 ? deps.signal : undefined;
+    const slot = await stoppable(stop, msg.key, () => deps.limiter.take(stop));
     // The lease is renewed right before the irreversible step: if it was lost (this process stalled
     // past it and another run took the key over to reconcile), sending now could send twice.
     if (!(await claims.confirm(msg.key))) {
-      await deps.limiter.refund();
+      await slot.refund();
       throw new KeyInFlightError(msg.key, 'another run that took it over', 250);
     }
+    await stoppable(stop, msg.key, () => slot.admit(stop));
     const since = new Date();
     try {
       // The first attempt can still be stopped while it waits for an API request slot (store/api-gate.ts).
@@ -209,12 +211,12 @@ async function sendWithRetries(msg: OutboundMessage, deps: DeliverDeps, claims: 
       if (err instanceof RequestNotMadeError) {
         // No request left (a stop, or no API slot in time): the rate slot was not used either.
         // After an earlier attempt whose answer was lost, the key stays pending so the rerun reconciles it.
-        await deps.limiter.refund();
+        await slot.refund();
         if (attempt > 0) throw new NetworkError(err.message, err.hint, msg.requestKey);
         throw err.stopped ? new StoppedBeforeSendError(msg.key) : err;
       }
       if (err instanceof TwilioApiError && RETRYABLE_STATUS.has(err.status) && attempt < maxRetries) {
-        await deps.limiter.refund();
+        await slot.refund();
         await h.log('retry', { status: err.status, code: err.twilioCode, attempt: attempt + 1 });
         await h.sleep(retryDelayMs(attempt, err.retryAfterMs));
         continue;
@@ -251,10 +253,10 @@ async function sendWithRetries(msg: OutboundMessage, deps: DeliverDeps, claims: 
   }
 }
 
-/** Waits for the sender's next rate slot; a stop during the wait means this message is not sent. */
-async function takeSlot(deps: DeliverDeps, signal: AbortSignal | undefined, key: string): Promise<void> {
+/** Waits for the sender's rate (its slot, then its window); a stop during the wait means this message is not sent. */
+async function stoppable<T>(signal: AbortSignal | undefined, key: string, wait: () => Promise<T>): Promise<T> {
   try {
-    await deps.limiter.take(signal);
+    return await wait();
   } catch (err) {
     if (signal?.aborted) throw new StoppedBeforeSendError(key);
     throw err;

@@ -1,68 +1,115 @@
 /**
  * A token bucket per sender, one token a slot: each `take` reserves the next free slot at the
  * sender's rate and waits for it. Slots follow the nominal schedule, so a late timer catches up and
- * the average rate holds; `refund` hands back a slot a rejected request (429) did not use. The
- * in-process limiter serves one process; the store's limiter shares one schedule between every
- * process (and, on PostgreSQL, every machine) that uses the store.
+ * the average rate holds; a taken slot's `refund` hands it back when the request was refused (429).
+ * The in-process limiter serves one process; the store's limiter shares one schedule between every
+ * process (and, on PostgreSQL, every machine) that uses the store, and under the schedule a hard cap:
+ * never more than the rate in any one-second window, however late some process woke (rate-window.ts).
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Store } from '../store/open-store.js';
 import { ensureJointRows, refundJointSlot, reserveJointSlot } from '../store/account-rate-slots.js';
 import { refundSlot, reserveSlot } from '../store/rate-slots.js';
+import { type AdmittedSend, admitSend, forgetSend, prepareWindow, windowFor } from '../store/rate-window.js';
 import { type NumberKind, NUMBER_RATES, numberKindOf, SERVICE_RATE } from '../twilio/sender-kinds.js';
+
+/** A slot whose time has come. */
+export interface TakenSlot {
+  /**
+   * Waits, if need be, until one more send fits the sender's one-second window; called last, right
+   * before the request, so nothing that takes time (a store write waiting for its lock) comes between.
+   * A stop (`signal`) during the wait gives the slot back and rejects.
+   */
+  admit(signal?: AbortSignal): Promise<void>;
+  /** The API refused the request (429), or it was not made: the slot goes back to the sender's rate. */
+  refund(): Promise<void> | void;
+}
 
 export interface RateLimiter {
   /**
    * Reserves the next slot and waits for it. When `signal` aborts during the wait, the slot is given
    * back and the promise rejects (the signal's reason): the caller has not sent and must not send.
    */
-  take(signal?: AbortSignal): Promise<void>;
-  refund(): Promise<void> | void;
+  take(signal?: AbortSignal): Promise<TakenSlot>;
   readonly ratePerSecond: number;
 }
 
 export function createRateLimiter(ratePerSecond: number, now = () => performance.now()): RateLimiter {
   const interval = 1000 / ratePerSecond;
   let next = 0;
-  const limiter: RateLimiter = {
+  const refund = () => {
+    next = Math.max(now(), next - interval);
+  };
+  return {
     ratePerSecond,
     async take(signal) {
       signal?.throwIfAborted();
       const t = now();
       const slot = Math.max(t, next);
       next = slot + interval;
-      if (slot > t) await waitForSlot(slot - t, signal, limiter);
-    },
-    refund() {
-      next = Math.max(now(), next - interval);
+      if (slot > t) await waitForSlot(slot - t, signal, refund);
+      return { admit: async () => {}, refund };
     },
   };
-  return limiter;
 }
 
 /** Waits `ms` for a reserved slot; a stop during the wait hands the slot back and rejects. */
-async function waitForSlot(ms: number, signal: AbortSignal | undefined, limiter: Pick<RateLimiter, 'refund'>): Promise<void> {
+async function waitForSlot(ms: number, signal: AbortSignal | undefined, refund: () => Promise<void> | void): Promise<void> {
   try {
     await delay(ms, undefined, signal ? { signal } : undefined);
   } catch (err) {
-    await limiter.refund();
+    await refund();
     throw signal?.aborted ? signal.reason : err;
   }
 }
 
-/** A limiter whose schedule lives in the store, shared by every process sending from this sender. */
+/** A limiter whose schedule and window live in the store, shared by every process sending from this sender. */
 export function createStoreRateLimiter(store: Store, senderId: string, ratePerSecond: number): RateLimiter {
   const interval = 1000 / ratePerSecond;
-  const limiter: RateLimiter = {
+  const window = senderWindow(store, senderId, ratePerSecond);
+  const refund = () => refundSlot(store, senderId, interval);
+  return {
     ratePerSecond,
     async take(signal) {
       signal?.throwIfAborted();
+      await window.prepared();
       const wait = await reserveSlot(store, senderId, interval);
-      if (wait > 0) await waitForSlot(wait, signal, limiter);
+      if (wait > 0) await waitForSlot(wait, signal, refund);
+      return window.slot(refund);
     },
-    refund: () => refundSlot(store, senderId, interval),
   };
-  return limiter;
+}
+
+/** The sender's one-second window in the store (rate-window.ts), behind whichever schedule gave the slot. */
+function senderWindow(store: Store, senderId: string, ratePerSecond: number) {
+  const window = windowFor(ratePerSecond);
+  let prepared: Promise<void> | undefined;
+  return {
+    /** The ring's rows exist (created once; a failure is tried again on the next take). */
+    prepared: () =>
+      (prepared ??= prepareWindow(store, senderId, window).catch((err: unknown) => {
+        prepared = undefined;
+        throw err;
+      })),
+    /** A slot whose time has come under the schedule `refundScheduled` gives back to. */
+    slot(refundScheduled: () => Promise<void>): TakenSlot {
+      let admitted: AdmittedSend | undefined;
+      return {
+        async admit(stop) {
+          for (;;) {
+            const answer = await admitSend(store, senderId, window);
+            if ('admitted' in answer) return void (admitted = answer.admitted);
+            // The window is full (a late process sent its overdue slots): wait until its oldest send is a window old.
+            await waitForSlot(Math.max(1, answer.waitMs), stop, refundScheduled);
+          }
+        },
+        async refund() {
+          await refundScheduled();
+          if (admitted) await forgetSend(store, senderId, admitted);
+        },
+      };
+    },
+  };
 }
 
 export type SenderKind = NumberKind | 'service';
@@ -98,8 +145,10 @@ export interface AccountRate {
  */
 export function createAccountStoreRateLimiter(store: Store, senderId: string, ratePerSecond: number, account: AccountRate): RateLimiter {
   const joint = { sender: senderId, account: `account:${account.accountSid}`, senderIntervalMs: 1000 / ratePerSecond, accountIntervalMs: 1000 / account.ratePerSecond };
+  const window = senderWindow(store, senderId, ratePerSecond);
+  const refund = () => refundJointSlot(store, joint);
   let rows: Promise<void> | undefined;
-  const limiter: RateLimiter = {
+  return {
     ratePerSecond: Math.min(ratePerSecond, account.ratePerSecond),
     async take(signal) {
       signal?.throwIfAborted();
@@ -108,12 +157,12 @@ export function createAccountStoreRateLimiter(store: Store, senderId: string, ra
         rows = undefined;
         throw err;
       }));
+      await window.prepared();
       const wait = await reserveJointSlot(store, joint);
-      if (wait > 0) await waitForSlot(wait, signal, limiter);
+      if (wait > 0) await waitForSlot(wait, signal, refund);
+      return window.slot(refund);
     },
-    refund: () => refundJointSlot(store, joint),
   };
-  return limiter;
 }
 
 /**

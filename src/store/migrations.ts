@@ -7,6 +7,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { migration012MessagesRefused } from './migration-012-messages-refused.js';
 import { migration014ApprovalsPendingUnique } from './migration-014-approvals-pending-unique.js';
 import { migration015ApiSlots } from './migration-015-api-slots.js';
+import { migration016RateSends } from './migration-016-rate-sends.js';
 import { migration008ServeInstances, migration009WebhookClaimOwner, migration010TurnTickets, migration013TurnLines } from './migrations-instances.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -245,6 +246,7 @@ export function createMigrationProvider(dialect: Dialect): MigrationProvider {
         '013_turn_lines': migration013TurnLines,
         '014_approvals_pending_unique': migration014ApprovalsPendingUnique,
         '015_api_slots': migration015ApiSlots,
+        '016_rate_sends': migration016RateSends,
       };
     },
   };

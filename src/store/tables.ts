@@ -124,6 +124,14 @@ export interface RateSlotsTable {
   next_at: number;
 }
 
+/** A sender's recent sends: one row per place of its rate window (rate-window.ts). */
+export interface RateSendsTable {
+  sender: string;
+  place: number;
+  /** When the send at this place was made, epoch ms in the database's clock; 0 when free. */
+  sent_at: number;
+}
+
 /** A running `serve` (see store/instances.ts). */
 export interface InstancesTable {
   id: string;
@@ -181,6 +189,7 @@ export interface Database {
   allowlist: AllowlistTable;
   optouts: OptoutsTable;
   rate_slots: RateSlotsTable;
+  rate_sends: RateSendsTable;
   instances: InstancesTable;
   turn_tickets: TurnTicketsTable;
   outbound_media: OutboundMediaTable;

@@ -105,8 +105,8 @@ for (const kind of storeKinds) {
       for (const own of taken) expect(busiestWindow(own)).toBeLessThanOrEqual(15 + 1);
       // A refund gives a slot back on both schedules: the next take waits less than a whole interval.
       const solo = createAccountStoreRateLimiter(a, '+15550003333', 1, { accountSid: 'AC' + '1'.repeat(32), ratePerSecond: 1 });
-      await solo.take();
-      await solo.refund();
+      const slot = await solo.take();
+      await slot.refund();
       const t0 = performance.now();
       await solo.take();
       expect(performance.now() - t0).toBeLessThan(900);

@@ -29,8 +29,8 @@ for (const kind of storeKinds) {
         // A different sender has a schedule of its own: its first slot is free at once.
         const other = createStoreRateLimiter(stores[0], '+15550009999', 1);
         const t0 = performance.now();
-        await other.take();
-        await other.refund(); // the 429 case: the slot was not used...
+        const slot = await other.take();
+        await slot.refund(); // the 429 case: the slot was not used...
         await other.take(); // ...so the next take does not wait a whole second
         expect(performance.now() - t0).toBeLessThan(900);
       } finally {

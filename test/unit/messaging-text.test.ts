@@ -109,8 +109,8 @@ describe('rate limiter', () => {
   it('gives a refunded slot to the next take', async () => {
     let t = 0;
     const limiter = createRateLimiter(1, () => t);
-    await limiter.take(); // slot at 0; the next would be at 1000 ms
-    limiter.refund();
+    const slot = await limiter.take(); // slot at 0; the next would be at 1000 ms
+    await slot.refund();
     const started = performance.now();
     await limiter.take(); // the refund makes it due now
     expect(performance.now() - started).toBeLessThan(500);

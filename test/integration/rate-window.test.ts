@@ -1,0 +1,87 @@
+/**
+ * The sender's rate is a cap on every one-second window, not only an average: a process that stalls
+ * (a loaded machine, a long pause) and wakes with several slots overdue does not send them in a burst
+ * next to another process's on-time slots.
+ */
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { createStoreRateLimiter } from '../../src/messaging/rate-limiter.js';
+import { openStore } from '../../src/store/open-store.js';
+import { REPO } from '../helpers/cli.js';
+import { busiestWindow } from '../helpers/sent.js';
+import { requirePgInCi, storeKinds } from '../helpers/stores.js';
+
+requirePgInCi();
+
+const RATE = 10; // 100 ms a slot, 10 in any second
+const SENDER = '+15550004321';
+const now = () => performance.timeOrigin + performance.now();
+
+// The late process: takes six slots, says so once they are all reserved (the sender's next free slot
+// is five slots ahead), stalls for 700 ms (the fault under test: its event loop blocked, so its
+// overdue slots all come due at once), then prints when each take returned.
+const LATE = `
+const [repo, url, sender, rate] = process.argv.slice(1);
+const { openStore } = await import(repo + '/dist/store/open-store.js');
+const { createStoreRateLimiter } = await import(repo + '/dist/messaging/rate-limiter.js');
+const { statement } = await import(repo + '/dist/store/statement.js');
+const NEXT = statement('SELECT next_at FROM rate_slots WHERE sender = ?');
+const store = await openStore(url, { queryBuilder: false });
+const limiter = createStoreRateLimiter(store, sender, Number(rate));
+const done = [];
+const takes = Array.from({ length: 6 }, () => limiter.take().then((slot) => slot.admit()).then(() => done.push(performance.timeOrigin + performance.now())));
+while (Number((await store.readOne(NEXT, [sender]))?.next_at ?? 0) < Date.now() + 4.5 * (1000 / Number(rate))) await new Promise(setImmediate);
+process.stdout.write('reserved\\n');
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 700);
+await Promise.all(takes);
+process.stdout.write(JSON.stringify(done) + '\\n');
+await store.close();
+`;
+
+function lateProcess(url: string, onReserved: () => void): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', LATE, REPO, url, SENDER, String(RATE)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.startsWith('reserved\n') && !out.includes('[')) onReserved();
+    });
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.split('\n')[1])) : reject(new Error(`the late process exited ${code}: ${err}`))));
+  });
+}
+
+for (const kind of storeKinds) {
+  describe.skipIf(kind.skip)(`the rate window on ${kind.name}`, () => {
+    it('a process waking late with overdue slots pushes no second over the rate; a refused send frees its place', { timeout: 30_000 }, async () => {
+      const url = await kind.url();
+      const store = await openStore(url);
+      try {
+        const onTime = createStoreRateLimiter(store, SENDER, RATE);
+        const mine: Promise<number>[] = [];
+        const late = await lateProcess(url, () => {
+          // This process's slots follow the late one's six, and come due on time.
+          for (let i = 0; i < 15; i++) mine.push(onTime.take().then((slot) => slot.admit()).then(now));
+        });
+        const all = [...late, ...(await Promise.all(mine))];
+        expect(all).toHaveLength(21);
+        // At most 10 sends in any second, by the store's clock. Measured here after each take
+        // returned, a little after the store admitted it: a 900 ms span leaves 100 ms for that lag,
+        // which a loaded machine can add. Without the window the late burst makes it 14 or more.
+        expect(busiestWindow(all, 900)).toBeLessThanOrEqual(RATE);
+
+        // A request the API refused (429) gives its place back: the next send is not held for a second.
+        const single = createStoreRateLimiter(store, '+15550004322', 1);
+        const slot = await single.take();
+        await slot.admit();
+        await slot.refund();
+        const t0 = performance.now();
+        await (await single.take()).admit();
+        expect(performance.now() - t0).toBeLessThan(900);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
