@@ -3,7 +3,9 @@
  * environment overrides, `config show`, `config set` and the completion of config keys.
  */
 
-export type LeafKind = 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'e164' | 'e164List' | 'stringList' | 'url' | 'sid';
+import { STORE_URL_FORMS } from '../store/store-url.js';
+
+export type LeafKind = 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'e164' | 'e164List' | 'stringList' | 'url' | 'sid' | 'storeUrl';
 
 export interface LeafSpec {
   kind: LeafKind;
@@ -196,7 +198,7 @@ export const TELEPHONY_SCHEMA = group('channels.telephony', {
   maxConcurrentSessions: { kind: 'integer', min: 1, max: 10000, default: 50, description: 'Most concurrent agent sessions.' },
   store: group('Where the tool keeps its state', {
     url: {
-      kind: 'string',
+      kind: 'storeUrl',
       computedDefault: true,
       description: 'A SQLite file path or sqlite:PATH (default: telephony.sqlite in the data folder), or postgres://... for PostgreSQL.',
     },
@@ -271,6 +273,8 @@ export function describeExpected(spec: LeafSpec): string {
       return `a Twilio SID: "${spec.sidPrefix}" followed by 32 hex characters`;
     case 'url':
       return 'an http(s) URL, e.g. "https://example.com"';
+    case 'storeUrl':
+      return STORE_URL_FORMS;
     case 'number':
       return `a number${spec.min !== undefined ? ` from ${spec.min}` : ''}${spec.max !== undefined ? ` to ${spec.max}` : ''}`;
     case 'integer':

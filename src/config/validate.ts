@@ -5,6 +5,7 @@
 import { describeExpected, type GroupSpec, type LeafSpec, TELEPHONY_SCHEMA } from './schema.js';
 import { commandPrefix } from '../command-prefix.js';
 import { isSecretRef } from '../secrets/secret-ref.js';
+import { storeUrlProblem } from '../store/store-url.js';
 
 export interface ConfigProblem {
   severity: 'error' | 'warning';
@@ -128,6 +129,11 @@ export function checkLeaf(spec: LeafSpec, value: unknown): { message: string; hi
       return typeof value === 'string' && sidPattern(spec.sidPrefix!).test(value) ? undefined : bad();
     case 'url':
       return typeof value === 'string' && HTTP_URL.test(value) ? undefined : bad();
+    case 'storeUrl': {
+      if (typeof value !== 'string') return bad();
+      const problem = storeUrlProblem(value);
+      return problem ? { message: problem, hint: `Set it to ${expected}.` } : undefined;
+    }
     default:
       return typeof value === 'string' ? undefined : bad();
   }

@@ -13,9 +13,12 @@ import { createMigrationProvider, type Dialect } from './migrations.js';
 import { openPostgres } from './postgres-connection.js';
 import type { DriverHandle } from './query-builder.js';
 import { openSqlite } from './sqlite-connection.js';
+import { describeStoreUrl } from './store-url.js';
 import type { SqliteDriverName } from './sqlite-driver.js';
 import type { Param, Statement } from './statement.js';
 import type { Database } from './tables.js';
+
+export { describeStoreUrl } from './store-url.js';
 
 export interface Store {
   /** Kysely; present unless the store was opened with `queryBuilder: false` and `queryBuilder()` not awaited yet. */
@@ -75,11 +78,6 @@ export interface Connection {
   end(): Promise<void>;
   /** Runs `work` alone among every process migrating this database (PostgreSQL: an advisory lock). */
   migrationLock?<T>(work: () => Promise<T>): Promise<T>;
-}
-
-export function describeStoreUrl(url: string): { dialect: Dialect; location: string } {
-  if (/^postgres(ql)?:\/\//i.test(url)) return { dialect: 'postgres', location: url.replace(/(\/\/[^/:@]+):[^@/]*@/, '$1:***@') };
-  return { dialect: 'sqlite', location: url.replace(/^sqlite:/i, '') };
 }
 
 let queryBuilderLoaded = false;

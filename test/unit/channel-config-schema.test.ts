@@ -45,6 +45,7 @@ function goodValue(spec: LeafSpec): unknown {
     stringList: ['a value'],
     sid: `${spec.sidPrefix}${'0123456789abcdef'.repeat(2)}`,
     url: 'https://example.com',
+    storeUrl: 'postgres://db.internal/openclaw',
     string: 'a value',
   };
   return byKind[spec.kind];
