@@ -41,7 +41,7 @@ export async function run() {
       const bareMs = median(runs[v].bare);
       printRow(`send: one message, start to exit${label}`, { median_ms: sendMs, peak_MiB: median(runs[v].rss), runs: runs[v].send.length }, '<= 250 ms');
       printRow(`send: bare \`node -e 0\`, same run${label}`, { median_ms: bareMs, runs: runs[v].bare.length });
-      printRow(`send: ratio to bare node${label}`, { ratio: sendMs / bareMs }, '<= 1.8');
+      printRow(`send: ratio to bare node${label}`, { ratio: (sendMs / bareMs).toFixed(2) }, '<= 1.8');
     }
   } finally {
     await sb.close();
