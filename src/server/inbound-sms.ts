@@ -18,7 +18,7 @@ import type { Metrics } from './metrics.js';
 import { messagingResponse } from '../twilio/twiml.js';
 import type { Emit } from './events.js';
 import type { InboundLimits } from './inbound-limits.js';
-import type { SessionRegistry } from './sessions.js';
+import type { SessionRegistry, TurnPlace } from './sessions.js';
 import type { MediaHost } from '../messaging/outbound-media.js';
 import { hasLocalFile, type ReadyMedia, readyReplyMedia } from './reply-media.js';
 import { type InboundMedia, mediaItemsOf } from './inbound-media.js';
@@ -84,7 +84,26 @@ const unfetched = (items: MediaItem[]): Pick<Turn, 'media' | 'mediaUnavailable'>
   mediaUnavailable: items.map((item, index) => ({ index, contentType: item.contentType, reason: 'fetch-failed', notice: `Attachment ${index + 1} was not fetched: this server fetches no media.` })),
 });
 
+/**
+ * A text that can become a turn takes its place in the conversation's line as it arrives, before the
+ * store writes, the policy and the media download: an MMS whose picture downloads slowly keeps its
+ * place ahead of a later text, on this instance or another. The place is given back when no turn follows.
+ */
 export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Promise<StoredAnswer> {
+  const from = one(p.From);
+  const refusal = refusalOf(p, deps);
+  const place = !refusal && isPhoneNumber(from) && !keywordOf(one(p.Body)) ? deps.sessions.arrive(`sms:${from}`) : undefined;
+  let handed = false;
+  try {
+    return await handleText(p, deps, refusal, place && (() => ((handed = true), place)));
+  } finally {
+    if (!handed) void place?.leave();
+  }
+}
+
+type Refusal = ReturnType<typeof refusalOf>;
+
+async function handleText(p: InboundParams, deps: InboundDeps, refusal: Refusal, handOverPlace?: () => TurnPlace): Promise<StoredAnswer> {
   const { store, config } = deps;
   // Every reply asks for its delivery states, so the operator learns whether it arrived.
   const answer = (texts: string[] = [], media: string[] = []) => answerWith(texts, deps.statusCallbackUrl?.(), media);
@@ -95,7 +114,6 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
   // URLs only for now: fetched once the sender is admitted (inbound-media.ts), never for strangers.
   const mediaItems = mediaItemsOf(p);
   const media = mediaItems.map((m) => m.url);
-  const refusal = refusalOf(p, deps);
   // Issued together so they share one commit (see store/group-commit.ts); all are stored before anything else happens.
   await Promise.all([
     recordMessage(store, { sid, account_sid: one(p.AccountSid) || null, direction: 'inbound', from_number: from, to_number: to, body: text, status: 'received', num_segments: Number(one(p.NumSegments)) || null, error_code: null, refused: refusal?.reason ?? null }),
@@ -150,8 +168,10 @@ export async function handleInboundSms(p: InboundParams, deps: InboundDeps): Pro
   const sessionId = `sms:${from}`;
   const started = performance.now();
   // A streamed reply is joined here: a text goes out whole (and in order, inside the conversation's turn).
-  const runTurn = (files: Pick<Turn, 'media' | 'mediaUnavailable'>) => deps.sessions.run(sessionId, async () => replyParts(await deps.agent.turn({ channel: 'sms', sessionId, from, to, text, ...files, messageSid: sid })));
-  const agentReply = (deps.media ? deps.media.inOrder(sessionId, { items: mediaItems, messageSid: sid, from }, runTurn) : runTurn(unfetched(mediaItems))).then((r) => {
+  const place = handOverPlace?.();
+  const runTurn = (files: Pick<Turn, 'media' | 'mediaUnavailable'>) => deps.sessions.run(sessionId, async () => replyParts(await deps.agent.turn({ channel: 'sms', sessionId, from, to, text, ...files, messageSid: sid })), place);
+  // The place is left by the turn; also here, should the turn never start (leaving twice is harmless).
+  const agentReply = (deps.media ? deps.media.inOrder(sessionId, { items: mediaItems, messageSid: sid, from }, runTurn) : runTurn(unfetched(mediaItems))).finally(() => void place?.leave()).then((r) => {
     deps.metrics.observeTurn(performance.now() - started);
     return r;
   });

@@ -8,8 +8,14 @@
  * when every earlier turn, on any instance, is done. On SQLite (one instance) the order here is all.
  */
 export interface SessionRegistry {
-  /** Runs `work` after the conversation's earlier turns. */
-  run<T>(sessionId: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * Takes the turn's place in its conversation's line now (with several instances: a ticket in the
+   * store), so the order is the order of arrival even when the turn starts later (an MMS's picture
+   * still downloading). Hand the place to `run`, or `leave` it when no turn follows.
+   */
+  arrive(sessionId: string): TurnPlace;
+  /** Runs `work` after the conversation's earlier turns (in its place in line, when one was taken on arrival). */
+  run<T>(sessionId: string, work: () => Promise<T>, place?: TurnPlace): Promise<T>;
   /** Conversations holding a slot now. */
   active(): number;
   /** Conversations waiting for a slot. */
@@ -28,13 +34,22 @@ export interface TurnOrder {
   take(sessionId: string): Promise<TurnTicket>;
 }
 
+/** A place taken on arrival; `leave` gives it back (once; later calls do nothing). */
+export interface TurnPlace {
+  ticket: Promise<TurnTicket>;
+  leave(): Promise<void>;
+}
+
 interface Tail {
   turn: Promise<unknown>;
-  ticket?: Promise<TurnTicket>;
 }
+
+const NO_WAIT: TurnTicket = { ready: async () => undefined, done: async () => undefined };
 
 export function createSessionRegistry(maxConcurrent: number, order?: TurnOrder): SessionRegistry {
   const tails = new Map<string, Tail>();
+  // The last ticket taken per conversation here: tickets are taken one after another, in arrival order.
+  const takes = new Map<string, Promise<unknown>>();
   const queue: (() => void)[] = [];
   let active = 0;
   const acquire = () =>
@@ -45,38 +60,57 @@ export function createSessionRegistry(maxConcurrent: number, order?: TurnOrder):
     active--;
     queue.shift()?.();
   };
+  const track = <T>(sessionId: string, next: Promise<T>, onSettled: () => void = noop) => {
+    tails.set(sessionId, { turn: next });
+    const settled = () => {
+      if (tails.get(sessionId)?.turn !== next) return;
+      tails.delete(sessionId);
+      onSettled();
+    };
+    next.then(settled, settled);
+    return next;
+  };
+  const arrive = (sessionId: string): TurnPlace => {
+    if (!order) return { ticket: Promise.resolve(NO_WAIT), leave: async () => undefined };
+    const ticket = (takes.get(sessionId) ?? Promise.resolve()).then(() => order.take(sessionId));
+    const taken = ticket.then(noop, noop);
+    takes.set(sessionId, taken);
+    void taken.then(() => takes.get(sessionId) === taken && takes.delete(sessionId));
+    let left: Promise<void> | undefined;
+    return { ticket, leave: () => (left ??= ticket.then((t) => t.done(), noop)) };
+  };
   return {
-    run(sessionId, work) {
+    arrive,
+    run(sessionId, work, place) {
       const previous = tails.get(sessionId);
-      // A conversation takes its slot with its first turn and keeps it while turns follow.
-      const ready = previous ? previous.turn.then(noop, noop) : acquire();
-      // Its place in the shared line: on arrival when the conversation is live here (right after the
-      // previous turn's place), else once it holds a slot. A turn queued for a slot never holds a place
-      // that a turn running elsewhere waits for, so instances with full slots cannot wait on each other.
-      const ticket = order && (previous?.ticket ?? ready).then(() => order.take(sessionId));
-      const next = ready.then(() => (ticket ? inLine(ticket, work) : work()));
-      tails.set(sessionId, { turn: next, ticket });
-      const settled = () => {
-        if (tails.get(sessionId)?.turn !== next) return;
-        tails.delete(sessionId);
-        release();
-      };
-      next.then(settled, settled);
-      return next;
+      if (order) {
+        // In line across instances: the turn waits for its place without a slot, and takes one only
+        // when it is next, so a slot is never held by a turn waiting on another instance, and
+        // instances with full slots cannot wait on each other.
+        const mine = place ?? arrive(sessionId);
+        const next = (async () => {
+          try {
+            if (previous) await previous.turn.then(noop, noop);
+            await (await mine.ticket).ready();
+            await acquire();
+            try {
+              return await work();
+            } finally {
+              release();
+            }
+          } finally {
+            await mine.leave();
+          }
+        })();
+        return track(sessionId, next);
+      }
+      // One instance: a conversation takes its slot with its first turn and keeps it while turns follow.
+      const next = (previous ? previous.turn.then(noop, noop) : acquire()).then(work);
+      return track(sessionId, next, release);
     },
     active: () => active,
     waiting: () => queue.length,
   };
-}
-
-async function inLine<T>(ticket: Promise<TurnTicket>, work: () => Promise<T>): Promise<T> {
-  const place = await ticket;
-  try {
-    await place.ready();
-    return await work();
-  } finally {
-    await place.done();
-  }
 }
 
 const noop = () => undefined;
