@@ -4,7 +4,9 @@
 //    the single run), duplicates (target 0). Rounds alternate the two (BENCH_CONCURRENT_ROUNDS), since
 //    this machine is shared and three processes starting at once are at its mercy; medians are printed;
 // 2. three different batches at once on one sender allowed 100/s: aggregate rate as % of allowed
-//    (target 97-100%, never above: the busiest second too), duplicates (target 0).
+//    (target 97-100%, never above: the busiest second too), duplicates (target 0);
+// 3. three batches at once with outbound.apiConcurrency 3 and slow answers: the most requests in flight
+//    at the sandbox (target <= 3, across the processes).
 // Every figure is taken from when the sandbox accepted each message (acceptedMessages(), in ms), not
 // from when a result line reached this process: what the sender's rate limits is what Twilio receives.
 import { spawn } from 'node:child_process';
@@ -114,5 +116,26 @@ export async function run() {
     }, `97-100% of ${RATE}/s (busiest second <= ${RATE}), 0 duplicates`);
   } finally {
     await sb.close();
+  }
+  await apiConcurrencyRow(startSandbox, parseFaults);
+}
+
+/** 3. three batches at once with outbound.apiConcurrency 3, every answer taking 200 ms: the most requests in flight at the sandbox. */
+async function apiConcurrencyRow(startSandbox, parseFaults) {
+  const CAP = 3;
+  const slow = await startSandbox({ port: 0, rates: { longcode: 1000 }, deliveryDelayMs: 10, faults: parseFaults('latency:200ms') });
+  const { home, env } = isolatedBenchEnv('oct-bench-cap-', { OPENCLAW_TELEPHONY_SANDBOX_URL: slow.baseUrl, TWILIO_PHONE_NUMBER: slow.describe().numbers[0].phoneNumber, OPENCLAW_TELEPHONY_OUTBOUND_API_CONCURRENCY: String(CAP) });
+  try {
+    const files = ['x', 'y', 'z'].map((n) => writeBatch(home, `cap-${n}`, 30));
+    const started = performance.now();
+    const runs = await Promise.all(files.map((f) => runBatch(f, env, home)));
+    const seconds = (performance.now() - started) / 1000;
+    printRow(`concurrent: 3 batches, outbound.apiConcurrency ${CAP}, 200 ms answers`, {
+      exits: runs.map((r) => r.code).join('/'),
+      max_in_flight: slow.requestStats().maxInFlight,
+      requests_per_s: 90 / seconds,
+    }, `<= ${CAP} in flight at the sandbox (45 workers; at most ${CAP / 0.2}/s)`);
+  } finally {
+    await slow.close();
   }
 }
