@@ -141,7 +141,8 @@ export class KeyInFlightError extends Error {
 
 /**
  * A request that never left: it waited for one of the account's API request slots (store/api-gate.ts)
- * until a stop (`stopped`) or until the wait's limit. Nothing was sent; the same command again sends it.
+ * until a stop (`stopped`) or until the wait's limit, or the store could not give one. Nothing was
+ * sent; the same command again sends it.
  */
 export class RequestNotMadeError extends Error {
   readonly exitCode: ExitCodeValue;
@@ -150,10 +151,11 @@ export class RequestNotMadeError extends Error {
     message: string,
     readonly hint?: string,
     readonly stopped = false,
+    code = stopped ? 'not_started' : 'api_slots_busy',
   ) {
     super(message);
     this.name = 'RequestNotMadeError';
-    this.code = stopped ? 'not_started' : 'api_slots_busy';
+    this.code = code;
     this.exitCode = stopped ? ExitCode.interrupted : ExitCode.network;
   }
 }

@@ -100,7 +100,14 @@ export function createRestClient(opts: RestClientOptions): RestClient {
 
   /** One exchange, inside the gate when there is one; every retry waits for a place of its own. */
   async function exchange(url: string, req: Parameters<typeof httpRequest>[1], signal: AbortSignal | undefined): Promise<HttpResponse> {
-    const leave = await opts.gate?.enter(signal);
+    let leave: (() => void) | undefined;
+    try {
+      leave = await opts.gate?.enter(signal);
+    } catch (err) {
+      // Not a network error: the request never left because its slot could not be had from the store.
+      if (err instanceof RequestNotMadeError) throw err;
+      throw new RequestNotMadeError(`The account's API request slots could not be read from the store (${(err as Error).message}); this request was not made.`, 'Check the store (`doctor`), then run the command again.', false, 'api_slots_unavailable');
+    }
     try {
       return await httpRequest(url, req);
     } finally {

@@ -9,6 +9,7 @@ import { createAccountStoreRateLimiter, createStoreRateLimiter } from '../../src
 import { createAccountGate } from '../../src/store/api-gate.js';
 import { acquireApiSlot } from '../../src/store/api-slots.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
+import { createRestClient } from '../../src/twilio/rest-client.js';
 import { busiestWindow } from '../helpers/sent.js';
 import { requirePgInCi, storeKinds } from '../helpers/stores.js';
 
@@ -81,6 +82,19 @@ for (const kind of storeKinds) {
       expect(late.message).toContain(`All 1 Twilio API request slots of account ${ACCOUNT}`);
       expect(late.hint).toContain('outbound.apiConcurrency');
       await gate.close();
+    });
+
+    it('a store that cannot give a slot fails the request as not made, never as a network error', async () => {
+      const [store] = await open(1);
+      const gate = createAccountGate(store, ACCOUNT, { cap: 1 });
+      // Nothing listens on port 9: the request would fail as a network error if it were ever made.
+      const client = createRestClient({ accountSid: ACCOUNT, username: ACCOUNT, password: 'x', baseUrl: 'http://127.0.0.1:9', gate, maxRetries: 0 });
+      await store.close();
+      stores = [];
+      const err = (await client.request('GET', 'Messages.json').catch((e: unknown) => e)) as RequestNotMadeError;
+      expect(err).toBeInstanceOf(RequestNotMadeError);
+      expect(err.code).toBe('api_slots_unavailable');
+      expect(err.message).toContain('this request was not made');
     });
 
     it('two senders on two connections keep the account rate together, and each its own rate', async () => {
