@@ -114,9 +114,10 @@ for (const kind of storeKinds) {
       const all = taken.flat();
       // 40 slots 50 ms apart: the last no sooner than 39 intervals after the first (a whole-ms clock: one slot of margin).
       expect(Math.max(...all) - Math.min(...all)).toBeGreaterThanOrEqual(38 * 50);
-      // Timers fire late, never early: a late one can bring the next slot within a window once.
-      expect(busiestWindow(all)).toBeLessThanOrEqual(account.ratePerSecond + 1);
-      for (const own of taken) expect(busiestWindow(own)).toBeLessThanOrEqual(15 + 1);
+      // Timers fire late, never early: on a loaded machine a late one lands beside on-time ones, so a
+      // window may hold a few more than the slots (without the account's rate it would hold 30).
+      expect(busiestWindow(all)).toBeLessThanOrEqual(account.ratePerSecond + 3);
+      for (const own of taken) expect(busiestWindow(own)).toBeLessThanOrEqual(15 + 3);
       // A refund gives a slot back on both schedules: the next take waits less than a whole interval.
       const solo = createAccountStoreRateLimiter(a, '+15550003333', 1, { accountSid: 'AC' + '1'.repeat(32), ratePerSecond: 1 });
       const slot = await solo.take();
