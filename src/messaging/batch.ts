@@ -5,6 +5,7 @@
  * (not started) and lets the requests in flight settle. Concurrent runs of one batch share its rows:
  * each row is sent by exactly one of them.
  */
+import { defaultMaxListeners, setMaxListeners } from 'node:events';
 import { readFileSync, realpathSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { InternalError, isProgrammingError, KeyInFlightError, StoppedBeforeSendError, unreadableFile, UserError } from '../errors.js';
@@ -227,7 +228,11 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
       opts.onOutcome(outcome);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, rows.length)) }, worker));
+  const workers = Math.max(1, Math.min(opts.concurrency, rows.length));
+  // Every worker may wait on the stop signal at once (for its turn, its rate slot, an API slot):
+  // past Node's default of 10 listeners it prints a MaxListenersExceededWarning on the user's stderr.
+  if (opts.signal) setMaxListeners(Math.max(defaultMaxListeners, 3 * workers), opts.signal);
+  await Promise.all(Array.from({ length: workers }, worker));
   if (bug) throw bug;
   return { outcomes, stopped: queue.length > 0 };
 }

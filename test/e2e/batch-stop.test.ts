@@ -90,3 +90,14 @@ describe('stopping a batch', () => {
     expect(third.stderr).toMatch(/^0 sent, 8 already sent before and not sent again, 0 failed/m);
   });
 });
+
+describe('the stop signal', () => {
+  it('a batch of more than 10 workers (100/s: 15) sends without a MaxListenersExceededWarning on stderr', async () => {
+    const file = path.join(cwd, 'many-workers.csv');
+    writeFileSync(file, ['to,body', ...Array.from({ length: 40 }, (_, i) => `+1555330${String(i).padStart(4, '0')},many workers ${i}`)].join('\n'));
+    const res = await telephony(['send', '--sandbox', '--batch', file, '--rate', '100', '--json'], { env, cwd });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).not.toContain('MaxListenersExceededWarning');
+    expect(duplicates((await sentMessages(sb)).filter((m) => m.body.startsWith('many workers ')))).toEqual([]);
+  });
+});
