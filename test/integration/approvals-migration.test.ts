@@ -16,11 +16,12 @@ for (const kind of storeKinds) {
   describe.skipIf(kind.skip)(`migration 014 on ${kind.name}`, () => {
     it('folds existing duplicate pending approvals, then the index holds', async () => {
       const url = await kind.url();
-      // A store as the previous version left it: migrated up to 013 (014 and the later 015 undone), with duplicates written by racing runs.
+      // A store as the previous version left it: migrated up to 013 (014 and the later 015 and 016 undone), with duplicates written by racing runs.
       const old = await openStore(url);
       await old.db.schema.dropIndex('approvals_pending_key').execute();
-      await old.db.deleteFrom('kysely_migration' as never).where('name' as never, 'in', ['014_approvals_pending_unique', '015_api_slots'] as never).execute();
+      await old.db.deleteFrom('kysely_migration' as never).where('name' as never, 'in', ['014_approvals_pending_unique', '015_api_slots', '016_rate_sends'] as never).execute();
       await old.db.schema.dropTable('api_slots').execute();
+      await old.db.schema.dropTable('rate_sends').execute();
       await old.db.insertInto('approvals').values([
         row('ap_a2', 'k1', 'pending', '2026-01-01T00:00:02.000Z'),
         row('ap_a1', 'k1', 'pending', '2026-01-01T00:00:01.000Z'),
@@ -32,7 +33,7 @@ for (const kind of storeKinds) {
       await old.close();
 
       const store = await openStore(url);
-      expect(store.migrated).toEqual(['014_approvals_pending_unique', '015_api_slots']);
+      expect(store.migrated).toEqual(['014_approvals_pending_unique', '015_api_slots', '016_rate_sends']);
       const left = await store.db.selectFrom('approvals').select(['id', 'status']).orderBy('id').execute();
       expect(left).toEqual([
         { id: 'ap_a0', status: 'approved' },
