@@ -5,10 +5,19 @@
 // reported besides wall time, which a busy machine makes noisy.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { isolatedBenchEnv, median, printRow, REPO } from './lib.mjs';
 
 const RUNS = 9;
+const TELEPHONY_RUNS = 5;
+
+/** The user + system time of the finished children that the shell's `times` printed (its second line), in ms. */
+function childCpuMs(res) {
+  const [, child] = res.stdout.trim().split('\n');
+  const [user, sys] = child.split(/\s+/).map((t) => { const m = /(\d+)m([\d.]+)s/.exec(t); return Number(m[1]) * 60 + Number(m[2]); });
+  return (user + sys) * 1000;
+}
 
 export async function run() {
   const bin = process.env.OPENCLAW_TELEPHONY_TEST_OPENCLAW_BIN;
@@ -25,12 +34,31 @@ export async function run() {
       const start = process.hrtime.bigint();
       const res = spawnSync('bash', ['-c', `"$0" --help >/dev/null 2>&1; times`, bin], { env: h.env, encoding: 'utf8' });
       times[name].wall.push(Number(process.hrtime.bigint() - start) / 1e6);
-      const [, child] = res.stdout.trim().split('\n');
-      const [user, sys] = child.split(/\s+/).map((t) => { const m = /(\d+)m([\d.]+)s/.exec(t); return Number(m[1]) * 60 + Number(m[2]); });
-      times[name].cpu.push((user + sys) * 1000);
+      times[name].cpu.push(childCpuMs(res));
     }
   }
   const row = (name) => ({ median_wall_ms: Math.round(median(times[name].wall)), median_cpu_ms: Math.round(median(times[name].cpu)), runs: RUNS });
   printRow('openclaw --help without the plugin', row('without'));
   printRow('openclaw --help with the plugin', { ...row('with'), cpu_ratio: (median(times.with.cpu) / median(times.without.cpu)).toFixed(3) }, '<= 1.05x');
+  telephonyHelp(bin, median(times.without.cpu));
+}
+
+/**
+ * `openclaw telephony --help` with the plugin installed as users install it (the packed tarball), which
+ * loads the plugin's entry: OpenClaw first copies the installed package and the packages it declares
+ * (docs/ARCHITECTURE.md, "OpenClaw plugin: what gets copied"). Reported beside bare `openclaw --help`.
+ */
+function telephonyHelp(bin, bareCpuMs) {
+  const packed = isolatedBenchEnv('oct-bench-pack-');
+  const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', packed.home], { cwd: REPO, encoding: 'utf8' }).trim().split('\n').pop();
+  const installed = isolatedBenchEnv('oct-bench-octgz-', { npm_config_cache: process.env.npm_config_cache ?? path.join(os.homedir(), '.npm') });
+  execFileSync(bin, ['plugins', 'install', `npm-pack:${path.join(packed.home, tarball)}`, '--force', '--accept-capabilities'], { env: installed.env, stdio: 'ignore' });
+  const wall = [];
+  const cpu = [];
+  for (let i = 0; i < TELEPHONY_RUNS; i++) {
+    const start = process.hrtime.bigint();
+    cpu.push(childCpuMs(spawnSync('bash', ['-c', `"$0" telephony --help >/dev/null 2>&1; times`, bin], { env: installed.env, encoding: 'utf8' })));
+    wall.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  printRow('openclaw telephony --help (tarball install)', { median_wall_ms: Math.round(median(wall)), median_cpu_ms: Math.round(median(cpu)), cpu_vs_bare_help: (median(cpu) / bareCpuMs).toFixed(2), runs: TELEPHONY_RUNS });
 }

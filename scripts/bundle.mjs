@@ -11,9 +11,11 @@
  */
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { thirdPartyNotices } from './third-party-notices.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // esbuild writes into a fresh folder first; syncBundle then moves the result into dist/bundle.
@@ -21,6 +23,8 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // may be running the binary (the test suite does); emptying dist/bundle first made them fail with
 // ERR_MODULE_NOT_FOUND. Now an unchanged file is left alone, a changed one is replaced by rename
 // (atomic), and only chunks the new build no longer has are removed (hashed names would pile up).
+/** The dependencies with native addons: never bundled, the only ones the published package declares. */
+const NATIVE = ['better-sqlite3', '@napi-rs/keyring', '@ngrok/ngrok'];
 const finalDir = path.join(repo, 'dist/bundle');
 const buildDir = path.join(repo, `dist/.bundle-${process.pid}`);
 rmSync(buildDir, { recursive: true, force: true });
@@ -30,12 +34,18 @@ const common = {
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // ink (and react, yoga) load lazily for the dashboard only, and ink pulls optional dev tooling.
+  // Every pure-JavaScript dependency is bundled, so the published package declares only the native
+  // ones (package.json optionalDependencies): OpenClaw copies an installed plugin with every package it
+  // declares, transitively, into a capture folder each time it loads it (docs/ARCHITECTURE.md, "OpenClaw
+  // plugin: what gets copied"). Native addons stay external; so do the optional packages that pg and
+  // ink ask for only when present (pg-native, pg-cloudflare on Cloudflare, react-devtools-core with DEV=true).
   // openclaw/*: the plugin SDK, supplied by the OpenClaw that loads the plugin.
-  external: ['openclaw', 'openclaw/*', 'better-sqlite3', '@napi-rs/keyring', '@ngrok/ngrok', 'pg', 'ink', 'react', 'react/jsx-runtime'],
+  external: ['openclaw', 'openclaw/*', ...NATIVE, 'pg-native', 'pg-cloudflare', 'react-devtools-core'],
   // CommonJS packages inside an ESM bundle still call require() for Node's own modules.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
   logLevel: 'warning',
+  // The inputs name the bundled packages, for THIRD_PARTY_NOTICES.
+  metafile: true,
 };
 /** The common options for a CommonJS file (no splitting, no ESM banner). */
 function commonJs() {
@@ -87,7 +97,18 @@ const queryBuilderApart = {
   },
 };
 
-await Promise.all([
+/**
+ * In the send bundle, pg (only a send to a PostgreSQL store needs it) is a file of its own,
+ * send/pg.cjs, required only when such a send runs, for the reason query-builder.cjs is apart.
+ */
+const pgApart = {
+  name: 'pg-apart',
+  setup(b) {
+    b.onResolve({ filter: /^pg$/ }, () => ({ path: './pg.cjs', external: true }));
+  },
+};
+
+const results = await Promise.all([
   build({
     ...common,
     // main.js for the `openclaw-telephony` binary; openclaw-plugin.js for OpenClaw (package.json
@@ -101,9 +122,11 @@ await Promise.all([
   }),
   buildSendBundle(path.join(buildDir, 'send/send.cjs')),
   build({ ...commonJs(), entryPoints: [path.join(repo, 'src/store/query-builder.ts')], outfile: path.join(buildDir, 'send/query-builder.cjs') }),
+  build({ ...commonJs(), entryPoints: [createRequire(import.meta.url).resolve('pg')], outfile: path.join(buildDir, 'send/pg.cjs') }),
   // What the binary requires first (src/cli/bin.ts says why it is CommonJS too); main.js stays an ES module it imports.
   build({ ...commonJs(), entryPoints: [path.join(repo, 'src/cli/bin.ts')], outfile: path.join(buildDir, 'bin.cjs') }),
 ]);
+writeFileSync(path.join(buildDir, 'THIRD_PARTY_NOTICES.txt'), thirdPartyNotices(repo, results.map((result) => result.metafile)));
 syncBundle(buildDir, finalDir);
 rmSync(buildDir, { recursive: true, force: true });
 
@@ -118,7 +141,7 @@ async function buildSendBundle(outfile) {
     ...options,
     // better-sqlite3's JavaScript goes into the bundle; its addon is loaded by path (see the file).
     external: options.external.filter((name) => name !== 'better-sqlite3'),
-    plugins: [betterSqlite3Bundled, asciiFirstGraphemeSplitter, childProcessOnDemand, queryBuilderApart],
+    plugins: [betterSqlite3Bundled, asciiFirstGraphemeSplitter, childProcessOnDemand, queryBuilderApart, pgApart],
     supported: { 'dynamic-import': false },
     entryPoints: [path.join(repo, 'src/cli/send-main.ts')],
     write: false,
@@ -131,6 +154,7 @@ async function buildSendBundle(outfile) {
   if (stray.length) throw new Error(`the send bundle has non-ASCII characters outside comments (src/cli/cached-bundle.ts reads it as latin1): ${stray[0]}`);
   mkdirSync(path.dirname(outfile), { recursive: true });
   writeFileSync(outfile, `// bundle ${createHash('sha256').update(code).digest('hex')}\n${code}`);
+  return result;
 }
 
 /** Makes `to` hold exactly the files of `from`, never leaving a file missing or half written. */

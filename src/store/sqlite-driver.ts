@@ -90,7 +90,7 @@ async function pickDriver(): Promise<Driver> {
   if (nodeSqlite) return { name: 'node:sqlite', module: nodeSqlite };
   throw new ConfigError(
     `No SQLite driver works on Node ${process.versions.node}: better-sqlite3's native addon could not be loaded (${failure ? (failure as Error).message : 'OPENCLAW_TELEPHONY_TEST_SQLITE_DRIVER turned it off'}), and this Node has no usable node:sqlite.`,
-    'Run `npm rebuild better-sqlite3` in the folder openclaw-telephony is installed in (it builds the addon for this Node), or use Node 24 (or >= 22.16), whose built-in node:sqlite needs no build.',
+    'Use Node 24 (or >= 22.16), whose built-in node:sqlite needs no build; or, in the folder openclaw-telephony is installed in, run `npm rebuild better-sqlite3` (or `npm install better-sqlite3` when npm skipped that optional dependency): it fetches a prebuilt addon for this Node or builds one, which needs a C++ toolchain.',
     'store_driver',
   );
 }

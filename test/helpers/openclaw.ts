@@ -36,7 +36,8 @@ export function withoutVitestEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /** npm of this Node (npm-cli.js beside it when present, else the `npm` on the PATH). */
 export function npm(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Run> {
   const env = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', ...opts.env };
-  return exec('npm', args, { ...opts, env });
+  // A global install of OpenClaw (330 packages) took 3 min here at load 30: exec's default 5 min was too short.
+  return exec('npm', args, { ...opts, env, timeoutMs: 600_000 });
 }
 
 let packed: Promise<string> | undefined;

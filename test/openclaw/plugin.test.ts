@@ -7,12 +7,13 @@
  * `channels.telephony` in OpenClaw's openclaw.json is the configuration it reads. The `--link`
  * install of a clone (development) is what gateway-channel.test.ts uses.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isolatedEnv, runCli, startCli } from '../helpers/cli.js';
-import { HAVE_OPENCLAW_BIN, openclaw, packSelf } from '../helpers/openclaw.js';
+import { HAVE_OPENCLAW_BIN, OPENCLAW_BIN, openclaw, packSelf, withoutVitestEnv } from '../helpers/openclaw.js';
 
 describe.skipIf(!HAVE_OPENCLAW_BIN)('openclaw-telephony inside OpenClaw, installed from the packed tarball', () => {
   // npm's own cache (the isolated home would start it empty, and OpenClaw's npm install downloads every dependency).
@@ -39,6 +40,45 @@ describe.skipIf(!HAVE_OPENCLAW_BIN)('openclaw-telephony inside OpenClaw, install
     expect(doctor.stderr).toBe('');
     const store = JSON.parse(doctor.stdout).checks.find((c: { name: string }) => c.name === 'store');
     expect(store).toMatchObject({ status: 'pass', detail: expect.stringContaining('driver node:sqlite') });
+  }, 600_000);
+
+  it("installs no pure-JavaScript dependency, and a running plugin command's capture copy holds only the bundle and the native packages", async () => {
+    // OpenClaw copies the plugin's package and every package it declares, transitively, into
+    // ~/.openclaw/tmp/plugin-captures each time it loads the plugin (for as long as the command runs; the
+    // Gateway's for its lifetime). The bundle carries the JavaScript; only the native packages are declared.
+    const packages = listPackages(installed);
+    for (const bundled of ['fastify', 'kysely', 'libphonenumber-js', 'undici', 'ink', 'react', 'pg', 'commander']) expect(packages).not.toContain(bundled);
+    expect(packages).toContain('@napi-rs/keyring');
+    const captures = path.join(home, '.openclaw/tmp/plugin-captures');
+    const child = spawn(OPENCLAW_BIN!, ['telephony', 'sandbox', '--port', '0', '--json'], { env: withoutVitestEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    try {
+      const ready = await vi.waitFor(() => {
+        const line = stdout.split('\n').find((l, i, all) => i < all.length - 1 && l.startsWith('{'));
+        expect(line).toBeDefined();
+        return line!;
+      }, { timeout: 300_000, interval: 500 });
+      expect(JSON.parse(ready)).toMatchObject({ baseUrl: expect.stringMatching(/^http:/) });
+      // One folder per copy: the one it runs, and a second for recovery.
+      const copies = readdirSync(captures).flatMap((instance) => {
+        const folder = path.join(captures, instance, 'captures');
+        return existsSync(folder) ? readdirSync(folder).map((build) => walk(path.join(folder, build))) : [];
+      });
+      expect(copies.length).toBeGreaterThan(0);
+      for (const copied of copies) {
+        expect(copied.packages).toContain('openclaw-telephony');
+        for (const bundled of ['fastify', 'kysely', 'libphonenumber-js', 'ink', 'react', 'pg']) expect(copied.packages).not.toContain(bundled);
+        // ~35 MB here (the bundle ~8 MB, the keyring and ngrok addons ~14 MB, better-sqlite3's package and
+        // its install-time helpers ~13 MB); it was ~100 MB in ~7,500 files with the dependencies declared.
+        expect(copied.bytes).toBeLessThan(48 * 1024 * 1024);
+        expect(copied.files).toBeLessThan(1_500);
+      }
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
   }, 600_000);
 
   it('is inspected clean: loaded, owns the telephony channel config, no diagnostics', async () => {
@@ -110,3 +150,27 @@ describe.skipIf(!HAVE_OPENCLAW_BIN)('openclaw-telephony inside OpenClaw, install
     expect((await oc(['doctor', '--non-interactive'])).stdout).not.toContain('channels.telephony');
   }, 600_000);
 });
+
+/** The package names in a node_modules folder (scoped ones as @scope/name). */
+function listPackages(nodeModules: string): string[] {
+  return readdirSync(nodeModules).flatMap((name) => (name.startsWith('@') ? readdirSync(path.join(nodeModules, name)).map((inner) => `${name}/${inner}`) : [name]));
+}
+
+/** Regular files and their bytes under a folder (links not followed), and the packages found in its node_modules folders. */
+function walk(root: string): { files: number; bytes: number; packages: string[] } {
+  const found = { files: 0, bytes: 0, packages: new Set<string>() };
+  const visit = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (path.basename(dir) === 'node_modules' && !entry.name.startsWith('@')) found.packages.add(entry.name);
+      if (path.basename(path.dirname(dir)) === 'node_modules' && path.basename(dir).startsWith('@')) found.packages.add(`${path.basename(dir)}/${entry.name}`);
+      if (entry.isDirectory()) visit(full);
+      else if (entry.isFile()) {
+        found.files += 1;
+        found.bytes += lstatSync(full).size;
+      }
+    }
+  };
+  if (existsSync(root)) visit(root);
+  return { ...found, packages: [...found.packages] };
+}
