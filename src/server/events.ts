@@ -45,6 +45,8 @@ export interface ServeEventMap {
   tunnel: { provider: string; state: 'up' | 'down'; url?: string };
   'number.configured': { number: string; smsUrl: string; voiceUrl: string };
   'number.restored': { number: string };
+  /** Not restored on shutdown: another instance points the number at itself, or serves at the same public URL. */
+  'number.kept': { number: string; reason: string };
   'shutdown.abandoned': { agentTurns: number; graceMs: number; message: string };
   warning: { message: string };
   /** This start applied these migrations to the store (another instance starting at once applied none). */

@@ -104,9 +104,17 @@ export function numberToPoint(o: { sandboxNumberSid?: string; configureNumber?: 
 
 /**
  * Points the number's SmsUrl, VoiceUrl (unless voice.enabled is false: calls are then not serve's)
- * and StatusCallback at `publicBase`, and puts the old ones back on the way out.
+ * and StatusCallback at `publicBase`, and puts the old ones back on the way out, unless another
+ * instance pointed the number at itself since, or other live instances on the store serve at the same
+ * public URL: restoring would cut them off.
  */
-export async function pointNumber(client: RestClient, ref: string, publicBase: string, config: Pick<ResolvedConfig, 'serve' | 'voice'>, o: { emit: Emit; stack: CleanupStack }): Promise<void> {
+export async function pointNumber(
+  client: RestClient,
+  ref: string,
+  publicBase: string,
+  config: Pick<ResolvedConfig, 'serve' | 'voice'>,
+  o: { emit: Emit; stack: CleanupStack; othersServing: () => Promise<number> },
+): Promise<void> {
   const before = await findNumber(client, ref);
   if (!before) throw new ConfigError(`${ref} is not one of this account's numbers.`, '`' + hintCommand('numbers list') + '` shows them.');
   const { serve, voice } = config;
@@ -114,6 +122,12 @@ export async function pointNumber(client: RestClient, ref: string, publicBase: s
   await configureNumber(client, before.sid, point);
   o.emit('number.configured', { number: before.phone_number, smsUrl: point.smsUrl ?? '', voiceUrl: point.voiceUrl ?? '' });
   o.stack.defer("restoring the number's URLs", async () => {
+    // Another instance started since pointed the number at itself: restoring would cut it off.
+    const now = await findNumber(client, before.sid);
+    if (now && now.sms_url !== point.smsUrl) return o.emit('number.kept', { number: before.phone_number, reason: 'another instance pointed it at its own URL since' });
+    // Other live instances behind the same public URL (a load balancer) still take this number's webhooks.
+    const others = await o.othersServing();
+    if (others > 0) return o.emit('number.kept', { number: before.phone_number, reason: `${others} other live instance(s) serve at ${publicBase}` });
     await configureNumber(client, before.sid, { smsUrl: before.sms_url ?? '', voiceUrl: voice.enabled ? (before.voice_url ?? '') : undefined, statusCallback: before.status_callback ?? '' });
     o.emit('number.restored', { number: before.phone_number });
   });

@@ -30,7 +30,7 @@ import { createOperator, type Operator } from './operator.js';
 import { joinAsInstance } from './instance.js';
 import { createSessionRegistry } from './sessions.js';
 import { createTurnOrder } from './turn-order.js';
-import { INSTANCE_EXPIRY_MS } from '../store/instances.js';
+import { INSTANCE_EXPIRY_MS, liveOthersAt } from '../store/instances.js';
 import { joinOrStartSandbox, listen, mountOnHost, numberToPoint, pointNumber, startTunnel, type WebhookHost } from './serve-steps.js';
 import { type EventBus, loggerOnBus } from './events.js';
 import { commandPrefix } from '../command-prefix.js';
@@ -138,7 +138,7 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
   const numberRef = numberToPoint({ sandboxNumberSid: sandbox?.number.sid, configureNumber: o.configureNumber, fromNumber: config.fromNumber });
   if (numberRef) {
     if (!core.access.sandbox) refuseUnreachableWebhookUrl(publicBase, '--configure-number: the public URL');
-    await pointNumber(core.client, numberRef, publicBase, config, { emit: ctx.emit, stack });
+    await pointNumber(core.client, numberRef, publicBase, config, { emit: ctx.emit, stack, othersServing: () => liveOthersAt(core.store, publicBase, core.instance.id) });
   }
   ctx.checkpoint();
   if (skip) ctx.emit('warning', { message: 'skipSignatureVerification is on: unsigned webhooks are accepted (loopback only).' });
