@@ -92,6 +92,8 @@ export class NetworkError extends Error {
   readonly hint?: string;
   /** The idempotency key left pending when the outcome is unknown: a rerun under it checks Twilio before sending. */
   readonly pendingKey?: string;
+  /** The request never left (no connection was made: refused, no such host, untrusted certificate): it cannot have taken effect. */
+  notSent = false;
   constructor(message: string, hint?: string, pendingKey?: string) {
     super(message);
     this.name = 'NetworkError';

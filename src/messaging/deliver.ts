@@ -2,17 +2,21 @@
  * Sends one message exactly once under its idempotency key, whatever else shares the store: the key
  * is claimed (owner and lease, see store/claims.ts) with the request before the API call and settled
  * with the SID after it; a settled key answers from the store; a key another live run holds is not
- * sent (wait, or come back later); a key whose owner died is reconciled against Twilio's Messages list
- * before any resend; a key reused for other parameters is refused. 429 and 503 answers are retried
- * with backoff (honouring Retry-After) and give their rate slot back; a lost answer is reconciled,
- * then retried.
+ * sent (wait, or come back later); a key reused for other parameters is refused. Right before the
+ * request leaves, the store records that it was requested and fences the key for the request's time
+ * limit and a margin (ClaimOwner.startRequest); the request is given up before the fence ends, and
+ * only the key's owner settles it. A key whose owner died is sent at once if it was never requested,
+ * else reconciled against Twilio's Messages list (reconcile.ts: found, settled; resent only when
+ * Twilio still does not list it after a few seconds of looking). 429 and 503 answers are retried with
+ * backoff (honouring Retry-After) and give their rate slot back; a lost answer is reconciled the same way.
  */
 import { randomUUID } from 'node:crypto';
 import { KeyInFlightError, NetworkError, RequestNotMadeError, StoppedBeforeSendError, TwilioApiError, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { appendEvent } from '../store/events.js';
-import { type Claim, type ClaimOwner, claimOwnerFor, fingerprintOf } from '../store/claims.js';
+import { type Claim, type ClaimOwner, claimOwnerFor, fingerprintOf, type RequestFence } from '../store/claims.js';
 import { failKey, type KeyRow, settleKey } from '../store/idempotency.js';
+import { keyLostAfterSend } from './key-lost.js';
 import { recordMessage } from '../store/message-log.js';
 import type { Store } from '../store/open-store.js';
 import { addOptOut } from '../store/optouts.js';
@@ -21,7 +25,7 @@ import { createMessage, type CreateMessageParams, type TwilioMessage } from '../
 import type { RestClient } from '../twilio/rest-client.js';
 import type { MediaHost } from './outbound-media.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { findSentMessage } from './reconcile.js';
+import { reconcileRequest } from './reconcile.js';
 import { analyzeSegments, type Encoding } from './segments.js';
 
 /** One message to create, under its idempotency key. */
@@ -76,6 +80,13 @@ export interface DeliverDeps {
 }
 
 const RETRYABLE_STATUS = new Set([429, 503]);
+/**
+ * A send's time limit. The key is fenced for this plus FENCE_MARGIN_MS, so a shorter limit than the
+ * REST client's 30 s lets another run reconcile a dead owner's key sooner; Twilio answers a create in
+ * well under a second.
+ */
+export const SEND_TIMEOUT_MS = 10_000;
+
 
 function resultOf(msg: OutboundMessage, m: TwilioMessage, deduplicated: boolean): SendResult {
   const info = analyzeSegments(msg.body);
@@ -146,20 +157,23 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
   let finished = false;
   const settle = async (m: TwilioMessage, deduplicated: boolean, outcome: string) => {
     const result = resultOf(msg, m, false);
-    await settleKey(store, msg.key, m.sid, result);
+    const settled = await settleKey(store, msg.key, claims.id, m.sid, result);
     finished = true;
     await recordMessage(store, { sid: m.sid, account_sid: null, direction: 'outbound-api', from_number: m.from ?? '', to_number: m.to, body: msg.body, status: m.status, num_segments: result.segments, error_code: null });
+    if (!settled) await keyLostAfterSend(store, msg.key, m, log);
     await log(outcome, { sid: m.sid });
     return { ...result, deduplicated };
   };
   const fail = async (err: TwilioApiError) => {
-    await failKey(store, msg.key, { code: err.twilioCode, status: err.status, message: err.message });
+    // Not written when another run took the key over meanwhile: that run's outcome stands.
+    await failKey(store, msg.key, claims.id, { code: err.twilioCode, status: err.status, message: err.message });
     finished = true;
   };
   try {
-    if (claim.takenOver) {
-      // Its earlier owner died between the request and the settle: what did it send?
-      const found = await findSentMessage(client, store, { ...request, since: claim.since });
+    const earlier = claim.takenOver ? claim.earlierRequest : undefined;
+    // Its earlier owner stopped after recording its request: what did it send? (Never requested: nothing to look for.)
+    if (earlier) {
+      const found = await reconcileRequest(client, store, { ...request, requestedAt: earlier.at, requestAgeMs: earlier.dbNow - earlier.at }, sleep);
       if (found) return await settle(found, true, 'reconciled');
     }
     return await sendWithRetries(msg, deps, claims, { request, settle, fail, log, sleep });
@@ -188,68 +202,90 @@ interface AttemptHelpers {
 }
 
 async function sendWithRetries(msg: OutboundMessage, deps: DeliverDeps, claims: ClaimOwner, h: AttemptHelpers): Promise<SendResult> {
-  const { store, client } = deps;
+  const { client } = deps;
   const maxRetries = deps.maxRetries ?? 3;
   for (let attempt = 0; ; attempt++) {
     // Only the first attempt can be stopped: a retry follows a request already made, which completes.
     const stop = attempt === 0 ? deps.signal : undefined;
     const slot = await stoppable(stop, msg.key, () => deps.limiter.take(stop));
-    // The lease is renewed right before the irreversible step: if it was lost (this process stalled
-    // past it and another run took the key over to reconcile), sending now could send twice.
-    if (!(await claims.confirm(msg.key))) {
+    // The irreversible step comes: the store records the request and fences the key (the statement that
+    // renewed its lease here). If the key was lost (this process stalled past its lease and another run
+    // took it over), sending now could send twice. The request is given up before the fence ends.
+    let fence = await claims.startRequest(msg.key, SEND_TIMEOUT_MS);
+    if (!fence) {
       await slot.refund();
       throw new KeyInFlightError(msg.key, 'another run that took it over', 250);
     }
-    await stoppable(stop, msg.key, () => slot.admit(stop));
-    const since = new Date();
+    const requestedAt = fence.requestedAt;
+    await stoppable(stop, msg.key, () => slot.admit(stop)).catch(async (err: unknown) => {
+      if (attempt === 0) await claims.requestNotMade(msg.key, requestedAt);
+      throw err;
+    });
+    // Once the request has its API slot: waits after the fence (the account's gate) used its time; with
+    // less than half left, the fence is renewed, so the request always has its full limit inside it.
+    const beforeSend = async () => {
+      if (fence && fence.timeLeftMs() < SEND_TIMEOUT_MS / 2) fence = await claims.startRequest(msg.key, SEND_TIMEOUT_MS);
+      if (!fence) throw new KeyInFlightError(msg.key, 'another run that took it over', 250);
+      return fence.deadline;
+    };
     try {
       // The first attempt can still be stopped while it waits for an API request slot (store/api-gate.ts).
-      const m = await createMessage(client, msg, { maxRetries: 0, signal: attempt === 0 ? deps.signal : undefined });
+      const m = await createMessage(client, msg, { maxRetries: 0, beforeSend, signal: attempt === 0 ? deps.signal : undefined });
       deps.afterAccepted?.(m.sid);
       return await h.settle(m, false, 'sent');
     } catch (err) {
-      if (err instanceof RequestNotMadeError) {
-        // No request left (a stop, or no API slot in time): the rate slot was not used either.
+      if (err instanceof KeyInFlightError || err instanceof RequestNotMadeError) {
+        // No request left (the key was lost, a stop, no API slot in time): the rate slot was not used either.
         // After an earlier attempt whose answer was lost, the key stays pending so the rerun reconciles it.
         await slot.refund();
+        if (err instanceof KeyInFlightError) throw err;
         if (attempt > 0) throw new NetworkError(err.message, err.hint, msg.requestKey);
+        await claims.requestNotMade(msg.key, requestedAt);
         throw err.stopped ? new StoppedBeforeSendError(msg.key) : err;
       }
-      if (err instanceof TwilioApiError && RETRYABLE_STATUS.has(err.status) && attempt < maxRetries) {
+      const retryable = err instanceof TwilioApiError && RETRYABLE_STATUS.has(err.status);
+      if (err instanceof NetworkError && !err.notSent) {
+        // No answer: the request may have taken effect. Look (again, while Twilio's list may lag) before resending.
+        const found = await lookForLostAnswer(msg, deps, err, requestedAt, h);
+        if (found) return h.settle(found, false, 'sent-reconciled');
+      } else if (retryable || err instanceof NetworkError) {
+        // Nothing was created (429/503, or no connection), nor by any earlier attempt (a lost answer comes
+        // here only once Twilio's list shows it was not): the key counts as never requested again.
+        await claims.requestNotMade(msg.key, requestedAt);
+      }
+      if (retryable && attempt < maxRetries) {
         await slot.refund();
         await h.log('retry', { status: err.status, code: err.twilioCode, attempt: attempt + 1 });
         await h.sleep(retryDelayMs(attempt, err.retryAfterMs));
         continue;
       }
       if (err instanceof NetworkError) {
-        // The request may have gone through even though no answer came back: look before resending.
-        // If even the look fails, resending could send twice: leave the key pending and stop here;
-        // the next run reconciles it.
-        let found: TwilioMessage | undefined;
-        try {
-          found = await findSentMessage(client, store, { ...h.request, since: new Date(since.getTime() - 1000) });
-        } catch (lookupError) {
-          await h.log('unknown', { error: err.message, lookupError: (lookupError as Error).message });
-          const rerun = 'run the same command again: it checks Twilio first and sends only if nothing went out.';
-          throw new NetworkError(`${err.message}; whether the message went out could not be checked, so it was not resent`, err.hint ? `${err.hint} Then ${rerun}` : rerun[0].toUpperCase() + rerun.slice(1), msg.requestKey);
-        }
-        if (found) return h.settle(found, false, 'sent-reconciled');
         if (attempt < maxRetries) {
           await h.log('retry', { error: err.message, attempt: attempt + 1 });
           await h.sleep(retryDelayMs(attempt));
           continue;
         }
         await h.log('unknown', { error: err.message });
-        // The key stays pending: the next run under it reconciles it.
         throw new NetworkError(err.message, err.hint, msg.requestKey);
       }
       if (err instanceof TwilioApiError) {
         await h.fail(err);
-        if (err.twilioCode === 21610) await addOptOut(store, msg.to, 'twilio-21610');
+        if (err.twilioCode === 21610) await addOptOut(deps.store, msg.to, 'twilio-21610');
         await h.log('failed', { code: err.twilioCode, status: err.status });
       }
       throw err;
     }
+  }
+}
+
+/** A lost answer's message in Twilio's list; if even the look fails, resending could send twice: the key stays pending for the next run. */
+async function lookForLostAnswer(msg: OutboundMessage, deps: DeliverDeps, err: NetworkError, requestedAt: number, h: AttemptHelpers): Promise<TwilioMessage | undefined> {
+  try {
+    return await reconcileRequest(deps.client, deps.store, { ...h.request, requestedAt, requestAgeMs: 0 }, h.sleep);
+  } catch (lookupError) {
+    await h.log('unknown', { error: err.message, lookupError: (lookupError as Error).message });
+    const rerun = 'run the same command again: it checks Twilio first and sends only if nothing went out.';
+    throw new NetworkError(`${err.message}; whether the message went out could not be checked, so it was not resent`, err.hint ? `${err.hint} Then ${rerun}` : rerun[0].toUpperCase() + rerun.slice(1), msg.requestKey);
   }
 }
 

@@ -5,7 +5,8 @@
  * at once (400); the others are accepted and fail later, with a `failed` or `undelivered` status callback.
  * HTTP faults answer before the request is handled, so they have no effect (as Twilio's 429s);
  * `reset` handles the request and then drops the connection without an answer, the case where a
- * client cannot know whether its request took effect. Voice faults (calls, TwiML fetches, media
+ * client cannot know whether its request took effect. `listlag:30s` keeps each message out of the
+ * Messages list for that long after it was created (Twilio's list lags behind its answers). Voice faults (calls, TwiML fetches, media
  * streams) are read by voice-faults.ts.
  */
 import { UserError } from '../errors.js';
@@ -16,6 +17,8 @@ export interface FaultSpec extends VoiceFaults {
   statuses: { status: number; probability: number }[];
   resetProbability: number;
   latencyMs: number;
+  /** How long a new message stays out of the Messages list. */
+  listLagMs?: number;
   /** Twilio error code -> probability (0..1) per message. */
   errorCodes?: { code: number; probability: number }[];
   /** Recipient (E.164) -> the Twilio error code every message to it fails with. */
@@ -57,14 +60,14 @@ export function parseFaults(spec: string | undefined): FaultSpec {
       continue;
     }
     if (readVoiceFault(out, part)) continue;
-    const m = /^(\d{3}|reset|latency):(\d+(?:\.\d+)?)(%|ms|s)?$/.exec(part);
+    const m = /^(\d{3}|reset|latency|listlag):(\d+(?:\.\d+)?)(%|ms|s)?$/.exec(part);
     const bad = () =>
-      new UserError(`--fault: cannot read "${part}"`, { code: 'invalid_fault', hint: `Use STATUS:PERCENT%, reset:PERCENT% or latency:MILLISECONDSms, e.g. "429:5%,500:2%,latency:200ms". ${VOICE_FAULTS_HINT}` });
+      new UserError(`--fault: cannot read "${part}"`, { code: 'invalid_fault', hint: `Use STATUS:PERCENT%, reset:PERCENT%, latency:MILLISECONDSms or listlag:SECONDSs, e.g. "429:5%,500:2%,latency:200ms". ${VOICE_FAULTS_HINT}` });
     if (!m) throw bad();
     const [, what, amount, unit] = m;
-    if (what === 'latency') {
+    if (what === 'latency' || what === 'listlag') {
       if (unit !== 'ms' && unit !== 's') throw bad();
-      out.latencyMs = Number(amount) * (unit === 's' ? 1000 : 1);
+      out[what === 'latency' ? 'latencyMs' : 'listLagMs'] = Number(amount) * (unit === 's' ? 1000 : 1);
     } else {
       if (unit !== '%' || Number(amount) > 100) throw bad();
       if (what === 'reset') out.resetProbability = Number(amount) / 100;

@@ -11,6 +11,7 @@
  * - `conflict`: the caller's key stands for different parameters: refuse, as payment APIs do.
  */
 import { createHash } from 'node:crypto';
+import { monotonicMs } from '../monotonic-ms.js';
 import type { Store } from './open-store.js';
 import { newOwnerId, ownerIsGoneFromThisMachine } from './owner-id.js';
 import {
@@ -21,6 +22,8 @@ import {
   type KeyRow,
   rearmFailedKey,
   releaseKey,
+  startRequest,
+  unmarkRequest,
   releaseOwnerKeys,
   renewKey,
   withdrawKey,
@@ -35,9 +38,30 @@ export { newOwnerId } from './owner-id.js';
 export const LEASE_MS = 5000;
 /** The heartbeat renews well inside the lease, so a busy event loop does not lose it. */
 const RENEW_EVERY_MS = 1250;
+/**
+ * What a request's fence adds to the request's own time limit: the time its bytes may still travel
+ * (a frozen process resumed, TCP retransmissions) after this process gave up on it.
+ */
+export const FENCE_MARGIN_MS = 5000;
+
+/** A key's earlier request, when one was made: its time and the database's time when the claim read it (both epoch ms, database clock). */
+export interface EarlierRequest {
+  at: number;
+  dbNow: number;
+}
+
+/** A request under way under a fenced key (see ClaimOwner.startRequest). */
+export interface RequestFence {
+  /** When the key's first request was made (epoch ms, the database's clock). */
+  requestedAt: number;
+  /** When the request must be given up (monotonicMs), before the key's fence runs out. */
+  deadline: number;
+  /** The request's time limit from now. */
+  timeLeftMs(): number;
+}
 
 export type Claim =
-  | { kind: 'claimed'; takenOver: boolean; since: Date }
+  | { kind: 'claimed'; takenOver: boolean; since: Date; earlierRequest?: EarlierRequest }
   | { kind: 'settled'; row: KeyRow }
   | { kind: 'busy'; owner: string; retryInMs: number }
   | { kind: 'conflict'; row: KeyRow };
@@ -47,8 +71,17 @@ export interface ClaimOwner {
   /** When this owner started, to tell "sent by a run going on now" from "sent long ago". */
   readonly startedAt: string;
   claim(req: KeyRequest): Promise<Claim>;
-  /** Renews one key's lease just before the irreversible step; false when the key was lost. */
+  /** Renews one key's lease; false when the key was lost. */
   confirm(key: string): Promise<boolean>;
+  /**
+   * Right before the request leaves (the irreversible step): records in the store that the key was
+   * requested, and fences it: nobody takes the key over before the database's now + `timeoutMs` +
+   * FENCE_MARGIN_MS, while the request itself is given up (its time limit) before that. Undefined when
+   * the key was lost (another run took it over): the request must not be made.
+   */
+  startRequest(key: string, timeoutMs: number): Promise<RequestFence | undefined>;
+  /** The request started at `requestedAt` (and every one before it) certainly created nothing: the key counts as never requested. */
+  requestNotMade(key: string, requestedAt: number): Promise<void>;
   /** The key is settled or failed: stop renewing it. */
   done(key: string): void;
   /** The outcome is unknown: let another run reconcile it at once instead of after the lease. */
@@ -108,10 +141,10 @@ export function createClaimOwner(store: Store, opts: { onRenewError?: (err: Erro
     // A killed run (kill -9, a crash) renews nothing, but its lease would keep every other run off its
     // keys for up to LEASE_MS; when its process is known gone, its keys are taken over (and reconciled) now.
     if (live && ownerIsDead(store, row.owner)) {
-      return (await takeOverKeyFrom(store, req.key, row.owner, id, LEASE_MS)) ? { kind: 'claimed', takenOver: true, since: new Date(row.created_at) } : undefined;
+      return (await takeOverKeyFrom(store, req.key, row.owner, id, LEASE_MS)) ? takenOverClaim(row) : undefined;
     }
     if (live) return { kind: 'busy', owner: row.owner ?? 'another run', retryInMs: Math.min(500, Math.max(50, row.lease_until! - row.db_now)) };
-    return (await takeOverKey(store, req.key, id, LEASE_MS)) ? { kind: 'claimed', takenOver: true, since: new Date(row.created_at) } : undefined;
+    return (await takeOverKey(store, req.key, id, LEASE_MS)) ? takenOverClaim(row) : undefined;
   }
 
   return {
@@ -131,6 +164,16 @@ export function createClaimOwner(store: Store, opts: { onRenewError?: (err: Erro
     async confirm(key) {
       return renewKey(store, key, id, LEASE_MS);
     },
+    async startRequest(key, timeoutMs) {
+      // The local limit counts from before the statement, so it ends before the fence the database sets after.
+      const deadline = monotonicMs() + timeoutMs;
+      const requestedAt = await startRequest(store, key, id, timeoutMs + FENCE_MARGIN_MS);
+      if (requestedAt === undefined) return undefined;
+      return { requestedAt, deadline, timeLeftMs: () => Math.max(0, deadline - monotonicMs()) };
+    },
+    async requestNotMade(key, requestedAt) {
+      await unmarkRequest(store, key, id, requestedAt);
+    },
     done,
     async abandon(key) {
       done(key);
@@ -146,6 +189,11 @@ export function createClaimOwner(store: Store, opts: { onRenewError?: (err: Erro
       held.clear();
     },
   };
+}
+
+/** A key taken over from an owner that stopped: what the new owner must reconcile before sending. */
+function takenOverClaim(row: KeyRow): Claim {
+  return { kind: 'claimed', takenOver: true, since: new Date(row.created_at), ...(row.requested_at !== null ? { earlierRequest: { at: row.requested_at, dbNow: row.db_now } } : {}) };
 }
 
 const ownersByStore = new WeakMap<Store, ClaimOwner>();

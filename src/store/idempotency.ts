@@ -7,6 +7,7 @@
  */
 import type { Store } from './open-store.js';
 import { NOW_MS, type Param, statement, statementPair } from './statement.js';
+import { CLAIM_NEW_KEY_FUNCTION } from './migration-idempotency-fencing.js';
 import type { IdempotencyKeysTable } from './tables.js';
 
 export type KeyRow = IdempotencyKeysTable & { db_now: number };
@@ -21,14 +22,25 @@ export interface KeyRequest {
   fingerprint: string;
 }
 
-const both = (sql: string) => statementPair(sql.replaceAll('{now}', NOW_MS.sqlite), sql.replaceAll('{now}', NOW_MS.postgres));
+// Every time stored for a key comes from the database's clock ({now} in epoch ms, {nowIso} as ISO
+// text), never from a process's: runs on machines whose clocks differ must agree on it.
+const NOW_ISO = { sqlite: "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", postgres: `to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` };
+const forDialect = (sql: string, d: 'sqlite' | 'postgres') => sql.replaceAll('{now}', NOW_MS[d]).replaceAll('{nowIso}', NOW_ISO[d]).replaceAll('{greatest}', d === 'sqlite' ? 'MAX' : 'GREATEST');
+const both = (sql: string) => statementPair(forDialect(sql, 'sqlite'), forDialect(sql, 'postgres'));
 
 // The insert is skipped when the caller's key already stands for different parameters (another chunk
-// count of another body, say); the caller then finds that row with FIND_CONFLICT.
-const CLAIM_NEW = both(
-  'INSERT INTO idempotency_keys (key, request_key, scope, request, fingerprint, state, result, sid, owner, lease_until, created_at, settled_at) ' +
-    "SELECT ?, ?, ?, ?, ?, 'pending', NULL, NULL, ?, {now} + CAST(? AS BIGINT), ?, NULL " +
-    'WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE request_key = ? AND fingerprint <> ?) ON CONFLICT (key) DO NOTHING',
+// count of another body, say); the caller then finds that row with FIND_CONFLICT. That check and the
+// insert must be one step: SQLite runs the statement under its one write lock; PostgreSQL runs the
+// function of migration-idempotency-fencing.ts, which first locks the caller's key.
+const CLAIM_NEW = statementPair(
+  forDialect(
+    'INSERT INTO idempotency_keys (key, request_key, scope, request, fingerprint, state, result, sid, owner, lease_until, created_at, settled_at) ' +
+      "SELECT p.k, p.rk, p.scope, p.req, p.fp, 'pending', NULL, NULL, p.owner, {now} + CAST(p.lease AS BIGINT), {nowIso}, NULL " +
+      'FROM (SELECT ? AS k, ? AS rk, ? AS scope, ? AS req, ? AS fp, ? AS owner, ? AS lease) AS p ' +
+      'WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE request_key = p.rk AND fingerprint <> p.fp) ON CONFLICT (key) DO NOTHING',
+    'sqlite',
+  ),
+  `SELECT 1 WHERE ${CLAIM_NEW_KEY_FUNCTION}(?, ?, ?, ?, ?, ?, CAST(? AS BIGINT))`,
 );
 const FIND = both('SELECT *, {now} AS db_now FROM idempotency_keys WHERE key = ?');
 const FIND_CONFLICT = both('SELECT *, {now} AS db_now FROM idempotency_keys WHERE request_key = ? AND fingerprint <> ? ORDER BY created_at LIMIT 1');
@@ -39,20 +51,32 @@ const TAKE_OVER = both("UPDATE idempotency_keys SET owner = ?, lease_until = {no
 const TAKE_OVER_FROM = both("UPDATE idempotency_keys SET owner = ?, lease_until = {now} + CAST(? AS BIGINT) WHERE key = ? AND state = 'pending' AND owner = ?");
 // A key whose last attempt failed for good may be tried again, by one claimant.
 const REARM_FAILED = both(
-  "UPDATE idempotency_keys SET state = 'pending', result = NULL, settled_at = NULL, sid = NULL, created_at = ?, owner = ?, lease_until = {now} + CAST(? AS BIGINT) WHERE key = ? AND state = 'failed'",
+  "UPDATE idempotency_keys SET state = 'pending', result = NULL, settled_at = NULL, sid = NULL, created_at = {nowIso}, requested_at = NULL, owner = ?, lease_until = {now} + CAST(? AS BIGINT) WHERE key = ? AND state = 'failed'",
 );
 const RENEW_ONE = both("UPDATE idempotency_keys SET lease_until = {now} + CAST(? AS BIGINT) WHERE key = ? AND owner = ? AND state = 'pending'");
-const RENEW_ALL = both("UPDATE idempotency_keys SET lease_until = {now} + CAST(? AS BIGINT) WHERE owner = ? AND state = 'pending'");
+// The heartbeat never shortens a lease: a key whose request is in flight holds until its fence (START_REQUEST).
+const RENEW_ALL = both("UPDATE idempotency_keys SET lease_until = {greatest}(COALESCE(lease_until, 0), {now} + CAST(? AS BIGINT)) WHERE owner = ? AND state = 'pending'");
+// Right before the request leaves: the key says it was requested (the first time counts) and nobody may
+// take it over until the request cannot reach Twilio any more (see ClaimOwner.startRequest).
+const START_REQUEST = both(
+  "UPDATE idempotency_keys SET requested_at = COALESCE(requested_at, {now}), lease_until = {greatest}(COALESCE(lease_until, 0), {now} + CAST(? AS BIGINT)) WHERE key = ? AND owner = ? AND state = 'pending' RETURNING requested_at",
+);
+// A request that certainly created nothing (429, no connection), and no earlier one that may have: the key is "never requested" again.
+const REQUEST_NOT_MADE = statement("UPDATE idempotency_keys SET requested_at = NULL WHERE key = ? AND owner = ? AND requested_at = ? AND state = 'pending'");
 const RELEASE_ONE = statement("UPDATE idempotency_keys SET owner = NULL, lease_until = 0 WHERE key = ? AND owner = ? AND state = 'pending'");
 const RELEASE_ALL = statement("UPDATE idempotency_keys SET owner = NULL, lease_until = 0 WHERE owner = ? AND state = 'pending'");
 // Only a fresh claim (never sent, never taken over) is withdrawn: a taken-over key may have gone out.
 const WITHDRAW = statement("DELETE FROM idempotency_keys WHERE key = ? AND owner = ? AND state = 'pending'");
-const SETTLE = statement("UPDATE idempotency_keys SET state = 'settled', result = ?, sid = ?, settled_at = ? WHERE key = ?");
-const FAIL = statement("UPDATE idempotency_keys SET state = 'failed', result = ?, settled_at = ? WHERE key = ?");
+// Only the key's owner settles it: a run that lost the key (stalled past its lease) must not overwrite
+// what the run that took it over found.
+const SETTLE = statement("UPDATE idempotency_keys SET state = 'settled', result = ?, sid = ?, settled_at = ? WHERE key = ? AND owner = ? AND state = 'pending'");
+const FAIL = statement("UPDATE idempotency_keys SET state = 'failed', result = ?, settled_at = ? WHERE key = ? AND owner = ? AND state = 'pending'");
 const SID_CLAIMED = statement("SELECT key FROM idempotency_keys WHERE sid = ? AND state = 'settled'");
 
 /** PostgreSQL returns BIGINT as text. */
-const withNumbers = (row: KeyRow | undefined): KeyRow | undefined => row && { ...row, lease_until: row.lease_until === null ? null : Number(row.lease_until), db_now: Number(row.db_now) };
+const numberOrNull = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
+const withNumbers = (row: KeyRow | undefined): KeyRow | undefined =>
+  row && { ...row, lease_until: numberOrNull(row.lease_until), requested_at: numberOrNull(row.requested_at), db_now: Number(row.db_now) };
 
 export async function findKey(store: Store, key: string): Promise<KeyRow | undefined> {
   return withNumbers(await store.readOne<KeyRow>(FIND, [key]));
@@ -65,7 +89,7 @@ export async function findConflict(store: Store, requestKey: string, fingerprint
 
 /** Claims a new key for `owner`; false when the key exists or the caller's key is taken by other parameters. */
 export async function claimNewKey(store: Store, req: KeyRequest, owner: string, leaseMs: number): Promise<boolean> {
-  const params: Param[] = [req.key, req.requestKey, req.scope, JSON.stringify(req.request), req.fingerprint, owner, leaseMs, new Date().toISOString(), req.requestKey, req.fingerprint];
+  const params: Param[] = [req.key, req.requestKey, req.scope, JSON.stringify(req.request), req.fingerprint, owner, leaseMs];
   return (await store.run(CLAIM_NEW, params)) > 0;
 }
 
@@ -81,12 +105,26 @@ export async function takeOverKeyFrom(store: Store, key: string, deadOwner: stri
 
 /** Re-arms a key whose earlier attempt failed for good, so it can be tried again; true when this owner got it. */
 export async function rearmFailedKey(store: Store, key: string, owner: string, leaseMs: number): Promise<boolean> {
-  return (await store.run(REARM_FAILED, [new Date().toISOString(), owner, leaseMs, key])) > 0;
+  return (await store.run(REARM_FAILED, [owner, leaseMs, key])) > 0;
 }
 
 /** Extends the lease on one key; false when the owner no longer holds it. */
 export async function renewKey(store: Store, key: string, owner: string, leaseMs: number): Promise<boolean> {
   return (await store.run(RENEW_ONE, [leaseMs, key, owner])) > 0;
+}
+
+/**
+ * Marks the key requested (the database's clock; the first request's time is kept) and holds it for
+ * `holdMs` from now; the request time, or undefined when the owner no longer holds the key.
+ */
+export async function startRequest(store: Store, key: string, owner: string, holdMs: number): Promise<number | undefined> {
+  const row = await store.readOne<{ requested_at: number | string }>(START_REQUEST, [holdMs, key, owner]);
+  return row ? Number(row.requested_at) : undefined;
+}
+
+/** Takes back the request mark of `startRequest` when that request (and any before it) certainly created nothing. */
+export async function unmarkRequest(store: Store, key: string, owner: string, requestedAt: number): Promise<void> {
+  await store.run(REQUEST_NOT_MADE, [key, owner, requestedAt]);
 }
 
 /** Extends the lease on every key the owner holds. */
@@ -108,12 +146,14 @@ export async function releaseOwnerKeys(store: Store, owner: string): Promise<voi
   await store.run(RELEASE_ALL, [owner]);
 }
 
-export async function settleKey(store: Store, key: string, sid: string, result: unknown): Promise<void> {
-  await store.write(SETTLE, [JSON.stringify(result), sid, new Date().toISOString(), key]);
+/** Settles the key with its SID; false (nothing written) when `owner` no longer holds it pending. */
+export async function settleKey(store: Store, key: string, owner: string, sid: string, result: unknown): Promise<boolean> {
+  return (await store.run(SETTLE, [JSON.stringify(result), sid, new Date().toISOString(), key, owner])) > 0;
 }
 
-export async function failKey(store: Store, key: string, result: unknown): Promise<void> {
-  await store.write(FAIL, [JSON.stringify(result), new Date().toISOString(), key]);
+/** Marks the key failed for good; false (nothing written) when `owner` no longer holds it pending. */
+export async function failKey(store: Store, key: string, owner: string, result: unknown): Promise<boolean> {
+  return (await store.run(FAIL, [JSON.stringify(result), new Date().toISOString(), key, owner])) > 0;
 }
 
 /** Whether some settled key already claims this SID (reconciliation must not give one SID to two keys). */

@@ -8,6 +8,7 @@ import { migration012MessagesRefused } from './migration-012-messages-refused.js
 import { migration014ApprovalsPendingUnique } from './migration-014-approvals-pending-unique.js';
 import { migration015ApiSlots } from './migration-015-api-slots.js';
 import { migration016RateSends } from './migration-016-rate-sends.js';
+import { migrationIdempotencyFencing } from './migration-idempotency-fencing.js';
 import { migration008ServeInstances, migration009WebhookClaimOwner, migration010TurnTickets, migration013TurnLines } from './migrations-instances.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -247,6 +248,7 @@ export function createMigrationProvider(dialect: Dialect): MigrationProvider {
         '014_approvals_pending_unique': migration014ApprovalsPendingUnique,
         '015_api_slots': migration015ApiSlots,
         '016_rate_sends': migration016RateSends,
+        '017_idempotency_requested_at_and_atomic_claim': migrationIdempotencyFencing(dialect),
       };
     },
   };

@@ -58,6 +58,8 @@ export interface IdempotencyKeysTable {
   owner: string | null;
   /** Until when (epoch ms, the database's clock) the owner's claim holds unless renewed. */
   lease_until: number | null;
+  /** When the request was first made (epoch ms, the database's clock), set before it leaves; null: never sent. */
+  requested_at: number | null;
 }
 
 export interface ProcessedWebhooksTable {

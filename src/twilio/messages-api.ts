@@ -28,11 +28,12 @@ export interface CreateMessageParams {
   statusCallback?: string;
 }
 
-export function createMessage(client: RestClient, p: CreateMessageParams, opts: { maxRetries?: number; signal?: AbortSignal } = {}): Promise<TwilioMessage> {
+export function createMessage(client: RestClient, p: CreateMessageParams, opts: { maxRetries?: number; signal?: AbortSignal; beforeSend?: () => Promise<number> } = {}): Promise<TwilioMessage> {
   return client.request<TwilioMessage>('POST', 'Messages.json', {
     body: { To: p.to, From: p.messagingServiceSid ? undefined : p.from, MessagingServiceSid: p.messagingServiceSid, Body: p.body || undefined, MediaUrl: p.media, StatusCallback: p.statusCallback },
     maxRetries: opts.maxRetries,
     signal: opts.signal,
+    beforeSend: opts.beforeSend,
   });
 }
 
@@ -43,12 +44,16 @@ export function fetchMessage(client: RestClient, sid: string): Promise<TwilioMes
 export interface ListMessagesFilter {
   to?: string;
   from?: string;
-  /** YYYY-MM-DD: messages sent on or after this day. */
+  /** YYYY-MM-DD: messages sent on or after this day (a message not sent yet has no sent date: left out). */
   sentAfter?: string;
   limit: number;
+  /** Newest first: follow no further page once a message of this one was created before this time (epoch ms). */
+  createdBackTo?: number;
 }
 
 /** Up to `limit` messages, newest first, following the pages. */
 export async function listMessages(client: RestClient, f: ListMessagesFilter): Promise<TwilioMessage[]> {
-  return listAll<TwilioMessage>(client, 'Messages.json', 'messages', { query: { To: f.to, From: f.from, 'DateSent>': f.sentAfter }, limit: f.limit });
+  const back = f.createdBackTo;
+  const lastPageWhen = back === undefined ? undefined : (m: unknown) => Date.parse((m as TwilioMessage).date_created) < back;
+  return listAll<TwilioMessage>(client, 'Messages.json', 'messages', { query: { To: f.to, From: f.from, 'DateSent>': f.sentAfter }, limit: f.limit, lastPageWhen });
 }

@@ -14,6 +14,8 @@ export interface ListOptions {
   limit?: number;
   /** Items a page. @default the limit, at most 1000 (fewest requests) */
   pageSize?: number;
+  /** Follow no further page once an item of this one answers true (a list newest first, read back to a time). */
+  lastPageWhen?: (item: unknown) => boolean;
 }
 
 /** Every item of the list at `path` (e.g. `Messages.json`), found under `key` (e.g. `messages`) in each page. */
@@ -23,9 +25,10 @@ export async function listAll<T>(client: RestClient, path: string, key: string, 
   const out: T[] = [];
   let page = await client.request<Record<string, unknown>>('GET', path, { query: { ...opts.query, PageSize: pageSize } });
   for (;;) {
-    out.push(...((page[key] as T[] | undefined) ?? []));
+    const items = (page[key] as T[] | undefined) ?? [];
+    out.push(...items);
     const next = page.next_page_uri;
-    if (out.length >= limit || typeof next !== 'string' || next === '') return out.slice(0, limit);
+    if (out.length >= limit || typeof next !== 'string' || next === '' || (opts.lastPageWhen && items.some(opts.lastPageWhen))) return out.slice(0, limit);
     page = await client.request<Record<string, unknown>>('GET', next);
   }
 }

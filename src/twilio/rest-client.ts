@@ -10,6 +10,7 @@ import { NetworkError, RequestNotMadeError, TwilioApiError } from '../errors.js'
 import { retryDelayMs, sleep as realSleep } from './backoff.js';
 import { type HttpResponse, httpRequest } from './http-transport.js';
 import { commandPrefix } from '../command-prefix.js';
+import { monotonicMs } from '../monotonic-ms.js';
 
 export type FormValue = string | number | boolean | readonly string[] | undefined | null;
 export type FormParams = Record<string, FormValue>;
@@ -56,6 +57,12 @@ export interface RequestOptions {
   maxRetries?: number;
   /** A stop while the request still waits for its place in the gate: it is not made (RequestNotMadeError, `stopped`). */
   signal?: AbortSignal;
+  /**
+   * Runs once the request has its place in the gate, right before it leaves (a fenced send records
+   * the request there), and answers by when (monotonicMs) the request must be over: its time limit.
+   * With too little time left, the request is not made (RequestNotMadeError).
+   */
+  beforeSend?: () => Promise<number>;
 }
 
 export interface RestClient {
@@ -85,6 +92,8 @@ export function encodeForm(params: FormParams | undefined): string {
 }
 
 const RETRY_ALWAYS = new Set([429, 503]);
+/** A request with less time than this left before its deadline is not made: it could not get an answer. */
+const MIN_REQUEST_TIME_MS = 1000;
 
 export function createRestClient(opts: RestClientOptions): RestClient {
   const baseUrl = resolveBaseUrl(opts);
@@ -99,23 +108,26 @@ export function createRestClient(opts: RestClientOptions): RestClient {
   };
 
   /** One exchange, inside the gate when there is one; every retry waits for a place of its own. */
-  async function exchange(url: string, req: Parameters<typeof httpRequest>[1], signal: AbortSignal | undefined): Promise<HttpResponse> {
+  async function exchange(url: string, req: Parameters<typeof httpRequest>[1], ro: Pick<RequestOptions, 'signal' | 'beforeSend'>): Promise<HttpResponse> {
     let leave: (() => void) | undefined;
     try {
-      leave = await opts.gate?.enter(signal);
+      leave = await opts.gate?.enter(ro.signal);
     } catch (err) {
       // Not a network error: the request never left because its slot could not be had from the store.
       if (err instanceof RequestNotMadeError) throw err;
       throw new RequestNotMadeError(`The account's API request slots could not be read from the store (${(err as Error).message}); this request was not made.`, 'Check the store (`doctor`), then run the command again.', false, 'api_slots_unavailable');
     }
     try {
-      return await httpRequest(url, req);
+      if (!ro.beforeSend) return await httpRequest(url, req);
+      const timeLeftMs = (await ro.beforeSend()) - monotonicMs();
+      if (timeLeftMs < MIN_REQUEST_TIME_MS) throw new RequestNotMadeError('The request was not made: the store took too long to record it.', 'Check the store (doctor), then run the same command again.');
+      return await httpRequest(url, { ...req, timeoutMs: Math.min(req.timeoutMs, timeLeftMs) });
     } finally {
       leave?.();
     }
   }
 
-  async function send(method: string, url: string, body: string | undefined, retryUnsafe: boolean, retries = maxRetries, signal?: AbortSignal): Promise<HttpResponse> {
+  async function send(method: string, url: string, body: string | undefined, retryUnsafe: boolean, retries = maxRetries, ro: Pick<RequestOptions, 'signal' | 'beforeSend'> = {}): Promise<HttpResponse> {
     const safe = method === 'GET' || method === 'DELETE' || retryUnsafe;
     const headers = {
       authorization,
@@ -128,7 +140,7 @@ export function createRestClient(opts: RestClientOptions): RestClient {
       let retryAfterMs = 0;
       try {
         // A failed wait for the gate (RequestNotMadeError) made no request: it is not retried here.
-        const res = await exchange(url, { method, headers, body, timeoutMs }, signal);
+        const res = await exchange(url, { method, headers, body, timeoutMs }, ro);
         const retryable = RETRY_ALWAYS.has(res.status) || (safe && res.status >= 500);
         if (!retryable || attempt >= retries) return res;
         retryAfterMs = parseRetryAfter(res.header('retry-after'));
@@ -149,7 +161,7 @@ export function createRestClient(opts: RestClientOptions): RestClient {
     baseUrl,
     async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, ro: RequestOptions = {}) {
       const body = method === 'POST' ? encodeForm(ro.body) : undefined;
-      const res = await send(method, urlFor(path, ro.query), body, ro.retryUnsafe ?? false, ro.maxRetries, ro.signal);
+      const res = await send(method, urlFor(path, ro.query), body, ro.retryUnsafe ?? false, ro.maxRetries, ro);
       const text = res.text();
       if (res.status >= 400) throw apiError(res.status, text, parseRetryAfter(res.header('retry-after')));
       if (res.status === 204 || text === '') return undefined as T;
@@ -192,12 +204,15 @@ function networkError(err: unknown, baseUrl: string): NetworkError {
   const reason = code ?? e.message;
   // A TLS-inspecting proxy (common on company networks) presents its own certificate.
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i.test(reason)) {
-    return new NetworkError(`Could not reach ${baseUrl}: its TLS certificate is not trusted (${reason})`, 'Behind a proxy that inspects TLS, point NODE_EXTRA_CA_CERTS at its CA certificate file (PEM) and run again.');
+    return Object.assign(new NetworkError(`Could not reach ${baseUrl}: its TLS certificate is not trusted (${reason})`, 'Behind a proxy that inspects TLS, point NODE_EXTRA_CA_CERTS at its CA certificate file (PEM) and run again.'), { notSent: true });
   }
-  return new NetworkError(
+  const error = new NetworkError(
     `Could not reach ${baseUrl}: ${reason}`,
     /127\.0\.0\.1|localhost/.test(baseUrl)
       ? 'Is the sandbox running? Start it with `' + commandPrefix() + ' sandbox`.'
       : 'Check the network connection and any proxy; Twilio status: https://status.twilio.com',
   );
+  // No connection was made, so nothing of the request reached anyone.
+  error.notSent = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH)$/.test(String(code));
+  return error;
 }

@@ -26,7 +26,7 @@ for (const kind of storeKinds) {
         expect(taken).toMatchObject({ kind: 'claimed', takenOver: true });
         expect(await a.confirm('k1')).toBe(false);
         expect(await b.confirm('k1')).toBe(true);
-        await settleKey(storeB, 'k1', 'SM0001', { sid: 'SM0001' });
+        await settleKey(storeB, 'k1', b.id, 'SM0001', { sid: 'SM0001' });
         b.done('k1');
         expect(await a.claim(request('k1'))).toMatchObject({ kind: 'settled', row: { sid: 'SM0001', owner: b.id } });
         expect(await sidIsClaimed(storeA, 'SM0001')).toBe(true);

@@ -9,6 +9,7 @@ import { notFound, pageOf, publicView, type Router, SandboxApiError } from '../h
 import { API_VERSION, newSid, rfc2822 } from '../ids.js';
 import { analyzeSegments } from '../../messaging/segments.js';
 import { numberKindOf } from '../../twilio/sender-kinds.js';
+import { listedMessages, messageListFilter } from './message-list.js';
 import { findOwnedNumber, type NumberRecord } from './numbers.js';
 import { isMediaUrl } from '../../messaging/media-url.js';
 import { fetchMessageMedia, type FetchedMedia } from './outbound-media-fetch.js';
@@ -235,10 +236,6 @@ export function createOutboundMessage(ctx: SandboxContext, input: OutboundInput)
   return m;
 }
 
-function dayOf(rfc: string | null): string | null {
-  return rfc ? new Date(rfc).toISOString().slice(0, 10) : null;
-}
-
 export function registerMessages(router: Router, ctx: SandboxContext): void {
   const base = '/2010-04-01/Accounts/:AccountSid/Messages';
   router.on('POST', `${base}.json`, (req) => {
@@ -257,25 +254,7 @@ export function registerMessages(router: Router, ctx: SandboxContext): void {
     return { status: 201, json: publicView(m) };
   });
   router.on('GET', `${base}.json`, (req) => {
-    const q = req.query;
-    const to = q.get('To');
-    const from = q.get('From');
-    const on = q.get('DateSent');
-    const before = q.get('DateSent<');
-    const after = q.get('DateSent>');
-    const items = ctx.store
-      .list<MessageRecord>('message')
-      .filter((m) => {
-        if (to && m.to !== to) return false;
-        if (from && m.from !== from) return false;
-        const sentDay = dayOf(m.date_sent ?? m.date_created);
-        if (on && sentDay !== on) return false;
-        if (before && (!sentDay || sentDay > before)) return false;
-        if (after && (!sentDay || sentDay < after)) return false;
-        return true;
-      })
-      .reverse()
-      .map(publicView);
+    const items = listedMessages(ctx.store.list<MessageRecord>('message'), messageListFilter(req.query), ctx.faults).map(publicView);
     return pageOf(req, items, 'messages');
   });
   router.on('GET', `${base}/:Sid.json`, (req) => {
