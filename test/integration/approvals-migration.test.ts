@@ -3,6 +3,7 @@
  * a pending approval: each key keeps its oldest pending row, decided rows stay, and afterwards the
  * database itself refuses a second pending row for a key.
  */
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
 import { requestApproval } from '../../src/store/approvals.js';
@@ -16,10 +17,12 @@ for (const kind of storeKinds) {
   describe.skipIf(kind.skip)(`migration 014 on ${kind.name}`, () => {
     it('folds existing duplicate pending approvals, then the index holds', async () => {
       const url = await kind.url();
-      // A store as the previous version left it: migrated up to 013 (014 and the later 015 and 016 undone), with duplicates written by racing runs.
+      // A store as the previous version left it: migrated up to 013 (014 and the later 015, 016 and 017 undone), with duplicates written by racing runs.
       const old = await openStore(url);
       await old.db.schema.dropIndex('approvals_pending_key').execute();
-      await old.db.deleteFrom('kysely_migration' as never).where('name' as never, 'in', ['014_approvals_pending_unique', '015_api_slots', '016_rate_sends'] as never).execute();
+      await old.db.deleteFrom('kysely_migration' as never).where('name' as never, 'in', ['014_approvals_pending_unique', '015_api_slots', '016_rate_sends', '017_idempotency_requested_at_and_atomic_claim'] as never).execute();
+      await old.db.schema.alterTable('idempotency_keys').dropColumn('requested_at').execute();
+      if (kind.name === 'postgres') await sql.raw('DROP FUNCTION openclaw_claim_new_key(text, text, text, text, text, text, bigint)').execute(old.db);
       await old.db.schema.dropTable('api_slots').execute();
       await old.db.schema.dropTable('rate_sends').execute();
       await old.db.insertInto('approvals').values([
@@ -33,7 +36,7 @@ for (const kind of storeKinds) {
       await old.close();
 
       const store = await openStore(url);
-      expect(store.migrated).toEqual(['014_approvals_pending_unique', '015_api_slots', '016_rate_sends']);
+      expect(store.migrated).toEqual(['014_approvals_pending_unique', '015_api_slots', '016_rate_sends', '017_idempotency_requested_at_and_atomic_claim']);
       const left = await store.db.selectFrom('approvals').select(['id', 'status']).orderBy('id').execute();
       expect(left).toEqual([
         { id: 'ap_a0', status: 'approved' },
