@@ -93,10 +93,11 @@ export async function sendBatch(session: MessagingSession, batch: LoadedBatch, o
   ];
   const failedFile = failedRows.length ? writeFailedRows(batch.source, failedRows) : null;
   const messages = outcomes.flatMap((o) => o.results ?? []);
+  const sentNow = outcomes.filter((o) => o.ok && o.results && !o.results.every((r) => r.deduplicated)).length;
   return {
     rows: rows.length + invalid.length,
     sent: outcomes.filter((o) => o.ok && o.results).length,
-    sentNow: outcomes.filter((o) => o.ok && o.results && !o.results.every((r) => r.deduplicated)).length,
+    sentNow,
     deduplicated: outcomes.filter((o) => o.results?.every((r) => r.deduplicated)).length,
     byOtherRun: outcomes.filter((o) => o.results?.some((r) => r.sentByOtherRun)).length,
     pendingApproval: outcomes.filter((o) => o.approvalId).length,
@@ -105,7 +106,8 @@ export async function sendBatch(session: MessagingSession, batch: LoadedBatch, o
     messages: messages.length,
     segments: messages.reduce((n, r) => n + r.segments, 0),
     elapsedSeconds: Math.round(elapsed * 1000) / 1000,
-    ratePerSecond: Math.round((outcomes.length / Math.max(elapsed, 0.001)) * 100) / 100,
+    // What this run sent: rows found sent already (deduplicated, or by another run) cost no send.
+    ratePerSecond: Math.round((sentNow / Math.max(elapsed, 0.001)) * 100) / 100,
     failedFile,
     interrupted: stopped,
   };
