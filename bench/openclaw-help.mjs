@@ -50,7 +50,7 @@ export async function run() {
  */
 function telephonyHelp(bin, bareCpuMs) {
   const packed = isolatedBenchEnv('oct-bench-pack-');
-  const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', packed.home], { cwd: REPO, encoding: 'utf8' }).trim().split('\n').pop();
+  const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', packed.home], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop();
   const installed = isolatedBenchEnv('oct-bench-octgz-', { npm_config_cache: process.env.npm_config_cache ?? path.join(os.homedir(), '.npm') });
   execFileSync(bin, ['plugins', 'install', `npm-pack:${path.join(packed.home, tarball)}`, '--force', '--accept-capabilities'], { env: installed.env, stdio: 'ignore' });
   const wall = [];
