@@ -8,6 +8,7 @@ import { loadSettings } from '../config/settings.js';
 import { formatLogText } from '../log.js';
 import { COUNT_ONLY, createEventBus } from '../server/events.js';
 import { startServe } from '../server/serve.js';
+import { refuseUnsignedInGateway } from './gateway-guard.js';
 import { createOpenClawAgent } from './openclaw-agent.js';
 import { createOpenClawPairingHost } from './pairing-host.js';
 import type { ChannelGatewayContext, PluginRuntime } from './sdk.js';
@@ -36,6 +37,7 @@ export async function runGatewayAccount<A>(ctx: ChannelGatewayContext<A>, runtim
   let running: Awaited<ReturnType<typeof startServe>>;
   try {
     const settings = await loadSettings({});
+    refuseUnsignedInGateway(settings.resolution.config.skipSignatureVerification);
     const agent = createOpenClawAgent({ cfg: ctx.cfg, runtime, accountId: ctx.accountId, warn: (m) => ctx.log?.warn?.(m) });
     running = await startServe(settings, {
       events,
