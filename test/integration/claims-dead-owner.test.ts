@@ -43,13 +43,16 @@ afterAll(async () => {
 const CHILD = `
 const [repo, url, keysJson, sandboxJson] = process.argv.slice(1);
 const { openStore } = await import(repo + '/dist/store/open-store.js');
-const { claimNewKey } = await import(repo + '/dist/store/idempotency.js');
+const { claimNewKey, startRequest } = await import(repo + '/dist/store/idempotency.js');
 const { newOwnerId } = await import(repo + '/dist/store/claims.js');
 const store = await openStore(url, { queryBuilder: false });
 const owner = newOwnerId();
 for (const k of JSON.parse(keysJson)) await claimNewKey(store, k, owner, 600000);
 const sandbox = JSON.parse(sandboxJson);
 if (sandbox) {
+  // As deliver.ts does: the request is marked made (requested_at) before it leaves, so whoever takes
+  // the key over knows to look in Twilio's list first.
+  await startRequest(store, JSON.parse(keysJson)[0].key, owner, 600000);
   const m = JSON.parse(keysJson)[0].request;
   const res = await fetch(sandbox.url, { method: 'POST', headers: { authorization: sandbox.auth, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ To: m.to, From: m.from, Body: m.body }) });
   if (res.status !== 201) throw new Error('the sandbox did not accept: ' + res.status);

@@ -28,10 +28,10 @@ for (const kind of storeKinds) {
         // A two-chunk text: chunk 2 settled first, chunk 1 still being sent by a live run.
         const part = deliveryPartKey('q-text', 0);
         for (const chunk of ['#1/2', '#2/2']) expect(await owner.claim(claimOf(part + chunk, part))).toMatchObject({ kind: 'claimed' });
-        await settleKey(store, `${part}#2/2`, 'SM0000000000000000000000000000002', {});
+        await settleKey(store, `${part}#2/2`, owner.id, 'SM0000000000000000000000000000002', {});
         expect(verdictOf(await progress(store, 'q-text'), 'text')).toMatchObject({ status: 'unresolved', retryable: true });
 
-        await settleKey(store, `${part}#1/2`, 'SM0000000000000000000000000000001', {});
+        await settleKey(store, `${part}#1/2`, owner.id, 'SM0000000000000000000000000000001', {});
         const sent = verdictOf(await progress(store, 'q-text'), 'text');
         expect(sent).toMatchObject({ status: 'sent', messageId: 'SM0000000000000000000000000000001' });
         expect(sent.status === 'sent' && sent.receipt).toMatchObject({
@@ -57,7 +57,7 @@ for (const kind of storeKinds) {
         // Two attachments: the first MMS settled, the second never claimed.
         const first = deliveryPartKey('q-media', 0);
         expect(await owner.claim(claimOf(first, first))).toMatchObject({ kind: 'claimed' });
-        await settleKey(store, first, 'MM0000000000000000000000000000001', {});
+        await settleKey(store, first, owner.id, 'MM0000000000000000000000000000001', {});
         expect(verdictOf(await progress(store, 'q-media', 2), 'media')).toEqual({ status: 'not_sent' });
         expect(verdictOf(await progress(store, 'q-media', 1), 'media')).toMatchObject({ status: 'sent', receipt: { parts: [{ kind: 'media', platformMessageId: 'MM0000000000000000000000000000001' }] } });
       } finally {

@@ -107,6 +107,8 @@ describe('sandbox messages through the Twilio helper library', () => {
     expect(page.next_page_uri).toContain('Page=1');
     const all = await ts.client.messages.list({ to, pageSize: 2 });
     expect(all).toHaveLength(3);
+    // DateSent filters on the sent date, as Twilio's does: a message still queued has none yet.
+    await expect.poll(async () => (await ts.client.messages.list({ to })).every((m) => m.dateSent !== null)).toBe(true);
     const today = new Date();
     expect(await ts.client.messages.list({ to, dateSentAfter: new Date(today.getTime() - 86_400_000) })).toHaveLength(3);
     expect(await ts.client.messages.list({ to, dateSentBefore: new Date(today.getTime() - 2 * 86_400_000) })).toHaveLength(0);
