@@ -99,12 +99,13 @@ export function fingerprintOf(params: Record<string, unknown>): string {
 }
 
 /**
- * Whether a live lease may be cut short because its owner's process is gone. Only on SQLite: its one
- * file lives on one machine, so an owner with this machine's host part ran here. PostgreSQL is shared
- * by machines that may have the same host name, so there the lease alone decides.
+ * Whether a live lease may be cut short because its owner's process is gone from this machine. A SQLite
+ * file lives on one machine, so there an owner with this machine's host name ran here; PostgreSQL is
+ * shared by machines that may have the same host name, so there only an owner id carrying this boot's
+ * identity counts (owner-id.ts: the kernel's boot id on Linux; elsewhere the lease alone decides).
  */
 function ownerIsDead(store: Store, owner: string | null): owner is string {
-  return store.dialect === 'sqlite' && owner !== null && ownerIsGoneFromThisMachine(owner);
+  return owner !== null && ownerIsGoneFromThisMachine(owner, store.dialect === 'sqlite');
 }
 
 export function createClaimOwner(store: Store, opts: { onRenewError?: (err: Error) => void } = {}): ClaimOwner {

@@ -1,20 +1,24 @@
 /**
- * A claim whose owner was killed (kill -9) while its lease still runs: on SQLite (one file, one
- * machine) the owner's process is known gone, so its keys are taken over at once, reconciled against
- * Twilio's list before anything is sent, and of several runs taking over the same key one gets it; on
- * PostgreSQL (shared by machines that may share a host name) the lease still decides.
+ * A claim whose owner was killed (kill -9) while its lease still runs: when its owner id proves it ran
+ * on this machine (on SQLite, one file of one machine, its host name; on PostgreSQL, shared by machines
+ * that may share a host name, the kernel's boot id in it) and its process is gone, its keys are taken
+ * over at once, reconciled against Twilio's list before anything is sent, and of several runs taking
+ * over the same key one gets it. An owner of another machine, or on PostgreSQL an id without the boot
+ * id (written before it existed), keeps its lease.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { deliverMessage, messageFingerprint } from '../../src/messaging/deliver.js';
 import { createRateLimiter } from '../../src/messaging/rate-limiter.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { createClaimOwner, newOwnerId } from '../../src/store/claims.js';
-import { findKey } from '../../src/store/idempotency.js';
+import { claimNewKey, findKey, startRequest } from '../../src/store/idempotency.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { ownerIsGoneFromThisMachine } from '../../src/store/owner-id.js';
 import { statement } from '../../src/store/statement.js';
+import { createMessage } from '../../src/twilio/messages-api.js';
 import { createRestClient, type RestClient } from '../../src/twilio/rest-client.js';
 import { REPO } from '../helpers/cli.js';
 import { sentMessages } from '../helpers/sent.js';
@@ -93,10 +97,11 @@ function claimThenDie(url: string, msgs: Msg[], sendFirst: boolean): Promise<str
 const deps = (store: Store, claims = createClaimOwner(store)) => ({ store, client, claims, limiter: createRateLimiter(1000), logger: silentLogger, busyWaitMs: 0 });
 const sentTo = async (to: string) => (await sentMessages(sb)).filter((m) => m.to === to);
 
-describe('a dead owner on SQLite', () => {
-  it("a kill -9'd owner's claim is taken over at once, though its lease runs for minutes, and reconciled from Twilio's list: never resent", async () => {
-    const url = storeKinds[0].url();
-    const msg: Msg = { key: 'dead-sent', to: '+15557100001', from, body: 'sent just before its run was killed' };
+describe.each(storeKinds)('a dead owner of this machine on $name', (kind) => {
+  // On PostgreSQL only where an owner id carries the machine's boot id (Linux); elsewhere its lease decides.
+  it.skipIf(kind.skip || (kind.name === 'postgres' && process.platform !== 'linux'))("a kill -9'd owner's claim is taken over at once, though its lease runs for minutes, and reconciled from Twilio's list: never resent", async () => {
+    const url = kind.url();
+    const msg: Msg = { key: 'dead-sent', to: `+1555710${kind.name === 'sqlite' ? '0001' : '0002'}`, from, body: `sent just before its run was killed (${kind.name})` };
     const deadOwner = await claimThenDie(await url, [msg], true);
     const store = await openStore(await url);
     const claims = createClaimOwner(store);
@@ -115,9 +120,9 @@ describe('a dead owner on SQLite', () => {
     }
   });
 
-  it("two runs racing to take over a dead owner's claims send each message once", async () => {
-    const url = await storeKinds[0].url();
-    const msgs: Msg[] = Array.from({ length: 20 }, (_, i) => ({ key: `dead-race-${i}`, to: `+155571${String(1000 + i)}`, from, body: `never sent before its run died ${i}` }));
+  it.skipIf(kind.skip || (kind.name === 'postgres' && process.platform !== 'linux'))("two runs racing to take over a dead owner's claims send each message once", async () => {
+    const url = await kind.url();
+    const msgs: Msg[] = Array.from({ length: 20 }, (_, i) => ({ key: `dead-race-${i}`, to: `+155571${String(1000 + i)}`, from, body: `never sent before its run died (${kind.name}) ${i}` }));
     await claimThenDie(url, msgs, false);
     const [storeA, storeB] = [await openStore(url), await openStore(url)];
     const [a, b] = [createClaimOwner(storeA), createClaimOwner(storeB)];
@@ -131,7 +136,7 @@ describe('a dead owner on SQLite', () => {
         expect(pair.filter((o) => o === 'sent'), pair.join()).toHaveLength(1);
         expect(['KeyInFlightError', 'settled by the other']).toContain(pair.find((o) => o !== 'sent'));
       }
-      const sent = (await sentMessages(sb)).filter((m) => m.body.startsWith('never sent before its run died'));
+      const sent = (await sentMessages(sb)).filter((m) => m.body.startsWith(`never sent before its run died (${kind.name})`));
       expect(sent).toHaveLength(msgs.length);
       expect(new Set(sent.map((m) => m.body)).size).toBe(msgs.length);
     } finally {
@@ -140,38 +145,70 @@ describe('a dead owner on SQLite', () => {
     }
   });
 
-  it('an owner is gone only when it names this machine and a pid that no process has', async () => {
-    const mine = newOwnerId();
-    const [host, pid, random] = [mine.slice(0, mine.lastIndexOf(':', mine.lastIndexOf(':') - 1)), process.pid, mine.split(':').at(-1)];
-    const dead = await new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, ['-e', '0']);
-      child.on('exit', () => resolve(child.pid!));
-    });
-    expect(ownerIsGoneFromThisMachine(`${host}:${dead}:${random}`)).toBe(true);
-    expect(ownerIsGoneFromThisMachine(`${host}:${pid}:${random}`)).toBe(false); // alive: this process
-    expect(ownerIsGoneFromThisMachine(`${host}:1:${random}`)).toBe(false); // alive (init), even if not ours to signal
-    expect(ownerIsGoneFromThisMachine(`another-${host}:${dead}:${random}`)).toBe(false); // another machine: the lease decides
-    expect(ownerIsGoneFromThisMachine(`${host}:${dead}`)).toBe(false); // not an owner id
-    expect(ownerIsGoneFromThisMachine('another run')).toBe(false);
+});
+
+/** The pid of a process that has just exited. */
+const deadPid = () =>
+  new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, ['-e', '0']);
+    child.on('exit', () => resolve(child.pid!));
+  });
+/** This process's owner id split up: host part (host name, boot id on Linux), pid, random part. */
+const partsOf = (id: string) => {
+  const m = /^(.+):(\d+):([0-9a-f]+)$/.exec(id)!;
+  return { hostPart: m[1], hostName: m[1].split('/')[0], random: m[3] };
+};
+
+describe('which owners are gone from this machine', () => {
+  it('one that names this machine and a pid that no process has; on a shared store only with its boot id', async () => {
+    const { hostPart, hostName, random } = partsOf(newOwnerId());
+    const [dead, pid] = [await deadPid(), process.pid];
+    for (const storeOnThisMachineOnly of [true, false]) {
+      expect(ownerIsGoneFromThisMachine(`${hostPart}:${dead}:${random}`, storeOnThisMachineOnly)).toBe(process.platform === 'linux' || storeOnThisMachineOnly);
+      expect(ownerIsGoneFromThisMachine(`${hostPart}:${pid}:${random}`, storeOnThisMachineOnly)).toBe(false); // alive: this process
+      expect(ownerIsGoneFromThisMachine(`${hostPart}:1:${random}`, storeOnThisMachineOnly)).toBe(false); // alive (init), even if not ours to signal
+      expect(ownerIsGoneFromThisMachine(`another-${hostPart}:${dead}:${random}`, storeOnThisMachineOnly)).toBe(false); // another machine: the lease decides
+      expect(ownerIsGoneFromThisMachine(`${hostPart}:${dead}`, storeOnThisMachineOnly)).toBe(false); // not an owner id
+      expect(ownerIsGoneFromThisMachine('another run', storeOnThisMachineOnly)).toBe(false);
+    }
+    // An id written before the boot id existed (the host name alone): on a SQLite file, as before; on a shared store, never.
+    expect(ownerIsGoneFromThisMachine(`${hostName}:${dead}:${random}`, true)).toBe(true);
+    expect(ownerIsGoneFromThisMachine(`${hostName}:${dead}:${random}`, false)).toBe(false);
+  });
+
+  it.runIf(process.platform === 'linux')("on Linux the host part carries the kernel's boot id; another boot (a machine of the same host name) is another machine", async () => {
+    const { hostPart, hostName, random } = partsOf(newOwnerId());
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim().replaceAll('-', '');
+    expect(hostPart.startsWith(`${hostName}/boot-${boot}`)).toBe(true);
+    const dead = await deadPid();
+    const otherBoot = hostPart.replace(boot, boot.replace(/^./, (c) => (c === '0' ? '1' : '0')));
+    for (const storeOnThisMachineOnly of [true, false]) expect(ownerIsGoneFromThisMachine(`${otherBoot}:${dead}:${random}`, storeOnThisMachineOnly)).toBe(false);
   });
 });
 
 const EXPIRE = statement('UPDATE idempotency_keys SET lease_until = 0 WHERE key = ?');
 
-describe.skipIf(storeKinds[1].skip)('a dead owner on PostgreSQL', () => {
-  it('the lease still holds (machines may share a host name); once it runs out the key is reconciled, not resent', async () => {
+describe.skipIf(storeKinds[1].skip)('a dead owner not proven of this machine on PostgreSQL', () => {
+  it('another machine of the same host name (another boot id), or an id without the boot id: the lease holds; once it runs out the key is reconciled, not resent', async () => {
     const url = await storeKinds[1].url();
-    const msg: Msg = { key: 'dead-pg', to: '+15557200001', from, body: 'sent by a run killed on a PostgreSQL store' };
-    await claimThenDie(url, [msg], true);
+    const { hostPart, hostName, random } = partsOf(newOwnerId());
+    const dead = await deadPid();
+    const owners = { 'another-boot': `${hostName}/boot-${'0'.repeat(32)}:${dead}:${random}`, 'no-boot-id': `${hostName}:${dead}:${random}` };
+    if (process.platform === 'linux') expect(hostPart).not.toBe(hostName); // this machine's ids carry the boot id
     const store = await openStore(url);
     const claims = createClaimOwner(store);
     try {
-      expect(await claims.claim(claimRequest(msg))).toMatchObject({ kind: 'busy' });
-      await expect(deliverMessage(msg, deps(store, claims))).rejects.toThrow(expect.objectContaining({ name: 'KeyInFlightError' }));
-      await store.run(EXPIRE, [msg.key]);
-      const [sent] = await sentTo(msg.to);
-      expect(await deliverMessage(msg, deps(store, claims))).toMatchObject({ sid: sent.sid, deduplicated: true });
-      expect(await sentTo(msg.to)).toHaveLength(1);
+      for (const [i, [name, owner]] of Object.entries(owners).entries()) {
+        const msg: Msg = { key: `dead-pg-${name}`, to: `+1555720000${i}`, from, body: `sent by a run of ${name} killed on a PostgreSQL store` };
+        await claimNewKey(store, claimRequest(msg), owner, 600_000);
+        await startRequest(store, msg.key, owner, 600_000);
+        const sent = await createMessage(client, msg); // the killed run's request reached Twilio
+        expect(await claims.claim(claimRequest(msg)), name).toMatchObject({ kind: 'busy' });
+        await expect(deliverMessage(msg, deps(store, claims))).rejects.toThrow(expect.objectContaining({ name: 'KeyInFlightError' }));
+        await store.run(EXPIRE, [msg.key]);
+        expect(await deliverMessage(msg, deps(store, claims))).toMatchObject({ sid: sent.sid, deduplicated: true });
+        expect(await sentTo(msg.to)).toHaveLength(1);
+      }
     } finally {
       await claims.close();
       await store.close();
