@@ -10,7 +10,6 @@
  * Twilio still does not list it after a few seconds of looking). 429 and 503 answers are retried with
  * backoff (honouring Retry-After) and give their rate slot back; a lost answer is reconciled the same way.
  */
-import { randomUUID } from 'node:crypto';
 import { KeyInFlightError, NetworkError, RequestNotMadeError, StoppedBeforeSendError, TwilioApiError, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { appendEvent } from '../store/events.js';
@@ -27,6 +26,7 @@ import type { MediaHost } from './outbound-media.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { reconcileRequest } from './reconcile.js';
 import { analyzeSegments, type Encoding } from './segments.js';
+import { uuidV7 } from '../unique-id.js';
 
 /** One message to create, under its idempotency key. */
 export interface OutboundMessage extends CreateMessageParams {
@@ -139,7 +139,7 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
   const { store, client, logger } = deps;
   const claims = deps.claims ?? claimOwnerFor(store);
   const sleep = deps.sleep ?? realSleep;
-  const correlationId = randomUUID();
+  const correlationId = uuidV7();
   const request = { to: msg.to, from: msg.from, messagingServiceSid: msg.messagingServiceSid, body: msg.body, media: msg.mediaRecord ?? msg.media };
   const log = (outcome: string, extra: Record<string, unknown> = {}) => {
     logger.event('twilio.sms.send', { correlationId, key: msg.key, to: msg.to, outcome, ...extra });

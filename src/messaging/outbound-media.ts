@@ -5,7 +5,6 @@
  * Twilio's fetch (server/routes/media.ts). The request's fingerprint names a file by its content, so
  * a retry under the same idempotency key is the same request even though each try has its own URL.
  */
-import { createHash, randomBytes } from 'node:crypto';
 // fs.promises, not node:fs/promises: it loads on first use (a local --media file), where an import
 // loaded it, with readline's interface and fs watchers, in every one-message send (~2.5 ms, Node 20).
 import { promises as fsPromises } from 'node:fs';
@@ -16,6 +15,7 @@ import type { Store } from '../store/open-store.js';
 import { storeOutboundMedia } from '../store/outbound-media.js';
 import { isMediaUrl } from './media-url.js';
 import { bytesMatchType, describeBytes, MAX_MEDIA_ITEMS, MAX_MESSAGE_MEDIA_BYTES, maxBytesFor, MEDIA_TYPE_BY_EXTENSION } from './mms-limits.js';
+import { nodeCrypto } from '../node-crypto.js';
 
 export type MediaItem = { kind: 'url'; url: string } | { kind: 'file'; path: string; contentType: string; bytes: Uint8Array; sha256: string; filename: string };
 
@@ -102,7 +102,7 @@ async function readMediaFile(local: string, given: string): Promise<Extract<Medi
   if (!bytesMatchType(bytes, contentType)) {
     throw refuse(`--media ${JSON.stringify(given)} is named .${ext} but is not a ${contentType} file (Twilio refuses a file whose content does not match its type)`, 'media_type', 'Give the file the extension of what it really is.');
   }
-  return { kind: 'file', path: file, contentType, bytes, sha256: createHash('sha256').update(bytes).digest('hex'), filename: safeFilename(path.basename(file), ext) };
+  return { kind: 'file', path: file, contentType, bytes, sha256: nodeCrypto().createHash('sha256').update(bytes).digest('hex'), filename: safeFilename(path.basename(file), ext) };
 }
 
 /**
@@ -133,7 +133,7 @@ export async function hostMedia(items: readonly MediaItem[], host: MediaHost | u
       continue;
     }
     // 256 random bits: the only guard of a URL Twilio fetches without credentials.
-    const token = randomBytes(32).toString('base64url');
+    const token = nodeCrypto().randomBytes(32).toString('base64url');
     await storeOutboundMedia(host.store, { token, contentType: m.contentType, filename: m.filename, bytes: m.bytes, sha256: m.sha256, expiresAt: Date.now() + host.ttlMs });
     urls.push(`${base.replace(/\/+$/, '')}${host.mediaPath}/${token}`);
   }

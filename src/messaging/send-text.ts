@@ -3,7 +3,6 @@
  * API, hold it for approval when `outbound.approval` says so, split the body, and deliver each chunk
  * exactly once. The same function serves the CLI, batches, approvals and `serve`.
  */
-import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { NetworkError, UserError } from '../errors.js';
 import { requestApproval } from '../store/approvals.js';
@@ -15,6 +14,7 @@ import { type DeliverDeps, deliverMessage, messageFingerprint, type SendResult }
 import { hostMedia, inspectMedia, mediaFingerprint } from './outbound-media.js';
 import { planMessage, type Prices } from './plan.js';
 import { hintCommand } from '../command-prefix.js';
+import { uuidV7 } from '../unique-id.js';
 
 export interface TextRequest {
   to: string;
@@ -70,7 +70,7 @@ export async function sendText(req: TextRequest, policy: TextPolicy, deps: Deliv
       hint: optedOut === 'operator' ? `${remove} takes it off the list if they may be texted again.` : `They must text START to opt back in; ${remove} if you know they did.`,
     });
   }
-  const key = req.idempotencyKey ?? `send:${randomUUID()}`;
+  const key = req.idempotencyKey ?? `send:${uuidV7()}`;
   if (!policy.approved && policy.approval !== 'none') {
     const firstContact = !(await hasMessaged(deps.store, req.to));
     if (policy.approval === 'always' || firstContact) {

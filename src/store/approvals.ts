@@ -1,8 +1,8 @@
 /** Outbound actions waiting for an operator (`outbound.approval`). */
-import { randomBytes } from 'node:crypto';
 import type { Store } from './open-store.js';
 import { statement } from './statement.js';
 import type { ApprovalsTable } from './tables.js';
+import { nodeCrypto } from '../node-crypto.js';
 
 export type ApprovalRow = ApprovalsTable;
 
@@ -19,7 +19,7 @@ const CURRENT_FOR_KEY = statement(`SELECT * FROM approvals WHERE key = ? ORDER B
  */
 export async function requestApproval(store: Store, input: { key: string; kind: string; request: unknown; reason: string; origin?: ApprovalRow['origin'] }): Promise<ApprovalRow> {
   const row: ApprovalRow = {
-    id: 'ap_' + randomBytes(5).toString('hex'),
+    id: 'ap_' + nodeCrypto().randomBytes(5).toString('hex'),
     key: input.key,
     kind: input.kind,
     request: JSON.stringify(input.request),

@@ -10,10 +10,10 @@
  * - `busy`: another live owner is working on it: do not send; wait or come back later;
  * - `conflict`: the caller's key stands for different parameters: refuse, as payment APIs do.
  */
-import { createHash } from 'node:crypto';
 import { monotonicMs } from '../monotonic-ms.js';
 import type { Store } from './open-store.js';
 import { newOwnerId, ownerIsGoneFromThisMachine } from './owner-id.js';
+import { sha256Hex } from '../sha256.js';
 import {
   claimNewKey,
   findConflict,
@@ -95,7 +95,7 @@ export interface ClaimOwner {
 /** A stable digest of what a request sends; the same parameters give the same fingerprint. */
 export function fingerprintOf(params: Record<string, unknown>): string {
   const canonical = JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k] ?? null]));
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
+  return sha256Hex(canonical).slice(0, 32);
 }
 
 /**

@@ -5,8 +5,8 @@
  * path from a request ever reaches the file system. Only the SHA-256 of a URL token is stored: the
  * token itself (the only guard of a URL Twilio fetches without credentials) is never written down.
  */
-import { createHash } from 'node:crypto';
 import type { Store } from './open-store.js';
+import { nodeCrypto } from '../node-crypto.js';
 
 export interface MediaToStore {
   token: string;
@@ -24,7 +24,7 @@ export interface StoredMedia {
   bytes: Uint8Array;
 }
 
-export const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+export const tokenHash = (token: string) => nodeCrypto().createHash('sha256').update(token).digest('hex');
 
 export async function storeOutboundMedia(store: Store, m: MediaToStore): Promise<void> {
   const db = await store.queryBuilder();

@@ -16,9 +16,9 @@
  * trust the host name alone, as ids written before the boot id (and on Windows and macOS, where no boot
  * identity is readable without running a program) have only that.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
+import { randomHex } from '../unique-id.js';
 
 /** The inode of Linux's initial pid namespace (PROC_PID_INIT_INO): the host's own process table. */
 const HOST_PID_NAMESPACE = 'pid:[4026531836]';
@@ -72,7 +72,7 @@ function machineTag(): MachineTag {
 
 /** A new owner id for this process: never reused, since the random part differs even when a pid is. */
 export function newOwnerId(): string {
-  return `${machineTag().written}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  return `${machineTag().written}:${process.pid}:${randomHex(8)}`;
 }
 
 /**
