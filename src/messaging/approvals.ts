@@ -49,21 +49,28 @@ async function findApproval(store: Store, id: string): Promise<ApprovalRow> {
 
 /**
  * Approves and sends. Approving again (a retry after a crash, or a second operator) sends nothing new:
- * the held request keeps its idempotency key, so its delivery settles as already sent.
+ * the held request keeps its idempotency key, so its delivery settles as already sent. Only a text
+ * this call or another one moved to approved is sent: when a reject (on another instance, another
+ * terminal) wins the race after the read below, nothing is sent and the error says it was rejected.
  */
 export async function approveHeldText(sender: ApprovalSender, id: string): Promise<{ id: string; to: string; results: SendResult[] }> {
   const approval = await findApproval(sender.store, id);
-  if (approval.status === 'rejected') throw new UserError(`${id} was rejected; it will not be sent.`, { code: 'approval_rejected' });
+  if (approval.status === 'rejected') throw rejectedError(id);
   // Deciding first means a second approve finds it decided; the key keeps it from a second send.
-  await decideApproval(sender.store, id, 'approved');
+  if (!(await decideApproval(sender.store, id, 'approved')) && (await findApproval(sender.store, id)).status !== 'approved') throw rejectedError(id);
   const request = JSON.parse(approval.request) as TextRequest;
   const outcome = await sendText(request, { ...sender.policy, approved: true }, sender.depsFor(request));
   return { id, to: request.to, results: outcome.kind === 'sent' ? outcome.results : [] };
 }
 
-/** Rejects a pending text; one already approved or rejected stays as it was. */
+const rejectedError = (id: string) => new UserError(`${id} was rejected; it will not be sent.`, { code: 'approval_rejected' });
+
+/** Rejects a pending text; one already approved or rejected (here or by another process) stays as it was. */
 export async function rejectHeldText(store: Store, id: string): Promise<{ id: string; to: string }> {
   const approval = await findApproval(store, id);
-  if (!(await decideApproval(store, id, 'rejected'))) throw new UserError(`${id} is already ${approval.status}.`, { code: 'approval_decided' });
+  if (!(await decideApproval(store, id, 'rejected'))) {
+    const now = await findApproval(store, id);
+    throw new UserError(`${id} is already ${now.status}.`, { code: 'approval_decided' });
+  }
   return { id, to: (JSON.parse(approval.request) as TextRequest).to };
 }

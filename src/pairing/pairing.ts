@@ -8,7 +8,7 @@
 import { randomInt } from 'node:crypto';
 import { UserError } from '../errors.js';
 import type { Store } from '../store/open-store.js';
-import { activeRequest, allow, pendingRequests, createRequest, decideRequest, findRequest, lastAutoReply, recordAutoReply, strangerRepliesSince, withStrangerBudget } from '../store/pairing.js';
+import { activeRequest, approveRequest, pendingRequests, createRequest, decideRequest, findRequest, lastAutoReply, type PairingRow, recordAutoReply, strangerRepliesSince, withStrangerBudget } from '../store/pairing.js';
 import { commandPrefix } from '../command-prefix.js';
 
 // No 0/O, 1/I/L, 5/S, 2/Z, 8/B: codes are read off a phone and typed.
@@ -71,20 +71,32 @@ export function claimAutoReply(store: Store, phone: string, kind: string, o: { s
   });
 }
 
+/**
+ * Lets the code's sender in. The approval and the allowlist entry are one transaction that only a
+ * pending code passes: when a reject (on another instance, another terminal) wins the race after the
+ * checks below, the code stays rejected, the sender stays out, and this says so.
+ */
 export async function approvePairing(store: Store, code: string, now = new Date()): Promise<string> {
+  const request = await pendingRequest(store, code, now);
+  if (await approveRequest(store, request.code, now)) return request.phone;
+  // Decided in the meantime: say what won (an approval elsewhere already let the sender in).
+  await pendingRequest(store, code, now);
+  throw new Error(`Pairing code ${request.code} was neither approved nor found decided.`);
+}
+
+/** The code while it is pending and valid; otherwise the error that says why not. */
+async function pendingRequest(store: Store, code: string, now: Date): Promise<PairingRow> {
   const request = await findRequest(store, code);
   if (!request) throw new UserError(`No pairing code ${code.toUpperCase()}.`, { code: 'pairing_not_found', hint: '`' + commandPrefix() + ' pairing list` shows the pending codes.' });
   if (request.status !== 'pending') throw new UserError(`Pairing code ${request.code} is already ${request.status}.`, { code: 'pairing_decided' });
   if (request.expires_at <= now.toISOString()) throw new UserError(`Pairing code ${request.code} has expired.`, { code: 'pairing_expired', hint: 'The sender gets a new code with their next text.' });
-  await decideRequest(store, request.code, 'approved');
-  await allow(store, request.phone, `pairing:${request.code}`);
-  return request.phone;
+  return request;
 }
 
 export async function rejectPairing(store: Store, code: string): Promise<string> {
   const request = await findRequest(store, code);
-  if (!request || !(await decideRequest(store, code, 'rejected'))) {
-    throw new UserError(`No pending pairing code ${code.toUpperCase()}.`, { code: 'pairing_not_found', hint: '`' + commandPrefix() + ' pairing list` shows the pending codes.' });
-  }
-  return request.phone;
+  if (request && (await decideRequest(store, code, 'rejected'))) return request.phone;
+  // Approved by someone else first: say so rather than "not found".
+  if (request && request.status === 'pending') await pendingRequest(store, code, new Date());
+  throw new UserError(`No pending pairing code ${code.toUpperCase()}.`, { code: 'pairing_not_found', hint: '`' + commandPrefix() + ' pairing list` shows the pending codes.' });
 }

@@ -1,6 +1,6 @@
 /** Outbound actions waiting for an operator (`outbound.approval`). */
 import type { Store } from './open-store.js';
-import { statement } from './statement.js';
+import { statement, withDbNow } from './statement.js';
 import type { ApprovalsTable } from './tables.js';
 import { nodeCrypto } from '../node-crypto.js';
 
@@ -46,8 +46,13 @@ export async function listApprovals(store: Store, status?: ApprovalRow['status']
   return q.execute();
 }
 
-/** Moves a pending approval to approved or rejected; false when it was no longer pending. */
+const DECIDE = withDbNow(`UPDATE approvals SET status = ?, decided_at = {now_iso} WHERE id = ? AND status = 'pending'`);
+
+/**
+ * Moves a pending approval to approved or rejected; false when it was no longer pending (decided
+ * before, or by another process in the meantime). The time is the database's, so every instance's
+ * decisions feed orders them on one clock.
+ */
 export async function decideApproval(store: Store, id: string, status: 'approved' | 'rejected'): Promise<boolean> {
-  const res = await (await store.queryBuilder()).updateTable('approvals').set({ status, decided_at: new Date().toISOString() }).where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
-  return Number(res.numUpdatedRows) > 0;
+  return (await store.run(DECIDE, [status, id])) > 0;
 }

@@ -4,6 +4,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Store } from './open-store.js';
+import { NOW_ISO } from './statement.js';
 import type { Database, PairingRequestsTable } from './tables.js';
 
 export type PairingRow = PairingRequestsTable;
@@ -75,9 +76,33 @@ export async function findRequest(store: Db, code: string): Promise<PairingRow |
   return store.db.selectFrom('pairing_requests').selectAll().where('code', '=', code.toUpperCase()).executeTakeFirst();
 }
 
-export async function decideRequest(store: Db, code: string, status: 'approved' | 'rejected'): Promise<boolean> {
-  const res = await store.db.updateTable('pairing_requests').set({ status, decided_at: new Date().toISOString() }).where('code', '=', code.toUpperCase()).where('status', '=', 'pending').executeTakeFirst();
+/** The database's clock (decisions from every machine are ordered on one clock: decisions-watch). */
+const decidedNow = (store: Pick<Store, 'dialect'>) => sql<string>`${sql.raw(NOW_ISO[store.dialect])}`;
+
+/** Moves a pending code to approved or rejected; false when it was no longer pending (decided before, or by another process). */
+export async function decideRequest(store: Store, code: string, status: 'approved' | 'rejected'): Promise<boolean> {
+  const res = await store.db.updateTable('pairing_requests').set({ status, decided_at: decidedNow(store) }).where('code', '=', code.toUpperCase()).where('status', '=', 'pending').executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
+}
+
+/**
+ * Approves a code still pending and unexpired and lets its sender in, in one transaction: a reject
+ * committed first leaves the code rejected and the sender out (false), and an approved code always
+ * has its sender on the allowlist.
+ */
+export function approveRequest(store: Store, code: string, now: Date): Promise<boolean> {
+  return store.db.transaction().execute(async (trx) => {
+    const approved = await trx
+      .updateTable('pairing_requests')
+      .set({ status: 'approved', decided_at: decidedNow(store) })
+      .where('code', '=', code.toUpperCase())
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', now.toISOString())
+      .returning(['code', 'phone'])
+      .executeTakeFirst();
+    if (approved) await allow({ db: trx }, approved.phone, `pairing:${approved.code}`);
+    return approved !== undefined;
+  });
 }
 
 export async function listRequests(store: Db, now: Date): Promise<PairingRow[]> {

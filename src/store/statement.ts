@@ -31,7 +31,14 @@ export const NOW_MS = {
   postgres: '(extract(epoch from clock_timestamp()) * 1000)::bigint',
 } as const;
 
+/** The database's clock as an ISO 8601 UTC text with milliseconds, the form `new Date().toISOString()` gives. */
+export const NOW_ISO = {
+  sqlite: "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+  postgres: `to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+} as const;
+
 export type Param = string | number | null;
 
-/** A statement reading the database's clock as `{now}` (see NOW_MS), each form with its own clock. */
-export const withDbNow = (sql: string): Statement => statementPair(sql.replaceAll('{now}', NOW_MS.sqlite), sql.replaceAll('{now}', NOW_MS.postgres));
+/** A statement reading the database's clock as `{now}` (epoch ms, NOW_MS) or `{now_iso}` (NOW_ISO), each form with its own clock. */
+export const withDbNow = (sql: string): Statement =>
+  statementPair(sql.replaceAll('{now}', NOW_MS.sqlite).replaceAll('{now_iso}', NOW_ISO.sqlite), sql.replaceAll('{now}', NOW_MS.postgres).replaceAll('{now_iso}', NOW_ISO.postgres));
