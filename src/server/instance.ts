@@ -6,8 +6,11 @@
  */
 import os from 'node:os';
 import { newOwnerId } from '../store/claims.js';
-import { beat, forgetDeadInstances, HEARTBEAT_MS, joinInstances, leaveInstances } from '../store/instances.js';
+import { beat, forgetDeadInstances, HEARTBEAT_MS, INSTANCE_EXPIRY_MS, joinInstances, leaveInstances } from '../store/instances.js';
 import type { Store } from '../store/open-store.js';
+import { joinAlone } from '../store/instance-alone.js';
+import type { InstancesTable } from '../store/tables.js';
+import { ConfigError } from '../errors.js';
 
 export interface ServeInstance {
   readonly id: string;
@@ -24,7 +27,12 @@ const SWEEP_EVERY_BEATS = 15;
 export async function joinAsInstance(store: Store, o: { version: string; onError(err: Error): void }): Promise<ServeInstance> {
   const id = newOwnerId();
   const info = { id, host: os.hostname(), pid: process.pid, started_at: new Date(performance.timeOrigin).toISOString(), version: o.version, url: '', public_url: null as string | null };
-  await joinInstances(store, info);
+  if (store.dialect === 'sqlite') {
+    const other = await joinAlone(store, info);
+    if (other) throw storeInUse(store.location, other);
+  } else {
+    await joinInstances(store, info);
+  }
   let beats = 0;
   let left = false;
   let inFlight: Promise<void> | undefined;
@@ -56,4 +64,14 @@ export async function joinAsInstance(store: Store, o: { version: string; onError
       await leaveInstances(store, id);
     },
   };
+}
+
+/** Another serve has the SQLite file: who it is, and what to do. */
+function storeInUse(location: string, other: InstancesTable): ConfigError {
+  const where = other.url ? `, listening on ${other.url}` : '';
+  return new ConfigError(
+    `Another serve is using the SQLite store ${location}: process ${other.pid} on ${other.host}, started ${other.started_at}${where}. On SQLite only one serve (or one OpenClaw Gateway channel) may use a store file, or webhooks could be handled twice.`,
+    `Stop that process first, or give this one its own store (store.url). To run several instances on one store, use PostgreSQL (store.url: postgres://...). A process that died without leaving is ignored once its process is gone (on this machine) or ${INSTANCE_EXPIRY_MS / 1000} s after its last heartbeat.`,
+    'store_in_use',
+  );
 }
