@@ -9,6 +9,7 @@ import path from 'node:path';
 import { resolveAppPaths } from '../config/paths.js';
 import { commandPrefix } from '../command-prefix.js';
 import { ConfigError } from '../errors.js';
+import { processRuns } from '../process-alive.js';
 
 /**
  * The port a sandbox takes when it is free, and where commands look when nothing is registered:
@@ -35,17 +36,6 @@ export function sandboxRuntimeFile(env: NodeJS.ProcessEnv = process.env): string
   return path.join(resolveAppPaths(env).dataDir, 'sandbox.json');
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    // Signal 0 only asks whether the process exists (on Windows too).
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The registered sandbox, if its process still runs. */
 export function readRegisteredSandbox(file = sandboxRuntimeFile()): RuntimeEntry | undefined {
   let entry: Partial<RuntimeEntry>;
@@ -54,7 +44,7 @@ export function readRegisteredSandbox(file = sandboxRuntimeFile()): RuntimeEntry
   } catch {
     return undefined; // no file, or one cut short: nothing registered
   }
-  if (typeof entry.url !== 'string' || typeof entry.pid !== 'number' || !isAlive(entry.pid)) return undefined;
+  if (typeof entry.url !== 'string' || typeof entry.pid !== 'number' || !processRuns(entry.pid)) return undefined;
   return entry as RuntimeEntry;
 }
 

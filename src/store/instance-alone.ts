@@ -8,21 +8,12 @@ import os from 'node:os';
 import { INSTANCE_EXPIRY_MS, type InstanceInfo, leaveInstances } from './instances.js';
 import type { Store } from './open-store.js';
 import { withDbNow } from './statement.js';
+import { processRuns } from '../process-alive.js';
 import type { InstancesTable } from './tables.js';
 
 const LIVE_OTHER = `SELECT 1 FROM instances o WHERE o.id <> ? AND o.last_seen > {now} - ${INSTANCE_EXPIRY_MS}`;
 const JOIN_ALONE = withDbNow(`INSERT INTO instances (id, host, pid, started_at, version, url, public_url, last_seen) SELECT ?, ?, ?, ?, ?, ?, ?, {now} WHERE NOT EXISTS (${LIVE_OTHER})`);
 const FIRST_LIVE_OTHER = withDbNow(`SELECT * FROM instances WHERE id <> ? AND last_seen > {now} - ${INSTANCE_EXPIRY_MS} ORDER BY started_at LIMIT 1`);
-
-/** Whether a process with this id runs on this machine (signal 0 only asks; EPERM means it exists). */
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A row left by a process of this machine that is gone (killed before it could leave): not an instance. */
 const leftByDeadProcess = (other: InstancesTable) => other.host === os.hostname() && Number(other.pid) !== process.pid && !processRuns(Number(other.pid));
