@@ -112,8 +112,8 @@ const storeCheck: Check = async ({ resolution }) => {
     try {
       const { describeInstances, describeSchema } = await import('./store-facts.js');
       const driver = `driver ${store.driver}${store.driver === 'node:sqlite' ? " (Node's built-in SQLite: better-sqlite3's native addon did not load here)" : ''}`;
-      // Several serve instances can share only a PostgreSQL store; doctor names those alive.
-      facts = [driver, await describeSchema(store), ...(store.dialect === 'postgres' ? [await describeInstances(store)] : [])].join('; ');
+      // The serve instances alive on it: several on PostgreSQL, at most one on a SQLite file (the one a second serve's store_in_use names).
+      facts = [driver, await describeSchema(store), await describeInstances(store)].join('; ');
     } finally {
       await store.close();
     }

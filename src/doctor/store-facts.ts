@@ -1,6 +1,6 @@
 /**
- * What doctor says about the store: its kind, its schema version, and on PostgreSQL the `serve`
- * instances alive on it now (each keeps a heartbeat row, see store/instances.ts).
+ * What doctor says about the store: its kind, its schema version, and the `serve` instances alive on
+ * it now (each keeps a heartbeat row, see store/instances.ts; at most one on a SQLite file).
  */
 import { sql } from 'kysely';
 import { createMigrationProvider } from '../store/migrations.js';

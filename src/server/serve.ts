@@ -176,7 +176,7 @@ async function openCore({ settings, config, o, stack, emit, checkpoint }: StartC
   stack.defer('the store', () => store.close());
   if (store.migrated.length) emit('store.migrated', { migrations: [...store.migrated] });
   // One of possibly several instances on this store: webhook claims and conversation lines carry its id.
-  const instance = await joinAsInstance(store, { version: o.version ?? 'unknown', onError: (err) => emit('warning', { message: `the instance heartbeat failed: ${err.message}` }) });
+  const instance = await joinAsInstance(store, { version: o.version ?? 'unknown', signal: o.signal, onError: (err) => emit('warning', { message: `the instance heartbeat failed: ${err.message}` }) });
   stack.defer('the instance row', () => instance.leave());
   // Several serve instances (and send commands) on one store share each sender's rate, the account's limits and the claims on keys.
   const { gate, limiterFor } = sendLimits(store, access, config);

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
@@ -8,7 +9,9 @@ describe('serve with a public URL (no sandbox)', () => {
   let agent: Awaited<ReturnType<typeof startAgent>>;
   let server: Awaited<ReturnType<typeof startCli>>;
   let local: string;
-  const { env, cwd } = publicServeEnv();
+  const { env, cwd, home } = publicServeEnv();
+  // A second serve while this one runs: its own SQLite file (one serve per file; a second on this one is refused).
+  const ownStore = (n: number) => ({ OPENCLAW_TELEPHONY_STORE_URL: path.join(home, `second-${n}.sqlite`) });
   const start = async () => {
     server = await startCli(['serve', '--port', '0', '--json'], { env, cwd });
     local = JSON.parse(server.firstLine).url;
@@ -116,19 +119,19 @@ describe('serve with a public URL (no sandbox)', () => {
   });
 
   it('says so when its port is taken (exit 2)', async () => {
-    const res = await telephony(['serve', '--port', new URL(local).port], { env, cwd });
+    const res = await telephony(['serve', '--port', new URL(local).port], { env: { ...env, ...ownStore(1) }, cwd });
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--port');
   });
 
   it('refuses to start without a public URL, and honours skipSignatureVerification only on loopback', async () => {
-    const noUrl = await telephony(['serve', '--port', '0'], { env: { ...env, OPENCLAW_TELEPHONY_PUBLIC_URL: '' }, cwd });
+    const noUrl = await telephony(['serve', '--port', '0'], { env: { ...env, ...ownStore(2), OPENCLAW_TELEPHONY_PUBLIC_URL: '' }, cwd });
     expect(noUrl.code).toBe(3);
     expect(noUrl.stderr).toContain('publicUrl');
-    const open = await telephony(['serve', '--port', '0', '--bind', '0.0.0.0'], { env: { ...env, OPENCLAW_TELEPHONY_SKIP_SIGNATURE_VERIFICATION: 'true' }, cwd });
+    const open = await telephony(['serve', '--port', '0', '--bind', '0.0.0.0'], { env: { ...env, ...ownStore(3), OPENCLAW_TELEPHONY_SKIP_SIGNATURE_VERIFICATION: 'true' }, cwd });
     expect(open.code).toBe(3);
     expect(open.stderr).toContain('loopback');
-    const off = await telephony(['serve', '--port', '0'], { env: { ...env, OPENCLAW_TELEPHONY_ENABLED: 'false' }, cwd });
+    const off = await telephony(['serve', '--port', '0'], { env: { ...env, ...ownStore(4), OPENCLAW_TELEPHONY_ENABLED: 'false' }, cwd });
     expect(off.code).toBe(3);
     expect(off.stderr).toContain('enabled: true');
   });
@@ -186,7 +189,7 @@ describe('serve behind a trusted reverse proxy, with --configure-number', () => 
   it('accepts the forwarded host only from a trusted proxy, and points and restores the number', async () => {
     const sb = await startSandbox({ port: 0 });
     const a = sb.describe();
-    const { env, cwd } = isolatedEnv({
+    const { env, cwd, home } = isolatedEnv({
       TWILIO_ACCOUNT_SID: a.accountSid,
       TWILIO_AUTH_TOKEN: a.authToken,
       TWILIO_PHONE_NUMBER: a.numbers[0].phoneNumber,
@@ -216,8 +219,8 @@ describe('serve behind a trusted reverse proxy, with --configure-number', () => 
           body: new URLSearchParams(p),
         });
       expect((await deliver(local, params, 'https://proxy.example.org/telephony/webhook', true)).status).toBe(200);
-      // allowedHosts: the same request, but the proxy's host is not among the accepted ones.
-      const strict = await startCli(['serve', '--port', '0', '--json'], { env: { ...env, OPENCLAW_TELEPHONY_WEBHOOK_SECURITY_ALLOWED_HOSTS: 'tunnel.example.net' }, cwd });
+      // allowedHosts: the same request, but the proxy's host is not among the accepted ones (a second serve: its own SQLite file).
+      const strict = await startCli(['serve', '--port', '0', '--json'], { env: { ...env, OPENCLAW_TELEPHONY_STORE_URL: path.join(home, 'strict.sqlite'), OPENCLAW_TELEPHONY_WEBHOOK_SECURITY_ALLOWED_HOSTS: 'tunnel.example.net' }, cwd });
       try {
         const strictUrl = JSON.parse(strict.firstLine).url;
         const again = { ...params, MessageSid: 'SM' + '09'.repeat(16) };
