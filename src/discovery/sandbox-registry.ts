@@ -9,7 +9,7 @@ import path from 'node:path';
 import { resolveAppPaths } from '../config/paths.js';
 import { commandPrefix } from '../command-prefix.js';
 import { ConfigError } from '../errors.js';
-import { processRuns } from '../process-alive.js';
+import { processIsGone } from '../process-alive.js';
 
 /**
  * The port a sandbox takes when it is free, and where commands look when nothing is registered:
@@ -44,7 +44,7 @@ export function readRegisteredSandbox(file = sandboxRuntimeFile()): RuntimeEntry
   } catch {
     return undefined; // no file, or one cut short: nothing registered
   }
-  if (typeof entry.url !== 'string' || typeof entry.pid !== 'number' || !processRuns(entry.pid)) return undefined;
+  if (typeof entry.url !== 'string' || typeof entry.pid !== 'number' || processIsGone(entry.pid)) return undefined;
   return entry as RuntimeEntry;
 }
 

@@ -18,6 +18,7 @@
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
+import { processIsGone } from '../process-alive.js';
 import { randomHex } from '../unique-id.js';
 
 /** The inode of Linux's initial pid namespace (PROC_PID_INIT_INO): the host's own process table. */
@@ -87,12 +88,7 @@ export function ownerIsGoneFromThisMachine(owner: string, storeOnThisMachineOnly
   if (!m || !namesThisMachine(m[1], storeOnThisMachineOnly)) return false;
   const pid = Number(m[2]);
   if (pid === process.pid || !Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0); // signal 0: only asks whether the process exists
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return processIsGone(pid);
 }
 
 function namesThisMachine(hostPart: string, storeOnThisMachineOnly: boolean): boolean {
