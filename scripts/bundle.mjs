@@ -108,6 +108,26 @@ const pgApart = {
   },
 };
 
+/**
+ * In the send bundle, libphonenumber-js's metadata (one object literal of 245 countries) is built by
+ * src/messaging/lazy-phone-metadata.ts, which says why: each country's entry stays JSON text until read.
+ */
+const lazyPhoneMetadata = {
+  name: 'lazy-phone-metadata',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]libphonenumber-js[\\/]metadata\.min\.json\.js$/ }, () => {
+      const { countries, nonGeographic, ...rest } = createRequire(import.meta.url)('libphonenumber-js/metadata.min.json');
+      const texts = (entries) => entries && Object.fromEntries(Object.entries(entries).map(([key, value]) => [key, JSON.stringify(value)]));
+      const source = { rest: JSON.stringify(rest), countries: texts(countries), nonGeographic: texts(nonGeographic) };
+      return {
+        contents: `import { lazyPhoneMetadata } from ${JSON.stringify(path.join(repo, 'src/messaging/lazy-phone-metadata.ts'))};\nexport default lazyPhoneMetadata(${JSON.stringify(source)});\n`,
+        loader: 'js',
+        resolveDir: repo,
+      };
+    });
+  },
+};
+
 const results = await Promise.all([
   build({
     ...common,
@@ -141,7 +161,7 @@ async function buildSendBundle(outfile) {
     ...options,
     // better-sqlite3's JavaScript goes into the bundle; its addon is loaded by path (see the file).
     external: options.external.filter((name) => name !== 'better-sqlite3'),
-    plugins: [betterSqlite3Bundled, asciiFirstGraphemeSplitter, childProcessOnDemand, queryBuilderApart, pgApart],
+    plugins: [betterSqlite3Bundled, asciiFirstGraphemeSplitter, childProcessOnDemand, queryBuilderApart, pgApart, lazyPhoneMetadata],
     supported: { 'dynamic-import': false },
     entryPoints: [path.join(repo, 'src/cli/send-main.ts')],
     write: false,

@@ -217,6 +217,9 @@ describe('the send bundle file', () => {
     // Kysely (0.6 MB) is not in it: send/query-builder.cjs has it, for the sends that need it.
     expect(text).not.toMatch(/node_modules\/kysely\//);
     expect(existsSync(path.join(path.dirname(SEND_BUNDLE), 'query-builder.cjs'))).toBe(true);
+    // libphonenumber's metadata is built lazily (src/messaging/lazy-phone-metadata.ts), not the package's 245-country literal.
+    expect(text).toMatch(/lazyPhoneMetadata\(\{ "rest": /);
+    expect(text).not.toMatch(/metadata_min_json_default = \{/);
     // A vm.Script cannot run import(): the bundle has none left (esbuild turned them into require()).
     expect(text.match(/[^\w$.]import\(/g) ?? []).toEqual([]);
   });
