@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { newOwnerId } from '../store/claims.js';
-import { beat, forgetDeadInstances, HEARTBEAT_MS, INSTANCE_EXPIRY_MS, joinInstances, leaveInstances } from '../store/instances.js';
+import { beat, forgetDeadInstances, HEARTBEAT_MS, INSTANCE_EXPIRY_MS, type InstanceInfo, joinInstances, leaveInstances } from '../store/instances.js';
 import type { Store } from '../store/open-store.js';
 import { joinAlone, type OtherInstance } from '../store/instance-alone.js';
 import { ownerIsGoneFromThisMachine } from '../store/owner-id.js';
@@ -48,21 +48,29 @@ function judgeOther(waitUntil: number): (other: InstancesTable) => OtherInstance
   };
 }
 
+/** Several instances on PostgreSQL; on a SQLite file, only when no other live one is there (store_in_use). */
+async function join(store: Store, info: InstanceInfo): Promise<void> {
+  if (store.dialect === 'postgres') return joinInstances(store, info);
+  const other = await joinAlone(store, info, judgeOther(Date.now() + OWN_LEAVE_WAIT_MS));
+  if (other) throw storeInUse(store.location, other);
+}
+
 /** Joins before listening (so its first claims already belong to a live instance); `listening` adds the URL. */
 export async function joinAsInstance(store: Store, o: { version: string; signal?: AbortSignal; onError(err: Error): void }): Promise<ServeInstance> {
   const id = newOwnerId();
   const info = { id, host: os.hostname(), pid: process.pid, started_at: new Date(performance.timeOrigin).toISOString(), version: o.version, url: '', public_url: null as string | null };
-  if (store.dialect === 'sqlite') {
-    const other = await joinAlone(store, info, judgeOther(Date.now() + OWN_LEAVE_WAIT_MS));
-    if (other) throw storeInUse(store.location, other);
-  } else {
-    await joinInstances(store, info);
+  let left = false;
+  let hasLeft!: () => void;
+  // Known before it joins: another account of this process starting at the same moment finds it running.
+  ownInstances.set(id, { stopping: () => left || o.signal?.aborted === true, left: new Promise<void>((resolve) => (hasLeft = resolve)) });
+  try {
+    await join(store, info);
+  } catch (err) {
+    ownInstances.delete(id);
+    throw err;
   }
   let beats = 0;
-  let left = false;
   let inFlight: Promise<void> | undefined;
-  let hasLeft!: () => void;
-  ownInstances.set(id, { stopping: () => left || o.signal?.aborted === true, left: new Promise<void>((resolve) => (hasLeft = resolve)) });
   const heartbeat = async () => {
     try {
       // Gone after a long stall (forgotten by another instance): join again, unless this instance is leaving.

@@ -68,6 +68,26 @@ describe('one serve per SQLite file, in one process', () => {
     await expect(refused).rejects.toThrow('listening on http://127.0.0.1:1');
   });
 
+  it('two accounts of the same process starting at the same moment on one file: exactly one joins', async () => {
+    const url = sqliteUrl();
+    const [a, b] = [await open(url), await open(url)];
+    // The worst order: A's row is in, but B looks at it before A's join has returned.
+    let bSawA = false;
+    const bReadOne = b.readOne;
+    b.readOne = (s, params) => ((bSawA = true), bReadOne(s, params));
+    const aRun = a.run;
+    a.run = async (s, params) => {
+      const changed = await aRun(s, params);
+      a.run = aRun;
+      await expect.poll(() => bSawA).toBe(true);
+      return changed;
+    };
+    const started = await Promise.allSettled([join(a), join(b)]);
+    expect(started.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
+    expect(started.filter((s) => s.status === 'rejected').map((s) => (s as PromiseRejectedResult).reason.code)).toEqual(['store_in_use']);
+    expect(await liveInstances(a)).toHaveLength(1);
+  });
+
   it("a row this process could not remove (its leaving failed) does not keep the next instance out", async () => {
     const store = await open(sqliteUrl());
     const leftover = newOwnerId();
