@@ -182,13 +182,17 @@ const MAX_DEFER_MS = 120_000;
  * another live run holds is not sent here; it goes to the back of the queue and is looked at again
  * later, when it is settled (reported as sent by the other run) or, if that run died, reconciled.
  */
-export async function runBatch(session: MessagingSession, rows: BatchRow[], opts: BatchRunOptions): Promise<{ outcomes: RowOutcome[]; stopped: boolean }> {
+export async function runBatch(session: MessagingSession, rows: BatchRow[], opts: BatchRunOptions): Promise<{ outcomes: RowOutcome[]; stopped: boolean; storeError?: UserError }> {
   const outcomes: RowOutcome[] = [];
   const queue = rows.map((r) => ({ r, notBefore: 0, deferredSince: 0 }));
   // A bug stops the batch (the rows in flight settle first) instead of failing row after row.
   let bug: InternalError | undefined;
+  // So does a store that stopped answering (a PostgreSQL restart): every later row would fail the
+  // same way, so the rest are left not started, and a rerun of the batch, once the store is back,
+  // sends them (and reconciles the row that met the failure, whose key records how far it got).
+  let storeError: UserError | undefined;
   const worker = async () => {
-    const stopped = () => opts.signal?.aborted === true;
+    const stopped = () => opts.signal?.aborted === true || storeError !== undefined;
     while (!stopped() && !bug) {
       const item = queue.shift();
       if (!item) break;
@@ -222,6 +226,7 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
           return;
         }
         const e = err as Error & { code?: string; twilioCode?: number; hint?: string };
+        if (err instanceof UserError && err.code === 'store_unavailable') storeError ??= err;
         outcome = { row: r.row, to: r.to, key: r.key, ok: false, error: { code: e.code ?? 'error', message: e.message, ...(e.twilioCode ? { twilioCode: e.twilioCode } : {}), ...(e.hint ? { hint: e.hint } : {}) } };
       }
       outcomes.push(outcome);
@@ -234,5 +239,5 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
   if (opts.signal) setMaxListeners(Math.max(defaultMaxListeners, 3 * workers), opts.signal);
   await Promise.all(Array.from({ length: workers }, worker));
   if (bug) throw bug;
-  return { outcomes, stopped: queue.length > 0 };
+  return { outcomes, stopped: queue.length > 0 && !storeError, ...(storeError ? { storeError } : {}) };
 }

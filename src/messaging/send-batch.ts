@@ -78,6 +78,8 @@ export interface BatchSummary {
   ratePerSecond: number;
   failedFile: string | null;
   interrupted: boolean;
+  /** Set when the store stopped answering and the batch stopped there (the rest are not started). */
+  storeUnavailable: { code: string; message: string; hint?: string } | null;
 }
 
 export async function sendBatch(session: MessagingSession, batch: LoadedBatch, opts: SendBatchOptions): Promise<BatchSummary> {
@@ -85,7 +87,7 @@ export async function sendBatch(session: MessagingSession, batch: LoadedBatch, o
   const started = performance.now();
   for (const bad of invalid) opts.onOutcome({ row: bad.row, to: bad.to, key: '', ok: false, error: { code: 'invalid_row', message: bad.error } });
   await keepEarlierKeys(session.store, rows);
-  const { outcomes, stopped } = await runBatch(session, rows, opts);
+  const { outcomes, stopped, storeError } = await runBatch(session, rows, opts);
   const elapsed = (performance.now() - started) / 1000;
   const failedRows = [
     ...invalid.map((b) => ({ row: b.row, to: b.to, body: b.body, media: '', key: '', from: '', error: b.error })),
@@ -110,6 +112,7 @@ export async function sendBatch(session: MessagingSession, batch: LoadedBatch, o
     ratePerSecond: Math.round((sentNow / Math.max(elapsed, 0.001)) * 100) / 100,
     failedFile,
     interrupted: stopped,
+    storeUnavailable: storeError ? { code: storeError.code, message: storeError.message, ...(storeError.hint ? { hint: storeError.hint } : {}) } : null,
   };
 }
 

@@ -77,10 +77,25 @@ export function isServerSilent(err: unknown): boolean {
   return SERVER_SILENT.test(String((err as Error)?.message ?? err));
 }
 
+/** ECONNREFUSED, or the server's own "shutting down" / "starting up" answers (57P01-57P03). */
+function isRefusal(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'ECONNREFUSED' || (typeof code === 'string' && /^57P0[1-3]$/.test(code)) || /ECONNREFUSED|shutting down|starting up/i.test(String((err as Error)?.message ?? err));
+}
+
+/** A connection the server (or something between) ended: a reset, a restart's goodbye, a 08xxx failure. */
+function isDrop(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'ECONNRESET' || (typeof code === 'string' && /^08\w{3}$/.test(code)) || /ECONNRESET|connection terminated|not queryable/i.test(String((err as Error)?.message ?? err));
+}
+
 /** What the operator sees: which store, what happened, what to do. `location` has its password removed. */
 export function storeUnavailableError(location: string, t: PostgresTimeouts, err: unknown, phase: 'connect' | 'query'): UserError {
   const waited = phase === 'connect' ? `${t.connectMs / 1000} s to connect` : `${t.readMs / 1000} s for an answer`;
-  return new UserError(`The PostgreSQL store at ${location} did not answer (waited up to ${waited}): ${(err as Error)?.message ?? err}.`, {
+  // A server that refused at once (not listening, shutting down, starting up) did not make us wait:
+  // saying "waited up to 35 s" then would send the operator looking for a slow network.
+  const what = isRefusal(err) ? 'refused the connection' : isDrop(err) ? 'dropped the connection' : `did not answer (waited up to ${waited})`;
+  return new UserError(`The PostgreSQL store at ${location} ${what}: ${(err as Error)?.message ?? err}.`, {
     code: 'store_unavailable',
     exitCode: ExitCode.network,
     hint: 'Check that the server is running and reachable from here (host, port, firewall) and not overloaded; then run the command again. To wait longer, add ?connect_timeout=SECONDS or ?statement_timeout=MILLISECONDS to store.url.',

@@ -180,6 +180,10 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
     else {
       ctx.out.stderr.write(`${s.sentNow} sent${s.deduplicated ? `, ${s.deduplicated} already sent before and not sent again${s.byOtherRun ? ` (${s.byOtherRun} of them by another run)` : ''}` : ''}, ${s.failed} failed, ${s.pendingApproval} held for approval${s.notStarted ? `, ${s.notStarted} not started` : ''} in ${s.elapsedSeconds}s (${s.ratePerSecond}/s)${s.failedFile ? `\nFailed rows: ${s.failedFile} (fix and re-run it with --batch)` : ''}\n`);
     }
+    if (s.storeUnavailable) {
+      if (!ctx.out.json) ctx.out.stderr.write(`Stopped: ${safeForTerminal(s.storeUnavailable.message)}\n  hint: run the same batch again once the store answers: rows already sent are skipped, the one in flight is checked against Twilio.\n`);
+      return ExitCode.network;
+    }
     if (s.interrupted) return ExitCode.interrupted;
     return s.failed ? ExitCode.partial : 0;
   } finally {
