@@ -35,9 +35,10 @@ interface SendFlags {
   concurrency?: string;
 }
 
+/** One sent message as a line; its SID, status and number come from Twilio's answer, the other run's id from the store: outside text. */
 export function describeResult(r: SendResult): string {
   const part = r.chunks ? ` [${r.chunk}/${r.chunks}]` : '';
-  return `${r.sid} ${r.status} -> ${r.to}${part} (${r.segments} segment${r.segments === 1 ? '' : 's'}, ${r.encoding})${r.sentByOtherRun ? ` sent by another run (${r.sentByOtherRun})` : r.deduplicated ? ' already sent: deduplicated' : ''}`;
+  return safeForTerminal(`${r.sid} ${r.status} -> ${r.to}${part} (${r.segments} segment${r.segments === 1 ? '' : 's'}, ${r.encoding})${r.sentByOtherRun ? ` sent by another run (${r.sentByOtherRun})` : r.deduplicated ? ' already sent: deduplicated' : ''}`);
 }
 
 function parseRate(text: string | undefined): number | undefined {
