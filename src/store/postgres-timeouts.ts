@@ -86,6 +86,8 @@ function isRefusal(err: unknown): boolean {
 /** A connection the server (or something between) ended: a reset, a restart's goodbye, a 08xxx failure. */
 function isDrop(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
+  // pg ends a connection that timed out with "Connection terminated due to connection timeout": a wait.
+  if (/timeout/i.test(String((err as Error)?.message ?? err))) return false;
   return code === 'ECONNRESET' || (typeof code === 'string' && /^08\w{3}$/.test(code)) || /ECONNRESET|connection terminated|not queryable/i.test(String((err as Error)?.message ?? err));
 }
 
