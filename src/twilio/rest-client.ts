@@ -115,6 +115,8 @@ export function createRestClient(opts: RestClientOptions): RestClient {
     } catch (err) {
       // Not a network error: the request never left because its slot could not be had from the store.
       if (err instanceof RequestNotMadeError) throw err;
+      // A stop (Ctrl-C, SIGTERM) while waiting for a slot: the row is not started, the store is fine.
+      if (ro.signal?.aborted) throw new RequestNotMadeError('Stopped while waiting for an API request slot; this request was not made.', undefined, true);
       throw new RequestNotMadeError(`The account's API request slots could not be read from the store (${(err as Error).message}); this request was not made.`, 'Check the store (`doctor`), then run the command again.', false, 'api_slots_unavailable');
     }
     try {
