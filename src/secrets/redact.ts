@@ -2,9 +2,14 @@
  * Redaction of secrets in every log line, error message and printed config. Each secret value the
  * tool resolves is registered here, and `redact` replaces any occurrence of it.
  */
+import { mayHoldUrlSecret, REDACTED, redactUrl } from './redact-url.js';
+
+export { REDACTED } from './redact-url.js';
+
 const known = new Set<string>();
 
-export const REDACTED = '[redacted]';
+// A URL as it sits in text: up to whitespace, a quote or an angle bracket.
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
 
 export function registerSecret(value: string | undefined | null): void {
   // Very short values would redact ordinary words; real tokens are long.
@@ -18,8 +23,8 @@ export function redact(text: string): string {
   for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   // Authorization headers and credentials in URLs, whatever their value.
   if (/authorization/i.test(out)) out = out.replace(/(authorization:\s*(?:basic|bearer)\s+)[^\s"',]+/gi, `$1${REDACTED}`);
-  // All of a URL's userinfo: `https://user:pass@host` and `https://token@host` alike.
-  if (out.includes('@') && out.includes('://')) out = out.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s@?#]+@/gi, `$1${REDACTED}@`);
+  // Credentials in URLs (redact-url.ts): userinfo (`https://user:pass@host`, `https://token@host`) and secret query values.
+  if (out.includes('://') && mayHoldUrlSecret(out)) out = out.replace(URL_IN_TEXT, (url) => (mayHoldUrlSecret(url) ? redactUrl(url) : url));
   return out;
 }
 

@@ -5,6 +5,7 @@
  * the scheme, and texts would be sent and recorded there.
  */
 import { ConfigError } from '../errors.js';
+import { redactUrl } from '../secrets/redact-url.js';
 import type { Dialect } from './migrations.js';
 
 /** The forms store.url accepts, for messages. */
@@ -14,23 +15,18 @@ const POSTGRES = /^postgres(ql)?:\/\//i;
 // A drive letter (C:\ or C:/) is one letter, so a scheme of two or more before "://" is a URL.
 const URL_SCHEME = /^([a-z][a-z0-9+.-]+):\/\//i;
 
-/** The URL with any password replaced by ***, for messages and logs. */
-export function redactStoreUrl(url: string): string {
-  return url.replace(/(\/\/[^/:@]+):[^@/]*@/, '$1:***@');
-}
-
 /** Why `url` is not a store this tool can open, or undefined when it is one. */
 export function storeUrlProblem(url: string): string | undefined {
   if (url.trim() === '') return 'store.url is empty';
   if (POSTGRES.test(url)) return undefined;
   const scheme = URL_SCHEME.exec(url)?.[1];
   if (scheme === undefined) return undefined;
-  return `store.url ${JSON.stringify(redactStoreUrl(url))} has the scheme "${scheme}://", which is neither PostgreSQL nor SQLite`;
+  return `store.url ${JSON.stringify(redactUrl(url))} has the scheme "${scheme}://", which is neither PostgreSQL nor SQLite`;
 }
 
 export function describeStoreUrl(url: string): { dialect: Dialect; location: string } {
   const problem = storeUrlProblem(url);
   if (problem) throw new ConfigError(`${problem}.`, `Set store.url to ${STORE_URL_FORMS}.`, 'store_url');
-  if (POSTGRES.test(url)) return { dialect: 'postgres', location: redactStoreUrl(url) };
+  if (POSTGRES.test(url)) return { dialect: 'postgres', location: redactUrl(url) };
   return { dialect: 'sqlite', location: url.replace(/^sqlite:/i, '') };
 }

@@ -36,7 +36,7 @@ describe('store.url schemes', () => {
     const before = readdirSync(process.cwd());
     const err = await openStore('postgress://openclaw:pw-s3cret@127.0.0.1:9/octserve').catch((e: ConfigError) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).message).toContain('"postgress://openclaw:***@127.0.0.1:9/octserve"');
+    expect((err as ConfigError).message).toContain('"postgress://[redacted]@127.0.0.1:9/octserve"');
     expect((err as ConfigError).message).not.toContain('pw-s3cret');
     expect((err as ConfigError).hint).toMatch(/sqlite:PATH, or a PostgreSQL URL such as postgres:\/\/db.internal:5432\/openclaw/);
     expect(readdirSync(process.cwd())).toEqual(before);
