@@ -2,7 +2,9 @@
 // 1. (BENCH_CONCURRENT_ROUNDS=0 skips it) one batch run three times at once, one run killed with kill -9 midway (when the sandbox has accepted
 //    half the batch) and restarted, against the same batch run alone: total time (target within 10% of
 //    the single run), duplicates (target 0). Rounds alternate the two (BENCH_CONCURRENT_ROUNDS), since
-//    this machine is shared and three processes starting at once are at its mercy; medians are printed;
+//    this machine is shared and three processes starting at once are at its mercy; medians are printed.
+//    Once on SQLite, once on PostgreSQL (OPENCLAW_TELEPHONY_BENCH_PG_URL, else a throwaway server started
+//    here as `npm test` does; a row says it was skipped when neither is there), the stores' rounds alternating too;
 // 2. three different batches at once on one sender allowed 100/s: aggregate rate as % of allowed
 //    (target 97-100%, never above: the busiest second too), duplicates (target 0);
 // 3. three batches at once with outbound.apiConcurrency 3 and slow answers: the most requests in flight
@@ -12,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BIN, isolatedBenchEnv, median, printRow, REPO } from './lib.mjs';
+import { benchPostgres, BIN, freshDatabase, isolatedBenchEnv, median, PG_URL_HINT, printRow, REPO } from './lib.mjs';
 
 const ROWS = Number(process.env.BENCH_CONCURRENT_ROWS ?? 1000);
 const ROUNDS = Number(process.env.BENCH_CONCURRENT_ROUNDS ?? 3);
@@ -65,7 +67,7 @@ async function timed(work) {
   return { seconds: (performance.now() - started) / 1000, runs };
 }
 
-/** One round of scenario 1: the batch alone, then three runs of another copy, one killed midway and restarted. */
+/** One round of scenario 1: the batch alone, then three runs of another copy, one killed midway and restarted. `round` names the batches. */
 async function killRound(home, env, round) {
   const aloneName = `alone-${round}`;
   const alone = await timed(async () => [await runBatch(writeBatch(home, aloneName, ROWS), env, home)]);
@@ -78,9 +80,11 @@ async function killRound(home, env, round) {
   return { alone, three, aloneCounts: countsOf(acceptedWith(aloneName)), sharedCounts: countsOf(acceptedWith(sharedName)) };
 }
 
-function printKillRow(rounds) {
+const KILL_ROW = `one ${ROWS}-row batch x3 at once, one kill -9'd midway and restarted`;
+
+function printKillRow(storeName, rounds) {
   const pct = rounds.map((r) => (r.three.seconds / r.alone.seconds) * 100);
-  printRow(`concurrent: one ${ROWS}-row batch x3 at once, one kill -9'd midway and restarted`, {
+  printRow(`concurrent (${storeName}): ${KILL_ROW}`, {
     exits: rounds.map((r) => r.three.runs.map((x) => x.code).join('/')).join(' '),
     alone_s: median(rounds.map((r) => r.alone.seconds)),
     three_runs_s: median(rounds.map((r) => r.three.seconds)),
@@ -98,9 +102,7 @@ export async function run() {
   const sb = (sandbox = await startSandbox({ port: 0, rates: { longcode: 1000 }, deliveryDelayMs: 10, faults: parseFaults('429:5%,reset:1%') }));
   const { home, env } = isolatedBenchEnv('oct-bench-concurrent-', { OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl, TWILIO_PHONE_NUMBER: sb.describe().numbers[0].phoneNumber });
   try {
-    const rounds = [];
-    for (let r = 1; r <= ROUNDS; r++) rounds.push(await killRound(home, env, r));
-    if (ROUNDS > 0) printKillRow(rounds);
+    if (ROUNDS > 0) await killRows(home, env);
 
     const files = ['a', 'b', 'c'].map((n) => writeBatch(home, `sender-${n}`, ROWS));
     const runs = await Promise.all(files.map((f) => runBatch(f, env, home)));
@@ -118,6 +120,23 @@ export async function run() {
     await sb.close();
   }
   await apiConcurrencyRow(startSandbox, parseFaults);
+}
+
+/** Scenario 1 on SQLite (the bench's home) and on a fresh PostgreSQL database, their rounds alternating. */
+async function killRows(home, env) {
+  const server = await benchPostgres();
+  try {
+    const stores = [{ name: 'SQLite', env }];
+    if (server) stores.push({ name: 'PostgreSQL', env: { ...env, OPENCLAW_TELEPHONY_STORE_URL: await freshDatabase(server.url) } });
+    const rounds = stores.map(() => []);
+    for (let r = 1; r <= ROUNDS; r++) {
+      for (const [i, store] of stores.entries()) rounds[i].push(await killRound(home, store.env, `${store.name.toLowerCase()}-${r}`));
+    }
+    for (const [i, store] of stores.entries()) printKillRow(store.name, rounds[i]);
+    if (!server) console.log(`concurrent (PostgreSQL): ${KILL_ROW}  skipped: PostgreSQL is not installed here (${PG_URL_HINT})`);
+  } finally {
+    server?.stop();
+  }
 }
 
 /** 3. three batches at once with outbound.apiConcurrency 3, every answer taking 200 ms: the most requests in flight at the sandbox. */

@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startPostgres } from '../scripts/postgres-server.mjs';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = path.join(REPO, 'bin/openclaw-telephony.js');
@@ -65,4 +67,29 @@ export async function measureProcess(args, { runs = 15, env = process.env, argsF
 export function printRow(name, figures, target) {
   const cells = Object.entries(figures).map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toFixed(1)) : v}`);
   console.log(`${name.padEnd(34)} ${cells.join('  ')}${target ? `  (target ${target})` : ''}`);
+}
+
+/** Where the benchmarks that compare stores find a PostgreSQL server when none can be started here. */
+export const PG_URL_HINT = 'set OPENCLAW_TELEPHONY_BENCH_PG_URL=postgres://user@host:port/db to use a server';
+
+/**
+ * The PostgreSQL server of the benchmarks that compare stores: OPENCLAW_TELEPHONY_BENCH_PG_URL (or
+ * BENCH_PG_URL, its earlier name) when set, else a throwaway one started here as `npm test` does
+ * (scripts/postgres-server.mjs); undefined when PostgreSQL is not installed. stop() ends what was started.
+ */
+export async function benchPostgres() {
+  const url = process.env.OPENCLAW_TELEPHONY_BENCH_PG_URL || process.env.BENCH_PG_URL;
+  return url ? { url, stop() {} } : await startPostgres();
+}
+
+/** A new, empty database on the server at `url`. */
+export async function freshDatabase(url) {
+  const name = `oct_bench_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const fresh = new URL(url);
+  fresh.pathname = `/${name}`;
+  return fresh.toString();
 }

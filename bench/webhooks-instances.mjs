@@ -2,28 +2,14 @@
 // PostgreSQL, and two on one PostgreSQL database (the load split between them as a load balancer
 // would, half the connections each). The same signed, distinct inbound texts as bench/webhooks.mjs,
 // each through verification, dedup, policy, the echo agent and the store. PostgreSQL is a throwaway
-// server started here (or BENCH_PG_URL). Rounds alternate the configurations so a noisy stretch of a
+// server started here (or OPENCLAW_TELEPHONY_BENCH_PG_URL, see lib.mjs). Rounds alternate the configurations so a noisy stretch of a
 // shared machine hits each alike; medians are printed.
-import pg from 'pg';
-import { startPostgres } from '../scripts/postgres-server.mjs';
-import { median, printRow } from './lib.mjs';
+import { benchPostgres, freshDatabase, median, PG_URL_HINT, printRow } from './lib.mjs';
 import { makeRequests, memoryMiB, saturation, startServe } from './webhooks.mjs';
 
 const SECONDS = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_WEBHOOK_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_WEBHOOK_CONNECTIONS ?? 32);
-
-/** A new, empty database on the server at `url`. */
-async function freshDatabase(url) {
-  const name = `oct_bench_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const fresh = new URL(url);
-  fresh.pathname = `/${name}`;
-  return fresh.toString();
-}
 
 /** Saturation against every instance at once, the connections split evenly; the summed rate. */
 async function saturateAll(instances, offset) {
@@ -33,9 +19,9 @@ async function saturateAll(instances, offset) {
 }
 
 export async function run() {
-  const server = process.env.BENCH_PG_URL ? { url: process.env.BENCH_PG_URL, stop() {} } : await startPostgres();
+  const server = await benchPostgres();
   if (!server) {
-    console.log('webhooks-instances: skipped, PostgreSQL is not installed here (set BENCH_PG_URL to use a server)');
+    console.log(`webhooks-instances: skipped, PostgreSQL is not installed here (${PG_URL_HINT})`);
     return;
   }
   const configs = [];

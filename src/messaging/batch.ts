@@ -16,6 +16,7 @@ import type { MessagingSession } from './session.js';
 import { sendText, type TextOutcome } from './send-text.js';
 import { fromCsvCell } from './csv-cell.js';
 import { earlierBatchId, earlierRowKey, hash } from './batch-earlier-keys.js';
+import { createRowQueue } from './batch-queue.js';
 
 export interface BatchRow {
   /** 1-based row number in the input (data rows, the CSV header excluded). */
@@ -179,12 +180,13 @@ const MAX_DEFER_MS = 120_000;
 
 /**
  * Sends the rows through `concurrency` workers. Two runs of one batch cooperate: a row whose key
- * another live run holds is not sent here; it goes to the back of the queue and is looked at again
- * later, when it is settled (reported as sent by the other run) or, if that run died, reconciled.
+ * another live run holds is not sent here; it is put off (batch-queue.ts) and looked at again after
+ * the new rows, when it is settled (reported as sent by the other run), or, as soon as that run is
+ * known dead, taken over and reconciled.
  */
 export async function runBatch(session: MessagingSession, rows: BatchRow[], opts: BatchRunOptions): Promise<{ outcomes: RowOutcome[]; stopped: boolean; storeError?: UserError }> {
   const outcomes: RowOutcome[] = [];
-  const queue = rows.map((r) => ({ r, notBefore: 0, deferredSince: 0 }));
+  const queue = createRowQueue(rows, (owner) => session.claims.ownerIsGone(owner));
   // A bug stops the batch (the rows in flight settle first) instead of failing row after row.
   let bug: InternalError | undefined;
   // So does a store that stopped answering (a PostgreSQL restart): every later row would fail the
@@ -194,12 +196,12 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
   const worker = async () => {
     const stopped = () => opts.signal?.aborted === true || storeError !== undefined;
     while (!stopped() && !bug) {
-      const item = queue.shift();
+      const item = queue.next(Date.now());
       if (!item) break;
       const wait = item.notBefore - Date.now();
       if (wait > 0) await delay(wait, undefined, { signal: opts.signal }).catch(() => undefined);
       if (stopped()) {
-        queue.unshift(item);
+        queue.putBack(item);
         break;
       }
       const { r } = item;
@@ -214,11 +216,11 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
         outcome = res.kind === 'sent' ? { row: r.row, to: r.to, key: r.key, ok: true, results: res.results } : { row: r.row, to: r.to, key: r.key, ok: true, approvalId: res.approvalId };
       } catch (err) {
         if (err instanceof StoppedBeforeSendError) {
-          queue.unshift(item); // not started: the summary counts it, a rerun sends it
+          queue.putBack(item); // not started: the summary counts it, a rerun sends it
           break;
         }
         if (err instanceof KeyInFlightError && Date.now() - (item.deferredSince || Date.now()) < MAX_DEFER_MS) {
-          queue.push({ r, notBefore: Date.now() + err.retryInMs, deferredSince: item.deferredSince || Date.now() });
+          queue.putOff(item, Date.now() + err.retryInMs, Date.now(), err.owner);
           continue;
         }
         if (isProgrammingError(err)) {
@@ -239,5 +241,5 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
   if (opts.signal) setMaxListeners(Math.max(defaultMaxListeners, 3 * workers), opts.signal);
   await Promise.all(Array.from({ length: workers }, worker));
   if (bug) throw bug;
-  return { outcomes, stopped: queue.length > 0 && !storeError, ...(storeError ? { storeError } : {}) };
+  return { outcomes, stopped: queue.size > 0 && !storeError, ...(storeError ? { storeError } : {}) };
 }

@@ -90,6 +90,8 @@ export interface ClaimOwner {
   withdraw(key: string): Promise<void>;
   /** Stops the heartbeat and lets go of every key still held. */
   close(): Promise<void>;
+  /** Whether another owner (a `busy` claim's) is known gone from this machine, so its keys are taken over at once; asks the store nothing. */
+  ownerIsGone(owner: string): boolean;
 }
 
 /** A stable digest of what a request sends; the same parameters give the same fingerprint. */
@@ -144,7 +146,7 @@ export function createClaimOwner(store: Store, opts: { onRenewError?: (err: Erro
     if (live && ownerIsDead(store, row.owner)) {
       return (await takeOverKeyFrom(store, req.key, row.owner, id, LEASE_MS)) ? takenOverClaim(row) : undefined;
     }
-    if (live) return { kind: 'busy', owner: row.owner ?? 'another run', retryInMs: Math.min(500, Math.max(50, row.lease_until! - row.db_now)) };
+    if (live) return { kind: 'busy', owner: row.owner ?? 'another run', retryInMs: busyRetryMs(row) };
     return (await takeOverKey(store, req.key, id, LEASE_MS)) ? takenOverClaim(row) : undefined;
   }
 
@@ -184,12 +186,24 @@ export function createClaimOwner(store: Store, opts: { onRenewError?: (err: Erro
       done(key);
       await withdrawKey(store, key, id);
     },
+    ownerIsGone: (owner) => ownerIsDead(store, owner),
     async close() {
       if (timer) timer = void clearInterval(timer);
       if (held.size) await releaseOwnerKeys(store, id);
       held.clear();
     },
   };
+}
+
+/**
+ * When to look again at a key another live owner holds: when its lease may have run out, but within
+ * half a second. A request in flight (requested, not settled) usually settles within one answer's time,
+ * so such a key is looked at again after about as long as it has been in flight so far (at least 50 ms):
+ * soon after a fresh request, every half second for one stalled.
+ */
+function busyRetryMs(row: KeyRow): number {
+  const inFlightMs = row.requested_at !== null ? row.db_now - row.requested_at : Infinity;
+  return Math.min(500, Math.max(50, Math.min(inFlightMs, row.lease_until! - row.db_now)));
 }
 
 /** A key taken over from an owner that stopped: what the new owner must reconcile before sending. */

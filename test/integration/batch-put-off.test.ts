@@ -1,0 +1,108 @@
+/**
+ * A batch row whose key another run holds is put off until after the new rows, but taken over as soon
+ * as that run is known dead (killed on this machine), while the batch is still going, so its reconcile
+ * does not come on top of the batch's time. A key another run has in flight is looked at again soon.
+ */
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { runBatch, toRows } from '../../src/messaging/batch.js';
+import { createRowQueue } from '../../src/messaging/batch-queue.js';
+import { messageFingerprint } from '../../src/messaging/deliver.js';
+import { type MessagingSession, openMessagingSession } from '../../src/messaging/session.js';
+import { createKeychainStore } from '../../src/secrets/keychain.js';
+import { createClaimOwner, newOwnerId } from '../../src/store/claims.js';
+import { claimNewKey } from '../../src/store/idempotency.js';
+import { statement } from '../../src/store/statement.js';
+import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { sqliteUrl } from '../helpers/stores.js';
+
+let ts: TestSandbox;
+let session: MessagingSession;
+
+beforeAll(async () => {
+  ts = await startTestSandbox();
+  const env = { XDG_CONFIG_HOME: '/nonexistent-config', XDG_DATA_HOME: os.tmpdir(), OPENCLAW_TELEPHONY_STORE_URL: sqliteUrl(), OPENCLAW_TELEPHONY_SANDBOX_URL: ts.sb.baseUrl, TWILIO_PHONE_NUMBER: ts.number };
+  const resolution = await resolveConfig({ env, cwd: '/' });
+  const settings = { resolution, keychain: createKeychainStore(), credentials: () => Promise.reject(new Error('the sandbox needs no credentials')) };
+  session = await openMessagingSession(settings, { sandbox: true, rate: 10 });
+});
+afterAll(async () => {
+  await session.close();
+  await ts.close();
+});
+
+describe('rows put off for another run', () => {
+  it('a row held by a run that gets killed is taken over soon after, not after the rest of the batch', async () => {
+    const ROWS = 30; // 3 s at 10/s
+    const { rows } = toRows(Array.from({ length: ROWS }, (_, i) => ({ to: `+155500073${String(i).padStart(2, '0')}`, body: `put off ${i}` })), 'put-off');
+    const first = rows[0];
+    const request = { to: first.to, from: session.sender.from, messagingServiceSid: undefined, body: first.body, media: [] };
+    // The other run: a live process of this machine whose owner id holds the first row under a long lease.
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60000)'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => other.once('exit', resolve));
+    const owner = newOwnerId().replace(/:\d+:/, `:${other.pid}:`);
+    try {
+      expect(await claimNewKey(session.store, { key: first.key, requestKey: first.key, scope: 'sms', request, fingerprint: messageFingerprint(request) }, owner, 600_000)).toBe(true);
+      const seen: number[] = [];
+      const run = runBatch(session, rows, { concurrency: 2, onOutcome: (o) => seen.push(o.row) });
+      await expect.poll(() => seen.length, { timeout: 30_000 }).toBeGreaterThan(2); // the first row was met, held, and put off
+      other.kill('SIGKILL');
+      await exited;
+      const { outcomes } = await run;
+      expect(outcomes.every((o) => o.ok)).toBe(true);
+      // At the end of the batch (the old order) it would be the last row or nearly; taken over
+      // within about a tenth of a second of its holder's death, it comes well before the last third.
+      expect(seen.indexOf(first.row)).toBeLessThan((2 * ROWS) / 3);
+      expect(ts.sb.acceptedMessages().filter((m) => m.body === first.body)).toHaveLength(1);
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+});
+
+describe('when to look again at a key another run holds', () => {
+  it('waiting for its rate slot: within half a second; in flight: about as long as it has been in flight, so soon after its request', async () => {
+    const holder = createClaimOwner(session.store);
+    const other = createClaimOwner(session.store);
+    const request = { to: '+15550007399', body: 'held by another run' };
+    const req = { key: 'held-elsewhere', requestKey: 'held-elsewhere', scope: 'sms', request, fingerprint: messageFingerprint(request) };
+    try {
+      expect(await holder.claim(req)).toMatchObject({ kind: 'claimed' });
+      expect(await other.claim(req)).toMatchObject({ kind: 'busy', retryInMs: 500 });
+      expect(await holder.startRequest(req.key, 10_000)).toBeDefined();
+      const inFlight = await other.claim(req);
+      expect(inFlight.kind === 'busy' && inFlight.retryInMs).toBeGreaterThanOrEqual(50);
+      expect(inFlight.kind === 'busy' && inFlight.retryInMs).toBeLessThan(500);
+      await session.store.run(statement('UPDATE idempotency_keys SET requested_at = requested_at - 60000 WHERE key = ?'), [req.key]);
+      expect(await other.claim(req)).toMatchObject({ kind: 'busy', retryInMs: 500 }); // a stalled request: every half second
+    } finally {
+      await Promise.all([holder.close(), other.close()]);
+    }
+  });
+});
+
+describe('the row queue', () => {
+  it('new rows first, then the put-off ones in order; a row whose holder died comes next', () => {
+    const dead = new Set<string>();
+    const q = createRowQueue(['a', 'b', 'c', 'd', 'e'], (owner) => dead.has(owner));
+    q.putOff(q.next(1000)!, 1100, 1000, 'run-x');
+    q.putOff(q.next(1010)!, 1110, 1010, 'run-y');
+    expect(q.next(1200)!.r).toBe('c'); // put-off rows wait for the new ones, due or not
+    dead.add('run-y');
+    const b = q.next(1300)!; // its holder died: before the new rows
+    expect([b.r, b.deferredSince, b.heldBy]).toEqual(['b', 1010, undefined]);
+    q.putOff(b, 1400, 1300, 'run-x'); // taken over by another live run meanwhile
+    expect(q.next(1310)!.r).toBe('d');
+    expect(q.next(1320)!.r).toBe('e');
+    expect(q.size).toBe(2);
+    const a = q.next(1330)!; // no new rows left: put off first, first again (the caller waits for its time)
+    expect([a.r, a.notBefore, a.deferredSince]).toEqual(['a', 1100, 1000]);
+    q.putBack(a); // a stop: still left, first in line
+    expect(q.size).toBe(2);
+    expect(q.next(1340)!.r).toBe('a');
+    expect(q.next(1340)!.r).toBe('b');
+    expect(q.next(1340)).toBeUndefined();
+  });
+});
