@@ -1,24 +1,18 @@
 /** A bug in a batch row stops the batch as a bug (exit 1); bad input stays a failed row. */
-import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/resolve.js';
 import { InternalError } from '../../src/errors.js';
 import { runBatch, toRows } from '../../src/messaging/batch.js';
-import { type MessagingSession, openMessagingSession } from '../../src/messaging/session.js';
-import { createKeychainStore } from '../../src/secrets/keychain.js';
+import type { MessagingSession } from '../../src/messaging/session.js';
 import type { RestClient } from '../../src/twilio/rest-client.js';
+import { openSandboxSession } from '../helpers/messaging-session.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { sqliteUrl } from '../helpers/stores.js';
 
 let ts: TestSandbox;
 let session: MessagingSession;
 
 beforeAll(async () => {
   ts = await startTestSandbox();
-  const env = { XDG_CONFIG_HOME: '/nonexistent-config', XDG_DATA_HOME: os.tmpdir(), OPENCLAW_TELEPHONY_STORE_URL: sqliteUrl(), OPENCLAW_TELEPHONY_SANDBOX_URL: ts.sb.baseUrl, TWILIO_PHONE_NUMBER: ts.number };
-  const resolution = await resolveConfig({ env, cwd: '/' });
-  const settings = { resolution, keychain: createKeychainStore(), credentials: () => Promise.reject(new Error('the sandbox needs no credentials')) };
-  session = await openMessagingSession(settings, { sandbox: true });
+  session = await openSandboxSession(ts);
 });
 afterAll(async () => {
   await session.close();

@@ -4,29 +4,23 @@
  * does not come on top of the batch's time. A key another run has in flight is looked at again soon.
  */
 import { spawn } from 'node:child_process';
-import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/resolve.js';
 import { runBatch, toRows } from '../../src/messaging/batch.js';
 import { createRowQueue } from '../../src/messaging/batch-queue.js';
 import { messageFingerprint } from '../../src/messaging/deliver.js';
-import { type MessagingSession, openMessagingSession } from '../../src/messaging/session.js';
-import { createKeychainStore } from '../../src/secrets/keychain.js';
+import type { MessagingSession } from '../../src/messaging/session.js';
 import { createClaimOwner, newOwnerId } from '../../src/store/claims.js';
 import { claimNewKey } from '../../src/store/idempotency.js';
 import { statement } from '../../src/store/statement.js';
+import { openSandboxSession } from '../helpers/messaging-session.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { sqliteUrl } from '../helpers/stores.js';
 
 let ts: TestSandbox;
 let session: MessagingSession;
 
 beforeAll(async () => {
   ts = await startTestSandbox();
-  const env = { XDG_CONFIG_HOME: '/nonexistent-config', XDG_DATA_HOME: os.tmpdir(), OPENCLAW_TELEPHONY_STORE_URL: sqliteUrl(), OPENCLAW_TELEPHONY_SANDBOX_URL: ts.sb.baseUrl, TWILIO_PHONE_NUMBER: ts.number };
-  const resolution = await resolveConfig({ env, cwd: '/' });
-  const settings = { resolution, keychain: createKeychainStore(), credentials: () => Promise.reject(new Error('the sandbox needs no credentials')) };
-  session = await openMessagingSession(settings, { sandbox: true, rate: 10 });
+  session = await openSandboxSession(ts, { rate: 10 });
 });
 afterAll(async () => {
   await session.close();
