@@ -88,7 +88,14 @@ function walkGroup(spec: GroupSpec, value: Record<string, unknown>, prefix: stri
     if (childSpec.secret && isSecretRef(child)) continue;
     const problem = checkLeaf(childSpec, child);
     if (problem) out.push({ severity: 'error', path, ...problem });
-    else if (childSpec.secret && typeof child === 'string' && child !== '') {
+    else if (path === 'store.url' && typeof child === 'string' && storeUrlCarriesPassword(child)) {
+      out.push({
+        severity: 'warning',
+        path,
+        message: '"store.url" carries the database password in plain text in the config file',
+        hint: 'Remove the password from the URL and give it to each process in PGPASSWORD (or ~/.pgpass; %APPDATA%\\postgresql\\pgpass.conf on Windows), or set store.url in the environment (OPENCLAW_TELEPHONY_STORE_URL) instead of the file.',
+      });
+    } else if (childSpec.secret && typeof child === 'string' && child !== '') {
       out.push({
         severity: 'warning',
         path,
@@ -195,4 +202,16 @@ function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length];
+}
+
+/** A postgres:// URL with a password in it, as user:password@ or a ?password= parameter. */
+function storeUrlCarriesPassword(url: string): boolean {
+  if (!/^postgres(ql)?:\/\//i.test(url)) return false;
+  try {
+    const parsed = new URL(url);
+    return parsed.password !== '' || parsed.searchParams.has('password');
+  } catch {
+    // Not parseable as a URL (a raw '@' in the password, say): anything between '//' and the last '@' with a ':' in it.
+    return /^postgres(ql)?:\/\/[^/]*:[^/]*@/i.test(url);
+  }
 }

@@ -28,7 +28,7 @@ export async function openPostgres(url: string, location: string): Promise<Conne
     if (isServerSilent(err)) throw storeUnavailableError(location, timeouts, err, 'connect');
     throw new ConfigError(
       `The PostgreSQL store at ${location} could not be opened: ${(err as Error).message}`,
-      'Check store.url (host, port, database, user) and that the server is running.',
+      openFailureHint(err),
       'store_open',
     );
   }
@@ -107,4 +107,16 @@ async function endWithin(pool: Pool, ms: number): Promise<void> {
   });
   await Promise.race([ended, late]);
   clearTimeout(timer);
+}
+
+/**
+ * The fix for a server that answered but would not open the store, by PostgreSQL's error code
+ * (28P01 password refused, 28000 no such role or no pg_hba.conf entry, 3D000 no such database).
+ */
+function openFailureHint(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  if (code === '28P01') return "The server refused the password: set the right one in PGPASSWORD (or ~/.pgpass, %APPDATA%\\postgresql\\pgpass.conf on Windows) rather than in store.url, and check the user name in store.url.";
+  if (code === '28000') return "The server does not let this user in from here: check the user in store.url and the server's pg_hba.conf.";
+  if (code === '3D000') return 'The database in store.url does not exist: create it (createdb -O USER DBNAME) or fix its name.';
+  return 'Check store.url (host, port, database, user), the password (PGPASSWORD or ~/.pgpass), and that the server is running.';
 }

@@ -135,3 +135,19 @@ describe('configuration', () => {
     expect(r.config.fromNumber).toBe('+15550003333');
   });
 });
+
+describe('a database password in store.url in the config file', () => {
+  const warningsFor = (url: string) => validateTelephony({ store: { url } }).filter((p) => p.path === 'store.url');
+  it('is warned about, naming PGPASSWORD, never quoting the password', () => {
+    for (const url of ['postgres://openclaw:s3cretPW@db.internal/openclaw', 'postgresql://openclaw@db.internal/openclaw?password=s3cretPW', 'postgres://openclaw:p@ss@db.internal/openclaw']) {
+      const [w] = warningsFor(url);
+      expect(w, url).toMatchObject({ severity: 'warning' });
+      expect(w!.hint).toContain('PGPASSWORD');
+      expect(JSON.stringify(w)).not.toMatch(/s3cretPW|p@ss/);
+    }
+  });
+  it('is not raised for a URL without one, or a SQLite path', () => {
+    expect(warningsFor('postgres://openclaw@db.internal/openclaw?connect_timeout=30')).toEqual([]);
+    expect(warningsFor('/var/lib/telephony.sqlite')).toEqual([]);
+  });
+});
