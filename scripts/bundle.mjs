@@ -128,6 +128,21 @@ const lazyPhoneMetadata = {
   },
 };
 
+/**
+ * Whether better-sqlite3 is installed. npm skips it (an optional dependency) when it can neither fetch
+ * nor build its addon; the send bundle then leaves it external like the others, and the store falls
+ * back to node:sqlite at run time (or says which Node to use): the install still succeeds.
+ */
+function installed(specifier) {
+  try {
+    createRequire(import.meta.url).resolve(specifier);
+    return true;
+  } catch {
+    return false;
+  }
+}
+const bundleBetterSqlite3 = installed('better-sqlite3/lib/index.js');
+
 const results = await Promise.all([
   build({
     ...common,
@@ -160,8 +175,8 @@ async function buildSendBundle(outfile) {
   const result = await build({
     ...options,
     // better-sqlite3's JavaScript goes into the bundle; its addon is loaded by path (see the file).
-    external: options.external.filter((name) => name !== 'better-sqlite3'),
-    plugins: [betterSqlite3Bundled, asciiFirstGraphemeSplitter, childProcessOnDemand, queryBuilderApart, pgApart, lazyPhoneMetadata],
+    external: bundleBetterSqlite3 ? options.external.filter((name) => name !== 'better-sqlite3') : options.external,
+    plugins: [...(bundleBetterSqlite3 ? [betterSqlite3Bundled] : []), asciiFirstGraphemeSplitter, childProcessOnDemand, queryBuilderApart, pgApart, lazyPhoneMetadata],
     supported: { 'dynamic-import': false },
     entryPoints: [path.join(repo, 'src/cli/send-main.ts')],
     write: false,
