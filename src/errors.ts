@@ -64,23 +64,30 @@ export function unreadableFile(flag: string, file: string, err: unknown, code = 
   return new UserError(`Cannot read ${flag} ${file}: ${problem}.`, { code, hint });
 }
 
-/** Twilio answered with an error document (`{code, message, more_info, status}`). */
+/**
+ * An HTTP error answer from the API: Twilio's error document (`{code, message, more_info, status}`),
+ * or, without one (`documented` false), a bare status from whatever answered in between (a gateway's
+ * 504, a proxy's 407); then `twilioCode` is 0 unless the status implies one, and there is no link.
+ */
 export class TwilioApiError extends Error {
   readonly exitCode = ExitCode.twilio;
   readonly code = 'twilio_api';
   readonly twilioCode: number;
   readonly status: number;
-  readonly moreInfo: string;
+  readonly moreInfo?: string;
   readonly hint?: string;
   /** From a Retry-After header, when the answer had one. */
   readonly retryAfterMs?: number;
-  constructor(opts: { twilioCode: number; status: number; message: string; moreInfo?: string; hint?: string; retryAfterMs?: number }) {
+  /** The answer carried Twilio's own error document: Twilio itself decided. */
+  readonly documented: boolean;
+  constructor(opts: { twilioCode: number; status: number; message: string; moreInfo?: string; hint?: string; retryAfterMs?: number; documented?: boolean }) {
     super(opts.message);
     this.name = 'TwilioApiError';
     this.retryAfterMs = opts.retryAfterMs;
     this.twilioCode = opts.twilioCode;
     this.status = opts.status;
-    this.moreInfo = opts.moreInfo ?? `https://www.twilio.com/docs/errors/${opts.twilioCode}`;
+    this.documented = opts.documented ?? true;
+    this.moreInfo = opts.moreInfo ?? (opts.twilioCode ? `https://www.twilio.com/docs/errors/${opts.twilioCode}` : undefined);
     this.hint = opts.hint ?? twilioHint(opts.twilioCode);
   }
 }
@@ -138,6 +145,24 @@ export class KeyInFlightError extends Error {
     super(`Idempotency key "${key}" is being sent by another run (${owner}); nothing was sent by this one.`);
     this.name = 'KeyInFlightError';
     this.hint = 'Run the same command again in a few seconds: it answers with that run\'s result, or reconciles the key if that run died.';
+  }
+}
+
+/**
+ * A message's answer was lost (no answer, or a gateway's 5xx) and Twilio's list does not show it yet:
+ * it is looked for again in `retryInMs`, and only resent once the list had time to show it. A batch
+ * does other rows meanwhile; this error reaches the user only when a batch had to give the row up.
+ */
+export class AnswerLostError extends Error {
+  readonly exitCode = ExitCode.network;
+  readonly code = 'answer_lost';
+  readonly hint = 'Run the same command again: it looks for the message in Twilio\'s list and sends it only if it did not go out.';
+  constructor(
+    readonly key: string,
+    readonly retryInMs: number,
+  ) {
+    super(`The answer to "${key}" was lost; Twilio's list is being checked before anything is sent again.`);
+    this.name = 'AnswerLostError';
   }
 }
 

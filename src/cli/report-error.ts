@@ -28,7 +28,7 @@ export function reportError(err: unknown, out: Output): number {
     // Messages quote outside text (a Twilio answer, a file's content): shown terminal-safe.
     const shown = (text: string) => safeForTerminal(text, { multiline: true, max: 4000 });
     const lines = [`${out.paint('error:', 'red')} ${shown(e.message)}`];
-    if (err instanceof TwilioApiError) lines.push(`  Twilio error ${err.twilioCode} (HTTP ${err.status}): ${err.moreInfo}`);
+    if (err instanceof TwilioApiError && err.moreInfo) lines.push(`  Twilio error ${err.twilioCode} (HTTP ${err.status}): ${err.moreInfo}`);
     if (e.hint) lines.push(`  ${out.paint('fix:', 'bold')} ${shown(e.hint)}`);
     if (e.exitCode === ExitCode.unexpected && err instanceof Error && err.stack && process.env.OPENCLAW_DEBUG) lines.push(err.stack);
     out.stderr.write(redact(lines.join('\n')) + '\n');

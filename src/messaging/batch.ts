@@ -8,7 +8,7 @@
 import { defaultMaxListeners, setMaxListeners } from 'node:events';
 import { readFileSync, realpathSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { InternalError, isProgrammingError, KeyInFlightError, StoppedBeforeSendError, unreadableFile, UserError } from '../errors.js';
+import { AnswerLostError, InternalError, isProgrammingError, KeyInFlightError, StoppedBeforeSendError, unreadableFile, UserError } from '../errors.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SendResult } from './deliver.js';
 import { toE164 } from './phone.js';
@@ -211,7 +211,7 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
         const res: TextOutcome = await sendText(
           { to: r.to, body: r.body, media: r.media, ...sender, statusCallback: opts.statusCallback, idempotencyKey: r.key },
           session.policy,
-          { ...session.depsFor(sender), busyWaitMs: 0, signal: opts.signal },
+          { ...session.depsFor(sender), busyWaitMs: 0, putBackLostAnswers: true, signal: opts.signal },
         );
         outcome = res.kind === 'sent' ? { row: r.row, to: r.to, key: r.key, ok: true, results: res.results } : { row: r.row, to: r.to, key: r.key, ok: true, approvalId: res.approvalId };
       } catch (err) {
@@ -219,8 +219,9 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
           queue.putBack(item); // not started: the summary counts it, a rerun sends it
           break;
         }
-        if (err instanceof KeyInFlightError && Date.now() - (item.deferredSince || Date.now()) < MAX_DEFER_MS) {
-          queue.putOff(item, Date.now() + err.retryInMs, Date.now(), err.owner);
+        // Held by another run, or this run's own lost answer still being looked for: other rows go first.
+        if ((err instanceof KeyInFlightError || err instanceof AnswerLostError) && Date.now() - (item.deferredSince || Date.now()) < MAX_DEFER_MS) {
+          queue.putOff(item, Date.now() + err.retryInMs, Date.now(), err instanceof KeyInFlightError ? err.owner : undefined);
           continue;
         }
         if (isProgrammingError(err)) {

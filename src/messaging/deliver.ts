@@ -7,26 +7,32 @@
  * limit and a margin (ClaimOwner.startRequest); the request is given up before the fence ends, and
  * only the key's owner settles it. A key whose owner died is sent at once if it was never requested,
  * else reconciled against Twilio's Messages list (reconcile.ts: found, settled; resent only when
- * Twilio still does not list it after a few seconds of looking). 429 and 503 answers are retried with
- * backoff (honouring Retry-After) and give their rate slot back; a lost answer is reconciled the same way.
+ * Twilio still does not list it after a few seconds of looking). A SID settles one key only: when an
+ * identical text's key took it first, this key looks again without it. The attempts themselves
+ * (retries of 429s and Twilio's 503s, refusals) are send-attempts.ts; an answer that was lost (or a
+ * gateway's 5xx) is looked for in Twilio's list for a while after the loss (lost-answer.ts) before
+ * anything is resent.
  */
-import { KeyInFlightError, NetworkError, RequestNotMadeError, StoppedBeforeSendError, TwilioApiError, UserError } from '../errors.js';
+import { AnswerLostError, KeyInFlightError, NetworkError, RequestNotMadeError, StoppedBeforeSendError, type TwilioApiError, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { appendEvent } from '../store/events.js';
-import { type Claim, type ClaimOwner, claimOwnerFor, fingerprintOf, type RequestFence } from '../store/claims.js';
+import { type Claim, type ClaimOwner, claimOwnerFor, type EarlierRequest, fingerprintOf } from '../store/claims.js';
 import { failKey, type KeyRow, settleKey } from '../store/idempotency.js';
 import { keyLostAfterSend } from './key-lost.js';
 import { recordMessage } from '../store/message-log.js';
 import type { Store } from '../store/open-store.js';
-import { addOptOut } from '../store/optouts.js';
-import { retryDelayMs, sleep as realSleep } from '../twilio/backoff.js';
-import { createMessage, type CreateMessageParams, type TwilioMessage } from '../twilio/messages-api.js';
+import { sleep as realSleep } from '../twilio/backoff.js';
+import type { CreateMessageParams, TwilioMessage } from '../twilio/messages-api.js';
 import type { RestClient } from '../twilio/rest-client.js';
+import { type LostAnswer, lookForLostAnswer, lostAnswer, takePutBack } from './lost-answer.js';
 import type { MediaHost } from './outbound-media.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { reconcileRequest } from './reconcile.js';
 import { analyzeSegments, type Encoding } from './segments.js';
+import { type AttemptContext, sendAttempts } from './send-attempts.js';
 import { uuidV7 } from '../unique-id.js';
+
+export { SEND_TIMEOUT_MS } from './send-attempts.js';
 
 /** One message to create, under its idempotency key. */
 export interface OutboundMessage extends CreateMessageParams {
@@ -68,6 +74,11 @@ export interface DeliverDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Attempts after the first for 429, 503 and lost answers. @default 3 */
   maxRetries?: number;
+  /**
+   * While a lost answer's message is looked for in Twilio's list, throw AnswerLostError (come back
+   * later; the key stays held) instead of waiting: a batch sends its other rows meanwhile.
+   */
+  putBackLostAnswers?: boolean;
   /** Serves local media files to Twilio (outbound-media.ts); without it, --media takes URLs only. */
   mediaHost?: MediaHost;
   /**
@@ -78,15 +89,6 @@ export interface DeliverDeps {
   /** Fault injection for crash tests: called after the API accepted a message, before it is settled. */
   afterAccepted?: (sid: string) => void;
 }
-
-const RETRYABLE_STATUS = new Set([429, 503]);
-/**
- * A send's time limit. The key is fenced for this plus FENCE_MARGIN_MS, so a shorter limit than the
- * REST client's 30 s lets another run reconcile a dead owner's key sooner; Twilio answers a create in
- * well under a second.
- */
-export const SEND_TIMEOUT_MS = 10_000;
-
 
 function resultOf(msg: OutboundMessage, m: TwilioMessage, deduplicated: boolean): SendResult {
   const info = analyzeSegments(msg.body);
@@ -135,8 +137,14 @@ async function claimOrWait(claims: ClaimOwner, msg: OutboundMessage, request: ob
   }
 }
 
+/** Where a claimed key starts: a dead owner's request to reconcile first, or this owner's lost answer it put back. */
+interface Start {
+  earlier?: EarlierRequest;
+  lost?: LostAnswer;
+}
+
 export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): Promise<SendResult> {
-  const { store, client, logger } = deps;
+  const { store, logger } = deps;
   const claims = deps.claims ?? claimOwnerFor(store);
   const sleep = deps.sleep ?? realSleep;
   const correlationId = uuidV7();
@@ -146,41 +154,39 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
     return appendEvent(store, 'twilio.sms.send', correlationId, { key: msg.key, to: msg.to, outcome, ...extra });
   };
 
-  const claim = await claimOrWait(claims, msg, request, deps.busyWaitMs ?? 30_000, sleep);
-  if (claim.kind === 'conflict') throw keyReusedError(msg.key, claim.row);
-  if (claim.kind === 'settled') {
-    const earlier = JSON.parse(claim.row.result!) as SendResult;
-    const byOther = claim.row.owner && claim.row.owner !== claims.id && claim.row.settled_at! >= claims.startedAt ? claim.row.owner : undefined;
-    await log(byOther ? 'sent-by-other-run' : 'deduplicated', { sid: earlier.sid, ...(byOther ? { owner: byOther } : {}) });
-    return { ...earlier, deduplicated: true, ...(byOther ? { sentByOtherRun: byOther } : {}) };
+  // A row a batch put back while its lost answer is looked for: this owner still holds the key.
+  const putBack = takePutBack(claims, msg.key);
+  let start: Start;
+  if (putBack && (await claims.confirm(msg.key))) start = { lost: putBack };
+  else {
+    const claim = await claimOrWait(claims, msg, request, deps.busyWaitMs ?? 30_000, sleep);
+    if (claim.kind === 'conflict') throw keyReusedError(msg.key, claim.row);
+    if (claim.kind === 'settled') {
+      const byOther = sentByOtherRun(claim.row, claims);
+      await log(byOther ? 'sent-by-other-run' : 'deduplicated', { sid: JSON.parse(claim.row.result!).sid, ...(byOther ? { owner: byOther } : {}) });
+      return { ...(JSON.parse(claim.row.result!) as SendResult), deduplicated: true, ...(byOther ? { sentByOtherRun: byOther } : {}) };
+    }
+    // Its earlier owner stopped after recording its request: what did it send? (Never requested: nothing to look for.)
+    start = claim.takenOver ? { earlier: claim.earlierRequest } : {};
   }
+  const fresh = !start.lost && !start.earlier;
   let finished = false;
-  const settle = async (m: TwilioMessage, deduplicated: boolean, outcome: string) => {
-    const result = resultOf(msg, m, false);
-    const settled = await settleKey(store, msg.key, claims.id, m.sid, result);
-    finished = true;
-    await recordMessage(store, { sid: m.sid, account_sid: null, direction: 'outbound-api', from_number: m.from ?? '', to_number: m.to, body: msg.body, status: m.status, num_segments: result.segments, error_code: null });
-    if (!settled) await keyLostAfterSend(store, msg.key, m, log);
-    await log(outcome, { sid: m.sid });
-    return { ...result, deduplicated };
-  };
-  const fail = async (err: TwilioApiError) => {
+  let keep = false;
+  const fail = async (err: TwilioApiError, forgetRequest: boolean) => {
     // Not written when another run took the key over meanwhile: that run's outcome stands.
-    await failKey(store, msg.key, claims.id, { code: err.twilioCode, status: err.status, message: err.message });
+    await failKey(store, msg.key, claims.id, { code: err.twilioCode, status: err.status, message: err.message }, forgetRequest);
     finished = true;
   };
   try {
-    const earlier = claim.takenOver ? claim.earlierRequest : undefined;
-    // Its earlier owner stopped after recording its request: what did it send? (Never requested: nothing to look for.)
-    if (earlier) {
-      const found = await reconcileRequest(client, store, { ...request, requestedAt: earlier.at, requestAgeMs: earlier.dbNow - earlier.at }, sleep);
-      if (found) return await settle(found, true, 'reconciled');
-    }
-    return await sendWithRetries(msg, deps, claims, { request, settle, fail, log, sleep });
+    const settled = await deliverClaimed({ msg, deps, claims, fail, log, sleep }, request, start);
+    finished = true;
+    return settled;
   } catch (err) {
+    // Looked for again later (a batch's other rows go first): this owner keeps the key meanwhile.
+    if (err instanceof AnswerLostError) keep = true;
     // Stopped before anything was asked of Twilio: a fresh claim goes away (the rerun sends it with
     // nothing to reconcile); a taken-over one is released below, so the rerun reconciles it again.
-    if ((err instanceof StoppedBeforeSendError || err instanceof RequestNotMadeError) && !claim.takenOver) {
+    if ((err instanceof StoppedBeforeSendError || err instanceof RequestNotMadeError) && fresh) {
       finished = true;
       await claims.withdraw(msg.key);
     }
@@ -189,112 +195,69 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
     // Settled or failed for good: nothing to hold. Otherwise the outcome is unknown: let the next
     // claimant reconcile it now rather than after the lease runs out.
     if (finished) claims.done(msg.key);
-    else await claims.abandon(msg.key);
+    else if (!keep) await claims.abandon(msg.key);
   }
 }
 
-interface AttemptHelpers {
-  request: { to: string; from?: string; messagingServiceSid?: string; body: string };
-  settle(m: TwilioMessage, deduplicated: boolean, outcome: string): Promise<SendResult>;
-  fail(err: TwilioApiError): Promise<void>;
-  log(outcome: string, extra?: Record<string, unknown>): Promise<void>;
-  sleep(ms: number): Promise<void>;
+/**
+ * Settled by another run going on now (its owner id), judged on the database's clock alone: the key's
+ * settle time against this process's start (the database's now at the read, less this process's uptime).
+ */
+function sentByOtherRun(row: KeyRow, claims: ClaimOwner): string | undefined {
+  const startedAt = row.db_now - process.uptime() * 1000;
+  return row.owner && row.owner !== claims.id && Date.parse(row.settled_at!) >= startedAt ? row.owner : undefined;
 }
 
-async function sendWithRetries(msg: OutboundMessage, deps: DeliverDeps, claims: ClaimOwner, h: AttemptHelpers): Promise<SendResult> {
-  const { client } = deps;
-  const maxRetries = deps.maxRetries ?? 3;
-  for (let attempt = 0; ; attempt++) {
-    // Only the first attempt can be stopped: a retry follows a request already made, which completes.
-    const stop = attempt === 0 ? deps.signal : undefined;
-    const slot = await stoppable(stop, msg.key, () => deps.limiter.take(stop));
-    // The irreversible step comes: the store records the request and fences the key (the statement that
-    // renewed its lease here). If the key was lost (this process stalled past its lease and another run
-    // took it over), sending now could send twice. The request is given up before the fence ends.
-    let fence = await claims.startRequest(msg.key, SEND_TIMEOUT_MS);
-    if (!fence) {
-      await slot.refund();
-      throw new KeyInFlightError(msg.key, 'another run that took it over', 250);
+/** From the claim to the settle: reconcile, send, look for a lost answer, and look again when an identical text's key took the SID. */
+async function deliverClaimed(ctx: AttemptContext, request: DeliveryRequest, start: Start): Promise<SendResult> {
+  const { msg, deps } = ctx;
+  let { earlier, lost } = start;
+  for (;;) {
+    let found: TwilioMessage | undefined;
+    let outcome = 'reconciled';
+    let requestedAt = earlier?.at ?? lost?.requestedAt ?? 0;
+    if (lost) {
+      outcome = 'sent-reconciled';
+      const lookup = { ...request, key: msg.key, requestKey: msg.requestKey, requestedAt };
+      found = await lookForLostAnswer(deps.client, deps.store, lookup, lost, { sleep: ctx.sleep, claims: ctx.claims, putBackOnWait: deps.putBackLostAnswers === true });
+      if (!found && lost.attempt >= (deps.maxRetries ?? 3)) {
+        await ctx.log('unknown', { error: lost.err.message });
+        const rerun = 'Run the same command again later: it checks Twilio first and sends only if nothing went out.';
+        throw new NetworkError(`${lost.err.message}; the message was not found in Twilio's list either, and it was not sent again`, rerun, msg.requestKey);
+      }
+      if (!found) await ctx.log('retry', { error: lost.err.message, attempt: lost.attempt + 1 });
+    } else if (earlier) {
+      found = await reconcileRequest(deps.client, deps.store, { ...request, requestedAt, requestAgeMs: earlier.dbNow - earlier.at }, ctx.sleep);
     }
-    const requestedAt = fence.requestedAt;
-    await stoppable(stop, msg.key, () => slot.admit(stop)).catch(async (err: unknown) => {
-      if (attempt === 0) await claims.requestNotMade(msg.key, requestedAt);
-      throw err;
-    });
-    // Once the request has its API slot: waits after the fence (the account's gate) used its time; with
-    // less than half left, the fence is renewed, so the request always has its full limit inside it.
-    const beforeSend = async () => {
-      if (fence && fence.timeLeftMs() < SEND_TIMEOUT_MS / 2) fence = await claims.startRequest(msg.key, SEND_TIMEOUT_MS);
-      if (!fence) throw new KeyInFlightError(msg.key, 'another run that took it over', 250);
-      return fence.deadline;
-    };
-    try {
-      // The first attempt can still be stopped while it waits for an API request slot (store/api-gate.ts).
-      const m = await createMessage(client, msg, { maxRetries: 0, beforeSend, signal: attempt === 0 ? deps.signal : undefined });
-      deps.afterAccepted?.(m.sid);
-      return await h.settle(m, false, 'sent');
-    } catch (err) {
-      if (err instanceof KeyInFlightError || err instanceof RequestNotMadeError) {
-        // No request left (the key was lost, a stop, no API slot in time): the rate slot was not used either.
-        // After an earlier attempt whose answer was lost, the key stays pending so the rerun reconciles it.
-        await slot.refund();
-        if (err instanceof KeyInFlightError) throw err;
-        if (attempt > 0) throw new NetworkError(err.message, err.hint, msg.requestKey);
-        await claims.requestNotMade(msg.key, requestedAt);
-        throw err.stopped ? new StoppedBeforeSendError(msg.key) : err;
-      }
-      const retryable = err instanceof TwilioApiError && RETRYABLE_STATUS.has(err.status);
-      if (err instanceof NetworkError && !err.notSent) {
-        // No answer: the request may have taken effect. Look (again, while Twilio's list may lag) before resending.
-        const found = await lookForLostAnswer(msg, deps, err, requestedAt, h);
-        if (found) return h.settle(found, false, 'sent-reconciled');
-      } else if (retryable || err instanceof NetworkError) {
-        // Nothing was created (429/503, or no connection), nor by any earlier attempt (a lost answer comes
-        // here only once Twilio's list shows it was not): the key counts as never requested again.
-        await claims.requestNotMade(msg.key, requestedAt);
-      }
-      if (retryable && attempt < maxRetries) {
-        await slot.refund();
-        await h.log('retry', { status: err.status, code: err.twilioCode, attempt: attempt + 1 });
-        await h.sleep(retryDelayMs(attempt, err.retryAfterMs));
+    if (!found) {
+      const sent = await sendAttempts(ctx, lost ? lost.attempt + 1 : 0, lost !== undefined);
+      if (sent.kind === 'unknown') {
+        // No answer, or one that does not say whether Twilio made it: look before anything is resent.
+        lost = lostAnswer(sent.err, sent.requestedAt, sent.attempt);
+        earlier = undefined;
         continue;
       }
-      if (err instanceof NetworkError) {
-        if (attempt < maxRetries) {
-          await h.log('retry', { error: err.message, attempt: attempt + 1 });
-          await h.sleep(retryDelayMs(attempt));
-          continue;
-        }
-        await h.log('unknown', { error: err.message });
-        throw new NetworkError(err.message, err.hint, msg.requestKey);
-      }
-      if (err instanceof TwilioApiError) {
-        await h.fail(err);
-        if (err.twilioCode === 21610) await addOptOut(deps.store, msg.to, 'twilio-21610');
-        await h.log('failed', { code: err.twilioCode, status: err.status });
-      }
-      throw err;
+      [found, outcome, requestedAt] = [sent.message, 'sent', sent.requestedAt];
     }
+    const result = await settle(ctx, found, outcome);
+    if (result) return result;
+    // Another key (an identical text, reconciled by another run) was settled with this SID first: the
+    // message is that key's. Look for this key's own message without it, and send if there is none.
+    await ctx.log('sid-taken', { sid: found.sid });
+    [earlier, lost] = [{ at: requestedAt, dbNow: requestedAt }, undefined];
   }
 }
 
-/** A lost answer's message in Twilio's list; if even the look fails, resending could send twice: the key stays pending for the next run. */
-async function lookForLostAnswer(msg: OutboundMessage, deps: DeliverDeps, err: NetworkError, requestedAt: number, h: AttemptHelpers): Promise<TwilioMessage | undefined> {
-  try {
-    return await reconcileRequest(deps.client, deps.store, { ...h.request, requestedAt, requestAgeMs: 0 }, h.sleep);
-  } catch (lookupError) {
-    await h.log('unknown', { error: err.message, lookupError: (lookupError as Error).message });
-    const rerun = 'run the same command again: it checks Twilio first and sends only if nothing went out.';
-    throw new NetworkError(`${err.message}; whether the message went out could not be checked, so it was not resent`, err.hint ? `${err.hint} Then ${rerun}` : rerun[0].toUpperCase() + rerun.slice(1), msg.requestKey);
-  }
-}
+type DeliveryRequest = { to: string; from?: string; messagingServiceSid?: string; body: string };
 
-/** Waits for the sender's rate (its slot, then its window); a stop during the wait means this message is not sent. */
-async function stoppable<T>(signal: AbortSignal | undefined, key: string, wait: () => Promise<T>): Promise<T> {
-  try {
-    return await wait();
-  } catch (err) {
-    if (signal?.aborted) throw new StoppedBeforeSendError(key);
-    throw err;
-  }
+/** Settles the key with the message; undefined when another key holds its SID already. */
+async function settle(ctx: AttemptContext, m: TwilioMessage, outcome: string): Promise<SendResult | undefined> {
+  const { msg, deps } = ctx;
+  const result = resultOf(msg, m, false);
+  const settled = await settleKey(deps.store, msg.key, ctx.claims.id, m.sid, result);
+  if (settled === 'sid-taken') return undefined;
+  await recordMessage(deps.store, { sid: m.sid, account_sid: null, direction: 'outbound-api', from_number: m.from ?? '', to_number: m.to, body: msg.body, status: m.status, num_segments: result.segments, error_code: null });
+  if (settled === 'lost') await keyLostAfterSend(deps.store, msg.key, m, ctx.log);
+  await ctx.log(outcome, { sid: m.sid });
+  return { ...result, deduplicated: outcome === 'reconciled' };
 }

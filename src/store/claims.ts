@@ -139,7 +139,7 @@ export function createClaimOwner(store: Store, opts: { onRenewError?: (err: Erro
     }
     if (row.fingerprint && row.fingerprint !== req.fingerprint) return { kind: 'conflict', row };
     if (row.state === 'settled') return { kind: 'settled', row };
-    if (row.state === 'failed') return (await rearmFailedKey(store, req.key, id, LEASE_MS)) ? { kind: 'claimed', takenOver: false, since: new Date() } : undefined;
+    if (row.state === 'failed') return (await rearmFailedKey(store, req.key, id, LEASE_MS)) ? rearmedClaim(row) : undefined;
     const live = row.lease_until !== null && row.lease_until >= row.db_now;
     // A killed run (kill -9, a crash) renews nothing, but its lease would keep every other run off its
     // keys for up to LEASE_MS; when its process is known gone, its keys are taken over (and reconciled) now.
@@ -209,6 +209,14 @@ function busyRetryMs(row: KeyRow): number {
 /** A key taken over from an owner that stopped: what the new owner must reconcile before sending. */
 function takenOverClaim(row: KeyRow): Claim {
   return { kind: 'claimed', takenOver: true, since: new Date(row.created_at), ...(row.requested_at !== null ? { earlierRequest: { at: row.requested_at, dbNow: row.db_now } } : {}) };
+}
+
+/**
+ * A failed key tried again. One whose request time stayed (its failure was not a refusal that created
+ * nothing: an answer that may have come after Twilio made the message) is reconciled as after a crash.
+ */
+function rearmedClaim(row: KeyRow): Claim {
+  return row.requested_at !== null ? takenOverClaim(row) : { kind: 'claimed', takenOver: false, since: new Date() };
 }
 
 const ownersByStore = new WeakMap<Store, ClaimOwner>();

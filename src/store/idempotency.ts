@@ -49,9 +49,10 @@ const TAKE_OVER = both("UPDATE idempotency_keys SET owner = ?, lease_until = {no
 // Taking over a pending key from one owner known to be gone (its process no longer exists), lease or
 // not: a compare-and-swap on the owner, so of several runs that found it gone exactly one gets it.
 const TAKE_OVER_FROM = both("UPDATE idempotency_keys SET owner = ?, lease_until = {now} + CAST(? AS BIGINT) WHERE key = ? AND state = 'pending' AND owner = ?");
-// A key whose last attempt failed for good may be tried again, by one claimant.
+// A key whose last attempt failed for good may be tried again, by one claimant. Its request time stays:
+// FAIL clears it only for a refusal that created nothing, so any other failed key is reconciled first.
 const REARM_FAILED = both(
-  "UPDATE idempotency_keys SET state = 'pending', result = NULL, settled_at = NULL, sid = NULL, created_at = {nowIso}, requested_at = NULL, owner = ?, lease_until = {now} + CAST(? AS BIGINT) WHERE key = ? AND state = 'failed'",
+  "UPDATE idempotency_keys SET state = 'pending', result = NULL, settled_at = NULL, sid = NULL, created_at = {nowIso}, owner = ?, lease_until = {now} + CAST(? AS BIGINT) WHERE key = ? AND state = 'failed'",
 );
 const RENEW_ONE = both("UPDATE idempotency_keys SET lease_until = {now} + CAST(? AS BIGINT) WHERE key = ? AND owner = ? AND state = 'pending'");
 // The heartbeat never shortens a lease: a key whose request is in flight holds until its fence (START_REQUEST).
@@ -68,9 +69,17 @@ const RELEASE_ALL = statement("UPDATE idempotency_keys SET owner = NULL, lease_u
 // Only a fresh claim (never sent, never taken over) is withdrawn: a taken-over key may have gone out.
 const WITHDRAW = statement("DELETE FROM idempotency_keys WHERE key = ? AND owner = ? AND state = 'pending'");
 // Only the key's owner settles it: a run that lost the key (stalled past its lease) must not overwrite
-// what the run that took it over found.
-const SETTLE = statement("UPDATE idempotency_keys SET state = 'settled', result = ?, sid = ?, settled_at = ? WHERE key = ? AND owner = ? AND state = 'pending'");
-const FAIL = statement("UPDATE idempotency_keys SET state = 'failed', result = ?, settled_at = ? WHERE key = ? AND owner = ? AND state = 'pending'");
+// what the run that took it over found. A SID belongs to one settled key (migration 018's unique index;
+// the NOT EXISTS spares the common case an error): two runs reconciling identical texts at the same
+// moment may both find one message, and only the first settles with it.
+const SETTLE = both(
+  "UPDATE idempotency_keys SET state = 'settled', result = ?, sid = ?, settled_at = {nowIso} WHERE key = ? AND owner = ? AND state = 'pending' " +
+    "AND NOT EXISTS (SELECT 1 FROM idempotency_keys o WHERE o.sid = ? AND o.state = 'settled')",
+);
+// A refusal that created nothing (`forgetRequest` 1) also clears the request time: a retry under the key sends at once.
+const FAIL = both(
+  "UPDATE idempotency_keys SET state = 'failed', result = ?, settled_at = {nowIso}, requested_at = CASE WHEN ? = 1 THEN NULL ELSE requested_at END WHERE key = ? AND owner = ? AND state = 'pending'",
+);
 const SID_CLAIMED = statement("SELECT key FROM idempotency_keys WHERE sid = ? AND state = 'settled'");
 
 /** PostgreSQL returns BIGINT as text. */
@@ -146,14 +155,35 @@ export async function releaseOwnerKeys(store: Store, owner: string): Promise<voi
   await store.run(RELEASE_ALL, [owner]);
 }
 
-/** Settles the key with its SID; false (nothing written) when `owner` no longer holds it pending. */
-export async function settleKey(store: Store, key: string, owner: string, sid: string, result: unknown): Promise<boolean> {
-  return (await store.run(SETTLE, [JSON.stringify(result), sid, new Date().toISOString(), key, owner])) > 0;
+/**
+ * What settling a key did: `settled`; `lost` when `owner` no longer holds it pending (another run took
+ * it over); `sid-taken` when another key is already settled with this SID (the message is that key's).
+ */
+export type SettleOutcome = 'settled' | 'lost' | 'sid-taken';
+
+/** Settles the key with its SID (the database's clock for `settled_at`). */
+export async function settleKey(store: Store, key: string, owner: string, sid: string, result: unknown): Promise<SettleOutcome> {
+  try {
+    if ((await store.run(SETTLE, [JSON.stringify(result), sid, key, owner, sid])) > 0) return 'settled';
+  } catch (err) {
+    // PostgreSQL: a settle with this SID by another connection committed after this statement's check;
+    // the unique index refused this one. Anything else is the store's failure.
+    if (!(await sidSettledElsewhere(store, sid, key))) throw err;
+  }
+  return (await sidSettledElsewhere(store, sid, key)) ? 'sid-taken' : 'lost';
 }
 
-/** Marks the key failed for good; false (nothing written) when `owner` no longer holds it pending. */
-export async function failKey(store: Store, key: string, owner: string, result: unknown): Promise<boolean> {
-  return (await store.run(FAIL, [JSON.stringify(result), new Date().toISOString(), key, owner])) > 0;
+async function sidSettledElsewhere(store: Store, sid: string, key: string): Promise<boolean> {
+  const row = await store.readOne<{ key: string }>(SID_CLAIMED, [sid]);
+  return row !== undefined && row.key !== key;
+}
+
+/**
+ * Marks the key failed for good; false (nothing written) when `owner` no longer holds it pending.
+ * `forgetRequest`: Twilio refused the request, and no earlier one may have created anything.
+ */
+export async function failKey(store: Store, key: string, owner: string, result: unknown, forgetRequest: boolean): Promise<boolean> {
+  return (await store.run(FAIL, [JSON.stringify(result), forgetRequest ? 1 : 0, key, owner])) > 0;
 }
 
 /** Whether some settled key already claims this SID (reconciliation must not give one SID to two keys). */

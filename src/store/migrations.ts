@@ -9,6 +9,7 @@ import { migration014ApprovalsPendingUnique } from './migration-014-approvals-pe
 import { migration015ApiSlots } from './migration-015-api-slots.js';
 import { migration016RateSends } from './migration-016-rate-sends.js';
 import { migrationIdempotencyFencing } from './migration-idempotency-fencing.js';
+import { migration018SettledSidUnique } from './migration-018-settled-sid-unique.js';
 import { migration008ServeInstances, migration009WebhookClaimOwner, migration010TurnTickets, migration013TurnLines } from './migrations-instances.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -249,6 +250,7 @@ export function createMigrationProvider(dialect: Dialect): MigrationProvider {
         '015_api_slots': migration015ApiSlots,
         '016_rate_sends': migration016RateSends,
         '017_idempotency_requested_at_and_atomic_claim': migrationIdempotencyFencing(dialect),
+        '018_idempotency_settled_sid_unique': migration018SettledSidUnique,
       };
     },
   };

@@ -31,6 +31,15 @@ export class HttpTimeoutError extends Error {
   override name = 'TimeoutError';
 }
 
+/**
+ * A failed request's error carries `requestMayHaveLeft`: false only when its socket never got connected
+ * (TLS: never finished its handshake), so not one byte of it was sent. A reused keep-alive socket is
+ * connected already: whatever fails on it (ECONNRESET, or EHOSTUNREACH when the route went away after
+ * the request was written) may come after the server read the request. Decided by where the request
+ * failed, not by the errno, which does not say.
+ */
+export type TransportError = Error & { code?: string; requestMayHaveLeft: boolean };
+
 type Transport = { request: typeof http.request; agent: http.Agent };
 const transports = new Map<string, Promise<Transport>>();
 
@@ -50,9 +59,10 @@ export async function httpRequest(url: string, req: HttpRequest): Promise<HttpRe
   const transport = await transportFor(target.protocol);
   if (!transport) throw new Error(`unsupported protocol ${target.protocol}`);
   return new Promise((resolve, reject) => {
+    let connected = false;
     const fail = (err: Error) => {
       clearTimeout(timer);
-      reject(err);
+      reject(Object.assign(err, { requestMayHaveLeft: connected }));
     };
     const cutOff = () => fail(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' }));
     const headers: Record<string, string | number> = { ...req.headers };
@@ -79,6 +89,11 @@ export async function httpRequest(url: string, req: HttpRequest): Promise<HttpRe
       });
     });
     const timer = setTimeout(() => outgoing.destroy(new HttpTimeoutError(`no complete answer within ${req.timeoutMs} ms`)), req.timeoutMs);
+    outgoing.on('socket', (socket) => {
+      // A socket from the keep-alive pool is connected already; a new one once it connects (TLS: its handshake).
+      if (!socket.connecting && !(socket as { pending?: boolean }).pending) connected = true;
+      else socket.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', () => (connected = true));
+    });
     outgoing.on('error', fail);
     outgoing.end(req.body);
   });

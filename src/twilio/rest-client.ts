@@ -8,7 +8,7 @@
  */
 import { NetworkError, RequestNotMadeError, TwilioApiError } from '../errors.js';
 import { retryDelayMs, sleep as realSleep } from './backoff.js';
-import { type HttpResponse, httpRequest } from './http-transport.js';
+import { type HttpResponse, httpRequest, type TransportError } from './http-transport.js';
 import { commandPrefix } from '../command-prefix.js';
 import { monotonicMs } from '../monotonic-ms.js';
 
@@ -197,8 +197,17 @@ export function apiError(status: number, text: string, retryAfterMs?: number): T
     // Not Twilio's JSON error document (a proxy's HTML page, say): fall through to the status.
   }
   const fallback = status === 401 ? 20003 : status === 404 ? 20404 : status === 429 ? 20429 : 0;
-  return new TwilioApiError({ twilioCode: fallback, status, message: `Twilio answered HTTP ${status}`, retryAfterMs });
+  if (fallback) return new TwilioApiError({ twilioCode: fallback, status, message: `Twilio answered HTTP ${status}`, retryAfterMs, documented: false });
+  return new TwilioApiError({ twilioCode: 0, status, message: `The API answered HTTP ${status} without Twilio's error details: ${BARE_STATUS_CAUSE(status)}`, hint: BARE_STATUS_HINT(status), retryAfterMs, documented: false });
 }
+
+/** What a bare status (no Twilio error document) most likely means: something between here and Twilio answered. */
+const BARE_STATUS_CAUSE = (status: number) =>
+  status === 407 ? 'a proxy on the way asks for credentials' : status >= 500 ? 'a gateway or proxy on the way (or Twilio) failed, so whether the request took effect is unknown' : 'a proxy or firewall on the way refused the request';
+const BARE_STATUS_HINT = (status: number) =>
+  status >= 500
+    ? 'Check https://status.twilio.com and any company proxy or load balancer in between, then run the same command again (a send under the same --idempotency-key checks Twilio first and sends only if nothing went out).'
+    : 'Check the proxy or firewall between this machine and api.twilio.com (its rules for that host), then run the same command again.';
 
 function networkError(err: unknown, baseUrl: string): NetworkError {
   const e = err as Error & { code?: string; cause?: { code?: string } };
@@ -214,7 +223,7 @@ function networkError(err: unknown, baseUrl: string): NetworkError {
       ? 'Is the sandbox running? Start it with `' + commandPrefix() + ' sandbox`.'
       : 'Check the network connection and any proxy; Twilio status: https://status.twilio.com',
   );
-  // No connection was made, so nothing of the request reached anyone.
-  error.notSent = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH)$/.test(String(code));
+  // No connection was made, so nothing of the request reached anyone (see TransportError).
+  error.notSent = (err as Partial<TransportError>).requestMayHaveLeft === false;
   return error;
 }

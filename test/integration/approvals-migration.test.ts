@@ -17,10 +17,11 @@ for (const kind of storeKinds) {
   describe.skipIf(kind.skip)(`migration 014 on ${kind.name}`, () => {
     it('folds existing duplicate pending approvals, then the index holds', async () => {
       const url = await kind.url();
-      // A store as the previous version left it: migrated up to 013 (014 and the later 015, 016 and 017 undone), with duplicates written by racing runs.
+      // A store as the previous version left it: migrated up to 013 (014 and the later 015 to 018 undone), with duplicates written by racing runs.
       const old = await openStore(url);
       await old.db.schema.dropIndex('approvals_pending_key').execute();
-      await old.db.deleteFrom('kysely_migration' as never).where('name' as never, 'in', ['014_approvals_pending_unique', '015_api_slots', '016_rate_sends', '017_idempotency_requested_at_and_atomic_claim'] as never).execute();
+      await old.db.deleteFrom('kysely_migration' as never).where('name' as never, 'in', ['014_approvals_pending_unique', '015_api_slots', '016_rate_sends', '017_idempotency_requested_at_and_atomic_claim', '018_idempotency_settled_sid_unique'] as never).execute();
+      await old.db.schema.dropIndex('idempotency_keys_settled_sid').execute();
       await old.db.schema.alterTable('idempotency_keys').dropColumn('requested_at').execute();
       if (kind.name === 'postgres') await sql.raw('DROP FUNCTION openclaw_claim_new_key(text, text, text, text, text, text, bigint)').execute(old.db);
       await old.db.schema.dropTable('api_slots').execute();
@@ -36,7 +37,7 @@ for (const kind of storeKinds) {
       await old.close();
 
       const store = await openStore(url);
-      expect(store.migrated).toEqual(['014_approvals_pending_unique', '015_api_slots', '016_rate_sends', '017_idempotency_requested_at_and_atomic_claim']);
+      expect(store.migrated).toEqual(['014_approvals_pending_unique', '015_api_slots', '016_rate_sends', '017_idempotency_requested_at_and_atomic_claim', '018_idempotency_settled_sid_unique']);
       const left = await store.db.selectFrom('approvals').select(['id', 'status']).orderBy('id').execute();
       expect(left).toEqual([
         { id: 'ap_a0', status: 'approved' },

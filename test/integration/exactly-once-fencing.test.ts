@@ -124,10 +124,10 @@ for (const kind of storeKinds) {
       // A run that lost its key (its fence ran out, another took it over) settles nothing.
       await store.run(EXPIRE, [m.key]);
       expect(await b.claim(claimOf(m))).toMatchObject({ kind: 'claimed', takenOver: true, earlierRequest: { at: fence.requestedAt } });
-      expect(await settleKey(store, m.key, a.id, 'SM-stale', {})).toBe(false);
+      expect(await settleKey(store, m.key, a.id, 'SM-stale', {})).toBe('lost');
       row = await rowOf(store, m.key);
       expect(row).toMatchObject({ state: 'pending', owner: b.id, sid: null });
-      expect(await settleKey(other, m.key, b.id, 'SM-owner', {})).toBe(true);
+      expect(await settleKey(other, m.key, b.id, 'SM-owner', {})).toBe('settled');
       a.done(m.key);
       b.done(m.key);
     });
@@ -251,7 +251,7 @@ for (const kind of storeKinds) {
         expect(await findSentMessage(client, store, { ...m, requestedAt: Date.now() })).toMatchObject({ sid: theirs.sid });
         // Settled under another of our keys: not ours either.
         await a.claim(claimOf({ ...m, key: `${m.key}-other` }));
-        expect(await settleKey(store, `${m.key}-other`, a.id, theirs.sid, {})).toBe(true);
+        expect(await settleKey(store, `${m.key}-other`, a.id, theirs.sid, {})).toBe('settled');
         a.done(`${m.key}-other`);
         expect(await findSentMessage(client, store, { ...m, requestedAt: Date.now() })).toBeUndefined();
       });

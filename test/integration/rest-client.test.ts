@@ -1,4 +1,5 @@
 /** The REST client's HTTP behaviour against real servers on loopback: retries, time limits, cut-off answers, Twilio errors. */
+import diagnostics from 'node:diagnostics_channel';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -100,5 +101,54 @@ describe('REST client over HTTP', () => {
     expect(err).toBeInstanceOf(NetworkError);
     expect(err.message).toContain(`127.0.0.1:${port}`);
     expect(err.message + (err.hint ?? '')).not.toContain('secret-token');
+  });
+});
+
+/**
+ * Whether a failed request may have reached the server is decided by where it failed, not by its errno
+ * (review A4). A route lost after the request was written (EHOSTUNREACH/ENETUNREACH once TCP gives up
+ * retransmitting) cannot be produced on loopback without the kernel's help, so the errno is put on a
+ * real socket: a connected keep-alive socket after the request left, and a new socket before it connected.
+ */
+describe('REST client: was the request sent?', () => {
+  const failNext = (when: 'after-written' | 'before-connect', code: string) => {
+    const onStart = ({ request }: { request: http.ClientRequest }) => {
+      diagnostics.unsubscribe('http.client.request.start', onStart as never);
+      const errno = Object.assign(new Error(`${when === 'before-connect' ? 'connect' : 'read'} ${code}`), { code });
+      // (Published once the request has its socket: a new one is still connecting then.)
+      if (when === 'before-connect') {
+        expect(request.socket?.connecting).toBe(true);
+        request.socket!.destroy(errno);
+      } else request.once('finish', () => request.socket?.destroy(errno));
+    };
+    diagnostics.subscribe('http.client.request.start', onStart as never);
+  };
+
+  it('an unreachable host on a reused keep-alive socket, after the request was written, may have acted: not "not sent"', async () => {
+    const s = await serverWith((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+    const { c } = client(s.baseUrl);
+    await c.request('GET', 'Messages.json'); // leaves a connected socket in the keep-alive pool
+    let reused: boolean | undefined;
+    const onStart = ({ request }: { request: http.ClientRequest }) => void (reused = request.reusedSocket);
+    diagnostics.subscribe('http.client.request.start', onStart as never);
+    failNext('after-written', 'EHOSTUNREACH');
+    const err = await c.request('POST', 'Messages.json', { body: { To: '+15550005678' } }).catch((e: unknown) => e);
+    diagnostics.unsubscribe('http.client.request.start', onStart as never);
+    expect(reused).toBe(true);
+    expect(err).toBeInstanceOf(NetworkError);
+    expect(err).toMatchObject({ message: expect.stringContaining('EHOSTUNREACH'), notSent: false });
+  });
+
+  it('the same errno on a socket that never connected, and a refused connection, sent nothing', async () => {
+    const s = await serverWith((_req, res) => res.writeHead(200).end('{}'));
+    failNext('before-connect', 'ENETUNREACH');
+    const err = await client(s.baseUrl).c.request('POST', 'Messages.json', { body: {} }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ message: expect.stringContaining('ENETUNREACH'), notSent: true });
+    expect(s.requests).toHaveLength(0);
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    expect(await client(`http://127.0.0.1:${port}`).c.request('POST', 'Messages.json', { body: {} }).catch((e: unknown) => e)).toMatchObject({ notSent: true });
   });
 });

@@ -1,0 +1,33 @@
+/**
+ * Migration 018: one message (SID) belongs to at most one settled key, and the database holds that
+ * rule: two runs reconciling two identical texts at the same moment could both find one message in
+ * Twilio's list and settle both keys with it, reporting a row sent that never was (review A1).
+ *
+ * Keys a store already settled that way are folded first: of the keys sharing a SID, the one settled
+ * first keeps it; each other one becomes `failed` (code `duplicate_sid`) and loses the SID, since its
+ * own message may never have gone out. Its request time is kept, so the next run under that key looks
+ * in Twilio's list again (the SID kept by the other key is not taken a second time) before it sends.
+ */
+import type { Kysely, Migration } from 'kysely';
+
+export const SETTLED_SID_INDEX = 'idempotency_keys_settled_sid';
+
+const FOLDED = JSON.stringify({
+  code: 'duplicate_sid',
+  message: 'This key had been settled with the message of another key (an identical text reconciled twice); its own message may never have gone out, so the next run under the key looks for it and sends it if missing.',
+});
+
+export const migration018SettledSidUnique: Migration = {
+  async up(db: Kysely<unknown>) {
+    const { sql } = await import('./query-builder.js');
+    await sql`UPDATE idempotency_keys SET state = 'failed', sid = NULL, result = ${FOLDED}
+      WHERE state = 'settled' AND sid IS NOT NULL AND EXISTS (
+        SELECT 1 FROM idempotency_keys kept WHERE kept.sid = idempotency_keys.sid AND kept.state = 'settled'
+          AND (COALESCE(kept.settled_at, '') < COALESCE(idempotency_keys.settled_at, '')
+            OR (COALESCE(kept.settled_at, '') = COALESCE(idempotency_keys.settled_at, '') AND kept.key < idempotency_keys.key)))`.execute(db);
+    await sql.raw(`CREATE UNIQUE INDEX ${SETTLED_SID_INDEX} ON idempotency_keys (sid) WHERE state = 'settled' AND sid IS NOT NULL`).execute(db);
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex(SETTLED_SID_INDEX).ifExists().execute();
+  },
+};
