@@ -30,9 +30,13 @@ const OWN_LEAVE_WAIT_MS = 30_000;
 /**
  * This process's running instances, by id. The OpenClaw Gateway restarts a channel in the same process,
  * and may start the new account before the old one has finished stopping: on a SQLite file, the new one
- * waits for the old one's row to go instead of being refused by it.
+ * waits for the old one's row to go instead of being refused by it. Kept on the global object, not in
+ * this module: a config change makes the Gateway load the plugin anew, and the new copy of this module
+ * must still know the old copy's instances.
  */
-const ownInstances = new Map<string, { stopping(): boolean; left: Promise<void> }>();
+const REGISTRY = Symbol.for('openclaw-telephony.own-instances');
+type OwnInstances = Map<string, { stopping(): boolean; left: Promise<void> }>;
+const ownInstances: OwnInstances = ((globalThis as { [REGISTRY]?: OwnInstances })[REGISTRY] ??= new Map());
 /** "host:pid" of this process's instance ids (owner-id.ts: host:pid:random). */
 const processPart = (id: string) => id.slice(0, id.lastIndexOf(':'));
 const THIS_PROCESS = processPart(newOwnerId());

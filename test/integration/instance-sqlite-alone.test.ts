@@ -5,7 +5,7 @@
  * this process left behind (its leaving failed), or one of another machine not seen for the expiry, is
  * no instance. The refusal between two processes is test/e2e/serve-one-per-sqlite.test.ts.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { joinAsInstance, type ServeInstance } from '../../src/server/instance.js';
 import { newOwnerId } from '../../src/store/claims.js';
 import { liveInstances } from '../../src/store/instances.js';
@@ -36,11 +36,16 @@ describe('one serve per SQLite file, in one process', () => {
     return instance;
   };
 
-  it('a channel restarting in the same process: the new account waits for the stopping one to leave, then starts', async () => {
+  // The Gateway may also load the plugin anew for the new account: another copy of instance.ts.
+  it.each([
+    ['the same copy of the module', async () => joinAsInstance],
+    ['the plugin loaded anew: another copy of the module', async () => (vi.resetModules(), (await import('../../src/server/instance.js')).joinAsInstance)],
+  ])('a channel restarting in the same process (%s): the new account waits for the stopping one to leave, then starts', async (_, newCopy) => {
     const url = sqliteUrl();
     const oldStop = new AbortController();
     const old = await join(await open(url), oldStop.signal);
     await old.listening('http://127.0.0.1:1');
+    const joinAgain = await newCopy();
     // The Gateway aborts the old account and starts the new one before the old one's cleanup is done.
     oldStop.abort();
     const store = await open(url);
@@ -49,9 +54,9 @@ describe('one serve per SQLite file, in one process', () => {
     const readOne = store.readOne;
     store.readOne = (s, params) => ((foundOther = true), readOne(s, params));
     const events: string[] = [];
-    const next = join(store).then((instance) => (events.push('joined'), instance));
+    const next = joinAgain(store, { version: 'test', onError: fail }).then((instance) => (instances.push(instance), events.push('joined'), instance));
     await expect.poll(() => foundOther).toBe(true);
-    // ... and waits for it to leave instead of being refused by it.
+    // ... and waits for it to leave instead of being refused by it, or taking it for a leftover.
     await old.leave().then(() => events.push('left'));
     const instance = await next;
     expect(events).toEqual(['left', 'joined']);
