@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deliveryPartKey, verdictOf } from '../../src/openclaw/unknown-send.js';
+import { liveInstances } from '../../src/store/instances.js';
 import { openStore } from '../../src/store/open-store.js';
 import { requestProgress } from '../../src/store/request-progress.js';
 import { statement } from '../../src/store/statement.js';
@@ -285,6 +286,33 @@ describe.skipIf(!HAVE_OPENCLAW_BIN)('the telephony channel inside the OpenClaw G
       const back = await runCli(['numbers', 'configure', number, '--to-serve'], { env, cwd });
       expect(back.code, back.stderr).toBe(0);
     }
+  }, 600_000);
+
+  // Last: it restarts the channel. One serve per SQLite file must not keep the new account out.
+  it("a config change restarts the channel: the new account takes the store file the old one left, and answers", async () => {
+    const liveIds = async () => {
+      const store = await openStore(path.join(home, '.local/share/openclaw/telephony.sqlite'));
+      try {
+        return (await liveInstances(store)).map((i) => i.id);
+      } finally {
+        await store.close();
+      }
+    };
+    const before = await liveIds();
+    expect(before).toHaveLength(1);
+    const file = path.join(home, '.openclaw/openclaw.json');
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...doc, channels: { telephony: { ...doc.channels.telephony, allowFrom: [OWNER, '+15550007999'] } } }, null, 2));
+    await vi.waitFor(
+      async () => {
+        const now = await liveIds();
+        expect(now).toHaveLength(1);
+        expect(now[0]).not.toBe(before[0]);
+      },
+      { timeout: 240_000, interval: 1_000 },
+    );
+    await vi.waitFor(async () => expect((await fetch(`${gateway.url}/telephony/webhook`, { method: 'POST' })).status).toBe(403), { timeout: 120_000, interval: 1_000 });
+    expect(gateway.output()).not.toContain('store_in_use');
   }, 600_000);
 });
 
