@@ -89,8 +89,20 @@ describe.skipIf(!PG_URL)('serve instances sharing a PostgreSQL store', () => {
 
   it('turns of one conversation run in arrival order across instances; other conversations do not wait', async () => {
     const [a, b] = await twoInstances();
+    // How often B's turns looked for an earlier ticket and found one still held.
+    let foundAhead = 0;
+    const storeB = new Proxy(b.store, {
+      get: (t, k) =>
+        k === 'readOne'
+          ? async (s: Statement, p: Param[]) => {
+              const row = await t.readOne(s, p);
+              if (row && /FROM turn_tickets t WHERE/.test(s.postgres)) foundAhead++;
+              return row;
+            }
+          : Reflect.get(t, k),
+    });
     const sessionsA = createSessionRegistry(10, createTurnOrder(a.store, a.instance.id, fail, WAIT_LONG));
-    const sessionsB = createSessionRegistry(10, createTurnOrder(b.store, b.instance.id, fail, WAIT_LONG));
+    const sessionsB = createSessionRegistry(10, createTurnOrder(storeB, b.instance.id, fail, WAIT_LONG));
     const log: string[] = [];
     let finishFirst!: () => void;
     const first = sessionsA.run('sms:+15550001111', async () => {
@@ -102,8 +114,8 @@ describe.skipIf(!PG_URL)('serve instances sharing a PostgreSQL store', () => {
     const second = sessionsB.run('sms:+15550001111', async () => log.push('second started'));
     const other = sessionsB.run('sms:+15550009999', async () => log.push('other conversation'));
     await other;
-    // The second turn has its ticket and keeps looking; it must not have started.
-    await new Promise((r) => setTimeout(r, 100));
+    // The second turn has its ticket and has found the first one ahead, twice: it keeps waiting, not started.
+    await expect.poll(() => foundAhead).toBeGreaterThanOrEqual(2);
     expect(log).toEqual(['first started', 'other conversation']);
     finishFirst();
     await Promise.all([first, second]);
