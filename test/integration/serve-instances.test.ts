@@ -12,6 +12,7 @@ import { createTurnOrder } from '../../src/server/turn-order.js';
 import { liveInstances } from '../../src/store/instances.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import type { Param, Statement } from '../../src/store/statement.js';
+import { recordingRows } from '../helpers/recording-store.js';
 import { freshPgUrl, PG_URL, requirePgInCi } from '../helpers/stores.js';
 
 requirePgInCi();
@@ -89,18 +90,8 @@ describe.skipIf(!PG_URL)('serve instances sharing a PostgreSQL store', () => {
 
   it('turns of one conversation run in arrival order across instances; other conversations do not wait', async () => {
     const [a, b] = await twoInstances();
-    // How often B's turns looked for an earlier ticket and found one still held.
-    let foundAhead = 0;
-    const storeB = new Proxy(b.store, {
-      get: (t, k) =>
-        k === 'readOne'
-          ? async (s: Statement, p: Param[]) => {
-              const row = await t.readOne(s, p);
-              if (row && /FROM turn_tickets t WHERE/.test(s.postgres)) foundAhead++;
-              return row;
-            }
-          : Reflect.get(t, k),
-    });
+    // Each time B's turns looked for an earlier ticket and found one still held.
+    const { store: storeB, rows: foundAhead } = recordingRows(b.store, /FROM turn_tickets t WHERE/);
     const sessionsA = createSessionRegistry(10, createTurnOrder(a.store, a.instance.id, fail, WAIT_LONG));
     const sessionsB = createSessionRegistry(10, createTurnOrder(storeB, b.instance.id, fail, WAIT_LONG));
     const log: string[] = [];
@@ -115,7 +106,7 @@ describe.skipIf(!PG_URL)('serve instances sharing a PostgreSQL store', () => {
     const other = sessionsB.run('sms:+15550009999', async () => log.push('other conversation'));
     await other;
     // The second turn has its ticket and has found the first one ahead, twice: it keeps waiting, not started.
-    await expect.poll(() => foundAhead).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => foundAhead.length).toBeGreaterThanOrEqual(2);
     expect(log).toEqual(['first started', 'other conversation']);
     finishFirst();
     await Promise.all([first, second]);
