@@ -34,7 +34,7 @@ import {
 
 export { newOwnerId } from './owner-id.js';
 
-/** How long a claim holds without renewal: how soon a killed owner's keys are reconciled by others. */
+/** How long a claim holds without renewal: how soon others take over a dead owner's keys not in flight (a key whose request is in flight stays fenced for its time limit plus FENCE_MARGIN_MS). */
 export const LEASE_MS = 5000;
 /** The heartbeat renews well inside the lease, so a busy event loop does not lose it. */
 const RENEW_EVERY_MS = 1250;
