@@ -16,9 +16,10 @@ import { type NumberKind, NUMBER_RATES, numberKindOf, SERVICE_RATE } from '../tw
 /** A slot whose time has come. */
 export interface TakenSlot {
   /**
-   * Waits, if need be, until one more send fits the sender's one-second window; called last, right
-   * before the request, so nothing that takes time (a store write waiting for its lock) comes between.
-   * A stop (`signal`) during the wait gives the slot back and rejects.
+   * Waits, if need be, until one more send fits the sender's one-second window; called last, once the
+   * request has everything else it waits for (its API slot), so nothing that takes time comes between
+   * the admission and the request. A stop (`signal`) during the wait rejects; the caller then gives
+   * the slot back (`refund`), as for any request not made.
    */
   admit(signal?: AbortSignal): Promise<void>;
   /** The API refused the request (429), or it was not made: the slot goes back to the sender's rate. */
@@ -100,7 +101,7 @@ function senderWindow(store: Store, senderId: string, ratePerSecond: number) {
             const answer = await admitSend(store, senderId, window);
             if ('admitted' in answer) return void (admitted = answer.admitted);
             // The window is full (a late process sent its overdue slots): wait until its oldest send is a window old.
-            await waitForSlot(Math.max(1, answer.waitMs), stop, refundScheduled);
+            await delay(Math.max(1, answer.waitMs), undefined, stop ? { signal: stop } : undefined);
           }
         },
         async refund() {

@@ -11,6 +11,7 @@ import { retryDelayMs } from '../twilio/backoff.js';
 import { createMessage, type TwilioMessage } from '../twilio/messages-api.js';
 import { classifyAttemptError } from './attempt-error.js';
 import type { DeliverDeps, OutboundMessage } from './deliver.js';
+import type { TakenSlot } from './rate-limiter.js';
 
 /**
  * A send's time limit. The key is fenced for this plus FENCE_MARGIN_MS, so a shorter limit than the
@@ -51,20 +52,19 @@ export async function sendAttempts(ctx: AttemptContext, first: number, unknownEa
       throw new KeyInFlightError(msg.key, 'another run that took it over', 250);
     }
     const requestedAt = fence.requestedAt;
-    await stoppable(stop, msg.key, () => slot.admit(stop)).catch(async (err: unknown) => {
-      if (attempt === 0) await claims.requestNotMade(msg.key, requestedAt);
-      throw err;
-    });
-    // Once the request has its API slot: waits after the fence (the account's gate) used its time; with
-    // less than half left, the fence is renewed, so the request always has its full limit inside it.
+    // Right before the request leaves, once it has its API slot (the account's gate, a store write that
+    // may wait for another process): the sender's one-second window admits it, so nothing that takes
+    // time comes between the admission (the store's clock) and the request reaching Twilio. Then, if
+    // the waits used half the fence's time, the fence is renewed: the request has its full limit in it.
     const beforeSend = async () => {
+      await admitNow(slot, stop);
       if (fence && fence.timeLeftMs() < SEND_TIMEOUT_MS / 2) fence = await claims.startRequest(msg.key, SEND_TIMEOUT_MS);
       if (!fence) throw new KeyInFlightError(msg.key, 'another run that took it over', 250);
       return fence.deadline;
     };
     let verdict;
     try {
-      // The first attempt can still be stopped while it waits for an API request slot (store/api-gate.ts).
+      // The first attempt can still be stopped while it waits for an API request slot (store/api-gate.ts) or its window.
       const message = await createMessage(deps.client, msg, { maxRetries: 0, beforeSend, signal: stop });
       deps.afterAccepted?.(message.sid);
       return { kind: 'created', message, requestedAt };
@@ -113,12 +113,22 @@ async function giveUp(ctx: AttemptContext, err: TwilioApiError | NetworkError, u
   throw new NetworkError(err.message, err.hint, ctx.msg.requestKey);
 }
 
-/** Waits for the sender's rate (its slot, then its window); a stop during the wait means this message is not sent. */
+/** Waits for the sender's rate slot; a stop during the wait means this message is not sent. */
 async function stoppable<T>(signal: AbortSignal | undefined, key: string, wait: () => Promise<T>): Promise<T> {
   try {
     return await wait();
   } catch (err) {
     if (signal?.aborted) throw new StoppedBeforeSendError(key);
     throw err;
+  }
+}
+
+/** The sender's window admits the request now (after a wait, if it is full); a stop or a store failure meanwhile: not made. */
+async function admitNow(slot: TakenSlot, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await slot.admit(signal);
+  } catch (err) {
+    if (signal?.aborted) throw new RequestNotMadeError('Stopped while waiting for the sender\'s rate; this request was not made.', undefined, true);
+    throw new RequestNotMadeError(`The sender's rate window could not be read from the store (${(err as Error).message}); this request was not made.`, 'Check the store (`doctor`), then run the command again.', false, 'rate_window_unavailable');
   }
 }

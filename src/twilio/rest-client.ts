@@ -121,7 +121,7 @@ export function createRestClient(opts: RestClientOptions): RestClient {
     }
     try {
       if (!ro.beforeSend) return await httpRequest(url, req);
-      const timeLeftMs = (await ro.beforeSend()) - monotonicMs();
+      const timeLeftMs = (await ro.beforeSend().catch((err: unknown) => Promise.reject(new BeforeSendFailed(err)))) - monotonicMs();
       if (timeLeftMs < MIN_REQUEST_TIME_MS) throw new RequestNotMadeError('The request was not made: the store took too long to record it.', 'Check the store (doctor), then run the same command again.');
       return await httpRequest(url, { ...req, timeoutMs: Math.min(req.timeoutMs, timeLeftMs) });
     } finally {
@@ -149,6 +149,7 @@ export function createRestClient(opts: RestClientOptions): RestClient {
         reason = `HTTP ${res.status}`;
       } catch (err) {
         if (err instanceof RequestNotMadeError) throw err;
+        if (err instanceof BeforeSendFailed) throw err.reason;
         if (!safe || attempt >= retries) throw networkError(err, baseUrl);
         reason = (err as Error).message;
       }
@@ -208,6 +209,13 @@ const BARE_STATUS_HINT = (status: number) =>
   status >= 500
     ? 'Check https://status.twilio.com and any company proxy or load balancer in between, then run the same command again (a send under the same --idempotency-key checks Twilio first and sends only if nothing went out).'
     : 'Check the proxy or firewall between this machine and api.twilio.com (its rules for that host), then run the same command again.';
+
+/** The caller's `beforeSend` failed: no request was made, and its error goes back to the caller as it was (not as a network error). */
+class BeforeSendFailed extends Error {
+  constructor(readonly reason: unknown) {
+    super('beforeSend failed');
+  }
+}
 
 function networkError(err: unknown, baseUrl: string): NetworkError {
   const e = err as Error & { code?: string; cause?: { code?: string } };

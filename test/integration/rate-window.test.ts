@@ -41,6 +41,36 @@ process.stdout.write(JSON.stringify(admitted) + '\\n');
 await store.close();
 `;
 
+// A process admitting sends straight through the window (no schedule in front): as many as it can,
+// as fast as it can, waiting only when the window says so; prints each admitted send's time.
+const EAGER = `
+const [repo, url, sender, rate, count] = process.argv.slice(1);
+const { openStore } = await import(repo + '/dist/store/open-store.js');
+const { admitSend, prepareWindow, windowFor } = await import(repo + '/dist/store/rate-window.js');
+const store = await openStore(url, { queryBuilder: false });
+const w = windowFor(Number(rate));
+await prepareWindow(store, sender, w);
+const admitted = [];
+while (admitted.length < Number(count)) {
+  const answer = await admitSend(store, sender, w);
+  if ('admitted' in answer) admitted.push(answer.admitted.sentAt);
+  else await new Promise((resolve) => setTimeout(resolve, Math.max(1, answer.waitMs)));
+}
+process.stdout.write(JSON.stringify(admitted) + '\\n');
+await store.close();
+`;
+
+function eagerProcess(url: string, sender: string, rate: number, count: number): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', EAGER, REPO, url, sender, String(rate), String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`an eager process exited ${code}: ${err}`))));
+  });
+}
+
 function lateProcess(url: string, onReserved: () => void): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', LATE, REPO, url, SENDER, String(RATE)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -87,6 +117,19 @@ for (const kind of storeKinds) {
       } finally {
         await store.close();
       }
+    });
+
+    it('three processes admitting as fast as they can: never more than the rate in any window of the store\'s clock, and the window fills', { timeout: 30_000 }, async () => {
+      const url = await kind.url();
+      const sender = '+15550004323';
+      const rate = 20;
+      const runs = await Promise.all([1, 2, 3].map(() => eagerProcess(url, sender, rate, 15)));
+      const all = runs.flat();
+      expect(all).toHaveLength(45);
+      // Exact in the store's clock (the admitted times are its readings); 0.5 ms for float rounding.
+      expect(busiestWindow(all, 999.5)).toBeLessThanOrEqual(rate);
+      // Nothing kept a place idle: the first 20 went at once, 45 need a little over two windows.
+      expect(busiestWindow(all, 1000)).toBeGreaterThanOrEqual(rate);
     });
   });
 }
