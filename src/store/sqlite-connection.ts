@@ -1,5 +1,6 @@
-/** The SQLite side of the store: a SQLite file in WAL mode (see sqlite-driver.ts for the driver), cached prepared statements, group commit. */
+/** The SQLite side of the store: a SQLite file in WAL mode (see sqlite-driver.ts for the driver), cached prepared statements, group commit, lock waits that leave the event loop free (sqlite-lock-wait.ts). */
 import { createGroupCommit } from './group-commit.js';
+import { createLockWait } from './sqlite-lock-wait.js';
 import type { Connection, StoreHealth } from './open-store.js';
 import { openSqliteDatabase, type SqliteDatabase, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { prepareSqliteFile, storeFileError } from './sqlite-file.js';
@@ -36,12 +37,13 @@ export async function openSqlite(file: string, busyTimeoutMs: number): Promise<C
   const opened = sqlite;
   const cached = withStatementCache(opened);
   const commits = createGroupCommit(opened, cached.prepare, busyTimeoutMs);
+  const whenUnlocked = createLockWait(cached.prepare, busyTimeoutMs);
   return {
     handle: { dialect: 'sqlite', database: cached.database },
     driver,
     write: (s, params) => commits.write(s.sqlite, params),
-    readOne: async <Row>(s: Statement, params: Param[]) => cached.prepare(s.sqlite).get(params) as Row | undefined,
-    run: async (s, params) => Number(cached.prepare(s.sqlite).run(params).changes),
+    readOne: <Row>(s: Statement, params: Param[]) => whenUnlocked(() => cached.prepare(s.sqlite).get(params) as Row | undefined),
+    run: (s, params) => whenUnlocked(() => Number(cached.prepare(s.sqlite).run(params).changes)),
     readAll: async <Row>(sql: string) => cached.prepare(sql).all([]) as Row[],
     probe: async () => probeSqliteLock(opened, busyTimeoutMs),
     beforeClose: commits.flush,
