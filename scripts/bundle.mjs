@@ -6,8 +6,8 @@
  * Native addons and packages that load files at run time stay external.
  * `send` gets a build of its own (dist/bundle/send/send.cjs, see src/cli/bin-entry.ts): one CommonJS
  * file, lazy imports included (esbuild evaluates a lazily imported module only when the import runs),
- * compiled through V8's code cache by src/cli/cached-bundle.ts. Its first line is the hash of the rest,
- * which names the cache.
+ * compiled through V8's code cache by src/cli/cached-bundle.ts. It is written inside Node's module wrapper
+ * (cached-bundle.ts says why), and its first line is the hash of the rest, which names the cache.
  */
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
@@ -23,6 +23,13 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // may be running the binary (the test suite does); emptying dist/bundle first made them fail with
 // ERR_MODULE_NOT_FOUND. Now an unchanged file is left alone, a changed one is replaced by rename
 // (atomic), and only chunks the new build no longer has are removed (hashed names would pile up).
+/**
+ * Node's CommonJS module wrapper, as src/cli/cached-bundle.ts's MODULE_WRAPPER (test/e2e/startup-bundle.test.ts
+ * checks the bundle starts and ends with that one): the send bundle is written inside it. Here, not imported
+ * from dist/: this script also runs alone, before or without tsc.
+ */
+const MODULE_WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'];
+
 /** The dependencies with native addons: never bundled, the only ones the published package declares. */
 const NATIVE = ['better-sqlite3', '@napi-rs/keyring', '@ngrok/ngrok'];
 const finalDir = path.join(repo, 'dist/bundle');
@@ -188,7 +195,7 @@ async function buildSendBundle(outfile) {
   const stray = nonAsciiOutsideComments(code);
   if (stray.length) throw new Error(`the send bundle has non-ASCII characters outside comments (src/cli/cached-bundle.ts reads it as latin1): ${stray[0]}`);
   mkdirSync(path.dirname(outfile), { recursive: true });
-  writeFileSync(outfile, `// bundle ${createHash('sha256').update(code).digest('hex')}\n${code}`);
+  writeFileSync(outfile, `${MODULE_WRAPPER[0]}// bundle ${createHash('sha256').update(code).digest('hex')}\n${code}${MODULE_WRAPPER[1]}`);
   return result;
 }
 
