@@ -221,6 +221,7 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
         }
         // Held by another run, or this run's own lost answer still being looked for: other rows go first.
         if ((err instanceof KeyInFlightError || err instanceof AnswerLostError) && Date.now() - (item.deferredSince || Date.now()) < MAX_DEFER_MS) {
+          if (err instanceof KeyInFlightError && !item.deferredSince) queue.metAnotherRun(item);
           queue.putOff(item, Date.now() + err.retryInMs, Date.now(), err instanceof KeyInFlightError ? err.owner : undefined);
           continue;
         }

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBatch, toRows } from '../../src/messaging/batch.js';
+import { type RowOutcome, runBatch, toRows } from '../../src/messaging/batch.js';
 import { createRowQueue } from '../../src/messaging/batch-queue.js';
 import { messageFingerprint } from '../../src/messaging/deliver.js';
 import type { MessagingSession } from '../../src/messaging/session.js';
@@ -14,6 +14,7 @@ import { claimNewKey } from '../../src/store/idempotency.js';
 import { statement } from '../../src/store/statement.js';
 import { openSandboxSession } from '../helpers/messaging-session.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { sqliteUrl } from '../helpers/stores.js';
 
 let ts: TestSandbox;
 let session: MessagingSession;
@@ -52,6 +53,28 @@ describe('rows put off for another run', () => {
       expect(ts.sb.acceptedMessages().filter((m) => m.body === first.body)).toHaveLength(1);
     } finally {
       other.kill('SIGKILL');
+    }
+  });
+});
+
+describe('two runs of one batch started together', () => {
+  it('split the batch: the run that meets the other jumps ahead instead of walking beside it', async () => {
+    const url = sqliteUrl();
+    const [a, b] = [await openSandboxSession(ts, { rate: 50 }, url), await openSandboxSession(ts, { rate: 50 }, url)];
+    try {
+      const ROWS = 200; // 4 s at 50/s
+      const { rows } = toRows(Array.from({ length: ROWS }, (_, i) => ({ to: `+15550074${String(i).padStart(3, '0')}`, body: `split ${i}` })), 'split');
+      const sentBy = (outcomes: RowOutcome[]) => outcomes.filter((o) => o.results?.some((r) => !r.deduplicated)).map((o) => o.row);
+      const runs = await Promise.all([a, b].map((session) => runBatch(session, rows, { concurrency: 4, onOutcome: () => {} })));
+      const [sentA, sentB] = runs.map((r) => sentBy(r.outcomes));
+      expect(sentA.length + sentB.length).toBe(ROWS);
+      expect(new Set([...sentA, ...sentB]).size).toBe(ROWS);
+      // Side by side (the old order) both would start with the first rows; split, one starts about halfway.
+      const firstRows = [sentA, sentB].map((sent) => Math.min(...sent.slice(0, 10)));
+      expect(Math.max(...firstRows)).toBeGreaterThan(ROWS / 4);
+      expect(ts.sb.acceptedMessages().filter((m) => m.body.startsWith('split '))).toHaveLength(ROWS);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 });
@@ -98,5 +121,17 @@ describe('the row queue', () => {
     expect(q.next(1340)!.r).toBe('a');
     expect(q.next(1340)!.r).toBe('b');
     expect(q.next(1340)).toBeUndefined();
+  });
+
+  it('a run that meets another on its new rows jumps to the middle of the rest and comes back for what it left', () => {
+    const rows = Array.from({ length: 200 }, (_, i) => i);
+    const q = createRowQueue(rows);
+    const taken = [q.next(0)!, q.next(0)!];
+    q.metAnotherRun(taken[0]); // rows 2-199 left: jump to 101
+    q.metAnotherRun(taken[1]); // met where this run left already: no second jump
+    expect(q.next(0)!.r).toBe(101);
+    const order = [101];
+    for (let item = q.next(0); item; item = q.next(0)) order.push(item.r);
+    expect(order).toEqual([...rows.slice(101), ...rows.slice(2, 101)]);
   });
 });
