@@ -6,7 +6,9 @@
 //    Once on SQLite, once on PostgreSQL (OPENCLAW_TELEPHONY_BENCH_PG_URL, else a throwaway server started
 //    here as `npm test` does; a row says it was skipped when neither is there), the stores' rounds alternating too;
 // 2. three different batches at once on one sender allowed 100/s: aggregate rate as % of allowed
-//    (target 97-100%, never above: the busiest second too), duplicates (target 0);
+//    (target 97-100%, never above: the busiest second too), duplicates (target 0); once through the
+//    faults above and once against a sandbox that answers every request (the issue's benchmark row
+//    names no faults; see run() for why the two differ);
 // 3. three batches at once with outbound.apiConcurrency 3 and slow answers: the most requests in flight
 //    at the sandbox (target <= 3, across the processes).
 // Every figure is taken from when the sandbox accepted each message (acceptedMessages(), in ms), not
@@ -104,22 +106,38 @@ export async function run() {
   try {
     if (ROUNDS > 0) await killRows(home, env);
 
-    const files = ['a', 'b', 'c'].map((n) => writeBatch(home, `sender-${n}`, ROWS));
-    const runs = await Promise.all(files.map((f) => runBatch(f, env, home)));
-    const sent = ['a', 'b', 'c'].flatMap((n) => acceptedWith(`sender-${n}`));
-    const times = sent.map((m) => m.atMs).sort((a, b) => a - b);
-    const achieved = (times.length - 1) / ((times.at(-1) - times[0]) / 1000);
-    printRow(`concurrent: 3 batches on one sender allowed ${RATE}/s`, {
-      exits: runs.map((r) => r.code).join('/'),
-      aggregate_per_s: achieved,
-      of_allowed_pct: (achieved / RATE) * 100,
-      busiest_second: busiestSecond(times),
-      ...countsOf(sent),
-    }, `97-100% of ${RATE}/s (busiest second <= ${RATE}), 0 duplicates`);
+    await threeBatchesRow(home, env, 'through 5% 429s and 1% resets', 'faulty');
   } finally {
     await sb.close();
   }
+  // The issue's row: the sender's rate as the limiter keeps it, on an API that answers every request.
+  // (Through 429s the run ends with the rows refused in its last second, each waiting out Twilio's
+  // Retry-After of 1 s with nothing left to send beside it: ~1 s of tail on a 30 s run, ~3% of the
+  // figure that no limiter can win back, so that row is printed as well, for comparison.)
+  const clean = (sandbox = await startSandbox({ port: 0, rates: { longcode: 1000 }, deliveryDelayMs: 10 }));
+  const cleanHome = isolatedBenchEnv('oct-bench-rate-', { OPENCLAW_TELEPHONY_SANDBOX_URL: clean.baseUrl, TWILIO_PHONE_NUMBER: clean.describe().numbers[0].phoneNumber });
+  try {
+    await threeBatchesRow(cleanHome.home, cleanHome.env, 'every request answered', 'clean');
+  } finally {
+    await clean.close();
+  }
   await apiConcurrencyRow(startSandbox, parseFaults);
+}
+
+/** 2. three different batches at once on one sender allowed RATE/s, against the current `sandbox`. */
+async function threeBatchesRow(home, env, label, name) {
+  const files = ['a', 'b', 'c'].map((n) => writeBatch(home, `${name}-${n}`, ROWS));
+  const runs = await Promise.all(files.map((f) => runBatch(f, env, home)));
+  const sent = ['a', 'b', 'c'].flatMap((n) => acceptedWith(`${name}-${n}`));
+  const times = sent.map((m) => m.atMs).sort((a, b) => a - b);
+  const achieved = (times.length - 1) / ((times.at(-1) - times[0]) / 1000);
+  printRow(`concurrent: 3 batches on one sender allowed ${RATE}/s, ${label}`, {
+    exits: runs.map((r) => r.code).join('/'),
+    aggregate_per_s: achieved,
+    of_allowed_pct: (achieved / RATE) * 100,
+    busiest_second: busiestSecond(times),
+    ...countsOf(sent),
+  }, `97-100% of ${RATE}/s (busiest second <= ${RATE}), 0 duplicates`);
 }
 
 /** Scenario 1 on SQLite (the bench's home) and on a fresh PostgreSQL database, their rounds alternating. */
