@@ -6,6 +6,7 @@ import { describeExpected, type GroupSpec, type LeafSpec, TELEPHONY_SCHEMA } fro
 import { commandPrefix } from '../command-prefix.js';
 import { isSecretRef } from '../secrets/secret-ref.js';
 import { storeUrlProblem } from '../store/store-url.js';
+import { urlCarriesSecret } from '../secrets/redact-url.js';
 
 export interface ConfigProblem {
   severity: 'error' | 'warning';
@@ -88,7 +89,7 @@ function walkGroup(spec: GroupSpec, value: Record<string, unknown>, prefix: stri
     if (childSpec.secret && isSecretRef(child)) continue;
     const problem = checkLeaf(childSpec, child);
     if (problem) out.push({ severity: 'error', path, ...problem });
-    else if (path === 'store.url' && typeof child === 'string' && storeUrlCarriesPassword(child)) {
+    else if (path === 'store.url' && typeof child === 'string' && /^postgres(ql)?:\/\//i.test(child) && urlCarriesSecret(child)) {
       out.push({
         severity: 'warning',
         path,
@@ -202,16 +203,4 @@ function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length];
-}
-
-/** A postgres:// URL with a password in it, as user:password@ or a ?password= parameter. */
-function storeUrlCarriesPassword(url: string): boolean {
-  if (!/^postgres(ql)?:\/\//i.test(url)) return false;
-  try {
-    const parsed = new URL(url);
-    return parsed.password !== '' || parsed.searchParams.has('password');
-  } catch {
-    // Not parseable as a URL (a raw '@' in the password, say): anything between '//' and the last '@' with a ':' in it.
-    return /^postgres(ql)?:\/\/[^/]*:[^/]*@/i.test(url);
-  }
 }

@@ -25,6 +25,15 @@ export function redactUrl(url: string): string {
   return scheme[0] + redactQuery(rest);
 }
 
+/** Whether `url` carries a secret: a password in its userinfo (`user:secret@`) or a secret query parameter. */
+export function urlCarriesSecret(url: string): boolean {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
+  if (!scheme) return false;
+  const rest = url.slice(scheme[0].length);
+  const userinfoEnd = userinfoLength(url, rest);
+  return (userinfoEnd >= 0 && rest.slice(0, userinfoEnd).includes(':')) || SECRET_PARAM_IN_TEXT.test(rest);
+}
+
 /**
  * Where the userinfo ends (the `@` before the host), or -1 when there is none: the last @ before the
  * query (pg reads a raw @ in a password so, and a raw / or # in one still ends up cut), or, in a URL no

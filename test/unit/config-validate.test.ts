@@ -139,7 +139,7 @@ describe('configuration', () => {
 describe('a database password in store.url in the config file', () => {
   const warningsFor = (url: string) => validateTelephony({ store: { url } }).filter((p) => p.path === 'store.url');
   it('is warned about, naming PGPASSWORD, never quoting the password', () => {
-    for (const url of ['postgres://openclaw:s3cretPW@db.internal/openclaw', 'postgresql://openclaw@db.internal/openclaw?password=s3cretPW', 'postgres://openclaw:p@ss@db.internal/openclaw']) {
+    for (const url of ['postgres://openclaw:s3cretPW@db.internal/openclaw', 'postgresql://openclaw@db.internal/openclaw?password=s3cretPW', 'postgres://openclaw:p@ss@db.internal/openclaw', 'postgres://openclaw@db.internal/openclaw?sslpassword=s3cretPW']) {
       const [w] = warningsFor(url);
       expect(w, url).toMatchObject({ severity: 'warning' });
       expect(w!.hint).toContain('PGPASSWORD');
