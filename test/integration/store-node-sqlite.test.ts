@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSandboxStore } from '../../src/sandbox/sandbox-store.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -44,7 +45,9 @@ describe.skipIf(!USABLE)('store on node:sqlite (Node >= 22.16; Node 20 has no no
     expect(store.driver).toBe('node:sqlite');
     expect(store.migrated.length).toBeGreaterThan(10);
     expect(await store.readOne(statement('PRAGMA journal_mode'), [])).toEqual({ journal_mode: 'wal' });
-    expect(await store.readOne(statement('PRAGMA busy_timeout'), [])).toEqual({ timeout: 5000 });
+    // Read through Kysely: store.readOne runs its statement with SQLite's busy handler off (it waits for
+    // a lock from a timer instead, sqlite-lock-wait.ts), so it would read 0 there.
+    expect((await sql<{ timeout: number }>`PRAGMA busy_timeout`.execute(store.db)).rows).toEqual([{ timeout: 5000 }]);
     if (process.platform !== 'win32') expect((statSync(file).mode & 0o777).toString(8)).toBe('600');
     const now = new Date().toISOString();
     await store.db.insertInto('events').values({ at: now, kind: 'twilio.sms.send', correlation_id: 'c1', data: '{}' }).execute();
