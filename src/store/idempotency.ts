@@ -6,7 +6,7 @@
  * reconciles before sending. Fixed statements, no query builder: this runs for every message.
  */
 import type { Store } from './open-store.js';
-import { NOW_MS, type Param, statement, statementPair } from './statement.js';
+import { type Param, NOW_ISO, NOW_MS, statement, statementPair } from './statement.js';
 import { CLAIM_NEW_KEY_FUNCTION } from './migration-idempotency-fencing.js';
 import type { IdempotencyKeysTable } from './tables.js';
 
@@ -24,7 +24,6 @@ export interface KeyRequest {
 
 // Every time stored for a key comes from the database's clock ({now} in epoch ms, {nowIso} as ISO
 // text), never from a process's: runs on machines whose clocks differ must agree on it.
-const NOW_ISO = { sqlite: "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", postgres: `to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` };
 const forDialect = (sql: string, d: 'sqlite' | 'postgres') => sql.replaceAll('{now}', NOW_MS[d]).replaceAll('{nowIso}', NOW_ISO[d]).replaceAll('{greatest}', d === 'sqlite' ? 'MAX' : 'GREATEST');
 const both = (sql: string) => statementPair(forDialect(sql, 'sqlite'), forDialect(sql, 'postgres'));
 
