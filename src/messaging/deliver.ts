@@ -24,7 +24,7 @@ import type { Store } from '../store/open-store.js';
 import { sleep as realSleep } from '../twilio/backoff.js';
 import type { CreateMessageParams, TwilioMessage } from '../twilio/messages-api.js';
 import type { RestClient } from '../twilio/rest-client.js';
-import { type LostAnswer, lookForLostAnswer, lostAnswer, takePutBack } from './lost-answer.js';
+import { type LostAnswer, lookForLostAnswer, lostAnswer, lostByEarlierOwner, takePutBack } from './lost-answer.js';
 import type { MediaHost } from './outbound-media.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { reconcileRequest } from './reconcile.js';
@@ -166,8 +166,10 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
       await log(byOther ? 'sent-by-other-run' : 'deduplicated', { sid: JSON.parse(claim.row.result!).sid, ...(byOther ? { owner: byOther } : {}) });
       return { ...(JSON.parse(claim.row.result!) as SendResult), deduplicated: true, ...(byOther ? { sentByOtherRun: byOther } : {}) };
     }
-    // Its earlier owner stopped after recording its request: what did it send? (Never requested: nothing to look for.)
-    start = claim.takenOver ? { earlier: claim.earlierRequest } : {};
+    // Its earlier owner stopped after recording its request: what did it send? (Never requested: nothing
+    // to look for.) One that had lost the request's answer was watching Twilio's list: watch on from there.
+    const earlier = claim.takenOver ? claim.earlierRequest : undefined;
+    start = earlier?.answerLostAt !== undefined ? { lost: lostByEarlierOwner({ ...earlier, answerLostAt: earlier.answerLostAt }) } : { earlier };
   }
   const fresh = !start.lost && !start.earlier;
   let finished = false;
@@ -217,7 +219,7 @@ async function deliverClaimed(ctx: AttemptContext, request: DeliveryRequest, sta
     let outcome = 'reconciled';
     let requestedAt = earlier?.at ?? lost?.requestedAt ?? 0;
     if (lost) {
-      outcome = 'sent-reconciled';
+      outcome = lost.byEarlierOwner ? 'reconciled' : 'sent-reconciled';
       const lookup = { ...request, key: msg.key, requestKey: msg.requestKey, requestedAt };
       found = await lookForLostAnswer(deps.client, deps.store, lookup, lost, { sleep: ctx.sleep, claims: ctx.claims, putBackOnWait: deps.putBackLostAnswers === true });
       if (!found && lost.attempt >= (deps.maxRetries ?? 3)) {
@@ -232,8 +234,10 @@ async function deliverClaimed(ctx: AttemptContext, request: DeliveryRequest, sta
     if (!found) {
       const sent = await sendAttempts(ctx, lost ? lost.attempt + 1 : 0, lost !== undefined);
       if (sent.kind === 'unknown') {
-        // No answer, or one that does not say whether Twilio made it: look before anything is resent.
+        // No answer, or one that does not say whether Twilio made it: look before anything is resent
+        // (and say so in the store, so a run that takes the key over if this one stops looks as long).
         lost = lostAnswer(sent.err, sent.requestedAt, sent.attempt);
+        await ctx.claims.answerLost(msg.key);
         earlier = undefined;
         continue;
       }

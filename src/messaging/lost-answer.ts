@@ -9,7 +9,7 @@
  */
 import { AnswerLostError, NetworkError, type TwilioApiError } from '../errors.js';
 import { monotonicMs } from '../monotonic-ms.js';
-import type { ClaimOwner } from '../store/claims.js';
+import type { ClaimOwner, EarlierRequest } from '../store/claims.js';
 import type { Store } from '../store/open-store.js';
 import type { TwilioMessage } from '../twilio/messages-api.js';
 import type { RestClient } from '../twilio/rest-client.js';
@@ -36,6 +36,8 @@ export interface LostAnswer {
   /** Pauses asked for so far: a test's sleep may not wait, so the window counts these as well as the clock. */
   waitedMs: number;
   looks: number;
+  /** Lost by the key's earlier owner, not by this run: a message found is that run's, not this one's. */
+  byEarlierOwner?: true;
 }
 
 /** Lost answers a batch put back, by owner and key, to be looked at again when the row comes back. */
@@ -43,6 +45,17 @@ const putBack = new WeakMap<ClaimOwner, Map<string, LostAnswer>>();
 
 export function lostAnswer(err: TwilioApiError | NetworkError, requestedAt: number, attempt: number): LostAnswer {
   return { err, requestedAt, attempt, lostAt: monotonicMs(), waitedMs: 0, looks: 0 };
+}
+
+/**
+ * The answer an earlier owner of the key lost before it stopped (a Ctrl-C or a crash during its
+ * watch): watched on from the moment of the loss (the database's clock, turned into this process's),
+ * not from the request's start, which for a request Twilio was slow on is long enough ago to resend at once.
+ */
+export function lostByEarlierOwner(earlier: EarlierRequest & { answerLostAt: number }): LostAnswer {
+  const err = new NetworkError("an earlier run lost the answer to this message's request and stopped before it knew whether Twilio made it");
+  const sinceLoss = Math.max(0, earlier.dbNow - earlier.answerLostAt);
+  return { err, requestedAt: earlier.at, attempt: 0, lostAt: monotonicMs() - sinceLoss, waitedMs: 0, looks: 0, byEarlierOwner: true };
 }
 
 /** The lost answer this owner put back for `key`, if any (taken: the caller goes on with it). */

@@ -20,6 +20,7 @@ import {
   findKey,
   type KeyRequest,
   type KeyRow,
+  markAnswerLost,
   rearmFailedKey,
   releaseKey,
   startRequest,
@@ -48,6 +49,8 @@ export const FENCE_MARGIN_MS = 5000;
 export interface EarlierRequest {
   at: number;
   dbNow: number;
+  /** When the earlier owner lost the answer to it (database clock), if it did. */
+  answerLostAt?: number;
 }
 
 /** A request under way under a fenced key (see ClaimOwner.startRequest). */
@@ -80,6 +83,8 @@ export interface ClaimOwner {
    * the key was lost (another run took it over): the request must not be made.
    */
   startRequest(key: string, timeoutMs: number): Promise<RequestFence | undefined>;
+  /** The answer to the key's request was lost: recorded, so a run that takes the key over watches Twilio's list as long after the loss. */
+  answerLost(key: string): Promise<void>;
   /** The request started at `requestedAt` (and every one before it) certainly created nothing: the key counts as never requested. */
   requestNotMade(key: string, requestedAt: number): Promise<void>;
   /** The key is settled or failed: stop renewing it. */
@@ -174,6 +179,9 @@ export function createClaimOwner(store: Store, opts: { onRenewError?: (err: Erro
       if (requestedAt === undefined) return undefined;
       return { requestedAt, deadline, timeLeftMs: () => Math.max(0, deadline - monotonicMs()) };
     },
+    async answerLost(key) {
+      await markAnswerLost(store, key, id);
+    },
     async requestNotMade(key, requestedAt) {
       await unmarkRequest(store, key, id, requestedAt);
     },
@@ -208,7 +216,9 @@ function busyRetryMs(row: KeyRow): number {
 
 /** A key taken over from an owner that stopped: what the new owner must reconcile before sending. */
 function takenOverClaim(row: KeyRow): Claim {
-  return { kind: 'claimed', takenOver: true, since: new Date(row.created_at), ...(row.requested_at !== null ? { earlierRequest: { at: row.requested_at, dbNow: row.db_now } } : {}) };
+  if (row.requested_at === null) return { kind: 'claimed', takenOver: true, since: new Date(row.created_at) };
+  const earlierRequest: EarlierRequest = { at: row.requested_at, dbNow: row.db_now, ...(row.answer_lost_at !== null ? { answerLostAt: row.answer_lost_at } : {}) };
+  return { kind: 'claimed', takenOver: true, since: new Date(row.created_at), earlierRequest };
 }
 
 /**

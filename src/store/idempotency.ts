@@ -62,7 +62,9 @@ const START_REQUEST = both(
   "UPDATE idempotency_keys SET requested_at = COALESCE(requested_at, {now}), lease_until = {greatest}(COALESCE(lease_until, 0), {now} + CAST(? AS BIGINT)) WHERE key = ? AND owner = ? AND state = 'pending' RETURNING requested_at",
 );
 // A request that certainly created nothing (429, no connection), and no earlier one that may have: the key is "never requested" again.
-const REQUEST_NOT_MADE = statement("UPDATE idempotency_keys SET requested_at = NULL WHERE key = ? AND owner = ? AND requested_at = ? AND state = 'pending'");
+const REQUEST_NOT_MADE = statement("UPDATE idempotency_keys SET requested_at = NULL, answer_lost_at = NULL WHERE key = ? AND owner = ? AND requested_at = ? AND state = 'pending'");
+// The answer to the key's request was lost (the message may have been made): kept for whoever takes the key over.
+const ANSWER_LOST = both("UPDATE idempotency_keys SET answer_lost_at = {now} WHERE key = ? AND owner = ? AND state = 'pending'");
 const RELEASE_ONE = statement("UPDATE idempotency_keys SET owner = NULL, lease_until = 0 WHERE key = ? AND owner = ? AND state = 'pending'");
 const RELEASE_ALL = statement("UPDATE idempotency_keys SET owner = NULL, lease_until = 0 WHERE owner = ? AND state = 'pending'");
 // Only a fresh claim (never sent, never taken over) is withdrawn: a taken-over key may have gone out.
@@ -77,14 +79,15 @@ const SETTLE = both(
 );
 // A refusal that created nothing (`forgetRequest` 1) also clears the request time: a retry under the key sends at once.
 const FAIL = both(
-  "UPDATE idempotency_keys SET state = 'failed', result = ?, settled_at = {nowIso}, requested_at = CASE WHEN ? = 1 THEN NULL ELSE requested_at END WHERE key = ? AND owner = ? AND state = 'pending'",
+  "UPDATE idempotency_keys SET state = 'failed', result = ?, settled_at = {nowIso}, requested_at = CASE WHEN ? = 1 THEN NULL ELSE requested_at END, answer_lost_at = CASE WHEN ? = 1 THEN NULL ELSE answer_lost_at END " +
+    "WHERE key = ? AND owner = ? AND state = 'pending'",
 );
 const SID_CLAIMED = statement("SELECT key FROM idempotency_keys WHERE sid = ? AND state = 'settled'");
 
 /** PostgreSQL returns BIGINT as text. */
 const numberOrNull = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
 const withNumbers = (row: KeyRow | undefined): KeyRow | undefined =>
-  row && { ...row, lease_until: numberOrNull(row.lease_until), requested_at: numberOrNull(row.requested_at), db_now: Number(row.db_now) };
+  row && { ...row, lease_until: numberOrNull(row.lease_until), requested_at: numberOrNull(row.requested_at), answer_lost_at: numberOrNull(row.answer_lost_at), db_now: Number(row.db_now) };
 
 export async function findKey(store: Store, key: string): Promise<KeyRow | undefined> {
   return withNumbers(await store.readOne<KeyRow>(FIND, [key]));
@@ -135,6 +138,11 @@ export async function unmarkRequest(store: Store, key: string, owner: string, re
   await store.run(REQUEST_NOT_MADE, [key, owner, requestedAt]);
 }
 
+/** Records that the answer to the key's request was lost (the database's clock), for a run that may take the key over. */
+export async function markAnswerLost(store: Store, key: string, owner: string): Promise<void> {
+  await store.run(ANSWER_LOST, [key, owner]);
+}
+
 /** Extends the lease on every key the owner holds. */
 export async function renewOwnerKeys(store: Store, owner: string, leaseMs: number): Promise<void> {
   await store.run(RENEW_ALL, [leaseMs, owner]);
@@ -182,7 +190,7 @@ async function sidSettledElsewhere(store: Store, sid: string, key: string): Prom
  * `forgetRequest`: Twilio refused the request, and no earlier one may have created anything.
  */
 export async function failKey(store: Store, key: string, owner: string, result: unknown, forgetRequest: boolean): Promise<boolean> {
-  return (await store.run(FAIL, [JSON.stringify(result), forgetRequest ? 1 : 0, key, owner])) > 0;
+  return (await store.run(FAIL, [JSON.stringify(result), forgetRequest ? 1 : 0, forgetRequest ? 1 : 0, key, owner])) > 0;
 }
 
 /** Whether some settled key already claims this SID (reconciliation must not give one SID to two keys). */

@@ -60,6 +60,11 @@ export interface IdempotencyKeysTable {
   lease_until: number | null;
   /** When the request was first made (epoch ms, the database's clock), set before it leaves; null: never sent. */
   requested_at: number | null;
+  /**
+   * When this owner last lost the answer to the key's request (epoch ms, the database's clock): a run
+   * taking the key over watches Twilio's list for as long after the loss as the owner would have.
+   */
+  answer_lost_at: number | null;
 }
 
 export interface ProcessedWebhooksTable {

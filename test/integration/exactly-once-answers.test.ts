@@ -153,6 +153,30 @@ for (const kind of storeKinds) {
       }
     }, 90_000);
 
+    it('a run that stops while it watches for a lost answer: the run taking its key over watches on from the loss and sends nothing again', async () => {
+      const lagging = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 }, faults: parseFaults('listlag:8s') });
+      // The create reaches the sandbox (the message is made), then the connection drops without an answer.
+      const proxy = await startAnswerFaultProxy(lagging.baseUrl, () => ({ kind: 'reset' }));
+      try {
+        const m = textTo(lagging, `stopped while watching ${kind.name}`);
+        const stopped = createClaimOwner(store);
+        // A batch's run: the row is put back while the list is watched; then the run is stopped (Ctrl-C lets go of its keys).
+        await expect(deliverMessage(m, { ...deps(store, clientAt(lagging, proxy.url), stopped), putBackLostAnswers: true })).rejects.toMatchObject({ name: 'AnswerLostError' });
+        expect(await store.readOne(statement('SELECT answer_lost_at FROM idempotency_keys WHERE key = ?'), [m.key])).toMatchObject({ answer_lost_at: expect.anything() });
+        await stopped.close();
+        // The rerun: the request is older than the few seconds a plain takeover looks for, the list 8 s late.
+        const rerun = createClaimOwner(other);
+        const again = await deliverMessage(m, deps(other, clientAt(lagging), rerun));
+        await rerun.close();
+        expect(again).toMatchObject({ sid: expect.stringMatching(/^SM/), deduplicated: true });
+        expect(proxy.creates).toBe(1);
+        expect((await bodies(lagging, m.body)).map((x) => x.sid)).toEqual([again.sid]);
+      } finally {
+        await proxy.close();
+        await lagging.close();
+      }
+    }, 90_000);
+
     it('a gateway\'s bare 5xx names the problem and a fix, with no dead error link (C8)', () => {
       const err = apiError(504, '<html><body>504 Gateway Time-out</body></html>');
       expect(err.message).toMatch(/HTTP 504 without Twilio's error details: a gateway or proxy/);

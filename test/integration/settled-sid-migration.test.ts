@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
+import { migrateStoreDownTo } from '../helpers/older-store.js';
 import { requirePgInCi, storeKinds } from '../helpers/stores.js';
 
 requirePgInCi();
@@ -19,8 +20,7 @@ for (const kind of storeKinds) {
     it('folds keys settled with one SID, then the index holds', async () => {
       const url = await kind.url();
       const old = await openStore(url);
-      await old.db.schema.dropIndex('idempotency_keys_settled_sid').execute();
-      await old.db.deleteFrom('kysely_migration' as never).where('name' as never, '=', '018_idempotency_settled_sid_unique' as never).execute();
+      await migrateStoreDownTo(old, '017_idempotency_requested_at_and_atomic_claim');
       await old.db.insertInto('idempotency_keys').values([
         key('batch:b:1', 'SM1', '2026-01-01T00:00:02.000Z'),
         key('batch:b:2', 'SM1', '2026-01-01T00:00:01.000Z'),
@@ -32,7 +32,7 @@ for (const kind of storeKinds) {
 
       const store = await openStore(url);
       try {
-        expect(store.migrated).toEqual(['018_idempotency_settled_sid_unique']);
+        expect(store.migrated[0]).toBe('018_idempotency_settled_sid_unique');
         const rows = await store.db.selectFrom('idempotency_keys').select(['key', 'state', 'sid', 'requested_at']).orderBy('key').execute();
         expect(rows.map((r) => [r.key, r.state, r.sid, Number(r.requested_at)])).toEqual([
           ['batch:b:1', 'failed', null, 1767225600000],
