@@ -69,7 +69,8 @@ export interface AgentConfig {
   kind?: 'http' | 'command' | 'echo';
   url?: string;
   token?: string;
-  command?: string;
+  /** A list: the program and its arguments, run directly; a string: a command line for the system shell. */
+  command?: string | readonly string[];
   /** Environment variables the command agent gets besides the allowlisted basics. */
   env?: readonly string[];
   timeoutMs: number;
@@ -93,7 +94,7 @@ export function createAgent(config: AgentConfig, opts: { sandbox?: boolean } = {
     return createHttpAgent(config.url, config.token, config.timeoutMs);
   }
   if (kind === 'command') {
-    if (!config.command) throw new ConfigError('agent.kind is "command" but agent.command is not set.', 'Set agent.command, e.g. "python agent.py" or "powershell -File agent.ps1".');
+    if (!config.command) throw new ConfigError('agent.kind is "command" but agent.command is not set.', 'Set agent.command, e.g. ["python", "agent.py"] or "powershell -File agent.ps1".');
     checkAgentEnvNames(config.env ?? []);
     return createCommandAgent(config.command, config.timeoutMs, config.env);
   }

@@ -3,7 +3,7 @@
  * stdout. It runs with an allowlisted environment (child-env.ts), and on a timeout or at shutdown
  * its whole process tree is killed (process-tree.ts), so nothing it started outlives the turn.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import type { Agent } from './agent.js';
 import { type ReplyWithMedia, structuredReply } from './structured-reply.js';
 import { agentEnvironment } from './child-env.js';
@@ -27,7 +27,26 @@ function replyOf(stdout: string): string | ReplyWithMedia | null {
   return stdout || null;
 }
 
-export function createCommandAgent(command: string, timeoutMs: number, envNames: readonly string[] = []): Agent {
+/**
+ * `agent.command`: a list is the program and its arguments, run directly (no shell: paths with spaces
+ * need no quoting, and on Windows it must be an .exe, since Node runs .cmd and .bat files only through
+ * a shell); a string is a command line for the system shell, so "python agent.py" or
+ * "powershell -File agent.ps1" work as typed. Either way it is the operator's configuration; the
+ * stranger's text goes on stdin only.
+ */
+function spawnAgent(command: string | readonly string[], env: NodeJS.ProcessEnv): ChildProcessWithoutNullStreams {
+  const options = { stdio: 'pipe' as const, env, ...TREE_SPAWN_OPTIONS };
+  return typeof command === 'string' ? spawn(command, { ...options, shell: true }) : spawn(command[0], command.slice(1), { ...options, shell: false });
+}
+
+/** The program of agent.command could not be started: say which, and what to change. */
+function notStarted(command: string | readonly string[], err: NodeJS.ErrnoException): Error {
+  const program = typeof command === 'string' ? 'the system shell' : JSON.stringify(command[0]);
+  const fix = typeof command === 'string' ? 'check that a shell exists (sh, or cmd.exe on Windows)' : 'give its full path or put its folder on PATH (a list runs an .exe directly; for a .cmd, .bat or .ps1 script use a command line string)';
+  return new Error(`agent command: ${program} could not be started (${err.code ?? err.message}); ${fix}`);
+}
+
+export function createCommandAgent(command: string | readonly string[], timeoutMs: number, envNames: readonly string[] = []): Agent {
   // Each running turn: its child and how to fail it (at a timeout or at shutdown).
   const running = new Map<ChildProcess, (reason: Error) => void>();
   const stop = (child: ChildProcess, reason: Error) => {
@@ -42,9 +61,7 @@ export function createCommandAgent(command: string, timeoutMs: number, envNames:
     turn: (t, opts) =>
       new Promise((resolve, reject) => {
         if (opts?.signal?.aborted) return reject(opts.signal.reason);
-        // A shell, so the command can be "python agent.py" or "powershell -File agent.ps1" on Windows.
-        // The command is the operator's configuration; the stranger's text goes on stdin only.
-        const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'], env: agentEnvironment(process.env, envNames), ...TREE_SPAWN_OPTIONS });
+        const child = spawnAgent(command, agentEnvironment(process.env, envNames));
         running.set(child, reject);
         // A cancelled turn stops the program and everything it started, as a timeout does.
         opts?.signal?.addEventListener('abort', () => stop(child, opts.signal!.reason as Error), { once: true });
@@ -58,7 +75,7 @@ export function createCommandAgent(command: string, timeoutMs: number, envNames:
         child.on('error', (err) => {
           clearTimeout(timer);
           running.delete(child);
-          reject(err);
+          reject(notStarted(command, err));
         });
         // What the program left behind in its group goes with the turn (and would hold our pipes open).
         child.on('exit', () => killTree(child));

@@ -5,7 +5,7 @@
 
 import { STORE_URL_FORMS } from '../store/store-url.js';
 
-export type LeafKind = 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'e164' | 'e164List' | 'stringList' | 'url' | 'sid' | 'storeUrl';
+export type LeafKind = 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'e164' | 'e164List' | 'stringList' | 'url' | 'sid' | 'storeUrl' | 'command';
 
 export interface LeafSpec {
   kind: LeafKind;
@@ -111,7 +111,10 @@ export const TELEPHONY_SCHEMA = group('channels.telephony', {
     kind: { kind: 'enum', values: ['http', 'command', 'echo'], description: 'http (POST to agent.url), command (run agent.command), or echo (the default with --sandbox).' },
     url: { kind: 'url', description: 'Where the http agent takes turns (e.g. the OpenClaw gateway).' },
     token: { kind: 'string', secret: true, credential: true, env: ['OPENCLAW_AGENT_TOKEN'], description: 'Bearer token for the http agent.' },
-    command: { kind: 'string', description: 'Command run per turn with the turn as JSON on stdin; its stdout is the reply.' },
+    command: {
+      kind: 'command',
+      description: 'Program run per turn with the turn as JSON on stdin; its stdout is the reply. A list (program, then its arguments) runs it directly; one string runs through the system shell.',
+    },
     env: {
       kind: 'stringList',
       default: [],
@@ -221,7 +224,9 @@ type LeafValue<L> = L extends { kind: 'enum'; values: readonly (infer V)[] }
       ? boolean
       : L extends { kind: 'e164List' | 'stringList' }
         ? readonly string[]
-        : string;
+        : L extends { kind: 'command' }
+          ? string | readonly string[]
+          : string;
 
 /** Groups, defaulted and computed leaves always have a value once resolved; the rest may be unset. */
 type AlwaysSet<N> = N extends { kind: 'group' } ? true : N extends { default: unknown } ? true : N extends { computedDefault: true } ? true : false;
@@ -269,6 +274,8 @@ export function describeExpected(spec: LeafSpec): string {
       return spec.wildcard ? 'a list of E.164 phone numbers, e.g. ["+15550001234"], or ["*"] for everyone' : 'a list of E.164 phone numbers, e.g. ["+15550001234"]';
     case 'stringList':
       return 'a list of strings';
+    case 'command':
+      return 'a list of the program and its arguments, e.g. ["python", "agent.py"] (run directly), or one command line, e.g. "python agent.py" (run by the system shell)';
     case 'sid':
       return `a Twilio SID: "${spec.sidPrefix}" followed by 32 hex characters`;
     case 'url':

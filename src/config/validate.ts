@@ -133,6 +133,9 @@ export function checkLeaf(spec: LeafSpec, value: unknown): { message: string; hi
       return Array.isArray(value) && value.every((v) => typeof v === 'string' && (E164.test(v) || (spec.wildcard && v === '*'))) ? undefined : bad();
     case 'stringList':
       return Array.isArray(value) && value.every((v) => typeof v === 'string') ? undefined : bad();
+    case 'command':
+      if (typeof value === 'string') return value.trim() ? undefined : bad();
+      return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string') && value[0].trim() ? undefined : bad();
     case 'sid':
       return typeof value === 'string' && sidPattern(spec.sidPrefix!).test(value) ? undefined : bad();
     case 'url':
@@ -160,6 +163,7 @@ export function parseLeafText(spec: LeafSpec, text: string): unknown {
       return text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
     case 'e164List':
     case 'stringList':
+    case 'command':
       if (text.trim().startsWith('[')) {
         try {
           return JSON.parse(text);
@@ -167,7 +171,8 @@ export function parseLeafText(spec: LeafSpec, text: string): unknown {
           return text; // not JSON: kept as text, so the check that follows says it is not a list
         }
       }
-      return text.split(',').map((s) => s.trim()).filter(Boolean);
+      // A command line is one string (commas and all); a list's text is split at its commas.
+      return spec.kind === 'command' ? text : text.split(',').map((s) => s.trim()).filter(Boolean);
     default:
       return text;
   }

@@ -48,6 +48,8 @@ function valueSchema(spec: LeafSpec): JsonSchema {
       return { type: 'array', items: spec.wildcard ? { anyOf: [{ type: 'string', pattern: E164.source }, { const: '*' }] } : { type: 'string', pattern: E164.source } };
     case 'stringList':
       return { type: 'array', items: { type: 'string' } };
+    case 'command':
+      return { anyOf: [{ type: 'array', minItems: 1, items: { type: 'string' } }, { type: 'string', minLength: 1 }] };
     case 'sid':
       return { type: 'string', pattern: sidPattern(spec.sidPrefix!).source };
     case 'url':

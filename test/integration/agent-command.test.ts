@@ -1,5 +1,5 @@
 /** The command agent's environment and process tree (#16 items 4 and 5), with real child processes. */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -78,5 +78,21 @@ describe.skipIf(process.platform === 'win32')('command agent process tree (POSIX
     const agent = createAgent({ kind: 'command', command: `sh -c 'cat >/dev/null; sleep 47 & echo $! > ${file}; echo done'`, timeoutMs: 20_000 });
     expect(await agent.turn(turn)).toBe('done');
     await expect.poll(() => isRunning(Number(readFileSync(file, 'utf8')))).toBe(false);
+  });
+});
+
+describe('command agent given as a list', () => {
+  it('runs the program directly with each argument as it is: no shell expands, splits or chains anything', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'oct agent with spaces '));
+    const script = path.join(dir, 'print args.mjs');
+    writeFileSync(script, 'process.stdin.resume(); process.stdin.on("end", () => process.stdout.write(JSON.stringify(process.argv.slice(2))));');
+    const args = ['$HOME', 'a b', '; echo chained', '%PATH%', '"quoted"'];
+    const agent = createAgent({ kind: 'command', command: [process.execPath, script, ...args], timeoutMs: 20_000 });
+    expect(JSON.parse((await agent.turn(turn))!)).toEqual(args);
+  });
+
+  it('names the program it could not start', async () => {
+    const agent = createAgent({ kind: 'command', command: [path.join(os.tmpdir(), 'no-such-agent-program')], timeoutMs: 20_000 });
+    await expect(agent.turn(turn)).rejects.toThrow(/agent command: ".*no-such-agent-program" could not be started \(ENOENT\); give its full path/);
   });
 });

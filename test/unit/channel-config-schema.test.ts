@@ -47,6 +47,7 @@ function goodValue(spec: LeafSpec): unknown {
     url: 'https://example.com',
     storeUrl: 'postgres://db.internal/openclaw',
     string: 'a value',
+    command: ['python', 'agent.py'],
   };
   return byKind[spec.kind];
 }

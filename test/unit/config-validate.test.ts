@@ -151,3 +151,22 @@ describe('a database password in store.url in the config file', () => {
     expect(warningsFor('/var/lib/telephony.sqlite')).toEqual([]);
   });
 });
+
+describe('agent.command', () => {
+  const resolveWith = (value: string) => resolveConfig({ cwd: writeConfig('{}').dir, env: { ...env, OPENCLAW_TELEPHONY_AGENT_COMMAND: value } });
+
+  it('takes a JSON list from the environment as the program and its arguments, and a command line as one string', async () => {
+    expect((await resolveWith('["node", "C:\\\\My Agents\\\\agent.mjs"]')).config.agent.command).toEqual(['node', 'C:\\My Agents\\agent.mjs']);
+    expect((await resolveWith('python agent.py --greeting "hi, there"')).config.agent.command).toBe('python agent.py --greeting "hi, there"');
+  });
+
+  it('refuses an empty list or a list without a program, naming both forms', async () => {
+    for (const value of ['[]', '["", "agent.py"]', '[1, 2]']) {
+      await expect(resolveWith(value)).rejects.toThrow(/OPENCLAW_TELEPHONY_AGENT_COMMAND: expected a list of the program and its arguments, e\.g\. \["python", "agent\.py"\].*or one command line/);
+      const problems = validateTelephony({ agent: { command: JSON.parse(value) } });
+      expect(problems.map((p) => p.path)).toEqual(['agent.command']);
+    }
+    expect(validateTelephony({ agent: { command: ['python', 'agent.py'] } })).toEqual([]);
+    expect(validateTelephony({ agent: { command: '  ' } }).map((p) => p.path)).toEqual(['agent.command']);
+  });
+});
