@@ -17,6 +17,7 @@ import { sendText, type TextOutcome } from './send-text.js';
 import { fromCsvCell } from './csv-cell.js';
 import { earlierBatchId, earlierRowKey, hash } from './batch-earlier-keys.js';
 import { createRowQueue } from './batch-queue.js';
+import { createSettledRows } from './batch-settled.js';
 
 export interface BatchRow {
   /** 1-based row number in the input (data rows, the CSV header excluded). */
@@ -187,6 +188,8 @@ const MAX_DEFER_MS = 120_000;
 export async function runBatch(session: MessagingSession, rows: BatchRow[], opts: BatchRunOptions): Promise<{ outcomes: RowOutcome[]; stopped: boolean; storeError?: UserError }> {
   const outcomes: RowOutcome[] = [];
   const queue = createRowQueue(rows, (owner) => session.claims.ownerIsGone(owner));
+  // Rows already sent (an earlier run, another run now) are read a stretch at a time, not claimed one by one.
+  const settled = createSettledRows(session, rows);
   // A bug stops the batch (the rows in flight settle first) instead of failing row after row.
   let bug: InternalError | undefined;
   // So does a store that stopped answering (a PostgreSQL restart): every later row would fail the
@@ -208,11 +211,15 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
       const sender = r.from ? { from: r.from } : session.sender;
       let outcome: RowOutcome;
       try {
-        const res: TextOutcome = await sendText(
-          { to: r.to, body: r.body, media: r.media, ...sender, statusCallback: opts.statusCallback, idempotencyKey: r.key },
-          session.policy,
-          { ...session.depsFor(sender), busyWaitMs: 0, putBackLostAnswers: true, signal: opts.signal },
-        );
+        const known = item.index !== undefined ? await settled.resultOf(item.index) : undefined;
+        const res: TextOutcome = known
+          ? { kind: 'sent', results: [known] }
+          : await sendText(
+              { to: r.to, body: r.body, media: r.media, ...sender, statusCallback: opts.statusCallback, idempotencyKey: r.key },
+              session.policy,
+              { ...session.depsFor(sender), busyWaitMs: 0, putBackLostAnswers: true, signal: opts.signal },
+            );
+        if (!known && item.index !== undefined && res.kind === 'sent' && res.results.some((x) => x.deduplicated)) settled.metAnotherRun(item.index);
         outcome = res.kind === 'sent' ? { row: r.row, to: r.to, key: r.key, ok: true, results: res.results } : { row: r.row, to: r.to, key: r.key, ok: true, approvalId: res.approvalId };
       } catch (err) {
         if (err instanceof StoppedBeforeSendError) {
@@ -221,6 +228,7 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
         }
         // Held by another run, or this run's own lost answer still being looked for: other rows go first.
         if ((err instanceof KeyInFlightError || err instanceof AnswerLostError) && Date.now() - (item.deferredSince || Date.now()) < MAX_DEFER_MS) {
+          if (err instanceof KeyInFlightError && item.index !== undefined) settled.metAnotherRun(item.index);
           if (err instanceof KeyInFlightError && !item.deferredSince) queue.metAnotherRun(item);
           queue.putOff(item, Date.now() + err.retryInMs, Date.now(), err instanceof KeyInFlightError ? err.owner : undefined);
           continue;

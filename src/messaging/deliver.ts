@@ -162,9 +162,9 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
     const claim = await claimOrWait(claims, msg, request, deps.busyWaitMs ?? 30_000, sleep);
     if (claim.kind === 'conflict') throw keyReusedError(msg.key, claim.row);
     if (claim.kind === 'settled') {
-      const byOther = sentByOtherRun(claim.row, claims);
-      await log(byOther ? 'sent-by-other-run' : 'deduplicated', { sid: JSON.parse(claim.row.result!).sid, ...(byOther ? { owner: byOther } : {}) });
-      return { ...(JSON.parse(claim.row.result!) as SendResult), deduplicated: true, ...(byOther ? { sentByOtherRun: byOther } : {}) };
+      const answer = answerFromSettled(claim.row, claims);
+      await log(answer.outcome, answer.fields);
+      return answer.result;
     }
     // Its earlier owner stopped after recording its request: what did it send? (Never requested: nothing
     // to look for.) One that had lost the request's answer was watching Twilio's list: watch on from there.
@@ -201,11 +201,24 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
   }
 }
 
+type SettledRow = Pick<KeyRow, 'result' | 'owner' | 'settled_at' | 'db_now'>;
+
+/** What a settled key answers: its result, deduplicated, and the outcome to log (with the owner when another run going on now sent it). */
+export function answerFromSettled(row: SettledRow, claims: ClaimOwner): { result: SendResult; outcome: 'sent-by-other-run' | 'deduplicated'; fields: Record<string, unknown> } {
+  const stored = JSON.parse(row.result!) as SendResult;
+  const byOther = sentByOtherRun(row, claims);
+  return {
+    result: { ...stored, deduplicated: true, ...(byOther ? { sentByOtherRun: byOther } : {}) },
+    outcome: byOther ? 'sent-by-other-run' : 'deduplicated',
+    fields: { sid: stored.sid, ...(byOther ? { owner: byOther } : {}) },
+  };
+}
+
 /**
  * Settled by another run going on now (its owner id), judged on the database's clock alone: the key's
  * settle time against this process's start (the database's now at the read, less this process's uptime).
  */
-function sentByOtherRun(row: KeyRow, claims: ClaimOwner): string | undefined {
+function sentByOtherRun(row: SettledRow, claims: ClaimOwner): string | undefined {
   const startedAt = row.db_now - process.uptime() * 1000;
   return row.owner && row.owner !== claims.id && Date.parse(row.settled_at!) >= startedAt ? row.owner : undefined;
 }

@@ -36,6 +36,8 @@ export interface Store {
   write(statement: Statement, params: Param[]): Promise<void>;
   /** The first row of a fixed read statement. */
   readOne<Row>(statement: Statement, params: Param[]): Promise<Row | undefined>;
+  /** Every row of a fixed read statement. */
+  readMany<Row>(statement: Statement, params: Param[]): Promise<Row[]>;
   /**
    * Runs a fixed statement at once, in its own commit, and returns how many rows it changed: for the
    * conditional writes (claim a key, renew a lease) whose outcome decides what happens next.
@@ -68,6 +70,7 @@ export interface Connection {
   driver: SqliteDriverName | 'pg';
   write: Store['write'];
   readOne: Store['readOne'];
+  readMany: Store['readMany'];
   run: Store['run'];
   /** Every row of a parameterless statement written alike for both databases. */
   readAll<Row>(sql: string): Promise<Row[]>;
@@ -189,7 +192,7 @@ function migrationError(location: string, error: unknown, results: MigrationResu
  * The store's write path, remembering the last failure (a lock held too long, a full disk, an I/O
  * error) until a write succeeds again, so health tells what webhooks are seeing.
  */
-function trackWriteFailures(connection: Connection): Pick<Store, 'write' | 'readOne' | 'run' | 'health'> {
+function trackWriteFailures(connection: Connection): Pick<Store, 'write' | 'readOne' | 'readMany' | 'run' | 'health'> {
   let lastFailure: { at: number; message: string } | undefined;
   const tracked = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
     try {
@@ -205,6 +208,7 @@ function trackWriteFailures(connection: Connection): Pick<Store, 'write' | 'read
     write: tracked(connection.write),
     run: tracked(connection.run),
     readOne: connection.readOne,
+    readMany: connection.readMany,
     async health() {
       const probed = await connection.probe();
       if (probed.state !== 'ok') return probed;

@@ -48,6 +48,7 @@ export async function openPostgres(url: string, location: string): Promise<Conne
     driver: 'pg',
     write: async (s, params) => void (await query(s.postgres, params)),
     readOne: async <Row>(s: Statement, params: Param[]) => (await query<Row>(s.postgres, params)).rows[0] as Row | undefined,
+    readMany: async <Row>(s: Statement, params: Param[]) => (await query<Row>(s.postgres, params)).rows as Row[],
     run: async (s, params) => (await query(s.postgres, params)).rowCount ?? 0,
     readAll: async <Row>(sql: string) => (await query<Row>(sql)).rows as Row[],
     probe: () => probeWithin(pool, timeouts),

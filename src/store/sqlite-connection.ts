@@ -43,6 +43,7 @@ export async function openSqlite(file: string, busyTimeoutMs: number): Promise<C
     driver,
     write: (s, params) => commits.write(s.sqlite, params),
     readOne: <Row>(s: Statement, params: Param[]) => whenUnlocked(() => cached.prepare(s.sqlite).get(params) as Row | undefined),
+    readMany: <Row>(s: Statement, params: Param[]) => whenUnlocked(() => cached.prepare(s.sqlite).all(params) as Row[]),
     run: (s, params) => whenUnlocked(() => Number(cached.prepare(s.sqlite).run(params).changes)),
     readAll: async <Row>(sql: string) => cached.prepare(sql).all([]) as Row[],
     probe: async () => probeSqliteLock(opened, busyTimeoutMs),
