@@ -55,13 +55,8 @@ export function requireCachedBundle(bundleFile: string, cacheDir: string, worthK
   const source = readFileSync(bundleFile, 'latin1');
   const cacheFile = codeCachePath(bundleFile, source, cacheDir);
   const cachedData = cacheFile ? readTrustedCache(cacheFile) : undefined;
-  // V8 checks a cache's header (version, flags, lengths) but not its payload unless told to: a cache
-  // damaged inside (a bad disk, a torn copy) would crash every send or run altered code. With the
-  // checksum verified, such a cache is rejected and compiled anew (~0.6 ms). Set on every run, the
-  // writer's too: the flags are part of what V8 checks, so a cache made without it would be refused.
-  v8.setFlagsFromString('--verify-snapshot-checksum');
   const wrapped = isWrapped(source) ? source : MODULE_WRAPPER[0] + source + MODULE_WRAPPER[1];
-  const script = new vm.Script(wrapped, { filename: bundleFile, cachedData });
+  const script = withChecksums(() => new vm.Script(wrapped, { filename: bundleFile, cachedData }));
   // Made after the command ran, the cache holds every function it compiled, not just the top level.
   if (cacheFile && (!cachedData || script.cachedDataRejected)) {
     process.once('exit', (code) => {
@@ -72,6 +67,25 @@ export function requireCachedBundle(bundleFile: string, cacheDir: string, worthK
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   wrapper.call(module.exports, module.exports, createRequire(bundleFile), module, bundleFile, path.dirname(bundleFile));
   return module.exports;
+}
+
+/**
+ * Runs `work` (compiling with a cache, or making one) with V8 verifying code caches' checksums. V8
+ * checks a cache's header (version, flags, lengths) but not its payload unless told to: a cache
+ * damaged inside (a bad disk, a torn copy) would crash every send or run altered code. With the
+ * checksum verified, such a cache is rejected and compiled anew (~0.6 ms). The flag is on for the
+ * reader and the writer alike: the flags are part of what V8 checks, so a cache made without it would
+ * be refused. And it is off again at once: Node's own modules loaded later (node:http, node:net,
+ * streams...) come with code caches made under Node's default flags, which V8 refused for as long as
+ * a flag differed, so each of them was compiled from source (~5 ms more CPU of a send on Node 20).
+ */
+function withChecksums<T>(work: () => T): T {
+  v8.setFlagsFromString('--verify-snapshot-checksum');
+  try {
+    return work();
+  } finally {
+    v8.setFlagsFromString('--no-verify-snapshot-checksum');
+  }
 }
 
 /** Whether the text is a CommonJS module already inside MODULE_WRAPPER (how scripts/bundle.mjs writes the send bundle). */
@@ -110,7 +124,7 @@ function writeCache(script: vm.Script, cacheFile: string, prefix: string): void 
   const temporary = `${cacheFile}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`;
   try {
     mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
-    writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
+    writeFileSync(temporary, withChecksums(() => script.createCachedData()), { mode: 0o600 });
     renameSync(temporary, cacheFile);
     removeLeftovers(cacheFile, prefix);
   } catch {
