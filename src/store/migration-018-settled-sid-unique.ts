@@ -9,6 +9,8 @@
  * in Twilio's list again (the SID kept by the other key is not taken a second time) before it sends.
  */
 import type { Kysely, Migration } from 'kysely';
+import type { Dialect } from './migrations.js';
+import { claimTimeMs } from './migration-idempotency-fencing.js';
 
 export const SETTLED_SID_INDEX = 'idempotency_keys_settled_sid';
 
@@ -17,10 +19,11 @@ const FOLDED = JSON.stringify({
   message: 'This key had been settled with the message of another key (an identical text reconciled twice); its own message may never have gone out, so the next run under the key looks for it and sends it if missing.',
 });
 
-export const migration018SettledSidUnique: Migration = {
+export const migration018SettledSidUnique = (dialect: Dialect): Migration => ({
   async up(db: Kysely<unknown>) {
     const { sql } = await import('./query-builder.js');
-    await sql`UPDATE idempotency_keys SET state = 'failed', sid = NULL, result = ${FOLDED}
+    // A key settled before migration 017 has no request time: it gets its claim time, or its rerun would send without looking.
+    await sql`UPDATE idempotency_keys SET state = 'failed', sid = NULL, result = ${FOLDED}, requested_at = COALESCE(requested_at, ${sql.raw(claimTimeMs(dialect))})
       WHERE state = 'settled' AND sid IS NOT NULL AND EXISTS (
         SELECT 1 FROM idempotency_keys kept WHERE kept.sid = idempotency_keys.sid AND kept.state = 'settled'
           AND (COALESCE(kept.settled_at, '') < COALESCE(idempotency_keys.settled_at, '')
@@ -30,4 +33,4 @@ export const migration018SettledSidUnique: Migration = {
   async down(db: Kysely<unknown>) {
     await db.schema.dropIndex(SETTLED_SID_INDEX).ifExists().execute();
   },
-};
+});

@@ -12,12 +12,24 @@ import type { Dialect } from './migrations.js';
 
 export const CLAIM_NEW_KEY_FUNCTION = 'openclaw_claim_new_key';
 
+/** A key's claim time (`created_at`, ISO text) in epoch ms, for keys written before `requested_at` existed; 0 when unreadable (any time then matches). */
+export function claimTimeMs(dialect: Dialect): string {
+  return dialect === 'postgres'
+    ? 'COALESCE((extract(epoch from created_at::timestamptz) * 1000)::bigint, 0)'
+    : 'COALESCE(CAST(ROUND((julianday(created_at) - 2440587.5) * 86400000) AS INTEGER), 0)';
+}
+
 export function migrationIdempotencyFencing(dialect: Dialect): Migration {
   return {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('idempotency_keys').addColumn('requested_at', 'bigint').execute();
-      if (dialect !== 'postgres') return;
       const { sql } = await import('./query-builder.js');
+      // Before this migration a pending key meant "claimed before the request, may have gone out", and
+      // a failed one may have been a lost answer: both were looked for in Twilio's list before a resend.
+      // Without a request time they would now count as never requested and be sent at once, so each
+      // gets its claim time (0 if unreadable: then any time matches) and is reconciled as before.
+      await sql.raw(`UPDATE idempotency_keys SET requested_at = ${claimTimeMs(dialect)} WHERE state IN ('pending', 'failed')`).execute(db);
+      if (dialect !== 'postgres') return;
       await sql
         .raw(
           `CREATE OR REPLACE FUNCTION ${CLAIM_NEW_KEY_FUNCTION}(p_key text, p_request_key text, p_scope text, p_request text, p_fingerprint text, p_owner text, p_lease_ms bigint)

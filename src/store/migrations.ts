@@ -251,7 +251,7 @@ export function createMigrationProvider(dialect: Dialect): MigrationProvider {
         '015_api_slots': migration015ApiSlots,
         '016_rate_sends': migration016RateSends,
         '017_idempotency_requested_at_and_atomic_claim': migrationIdempotencyFencing(dialect),
-        '018_idempotency_settled_sid_unique': migration018SettledSidUnique,
+        '018_idempotency_settled_sid_unique': migration018SettledSidUnique(dialect),
         '019_idempotency_answer_lost_at': migration019AnswerLostAt,
       };
     },
