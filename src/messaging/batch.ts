@@ -180,6 +180,17 @@ export interface BatchRunOptions {
 const MAX_DEFER_MS = 120_000;
 
 /**
+ * A row whose request was made but whose answer was lost, and the run stopped before Twilio's list
+ * showed the message: its outcome is unknown. Its key records the request and the loss, so the rerun
+ * (the failed-rows file keeps the key) watches the list on from the loss and sends only if nothing went out.
+ */
+function answerUnknown(r: BatchRow): RowOutcome {
+  const message = "Its request was made, but the answer was lost and the run stopped before Twilio's list showed the message: whether it went out is not known yet.";
+  const hint = "Run the batch (or the failed-rows file) again: it looks for the message in Twilio's list and sends it only if it did not go out.";
+  return { row: r.row, to: r.to, key: r.key, ok: false, error: { code: 'outcome_unknown', message, hint } };
+}
+
+/**
  * Sends the rows through `concurrency` workers. Two runs of one batch cooperate: a row whose key
  * another live run holds is not sent here; it is put off (batch-queue.ts) and looked at again after
  * the new rows, when it is settled (reported as sent by the other run), or, as soon as that run is
@@ -196,6 +207,9 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
   // same way, so the rest are left not started, and a rerun of the batch, once the store is back,
   // sends them (and reconciles the row that met the failure, whose key records how far it got).
   let storeError: UserError | undefined;
+  // Rows put off while their lost answer is looked for: their request was made, so a stop before the
+  // look ends must not report them "not started" (see answerUnknown below).
+  const lookingForLostAnswer = new Set<BatchRow>();
   const worker = async () => {
     const stopped = () => opts.signal?.aborted === true || storeError !== undefined;
     while (!stopped() && !bug) {
@@ -230,6 +244,7 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
         if ((err instanceof KeyInFlightError || err instanceof AnswerLostError) && Date.now() - (item.deferredSince || Date.now()) < MAX_DEFER_MS) {
           if (err instanceof KeyInFlightError && item.index !== undefined) settled.metAnotherRun(item.index);
           if (err instanceof KeyInFlightError && !item.deferredSince) queue.metAnotherRun(item);
+          if (err instanceof AnswerLostError) lookingForLostAnswer.add(r);
           queue.putOff(item, Date.now() + err.retryInMs, Date.now(), err instanceof KeyInFlightError ? err.owner : undefined);
           continue;
         }
@@ -241,6 +256,7 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
         if (err instanceof UserError && err.code === 'store_unavailable') storeError ??= err;
         outcome = { row: r.row, to: r.to, key: r.key, ok: false, error: { code: e.code ?? 'error', message: e.message, ...(e.twilioCode ? { twilioCode: e.twilioCode } : {}), ...(e.hint ? { hint: e.hint } : {}) } };
       }
+      lookingForLostAnswer.delete(r);
       outcomes.push(outcome);
       opts.onOutcome(outcome);
     }
@@ -251,5 +267,10 @@ export async function runBatch(session: MessagingSession, rows: BatchRow[], opts
   if (opts.signal) setMaxListeners(Math.max(defaultMaxListeners, 3 * workers), opts.signal);
   await Promise.all(Array.from({ length: workers }, worker));
   if (bug) throw bug;
+  for (const r of lookingForLostAnswer) {
+    const outcome = answerUnknown(r);
+    outcomes.push(outcome);
+    opts.onOutcome(outcome);
+  }
   return { outcomes, stopped: queue.size > 0 && !storeError, ...(storeError ? { storeError } : {}) };
 }
