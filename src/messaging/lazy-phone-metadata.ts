@@ -23,12 +23,24 @@ export function lazyPhoneMetadata(source: LazyMetadataSource): Record<string, un
   return metadata;
 }
 
-/** An object whose properties parse their JSON on first read (and keep the value). */
+/**
+ * An object whose properties parse their JSON on first read (and keep the value): a Proxy over the
+ * texts, made at once. (A getter defined per country took ~0.4 ms of every send for 245 countries.)
+ * Reads, `in`, `hasOwnProperty`, `Object.keys` and JSON.stringify see the parsed values.
+ */
 function lazyEntries(texts: Record<string, string>): Record<string, unknown> {
-  const entries: Record<string, unknown> = {};
-  for (const key of Object.keys(texts)) {
-    let value: unknown;
-    Object.defineProperty(entries, key, { enumerable: true, configurable: true, get: () => (value ??= JSON.parse(texts[key])) });
-  }
-  return entries;
+  const parsed = new Map<string, unknown>();
+  const own = (key: string | symbol): key is string => typeof key === 'string' && Object.hasOwn(texts, key);
+  const valueOf = (key: string) => {
+    if (!parsed.has(key)) parsed.set(key, JSON.parse(texts[key]));
+    return parsed.get(key);
+  };
+  return new Proxy(texts as Record<string, unknown>, {
+    get: (target, key, receiver) => (own(key) ? valueOf(key) : Reflect.get(target, key, receiver)),
+    getOwnPropertyDescriptor: (target, key) => (own(key) ? { value: valueOf(key), writable: false, enumerable: true, configurable: true } : Reflect.getOwnPropertyDescriptor(target, key)),
+    // Read-only, as the package's metadata is to libphonenumber: a write would leave text and value apart.
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+  });
 }

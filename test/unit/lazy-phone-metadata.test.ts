@@ -17,6 +17,7 @@ describe('lazy phone metadata', () => {
     expect(Object.keys(lazy.countries)).toEqual(Object.keys(metadata.countries));
     expect(Object.prototype.hasOwnProperty.call(lazy.countries, 'US')).toBe(true);
     expect(Object.prototype.hasOwnProperty.call(lazy.countries, 'XX')).toBe(false);
+    expect(['US' in lazy.countries, 'XX' in lazy.countries]).toEqual([true, false]);
     expect(lazy.countries.GB).toEqual(metadata.countries.GB);
     expect(lazy.countries.GB).toBe(lazy.countries.GB);
     expect(JSON.parse(JSON.stringify(lazy))).toEqual(metadata);
