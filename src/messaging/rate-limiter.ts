@@ -10,7 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Store } from '../store/open-store.js';
 import { ensureJointRows, refundJointSlot, reserveJointSlot } from '../store/account-rate-slots.js';
 import { refundSlot, reserveSlot } from '../store/rate-slots.js';
-import { type AdmittedSend, admitSend, forgetSend, prepareWindow, windowFor } from '../store/rate-window.js';
+import { storeWindows } from './rate-windows.js';
 import { type NumberKind, NUMBER_RATES, numberKindOf, SERVICE_RATE } from '../twilio/sender-kinds.js';
 
 /** A slot whose time has come. */
@@ -22,6 +22,12 @@ export interface TakenSlot {
    * the slot back (`refund`), as for any request not made.
    */
   admit(signal?: AbortSignal): Promise<void>;
+  /**
+   * The admitted request's answer (or its failure) came back: the send counts in the sender's window
+   * from now, when the API has surely seen it (rate-window.ts says why). Never rejects: if the store
+   * cannot record it, the send keeps counting from a time ahead of any answer, which only waits longer.
+   */
+  answered(): Promise<void>;
   /** The API refused the request (429), or it was not made: the slot goes back to the sender's rate. */
   refund(): Promise<void> | void;
 }
@@ -49,7 +55,7 @@ export function createRateLimiter(ratePerSecond: number, now = () => performance
       const slot = Math.max(t, next);
       next = slot + interval;
       if (slot > t) await waitForSlot(slot - t, signal, refund);
-      return { admit: async () => {}, refund };
+      return { admit: async () => {}, answered: async () => {}, refund };
     },
   };
 }
@@ -67,7 +73,7 @@ async function waitForSlot(ms: number, signal: AbortSignal | undefined, refund: 
 /** A limiter whose schedule and window live in the store, shared by every process sending from this sender. */
 export function createStoreRateLimiter(store: Store, senderId: string, ratePerSecond: number): RateLimiter {
   const interval = 1000 / ratePerSecond;
-  const window = senderWindow(store, senderId, ratePerSecond);
+  const window = storeWindows(store, [{ key: senderId, ratePerSecond }]);
   const refund = () => refundSlot(store, senderId, interval);
   return {
     ratePerSecond,
@@ -77,38 +83,6 @@ export function createStoreRateLimiter(store: Store, senderId: string, ratePerSe
       const wait = await reserveSlot(store, senderId, interval);
       if (wait > 0) await waitForSlot(wait, signal, refund);
       return window.slot(refund);
-    },
-  };
-}
-
-/** The sender's one-second window in the store (rate-window.ts), behind whichever schedule gave the slot. */
-function senderWindow(store: Store, senderId: string, ratePerSecond: number) {
-  const window = windowFor(ratePerSecond);
-  let prepared: Promise<void> | undefined;
-  return {
-    /** The ring's rows exist (created once; a failure is tried again on the next take). */
-    prepared: () =>
-      (prepared ??= prepareWindow(store, senderId, window).catch((err: unknown) => {
-        prepared = undefined;
-        throw err;
-      })),
-    /** A slot whose time has come under the schedule `refundScheduled` gives back to. */
-    slot(refundScheduled: () => Promise<void>): TakenSlot {
-      let admitted: AdmittedSend | undefined;
-      return {
-        async admit(stop) {
-          for (;;) {
-            const answer = await admitSend(store, senderId, window);
-            if ('admitted' in answer) return void (admitted = answer.admitted);
-            // The window is full (a late process sent its overdue slots): wait until its oldest send is a window old.
-            await delay(Math.max(1, answer.waitMs), undefined, stop ? { signal: stop } : undefined);
-          }
-        },
-        async refund() {
-          await refundScheduled();
-          if (admitted) await forgetSend(store, senderId, admitted);
-        },
-      };
     },
   };
 }
@@ -146,7 +120,7 @@ export interface AccountRate {
  */
 export function createAccountStoreRateLimiter(store: Store, senderId: string, ratePerSecond: number, account: AccountRate): RateLimiter {
   const joint = { sender: senderId, account: `account:${account.accountSid}`, senderIntervalMs: 1000 / ratePerSecond, accountIntervalMs: 1000 / account.ratePerSecond };
-  const window = senderWindow(store, senderId, ratePerSecond);
+  const window = storeWindows(store, [{ key: senderId, ratePerSecond }, { key: joint.account, ratePerSecond: account.ratePerSecond }]);
   const refund = () => refundJointSlot(store, joint);
   let rows: Promise<void> | undefined;
   return {

@@ -65,7 +65,8 @@ export async function sendAttempts(ctx: AttemptContext, first: number, unknownEa
     let verdict;
     try {
       // The first attempt can still be stopped while it waits for an API request slot (store/api-gate.ts) or its window.
-      const message = await createMessage(deps.client, msg, { maxRetries: 0, beforeSend, signal: stop });
+      // Answered or not, the request is over: the sender's window counts it from now (rate-limiter.ts).
+      const message = await createMessage(deps.client, msg, { maxRetries: 0, beforeSend, signal: stop }).finally(() => slot.answered());
       deps.afterAccepted?.(message.sid);
       return { kind: 'created', message, requestedAt };
     } catch (err) {

@@ -37,3 +37,12 @@ export function busiestWindow(times: number[], windowMs = 1000): number {
   }
   return most;
 }
+
+/**
+ * The most spans [admitted, answered] reaching into one window of `windowMs`: an API that records each
+ * request somewhere within its span counts at most this many in any window of its clock.
+ */
+export function busiestSpans(spans: [number, number][], windowMs: number): number {
+  // A busiest window can start where some span ends: moving its start later only drops spans.
+  return Math.max(...spans.map(([, start]) => spans.filter(([admitted, answered]) => admitted < start + windowMs && answered >= start).length));
+}

@@ -9,9 +9,11 @@ import { createAccountStoreRateLimiter, createStoreRateLimiter } from '../../src
 import { createAccountGate } from '../../src/store/api-gate.js';
 import { acquireApiSlot } from '../../src/store/api-slots.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
+import { IN_FLIGHT_HOLD_MS } from '../../src/store/rate-window.js';
+import type { Param, Statement } from '../../src/store/statement.js';
 import { createRestClient } from '../../src/twilio/rest-client.js';
 import { recordingRows } from '../helpers/recording-store.js';
-import { busiestWindow } from '../helpers/sent.js';
+import { busiestSpans, busiestWindow } from '../helpers/sent.js';
 import { requirePgInCi, storeKinds } from '../helpers/stores.js';
 
 requirePgInCi();
@@ -142,5 +144,39 @@ for (const kind of storeKinds) {
       await plain.take();
       expect(performance.now() - t1).toBeGreaterThanOrEqual(800);
     });
+
+    it("the account's window: two senders on two connections never reach into more than the account's rate in any second of the store's clock, counted from each send's answer", async () => {
+      const [a, b] = await open(2);
+      const account = { accountSid: 'AC' + '2'.repeat(32), ratePerSecond: 20 };
+      const spans: [number, number][] = [];
+      const recorded = [a, b].map((s) => accountSpans(s, `account:${account.accountSid}`, spans));
+      const senders = ['+15550004441', '+15550004442'];
+      const limiters = recorded.map((s, i) => createAccountStoreRateLimiter(s, senders[i], 15, account));
+      await Promise.all(limiters.flatMap((l) => Array.from({ length: 20 }, async () => {
+        const slot = await l.take();
+        await slot.admit();
+        await slot.answered();
+      })));
+      // Every send took a place in the account's window and counted from its answer (rate-window.ts).
+      expect(spans).toHaveLength(40);
+      expect(busiestSpans(spans, 999.5)).toBeLessThanOrEqual(account.ratePerSecond);
+    });
+  });
+}
+
+/** A store that adds to `spans` each send's [admitted, answered] in the account's window (the store's clock). */
+function accountSpans(store: Store, accountRow: string, spans: [number, number][]): Store {
+  return new Proxy(store, {
+    get: (target, key) =>
+      key === 'readOne'
+        ? async (s: Statement, params: Param[]) => {
+            const row = await target.readOne<{ sent_at: number | string }>(s, params);
+            // The answer's statement: (ring, place, the admitted time it replaces) -> the answer's time.
+            if (row && /^UPDATE rate_sends .* RETURNING sent_at$/.test(s.postgres) && params[0] === accountRow) {
+              spans.push([Number(params[2]) - IN_FLIGHT_HOLD_MS, Number(row.sent_at)]);
+            }
+            return row;
+          }
+        : Reflect.get(target, key),
   });
 }
