@@ -60,6 +60,8 @@ export interface SendResult {
   sentByOtherRun?: string;
   chunk?: number;
   chunks?: number;
+  /** Answered from the store because the key's text went out split another way before (chunk-layout.ts). */
+  layoutChanged?: { earlierParts: number; partsThisRun: number };
 }
 
 export interface DeliverDeps {

@@ -10,6 +10,7 @@ import { findKey } from '../store/idempotency.js';
 import { hasMessaged } from '../store/message-log.js';
 import { optOutReason, optOutSource } from '../store/optouts.js';
 import type { ChunkOptions } from './chunk.js';
+import { earlierLayout, layoutFingerprint } from './chunk-layout.js';
 import { type DeliverDeps, deliverMessage, messageFingerprint, type SendResult } from './deliver.js';
 import { hostMedia, inspectMedia, mediaFingerprint } from './outbound-media.js';
 import { planMessage, type Prices } from './plan.js';
@@ -82,38 +83,52 @@ export async function sendText(req: TextRequest, policy: TextPolicy, deps: Deliv
   const plan = planMessage(req.body, req.media, policy.chunking, policy.prices);
   const results: SendResult[] = [];
   // Every chunk carries the whole request's fingerprint, so the key reused for another body is refused
-  // even when that body splits into a different number of chunks. Files count by content.
+  // even when that body splits into a different number of chunks; a text in several parts adds how it
+  // was split, so the same text split another way is refused too (chunk-layout.ts). Files count by content.
   const mediaRecord = mediaFingerprint(media);
-  const fingerprint = messageFingerprint({ ...req, media: mediaRecord });
+  const contentFingerprint = messageFingerprint({ ...req, media: mediaRecord });
+  const parts = plan.chunks.map((c) => c.text);
   // A rerun of a message already sent needs no new URL (nor a running serve): it answers from the store.
   const firstKey = plan.chunks.length > 1 ? `${key}#1/${plan.chunks.length}` : key;
   const alreadySent = media.some((m) => m.kind === 'file') && (await findKey(deps.store, firstKey))?.state === 'settled';
   const mediaUrls = alreadySent ? [] : await hostMedia(media, deps.mediaHost);
-  for (const [i, chunk] of plan.chunks.entries()) {
-    const chunks = plan.chunks.length;
-    results.push(
-      await deliverOrNameKey(req.idempotencyKey === undefined, key, () => deliverMessage(
-        {
-          key: chunks > 1 ? `${key}#${i + 1}/${chunks}` : key,
-          requestKey: key,
-          fingerprint,
-          to: req.to,
-          from: req.from,
-          messagingServiceSid: req.messagingServiceSid,
-          body: chunk.text,
-          // Media goes with the first chunk only, so it is paid for once.
-          media: i === 0 ? mediaUrls : [],
-          mediaRecord: i === 0 ? mediaRecord : [],
-          statusCallback: req.statusCallback,
-          chunk: i + 1,
-          chunks,
-        },
-        // A stop can keep the first chunk from going out, never cut a message in half once it started.
-        i === 0 ? deps : { ...deps, signal: undefined },
-      )),
-    );
+  const deliverParts = async (fingerprint: string) => {
+    for (const [i, text] of parts.entries()) {
+      const chunks = parts.length;
+      results.push(
+        await deliverOrNameKey(req.idempotencyKey === undefined, key, () => deliverMessage(
+          {
+            key: chunks > 1 ? `${key}#${i + 1}/${chunks}` : key,
+            requestKey: key,
+            fingerprint,
+            to: req.to,
+            from: req.from,
+            messagingServiceSid: req.messagingServiceSid,
+            body: text,
+            // Media goes with the first chunk only, so it is paid for once.
+            media: i === 0 ? mediaUrls : [],
+            mediaRecord: i === 0 ? mediaRecord : [],
+            statusCallback: req.statusCallback,
+            chunk: i + 1,
+            chunks,
+          },
+          // A stop can keep the first chunk from going out, never cut a message in half once it started.
+          i === 0 ? deps : { ...deps, signal: undefined },
+        )),
+      );
+    }
+    return results;
+  };
+  try {
+    return { kind: 'sent', results: await deliverParts(layoutFingerprint(contentFingerprint, parts)) };
+  } catch (err) {
+    // Refused at the first part: the key may stand for this very text, split another way before.
+    if (results.length > 0 || !(err instanceof UserError) || err.code !== 'idempotency_key_reused') throw err;
+    const earlier = await earlierLayout(deps.store, { requestKey: key, contentFingerprint, parts });
+    if (!earlier) throw err;
+    if (earlier.kind === 'sent') return { kind: 'sent', results: earlier.results };
+    return { kind: 'sent', results: await deliverParts(contentFingerprint) };
   }
-  return { kind: 'sent', results };
 }
 
 /**

@@ -2,9 +2,11 @@
  * Exactly once, fenced: a key remembers when its request was first made (`requested_at`, epoch ms in
  * the database's clock), so a run taking over a dead owner's key knows whether anything can have
  * reached Twilio at all; and, on PostgreSQL, claiming a new key becomes one function that serialises
- * claimants of the same caller's key (an advisory lock) before it checks for other parameters, so a
- * one-chunk and a two-chunk text under one key can never both be claimed (each statement in the
- * function sees what the lock's previous holder committed; one plain statement could not).
+ * claimants of the same caller's key (an advisory lock) before it checks for another fingerprint, so
+ * two requests with different fingerprints under one key can never both be claimed (each statement in
+ * the function sees what the lock's previous holder committed; one plain statement could not). That
+ * covers one text split two ways (one part and three, say) only because the fingerprint of a text in
+ * several parts names its layout (messaging/chunk-layout.ts); the content alone would let both through.
  */
 // Types only at load: every send evaluates this file, and Kysely loads only with query-builder.ts when it runs.
 import type { Kysely, Migration } from 'kysely';

@@ -50,7 +50,7 @@ export interface IdempotencyKeysTable {
   settled_at: string | null;
   /** The caller's key, the same for every chunk of one text (chunks have keys of their own). */
   request_key: string | null;
-  /** Hash of what the request sends (to, sender, body, media): a key reused for another request is refused. */
+  /** Hash of what the request sends (to, sender, body, media; for a text in several parts, how it was split): a key reused for another request is refused. */
   fingerprint: string | null;
   /** The resource's SID once settled, for "is this SID someone's already". */
   sid: string | null;

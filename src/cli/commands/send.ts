@@ -38,7 +38,8 @@ interface SendFlags {
 /** One sent message as a line; its SID, status and number come from Twilio's answer, the other run's id from the store: outside text. */
 export function describeResult(r: SendResult): string {
   const part = r.chunks ? ` [${r.chunk}/${r.chunks}]` : '';
-  return safeForTerminal(`${r.sid} ${r.status} -> ${r.to}${part} (${r.segments} segment${r.segments === 1 ? '' : 's'}, ${r.encoding})${r.sentByOtherRun ? ` sent by another run (${r.sentByOtherRun})` : r.deduplicated ? ' already sent: deduplicated' : ''}`);
+  const layout = r.layoutChanged && ` already sent in ${r.layoutChanged.earlierParts} part${r.layoutChanged.earlierParts === 1 ? '' : 's'} (this run would split it in ${r.layoutChanged.partsThisRun}): deduplicated, nothing sent again`;
+  return safeForTerminal(`${r.sid} ${r.status} -> ${r.to}${part} (${r.segments} segment${r.segments === 1 ? '' : 's'}, ${r.encoding})${r.sentByOtherRun ? ` sent by another run (${r.sentByOtherRun})` : layout || (r.deduplicated ? ' already sent: deduplicated' : '')}`);
 }
 
 function parseRate(text: string | undefined): number | undefined {

@@ -1,0 +1,133 @@
+/**
+ * One key, one text, however the settings split it (review R3): a rerun under a key whose text went
+ * out split another way (another sms.maxLength, say) sends nothing. It answers from the store when the
+ * earlier parts all went out, and refuses with idempotency_key_layout_changed while they have not;
+ * batch rows too; and of two runs claiming one key with different layouts at the same moment, one
+ * layout goes out and the other run sends nothing. Runs on SQLite and on PostgreSQL.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFaults } from '../../src/sandbox/faults.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { isolatedEnv, telephony } from '../helpers/cli.js';
+import { sentMessages } from '../helpers/sent.js';
+import { requirePgInCi, storeKinds } from '../helpers/stores.js';
+
+requirePgInCi();
+
+// 105 characters: one message by default, three at sms.maxLength 50.
+const BODY = 'The quick brown fox jumps over the lazy dog. Pack my box with five dozen liquor jugs. How vexingly quick!';
+const SHORT = { OPENCLAW_TELEPHONY_SMS_MAX_LENGTH: '50' };
+
+let sb: Sandbox;
+let slow: Sandbox;
+
+beforeAll(async () => {
+  sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 } });
+  // Every answer takes a second, so two runs started together both claim before either settles.
+  slow = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 }, faults: parseFaults('latency:1000ms') });
+});
+afterAll(async () => {
+  await sb.close();
+  await slow.close();
+});
+
+// One result is printed as one (indented) object, several as one line each.
+const jsonLines = (stdout: string) => (stdout.startsWith('{\n') ? [JSON.parse(stdout)] : stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+const sentTo = async (sandbox: Sandbox, to: string) => (await sentMessages(sandbox)).filter((m) => m.to === to);
+
+for (const kind of storeKinds) {
+  describe.skipIf(kind.skip)(`a key's text split another way is not sent again, on ${kind.name}`, () => {
+    let env: NodeJS.ProcessEnv;
+    let cwd: string;
+    const to = (n: number) => `+1555040${kind.name === 'sqlite' ? 1 : 2}${String(n).padStart(3, '0')}`;
+    const send = (args: string[], extra: Record<string, string> = {}, sandbox = sb) =>
+      telephony(['send', '--sandbox', ...args], { env: { ...env, ...extra, OPENCLAW_TELEPHONY_SANDBOX_URL: sandbox.baseUrl, TWILIO_PHONE_NUMBER: sandbox.describe().numbers[0].phoneNumber }, cwd });
+    beforeAll(async () => {
+      ({ env, cwd } = isolatedEnv());
+      env.OPENCLAW_TELEPHONY_STORE_URL = await kind.url();
+    });
+
+    it('sent in one part, rerun where it splits in three: answered from the store, nothing sent, and the output says why', async () => {
+      const key = `chunky-1-${kind.name}`;
+      const first = await send([to(1), BODY, '--idempotency-key', key, '--json']);
+      expect(first.code, first.stderr).toBe(0);
+      const original = JSON.parse(first.stdout);
+      const again = await send([to(1), BODY, '--idempotency-key', key, '--json'], SHORT);
+      expect(again.code, again.stderr).toBe(0);
+      expect(JSON.parse(again.stdout)).toMatchObject({ sid: original.sid, idempotencyKey: key, deduplicated: true, layoutChanged: { earlierParts: 1, partsThisRun: 3 } });
+      const human = await send([to(1), BODY, '--idempotency-key', key], SHORT);
+      expect(human.code, human.stderr).toBe(0);
+      expect(human.stdout).toContain(`${original.sid} `);
+      expect(human.stdout).toContain('already sent in 1 part (this run would split it in 3): deduplicated, nothing sent again');
+      expect((await sentTo(sb, to(1))).map((m) => m.body)).toEqual([BODY]);
+    });
+
+    it('sent in three parts, rerun where it is one message: the three earlier parts answer', async () => {
+      const key = `chunky-3-${kind.name}`;
+      const first = jsonLines((await send([to(2), BODY, '--idempotency-key', key, '--json'], SHORT)).stdout);
+      expect(first.map((r) => r.idempotencyKey)).toEqual([1, 2, 3].map((i) => `${key}#${i}/3`));
+      const again = await send([to(2), BODY, '--idempotency-key', key, '--json']);
+      expect(again.code, again.stderr).toBe(0);
+      const answered = jsonLines(again.stdout);
+      expect(answered.map((r) => r.sid)).toEqual(first.map((r) => r.sid));
+      for (const r of answered) expect(r).toMatchObject({ deduplicated: true, layoutChanged: { earlierParts: 3, partsThisRun: 1 } });
+      expect((await sentTo(sb, to(2))).length).toBe(3);
+    });
+
+    it('a batch rerun with another sms.maxLength sends none of its rows again', async () => {
+      const file = path.join(cwd, `layout-${kind.name}.csv`);
+      writeFileSync(file, ['to,body', `${to(3)},${BODY}`, `${to(4)},short row`].join('\n'));
+      const first = await send(['--batch', file, '--yes', '--batch-id', `layout-${kind.name}`]);
+      expect(first.code, first.stderr).toBe(0);
+      const again = await send(['--batch', file, '--yes', '--batch-id', `layout-${kind.name}`], SHORT);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toContain('already sent in 1 part (this run would split it in 3): deduplicated, nothing sent again');
+      expect(again.stderr).toMatch(/0 sent, 2 already sent before/);
+      expect((await sentTo(sb, to(3))).map((m) => m.body)).toEqual([BODY]);
+      expect((await sentTo(sb, to(4))).length).toBe(1);
+    });
+
+    it('an earlier layout cut short is refused by name (nothing sent); rerun with the earlier settings, it is finished once', async () => {
+      const key = `cut-${kind.name}`;
+      // Killed between Twilio's answer to the second part and its settle: part 1 sent, part 2 pending, part 3 never started.
+      const crashed = await send([to(5), BODY, '--idempotency-key', key], { ...SHORT, OPENCLAW_TELEPHONY_FAULT_CRASH_AFTER_SENDS: '2' });
+      expect(crashed.code).not.toBe(0);
+      const refused = await send([to(5), BODY, '--idempotency-key', key, '--json']);
+      expect(refused.code, refused.stderr).toBe(2);
+      const { error } = JSON.parse(refused.stdout);
+      expect(error.code).toBe('idempotency_key_layout_changed');
+      expect(error.message).toBe(`Idempotency key "${key}" was split into 3 parts before (1 sent, 1 pending, 1 not started), and this run would send it as one message; nothing was sent.`);
+      expect(error.hint).toMatch(/Rerun with the settings in effect then \(its longest part had \d+ characters, so sms\.maxLength was at least \d+\).*or use a new --idempotency-key/);
+      const human = await send([to(5), BODY, '--idempotency-key', key]);
+      expect(human.code).toBe(2);
+      expect(human.stderr).toContain('was split into 3 parts before');
+      expect((await sentTo(sb, to(5))).length).toBe(2);
+      const finished = await send([to(5), BODY, '--idempotency-key', key, '--json'], SHORT);
+      expect(finished.code, finished.stderr).toBe(0);
+      expect(jsonLines(finished.stdout).map((r) => r.idempotencyKey)).toEqual([1, 2, 3].map((i) => `${key}#${i}/3`));
+      const sent = await sentTo(sb, to(5));
+      expect(sent.length).toBe(3);
+      expect(new Set(sent.map((m) => m.body)).size).toBe(3);
+    });
+
+    it('two runs claiming one key with different layouts at the same moment: one layout goes out, the other run sends nothing', async () => {
+      const key = `race-${kind.name}`;
+      const args = [to(6), BODY, '--idempotency-key', key, '--json'];
+      const [whole, split] = await Promise.all([send(args, {}, slow), send(args, SHORT, slow)]);
+      const sent = await sentTo(slow, to(6));
+      const wholeWon = sent.some((m) => m.body === BODY);
+      expect(sent.length, whole.stderr + split.stderr).toBe(wholeWon ? 1 : 3);
+      const [winner, loser] = wholeWon ? [whole, split] : [split, whole];
+      expect(winner.code, winner.stderr).toBe(0);
+      expect(jsonLines(winner.stdout).every((r) => !r.deduplicated)).toBe(true);
+      // The loser met the winner's claim: refused while the winner was still sending, or answered from the store after it.
+      if (loser.code === 2) expect(loser.stdout + loser.stderr).toContain('idempotency_key_layout_changed');
+      else {
+        expect(loser.code, loser.stderr).toBe(0);
+        for (const r of jsonLines(loser.stdout)) expect(r).toMatchObject({ deduplicated: true, layoutChanged: { earlierParts: wholeWon ? 1 : 3 } });
+      }
+    });
+  });
+}
