@@ -29,7 +29,7 @@ import type { MediaHost } from './outbound-media.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { reconcileRequest } from './reconcile.js';
 import { analyzeSegments, type Encoding } from './segments.js';
-import { type AttemptContext, sendAttempts } from './send-attempts.js';
+import { type AttemptContext, SEND_TIMEOUT_MS, sendAttempts } from './send-attempts.js';
 import { uuidV7 } from '../unique-id.js';
 
 export { SEND_TIMEOUT_MS } from './send-attempts.js';
@@ -168,10 +168,8 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
       await log(answer.outcome, answer.fields);
       return answer.result;
     }
-    // Its earlier owner stopped after recording its request: what did it send? (Never requested: nothing
-    // to look for.) One that had lost the request's answer was watching Twilio's list: watch on from there.
-    const earlier = claim.takenOver ? claim.earlierRequest : undefined;
-    start = earlier?.answerLostAt !== undefined ? { lost: lostByEarlierOwner({ ...earlier, answerLostAt: earlier.answerLostAt }) } : { earlier };
+    // Its earlier owner stopped after recording its request: what did it send? (Never requested: nothing to look for.)
+    start = claim.takenOver ? startFromEarlier(claim.earlierRequest) : {};
   }
   const fresh = !start.lost && !start.earlier;
   let finished = false;
@@ -244,7 +242,7 @@ async function deliverClaimed(ctx: AttemptContext, request: DeliveryRequest, sta
       }
       if (!found) await ctx.log('retry', { error: lost.err.message, attempt: lost.attempt + 1 });
     } else if (earlier) {
-      found = await reconcileRequest(deps.client, deps.store, { ...request, requestedAt, requestAgeMs: earlier.dbNow - earlier.at }, ctx.sleep);
+      found = await reconcileRequest(deps.client, deps.store, { ...request, requestedAt, requestAgeMs: earlier.dbNow - (earlier.lastAt ?? earlier.at) }, ctx.sleep);
     }
     if (!found) {
       const sent = await sendAttempts(ctx, lost ? lost.attempt + 1 : 0, lost !== undefined);
@@ -265,6 +263,21 @@ async function deliverClaimed(ctx: AttemptContext, request: DeliveryRequest, sta
     await ctx.log('sid-taken', { sid: found.sid });
     [earlier, lost] = [{ at: requestedAt, dbNow: requestedAt }, undefined];
   }
+}
+
+/**
+ * Where a key taken over from an earlier owner starts. A request whose answer that owner lost is
+ * watched on from the loss; one it would have given up on by now (in flight past the send's time
+ * limit: an owner frozen past its fence, a lease run out on another machine) counts as an answer lost
+ * at that limit, as it would have been; a young one (a run killed mid-request on this machine, taken
+ * over at once) is reconciled: the list is looked at for a few seconds from the request's start.
+ */
+function startFromEarlier(earlier: EarlierRequest | undefined): Start {
+  if (!earlier) return {};
+  const last = earlier.lastAt ?? earlier.at;
+  if (earlier.answerLostAt !== undefined && earlier.answerLostAt >= last) return { lost: lostByEarlierOwner(earlier, earlier.answerLostAt) };
+  if (earlier.dbNow - last >= SEND_TIMEOUT_MS) return { lost: lostByEarlierOwner(earlier, last + SEND_TIMEOUT_MS) };
+  return { earlier };
 }
 
 type DeliveryRequest = { to: string; from?: string; messagingServiceSid?: string; body: string };

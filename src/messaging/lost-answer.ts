@@ -48,13 +48,14 @@ export function lostAnswer(err: TwilioApiError | NetworkError, requestedAt: numb
 }
 
 /**
- * The answer an earlier owner of the key lost before it stopped (a Ctrl-C or a crash during its
- * watch): watched on from the moment of the loss (the database's clock, turned into this process's),
- * not from the request's start, which for a request Twilio was slow on is long enough ago to resend at once.
+ * An answer the key's earlier owner lost, or would have lost, before it stopped (a Ctrl-C or a crash
+ * during its watch, a freeze past its fence): watched on from the moment of the loss (`lostAtDb`, the
+ * database's clock, turned into this process's), not from the request's start, which for a request
+ * Twilio was slow on is long enough ago to resend at once.
  */
-export function lostByEarlierOwner(earlier: EarlierRequest & { answerLostAt: number }): LostAnswer {
-  const err = new NetworkError("an earlier run lost the answer to this message's request and stopped before it knew whether Twilio made it");
-  const sinceLoss = Math.max(0, earlier.dbNow - earlier.answerLostAt);
+export function lostByEarlierOwner(earlier: EarlierRequest, lostAtDb: number): LostAnswer {
+  const err = new NetworkError("an earlier run made this message's request and stopped before it knew whether Twilio made it");
+  const sinceLoss = Math.max(0, earlier.dbNow - lostAtDb);
   return { err, requestedAt: earlier.at, attempt: 0, lostAt: monotonicMs() - sinceLoss, waitedMs: 0, looks: 0, byEarlierOwner: true };
 }
 

@@ -49,7 +49,9 @@ export const FENCE_MARGIN_MS = 5000;
 export interface EarlierRequest {
   at: number;
   dbNow: number;
-  /** When the earlier owner lost the answer to it (database clock), if it did. */
+  /** When the latest request started (database clock; unknown for keys from before migration 020). */
+  lastAt?: number;
+  /** When the earlier owner lost the answer to a request (database clock), if it did. */
   answerLostAt?: number;
 }
 
@@ -217,7 +219,12 @@ function busyRetryMs(row: KeyRow): number {
 /** A key taken over from an owner that stopped: what the new owner must reconcile before sending. */
 function takenOverClaim(row: KeyRow): Claim {
   if (row.requested_at === null) return { kind: 'claimed', takenOver: true, since: new Date(row.created_at) };
-  const earlierRequest: EarlierRequest = { at: row.requested_at, dbNow: row.db_now, ...(row.answer_lost_at !== null ? { answerLostAt: row.answer_lost_at } : {}) };
+  const earlierRequest: EarlierRequest = {
+    at: row.requested_at,
+    dbNow: row.db_now,
+    ...(row.last_request_at !== null ? { lastAt: row.last_request_at } : {}),
+    ...(row.answer_lost_at !== null ? { answerLostAt: row.answer_lost_at } : {}),
+  };
   return { kind: 'claimed', takenOver: true, since: new Date(row.created_at), earlierRequest };
 }
 

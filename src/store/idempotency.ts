@@ -59,10 +59,10 @@ const RENEW_ALL = both("UPDATE idempotency_keys SET lease_until = {greatest}(COA
 // Right before the request leaves: the key says it was requested (the first time counts) and nobody may
 // take it over until the request cannot reach Twilio any more (see ClaimOwner.startRequest).
 const START_REQUEST = both(
-  "UPDATE idempotency_keys SET requested_at = COALESCE(requested_at, {now}), lease_until = {greatest}(COALESCE(lease_until, 0), {now} + CAST(? AS BIGINT)) WHERE key = ? AND owner = ? AND state = 'pending' RETURNING requested_at",
+  "UPDATE idempotency_keys SET requested_at = COALESCE(requested_at, {now}), last_request_at = {now}, lease_until = {greatest}(COALESCE(lease_until, 0), {now} + CAST(? AS BIGINT)) WHERE key = ? AND owner = ? AND state = 'pending' RETURNING requested_at",
 );
 // A request that certainly created nothing (429, no connection), and no earlier one that may have: the key is "never requested" again.
-const REQUEST_NOT_MADE = statement("UPDATE idempotency_keys SET requested_at = NULL, answer_lost_at = NULL WHERE key = ? AND owner = ? AND requested_at = ? AND state = 'pending'");
+const REQUEST_NOT_MADE = statement("UPDATE idempotency_keys SET requested_at = NULL, answer_lost_at = NULL, last_request_at = NULL WHERE key = ? AND owner = ? AND requested_at = ? AND state = 'pending'");
 // The answer to the key's request was lost (the message may have been made): kept for whoever takes the key over.
 const ANSWER_LOST = both("UPDATE idempotency_keys SET answer_lost_at = {now} WHERE key = ? AND owner = ? AND state = 'pending'");
 const RELEASE_ONE = statement("UPDATE idempotency_keys SET owner = NULL, lease_until = 0 WHERE key = ? AND owner = ? AND state = 'pending'");
@@ -87,7 +87,7 @@ const SID_CLAIMED = statement("SELECT key FROM idempotency_keys WHERE sid = ? AN
 /** PostgreSQL returns BIGINT as text. */
 const numberOrNull = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
 const withNumbers = (row: KeyRow | undefined): KeyRow | undefined =>
-  row && { ...row, lease_until: numberOrNull(row.lease_until), requested_at: numberOrNull(row.requested_at), answer_lost_at: numberOrNull(row.answer_lost_at), db_now: Number(row.db_now) };
+  row && { ...row, lease_until: numberOrNull(row.lease_until), requested_at: numberOrNull(row.requested_at), answer_lost_at: numberOrNull(row.answer_lost_at), last_request_at: numberOrNull(row.last_request_at), db_now: Number(row.db_now) };
 
 export async function findKey(store: Store, key: string): Promise<KeyRow | undefined> {
   return withNumbers(await store.readOne<KeyRow>(FIND, [key]));

@@ -65,6 +65,8 @@ export interface IdempotencyKeysTable {
    * taking the key over watches Twilio's list for as long after the loss as the owner would have.
    */
   answer_lost_at: number | null;
+  /** When the latest request started (epoch ms, the database's clock; requested_at keeps the first). */
+  last_request_at: number | null;
 }
 
 export interface ProcessedWebhooksTable {

@@ -177,6 +177,31 @@ for (const kind of storeKinds) {
       }
     }, 90_000);
 
+    it('an owner frozen past its fence while Twilio is slow: the run taking its key over watches as a lost answer and sends nothing again (review R1 b)', async () => {
+      const lagging = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 }, faults: parseFaults('listlag:8s') });
+      const proxy = await startAnswerFaultProxy(lagging.baseUrl, () => ({ kind: 'hold', ms: 6000 }));
+      try {
+        const m = textTo(lagging, `frozen owner ${kind.name}`);
+        const frozen = createClaimOwner(store);
+        await frozen.claim(claimOf(m));
+        await frozen.startRequest(m.key, SEND_TIMEOUT_MS);
+        const inFlight = createMessage(clientAt(lagging, proxy.url), m).catch(() => undefined);
+        await expect.poll(() => proxy.creates).toBe(1);
+        // The owner froze (a GC pause, a paused VM): nothing renews its key, and by the database's clock
+        // its request is now 11 s old, past the send's time limit, and its fence over.
+        frozen.done(m.key);
+        await store.run(statement('UPDATE idempotency_keys SET lease_until = 0, requested_at = requested_at - 11000, last_request_at = last_request_at - 11000 WHERE key = ?'), [m.key]);
+        const successor = createClaimOwner(other);
+        const again = await deliverMessage(m, deps(other, clientAt(lagging), successor));
+        await Promise.all([successor.close(), inFlight, frozen.close()]);
+        expect(again).toMatchObject({ sid: expect.stringMatching(/^SM/), deduplicated: true });
+        expect((await bodies(lagging, m.body)).map((x) => x.sid)).toEqual([again.sid]);
+      } finally {
+        await proxy.close();
+        await lagging.close();
+      }
+    }, 90_000);
+
     it('a gateway\'s bare 5xx names the problem and a fix, with no dead error link (C8)', () => {
       const err = apiError(504, '<html><body>504 Gateway Time-out</body></html>');
       expect(err.message).toMatch(/HTTP 504 without Twilio's error details: a gateway or proxy/);
