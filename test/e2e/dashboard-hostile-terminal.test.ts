@@ -2,7 +2,6 @@
  * The dashboard in a real terminal (tmux) when a stranger's text carries terminal sequences: the
  * pane title and tmux's clipboard stay untouched and the text shows as escapes (#16 item 3).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,8 +9,6 @@ import { isolatedEnv } from '../helpers/cli.js';
 import { hasTmux, runInTerminal, type TerminalRun } from '../helpers/terminal.js';
 
 if (!hasTmux && process.env.CI) throw new Error('CI must provide tmux for the real-terminal test (.ci/run installs it).');
-
-const tmux = (...args: string[]) => spawnSync('tmux', args, { encoding: 'utf8' });
 
 describe.skipIf(!hasTmux)('dashboard facing a hostile text in a real terminal', () => {
   let term: TerminalRun | undefined;
@@ -21,9 +18,9 @@ describe.skipIf(!hasTmux)('dashboard facing a hostile text in a real terminal', 
     const { env, cwd } = isolatedEnv({ OPENCLAW_TELEPHONY_SANDBOX_URL: 'http://127.0.0.1:9', CI: '' });
     const t = (term = runInTerminal('oct-hostile', ['serve', '--sandbox', '--port', '0'], env, cwd));
     // With set-clipboard on, an OSC 52 that reached tmux would become a paste buffer.
-    tmux('set-option', '-t', t.session, 'set-clipboard', 'on');
+    t.tmux('set-option', '-t', t.session, 'set-clipboard', 'on');
     await expect.poll(t.screen, { timeout: 45_000 }).toContain('signatures: verified');
-    const title = () => tmux('display-message', '-p', '-t', t.session, '#{pane_title}').stdout.trim();
+    const title = () => t.tmux('display-message', '-p', '-t', t.session, '#{pane_title}').stdout.trim();
     const titleBefore = title();
 
     const registry = path.join(env.XDG_DATA_HOME!, 'openclaw', 'sandbox.json');
@@ -37,7 +34,7 @@ describe.skipIf(!hasTmux)('dashboard facing a hostile text in a real terminal', 
     await expect.poll(t.screen, { timeout: 20_000 }).toContain('hi\\x1b]2;pwned\\x07\\x1b]52;c;');
     expect(t.screen()).toContain('signatures: verified'); // \e[2J did not clear the screen
     expect(title()).toBe(titleBefore);
-    expect(tmux('list-buffers').stdout).not.toContain('curl');
+    expect(t.tmux('list-buffers').stdout).not.toContain('curl');
     t.keys('q');
     await expect.poll(t.screen, { timeout: 20_000 }).toContain('EXITED=0');
   });
