@@ -16,7 +16,7 @@ const within = (work: Promise<unknown>, ms: number): Promise<boolean> => {
   return Promise.race([work.then(() => true), timeout]).finally(() => clearTimeout(timer));
 };
 
-export async function drainOrAbandon(work: Promise<unknown>, agent: Agent, log: (event: string, fields: Record<string, unknown>) => void, graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
+export async function drainOrAbandon(work: Promise<unknown>, agent: Pick<Agent, 'running' | 'close'>, log: (event: string, fields: Record<string, unknown>) => void, graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
   const settled = work.catch((err: Error) => log('warning', { message: `stopping: ${err.message}` }));
   if (await within(settled, graceMs)) return;
   const abandoned = agent.running();

@@ -23,7 +23,8 @@ export interface ServeEventMap {
   'status.conflict': ServeEventMap['status'];
   'agent.error': { from: string; error: string };
   'agent.slow': { from: string; replyTimeoutMs: number };
-  'reply.failed': { to: string; key: string; error: string };
+  /** A reply sent through the API failed (or serve stopped first): the part's key, and how many parts (it included) did not go. */
+  'reply.failed': { to: string; key: string; error: string; unsentParts?: number };
   /** An outbound message through the REST API (a late reply, an approved message): each outcome of deliverMessage. */
   delivery: { key: string; to: string; outcome: string; [detail: string]: unknown };
   'webhook.refused': { route: string; reason: string; tried?: string[]; hint?: string };

@@ -19,6 +19,7 @@ import { messagingResponse } from '../twilio/twiml.js';
 import type { Emit } from './events.js';
 import type { InboundLimits } from './inbound-limits.js';
 import type { SessionRegistry, TurnPlace } from './sessions.js';
+import { createLateReply, type LateReply } from './late-reply.js';
 import type { MediaHost } from '../messaging/outbound-media.js';
 import { hasLocalFile, type ReadyMedia, readyReplyMedia } from './reply-media.js';
 import { type InboundMedia, mediaItemsOf } from './inbound-media.js';
@@ -167,14 +168,6 @@ async function handleText(p: InboundParams, deps: InboundDeps, refusal: Refusal,
 
   const sessionId = `sms:${from}`;
   const started = performance.now();
-  // A streamed reply is joined here: a text goes out whole (and in order, inside the conversation's turn).
-  const place = handOverPlace?.();
-  const runTurn = (files: Pick<Turn, 'media' | 'mediaUnavailable'>) => deps.sessions.run(sessionId, async () => replyParts(await deps.agent.turn({ channel: 'sms', sessionId, from, to, text, ...files, messageSid: sid })), place);
-  // The place is left by the turn; also here, should the turn never start (leaving twice is harmless).
-  const agentReply = (deps.media ? deps.media.inOrder(sessionId, { items: mediaItems, messageSid: sid, from }, runTurn) : runTurn(unfetched(mediaItems))).finally(() => void place?.leave()).then((r) => {
-    deps.metrics.observeTurn(performance.now() - started);
-    return r;
-  });
   const chunksOf = (r: string) => splitBody(config.sms.plainText ? toPlainText(r) : r, { mode: config.sms.chunkMode === 'off' ? 'length' : config.sms.chunkMode, maxLength: config.sms.maxLength, numbering: config.sms.segmentNumbering });
   // An attachment-only reply is one message with an empty body.
   const chunks = (text: string | null, withMedia: boolean) => {
@@ -187,44 +180,71 @@ async function handleText(p: InboundParams, deps: InboundDeps, refusal: Refusal,
     for (const reason of ready.refused) deps.emit('warning', { message: `An attachment of the agent's reply to ${from} was dropped (the text still goes): ${reason}` });
     return ready;
   };
+  // Decided below; a reply sent through the API goes out in the turn's place in the conversation.
+  const late = createLateReply({ sid, to: from, from: to, parts: chunks, attachments, sendReply: deps.sendReply, emit: deps.emit });
+  try {
+    return await answerTurn(deps, { sessionId, from, to, text, sid, mediaItems, place: handOverPlace?.(), started }, late, { reply, answer, chunks, attachments });
+  } finally {
+    late.decide({ via: 'answer' }); // nothing decided (a failure): nothing to send, and the place is not held
+  }
+}
+
+interface TurnText {
+  sessionId: string;
+  from: string;
+  to: string;
+  text: string;
+  sid: string;
+  mediaItems: MediaItem[];
+  place?: TurnPlace;
+  started: number;
+}
+
+interface Answering {
+  reply(texts: string[], media?: string[]): StoredAnswer;
+  answer(): StoredAnswer;
+  chunks(text: string | null, withMedia: boolean): string[];
+  attachments(reply: ReplyWithMedia): Promise<ReadyMedia>;
+}
+
+/** The agent's turn, in the conversation's order: its reply in the answer when in time, else through the API. */
+async function answerTurn(deps: InboundDeps, t: TurnText, late: LateReply, a: Answering): Promise<StoredAnswer> {
+  const { sessionId, from, to, text, sid, place } = t;
+  const { config } = deps;
+  // A streamed reply is joined here: a text goes out whole (and in order, inside the conversation's turn).
+  let entered = false;
+  const runTurn = (files: Pick<Turn, 'media' | 'mediaUnavailable'>) => {
+    entered = true;
+    return deps.sessions.run(sessionId, async () => replyParts(await deps.agent.turn({ channel: 'sms', sessionId, from, to, text, ...files, messageSid: sid })), place, late.sendIfDecided);
+  };
+  // The place is left by the turn (after its late reply); here only should the turn never start.
+  const agentReply = (deps.media ? deps.media.inOrder(sessionId, { items: t.mediaItems, messageSid: sid, from }, runTurn) : runTurn(unfetched(t.mediaItems))).finally(() => void (entered || place?.leave())).then((r) => {
+    deps.metrics.observeTurn(performance.now() - t.started);
+    return r;
+  });
   const timedOut = Symbol('timeout');
   let timer: NodeJS.Timeout | undefined;
   const first = await Promise.race([agentReply, new Promise<typeof timedOut>((r) => (timer = setTimeout(() => r(timedOut), config.agent.replyTimeoutMs)))]).catch((err: Error) => err);
   clearTimeout(timer);
   if (first instanceof Error) {
     deps.emit('agent.error', { from, error: first.message });
-    return answer();
+    return a.answer();
   }
-  // Sends a reply through the REST API; the store keeps its files by content, never their token URLs.
-  const sendThroughApi = async (text: string | null, media: ReadyMedia) => {
-    const parts = chunks(text, media.urls.length > 0);
-    for (const [i, body] of parts.entries()) {
-      const key = `reply:${sid}:${i + 1}/${parts.length}`;
-      try {
-        await deps.sendReply({ to: from, from: to, body, key, ...(i === 0 ? { media: media.urls, mediaRecord: media.record } : {}) });
-        deps.emit('sms.out', { from: to, to: from, body, via: 'rest' });
-      } catch (err) {
-        // Kept in the store under its key (pending or failed), so it is never sent twice; said here so it is not lost silently.
-        deps.emit('reply.failed', { to: from, key, error: (err as Error).message });
-        return;
-      }
-    }
-  };
   if (first !== timedOut) {
-    const media = await attachments(first);
-    if (!hasLocalFile(media)) return reply(chunks(first.text, media.urls.length > 0), media.urls);
+    const media = await a.attachments(first);
+    if (!hasLocalFile(media)) {
+      late.decide({ via: 'answer' });
+      return a.reply(a.chunks(first.text, media.urls.length > 0), media.urls);
+    }
     // A local file's URL carries its secret token, and the deduplicator keeps the TwiML answer for a
     // day: such a reply goes through the REST API instead, and the webhook is answered empty.
-    deps.background(sendThroughApi(first.text, media));
-    return answer();
+    late.decide({ via: 'api', media });
+    deps.background(late.sent);
+    return a.answer();
   }
-  // Slower than the webhook may wait: answer now, send the reply through the API when it comes.
+  // Slower than the webhook may wait: answer now; the turn sends the reply through the API when it comes.
   deps.emit('agent.slow', { from, replyTimeoutMs: config.agent.replyTimeoutMs });
-  deps.background(
-    agentReply.then(
-      async (r) => sendThroughApi(r.text, await attachments(r)),
-      (err: Error) => deps.emit('agent.error', { from, error: err.message }),
-    ),
-  );
-  return answer();
+  late.decide({ via: 'api' });
+  deps.background(agentReply.then(() => late.sent, (err: Error) => deps.emit('agent.error', { from, error: err.message })));
+  return a.answer();
 }

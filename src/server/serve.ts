@@ -68,6 +68,9 @@ export interface RunningServe {
   close(): Promise<void>;
 }
 
+/** What a turn waiting for the one ahead allows for that turn's late reply to be sent (its parts at the sender's rate). */
+const LATE_REPLY_SENDING_MS = 60_000;
+
 /** The simulated handset the dashboard texts from with the sandbox. */
 export const DASHBOARD_HANDSET = '+15550001111';
 
@@ -186,8 +189,9 @@ async function openCore({ settings, config, o, stack, emit, checkpoint }: StartC
   stack.defer('metrics', o.events.subscribe(countEvents(metrics)));
   const background = new Set<Promise<unknown>>();
   // Several instances can only share a PostgreSQL store; on SQLite the order inside this process is all there is.
-  // A turn waits for the one ahead at most the agent's timeout plus a margin (store round trips, an instance's expiry).
-  const orderOptions = { maxWaitMs: config.agent.timeoutMs + INSTANCE_EXPIRY_MS };
+  // A turn waits for the one ahead at most the agent's timeout plus margins (store round trips, an
+  // instance's expiry, and sending a late reply's parts at the sender's rate).
+  const orderOptions = { maxWaitMs: config.agent.timeoutMs + INSTANCE_EXPIRY_MS + LATE_REPLY_SENDING_MS };
   const order = store.dialect === 'postgres' ? createTurnOrder(store, instance.id, (err) => emit('warning', { message: `keeping a conversation's turns in order across instances failed: ${err.message}` }), orderOptions) : undefined;
   if (order) stack.defer('the turn order', () => order.stop());
   const sessions = createSessionRegistry(config.maxConcurrentSessions, order);
@@ -205,7 +209,9 @@ async function openCore({ settings, config, o, stack, emit, checkpoint }: StartC
   await startStoreTimers(store, dedup, config.store.retentionDays, { emit, stack });
   await startMediaPurge(store, { emit, stack });
   checkpoint();
-  return { access, authToken, agent, store, client, metrics, background, sessions, depsFor, dedup, instance, mediaHost };
+  // Aborted when shutdown gives up waiting: late replies stop before parts not yet requested.
+  const stopReplies = new AbortController();
+  return { access, authToken, agent, store, client, metrics, background, sessions, depsFor, dedup, instance, mediaHost, stopReplies };
 }
 
 /** The processed-webhooks purge, the decisions watch and body retention, each stopped on the way out. */
@@ -265,7 +271,7 @@ async function serveWebhooks({ settings, config, o, stack, emit }: StartContext,
         void work.finally(() => background.delete(work));
       },
       async sendReply({ to, from, body, key, media = [], mediaRecord }) {
-        await deliverMessage({ key, to, from, body, media, mediaRecord, statusCallback: statusCallbackUrl() }, core.depsFor({ from }));
+        await deliverMessage({ key, to, from, body, media, mediaRecord, statusCallback: statusCallbackUrl() }, { ...core.depsFor({ from }), signal: core.stopReplies.signal });
       },
       mediaHost: core.mediaHost,
       statusCallbackUrl,
@@ -279,7 +285,9 @@ async function serveWebhooks({ settings, config, o, stack, emit }: StartContext,
     await app.close();
     while (background.size) await Promise.allSettled([...background]);
   };
-  stack.defer('requests in flight and late replies', () => drainOrAbandon(drained(), agent, o.events.emitByName));
+  // Past the grace period, a late reply's parts still waiting for a rate slot are not sent (each says so: reply.failed).
+  const abandon = { running: () => agent.running(), close: () => (core.stopReplies.abort(), agent.close()) };
+  stack.defer('requests in flight and late replies', () => drainOrAbandon(drained(), abandon, o.events.emitByName));
   // Unwound first: downloads still running stop at once (their turns go on with a notice).
   stack.defer('inbound media downloads', () => media.close());
   return { app, where };

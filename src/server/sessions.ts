@@ -14,8 +14,13 @@ export interface SessionRegistry {
    * still downloading). Hand the place to `run`, or `leave` it when no turn follows.
    */
   arrive(sessionId: string): TurnPlace;
-  /** Runs `work` after the conversation's earlier turns (in its place in line, when one was taken on arrival). */
-  run<T>(sessionId: string, work: () => Promise<T>, place?: TurnPlace): Promise<T>;
+  /**
+   * Runs `work` after the conversation's earlier turns (in its place in line, when one was taken on
+   * arrival) and resolves with its result. `after` runs next with that result, still in the turn's
+   * place but without its slot: the next turn of the conversation waits for it too (a late reply is
+   * sent through the REST API there, so the next turn's reply cannot overtake it).
+   */
+  run<T>(sessionId: string, work: () => Promise<T>, place?: TurnPlace, after?: (result: T) => Promise<void>): Promise<T>;
   /** Conversations holding a slot now. */
   active(): number;
   /** Conversations waiting for a slot. */
@@ -81,32 +86,33 @@ export function createSessionRegistry(maxConcurrent: number, order?: TurnOrder):
   };
   return {
     arrive,
-    run(sessionId, work, place) {
+    run(sessionId, work, place, after) {
       const previous = tails.get(sessionId);
       if (order) {
         // In line across instances: the turn waits for its place without a slot, and takes one only
         // when it is next, so a slot is never held by a turn waiting on another instance, and
-        // instances with full slots cannot wait on each other.
+        // instances with full slots cannot wait on each other. `after` holds the place, not the slot.
         const mine = place ?? arrive(sessionId);
-        const next = (async () => {
+        const turn = (async () => {
+          if (previous) await previous.turn.then(noop, noop);
+          await (await mine.ticket).ready();
+          await acquire();
           try {
-            if (previous) await previous.turn.then(noop, noop);
-            await (await mine.ticket).ready();
-            await acquire();
-            try {
-              return await work();
-            } finally {
-              release();
-            }
+            return await work();
           } finally {
-            await mine.leave();
+            release();
           }
         })();
-        return track(sessionId, next);
+        const whole = (after ? turn.then(after) : turn).finally(() => mine.leave());
+        track<unknown>(sessionId, whole);
+        // Without `after`, resolved once the place is given back too.
+        return after ? turn : (whole as typeof turn);
       }
-      // One instance: a conversation takes its slot with its first turn and keeps it while turns follow.
-      const next = (previous ? previous.turn.then(noop, noop) : acquire()).then(work);
-      return track(sessionId, next, release);
+      // One instance: a conversation takes its slot with its first turn and keeps it while turns
+      // follow (and while its late reply is sent).
+      const turn = (previous ? previous.turn.then(noop, noop) : acquire()).then(work);
+      track<unknown>(sessionId, after ? turn.then(after) : turn, release);
+      return turn;
     },
     active: () => active,
     waiting: () => queue.length,

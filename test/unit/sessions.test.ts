@@ -31,6 +31,20 @@ describe('the session registry', () => {
     await expect.poll(() => sessions.active()).toBe(0);
   });
 
+  it("gives the turn's result at once, and holds the conversation until its `after` (a late reply being sent) is done", async () => {
+    const sessions = createSessionRegistry(10);
+    const sending = gate();
+    const order: string[] = [];
+    const first = sessions.run('sms:+1', async () => 'late reply', undefined, async (reply) => (await sending.opened, order.push(`sent ${reply}`)));
+    expect(await first).toBe('late reply');
+    const second = sessions.run('sms:+1', async () => order.push('second turn'));
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual([]);
+    sending.open();
+    await second;
+    expect(order).toEqual(['sent late reply', 'second turn']);
+  });
+
   it('holds at most maxConcurrentSessions conversations at once; the next waits for a free slot', async () => {
     const sessions = createSessionRegistry(2);
     const gates = [gate(), gate()];

@@ -1,0 +1,94 @@
+/**
+ * Replies of one sender reach the sender's handset in order: a reply slower than agent.replyTimeoutMs
+ * goes out through the REST API part by part, and the sender's next text (answered fast, in the
+ * webhook's TwiML) waits in the conversation until every part of the late reply was handed to Twilio
+ * (review R2: the next reply used to land between the late reply's parts). And serve stopping while a
+ * late reply is being sent neither hangs nor loses it silently.
+ */
+import path from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Sandbox, startSandbox } from '../../src/sandbox/server.js';
+import { isolatedEnv, REPO, startCli, telephony } from '../helpers/cli.js';
+
+const SLOW = 'slow first, a text long enough to need two parts';
+
+function slowAgentEnv(extra: Record<string, string> = {}) {
+  const log = path.join(mkdtempSync(path.join(os.tmpdir(), 'oct-order-')), 'turns.log');
+  writeFileSync(log, '');
+  return isolatedEnv({
+    OPENCLAW_TELEPHONY_INBOUND_POLICY: 'open',
+    OPENCLAW_TELEPHONY_ALLOW_FROM: '*',
+    OPENCLAW_TELEPHONY_AGENT_KIND: 'command',
+    OPENCLAW_TELEPHONY_AGENT_COMMAND: JSON.stringify([process.execPath, path.join(REPO, 'test/fixtures/agent-slow.mjs'), log]),
+    // The slow turn (1.5 s) misses the webhook's answer; the fast one makes it.
+    OPENCLAW_TELEPHONY_AGENT_REPLY_TIMEOUT_MS: '1000',
+    OPENCLAW_TELEPHONY_SMS_MAX_LENGTH: '40',
+    ...extra,
+  });
+}
+
+const inboxOf = async (sb: Sandbox, handset: string): Promise<string[]> =>
+  (await (await fetch(`${sb.baseUrl}/sandbox/v1/handsets/${encodeURIComponent(handset)}/inbox`)).json()).messages.map((m: { body: string }) => m.body);
+
+describe('one sender\'s replies on one serve', () => {
+  let sb: Sandbox;
+  let server: Awaited<ReturnType<typeof startCli>>;
+  let number: string;
+  const { env, cwd } = slowAgentEnv();
+  const handset = '+15550003434';
+  beforeAll(async () => {
+    sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 100 } });
+    env.OPENCLAW_TELEPHONY_SANDBOX_URL = sb.baseUrl;
+    server = await startCli(['serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
+    number = JSON.parse(server.firstLine).sandbox.number;
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+    await sb?.close();
+  });
+
+  it('reach the handset in order: every part of a late reply before the next text\'s fast reply', async () => {
+    expect((await telephony(['sandbox', 'text', '--from', handset, '--to', number, SLOW], { env, cwd })).code).toBe(0);
+    expect((await telephony(['sandbox', 'text', '--from', handset, '--to', number, 'fast second'], { env, cwd })).code).toBe(0);
+    await expect.poll(() => inboxOf(sb, handset), { timeout: 30_000 }).toHaveLength(3);
+    const got = await inboxOf(sb, handset);
+    expect(got[2]).toBe('reply to fast second');
+    // The late reply in its two parts, in order, before it.
+    expect(got.slice(0, 2).join(' ').replace(/\s+/g, ' ')).toBe(`reply to ${SLOW}`);
+    expect(server.stderr()).toMatch(/"event":"agent\.slow"/);
+  }, 60_000);
+});
+
+describe('serve stopping while a late reply is being sent', () => {
+  it('stops within its grace period, and says which parts of the reply did not go', async () => {
+    // One message every 4 s for the sender: the reply's later parts are still waiting for their slot at the stop.
+    const { env, cwd } = slowAgentEnv({ OPENCLAW_TELEPHONY_SMS_RATE: '0.25' });
+    const sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 100 } });
+    env.OPENCLAW_TELEPHONY_SANDBOX_URL = sb.baseUrl;
+    const server = await startCli(['serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
+    try {
+      const number = JSON.parse(server.firstLine).sandbox.number;
+      const handset = '+15550003535';
+      const long = `slow ${'and long '.repeat(40)}`;
+      expect((await telephony(['sandbox', 'text', '--from', handset, '--to', number, long], { env, cwd })).code).toBe(0);
+      await expect.poll(() => inboxOf(sb, handset), { timeout: 30_000 }).toHaveLength(1);
+      const started = performance.now();
+      expect(await server.stop('SIGTERM')).toBe(0);
+      // 5 s of grace and 2 s after abandoning, far short of the ~40 s the reply's parts would take.
+      expect((performance.now() - started) / 1000).toBeLessThan(20);
+      const failed = server.stderr().split('\n').filter((l) => l.includes('"event":"reply.failed"'));
+      expect(failed).toHaveLength(1);
+      const unsent = JSON.parse(failed[0]).unsentParts as number;
+      const sent = (await inboxOf(sb, handset)).length;
+      // Some parts went before the stop, the rest are counted as not sent; what went is what was logged sent.
+      expect(sent).toBeGreaterThanOrEqual(1);
+      expect(unsent).toBeGreaterThanOrEqual(1);
+      expect(server.stderr().match(/"event":"sms\.out"[^\n]*"via":"rest"/g) ?? []).toHaveLength(sent);
+    } finally {
+      if (server.child.exitCode === null) await server.stop('SIGKILL');
+      await sb.close();
+    }
+  }, 60_000);
+});
