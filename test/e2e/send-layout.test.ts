@@ -76,17 +76,28 @@ for (const kind of storeKinds) {
       expect((await sentTo(sb, to(2))).length).toBe(3);
     });
 
-    it('a batch rerun with another sms.maxLength sends none of its rows again', async () => {
-      const file = path.join(cwd, `layout-${kind.name}.csv`);
-      writeFileSync(file, ['to,body', `${to(3)},${BODY}`, `${to(4)},short row`].join('\n'));
-      const first = await send(['--batch', file, '--yes', '--batch-id', `layout-${kind.name}`]);
-      expect(first.code, first.stderr).toBe(0);
-      const again = await send(['--batch', file, '--yes', '--batch-id', `layout-${kind.name}`], SHORT);
+    it('a batch rerun with another sms.maxLength sends none of its rows again, whichever way the layout changed', async () => {
+      const batch = async (name: string, rows: string[], settings: Record<string, string>) => {
+        const file = path.join(cwd, `${name}-${kind.name}.csv`);
+        writeFileSync(file, ['to,body', ...rows].join('\n'));
+        return send(['--batch', file, '--yes', '--batch-id', `${name}-${kind.name}`], settings);
+      };
+      // Sent whole, rerun where the long row splits in three.
+      const whole = [`${to(3)},${BODY}`, `${to(4)},short row`];
+      expect((await batch('layout-a', whole, {})).code).toBe(0);
+      const again = await batch('layout-a', whole, SHORT);
       expect(again.code, again.stderr).toBe(0);
-      expect(again.stdout).toContain('already sent in 1 part (this run would split it in 3): deduplicated, nothing sent again');
       expect(again.stderr).toMatch(/0 sent, 2 already sent before/);
       expect((await sentTo(sb, to(3))).map((m) => m.body)).toEqual([BODY]);
       expect((await sentTo(sb, to(4))).length).toBe(1);
+      // Sent in three parts, rerun where it is one message.
+      const split = [`${to(7)},${BODY}`];
+      expect((await batch('layout-b', split, SHORT)).code).toBe(0);
+      const rerun = await batch('layout-b', split, {});
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(rerun.stdout).toContain('already sent in 3 parts (this run would split it in 1): deduplicated, nothing sent again');
+      expect(rerun.stderr).toMatch(/0 sent, 1 already sent before/);
+      expect((await sentTo(sb, to(7))).length).toBe(3);
     });
 
     it('an earlier layout cut short is refused by name (nothing sent); rerun with the earlier settings, it is finished once', async () => {
