@@ -76,6 +76,7 @@ export interface BatchSummary {
   segments: number;
   elapsedSeconds: number;
   ratePerSecond: number;
+  /** The rows to run again (failed, and not started when the run stopped early), as a batch file with their keys. */
   failedFile: string | null;
   interrupted: boolean;
   /** Set when the store stopped answering and the batch stopped there (the rest are not started). */
@@ -93,7 +94,12 @@ export async function sendBatch(session: MessagingSession, batch: LoadedBatch, o
     ...invalid.map((b) => ({ row: b.row, to: b.to, body: b.body, media: '', key: '', from: '', error: b.error })),
     ...outcomes.filter((o) => !o.ok).map((o) => failedRowOf(o, rows)),
   ];
-  const failedFile = failedRows.length ? writeFailedRows(batch.source, failedRows) : null;
+  // Rows a stop left not started go in the same file, so a job that reruns the file finishes the batch.
+  const done = new Set(outcomes.map((o) => o.row));
+  const why = storeError ? 'the store stopped answering' : 'the run was stopped';
+  const notStartedRows = rows.filter((r) => !done.has(r.row)).map((r) => ({ row: r.row, to: r.to, body: r.body, media: r.media.join(' '), key: r.key, from: r.from ?? '', error: `not started: ${why} before this row` }));
+  const rowsToRerun = [...failedRows, ...notStartedRows].sort((a, b) => a.row - b.row);
+  const failedFile = rowsToRerun.length ? writeFailedRows(batch.source, rowsToRerun) : null;
   const messages = outcomes.flatMap((o) => o.results ?? []);
   const sentNow = outcomes.filter((o) => o.ok && o.results && !o.results.every((r) => r.deduplicated)).length;
   return {

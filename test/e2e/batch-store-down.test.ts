@@ -1,11 +1,12 @@
 /**
  * A batch whose PostgreSQL store goes away mid-run (a restart, a failover) stops there, as the README
  * says: exit 6 with store_unavailable, the rows not yet begun left "not started" (not 100 rows failed
- * one by one), the message saying the server refused rather than "waited up to 35 s". A rerun, once the
- * store answers, sends each remaining row once.
+ * one by one), the message saying the server refused rather than "waited up to 35 s". The failed-rows
+ * file holds the not-started rows too, and rerunning it, once the store answers, sends each remaining row once.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parse as parseCsv } from 'csv-parse/sync';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
@@ -61,7 +62,13 @@ describe.skipIf(!PG_URL)('a batch when its PostgreSQL store goes away', () => {
     expect(summary.failed).toBeLessThan(rows / 2);
     expect(stdout).not.toMatch(/waited up to/);
 
-    const rerun = await telephony(args.slice(1), { env: { ...env, OPENCLAW_TELEPHONY_STORE_URL: directUrl }, cwd });
+    // The rows to run again, failed and not started alike, are in the failed-rows file with their keys
+    // (trial G1): a job that reruns that file finishes the batch.
+    const again = parseCsv(readFileSync(summary.failedFile, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(again).toHaveLength(summary.failed + summary.notStarted);
+    expect(again.filter((r) => r.error.startsWith('not started: the store stopped answering'))).toHaveLength(summary.notStarted);
+    expect(again.every((r) => r.key !== '')).toBe(true);
+    const rerun = await telephony(['send', '--sandbox', '--batch', summary.failedFile, '--rate', '20', '--json'], { env: { ...env, OPENCLAW_TELEPHONY_STORE_URL: directUrl }, cwd });
     expect(rerun.code, rerun.stderr).toBe(0);
     const sent = (await sentMessages(sb)).filter((m) => m.body.startsWith('store down '));
     expect(duplicates(sent)).toEqual([]);
