@@ -15,9 +15,7 @@ import type { Store } from './open-store.js';
 import { newOwnerId, ownerIsGoneFromThisMachine } from './owner-id.js';
 import { sha256Hex } from '../sha256.js';
 import {
-  claimNewKey,
-  findConflict,
-  findKey,
+  claimOrRead,
   type KeyRequest,
   type KeyRow,
   markAnswerLost,
@@ -138,12 +136,10 @@ export function createClaimOwner(store: Store, opts: { onRenewError?: (err: Erro
   };
 
   async function claimOnce(req: KeyRequest): Promise<Claim | undefined> {
-    if (await claimNewKey(store, req, id, LEASE_MS)) return { kind: 'claimed', takenOver: false, since: new Date() };
-    const row = await findKey(store, req.key);
-    if (!row) {
-      const other = await findConflict(store, req.requestKey, req.fingerprint);
-      return other ? { kind: 'conflict', row: other } : undefined; // removed meanwhile: try again
-    }
+    const found = await claimOrRead(store, req, id, LEASE_MS);
+    if (found.claimed) return { kind: 'claimed', takenOver: false, since: new Date() };
+    const row = found.row;
+    if (!row) return found.conflict ? { kind: 'conflict', row: found.conflict } : undefined; // removed meanwhile: try again
     if (row.fingerprint && row.fingerprint !== req.fingerprint) return { kind: 'conflict', row };
     if (row.state === 'settled') return { kind: 'settled', row };
     if (row.state === 'failed') return (await rearmFailedKey(store, req.key, id, LEASE_MS)) ? rearmedClaim(row) : undefined;

@@ -8,6 +8,7 @@
 import type { Store } from './open-store.js';
 import { type Param, NOW_ISO, NOW_MS, statement, statementPair } from './statement.js';
 import { CLAIM_NEW_KEY_FUNCTION } from './migration-idempotency-fencing.js';
+import { CLAIM_KEY_FUNCTION } from './migration-021-claim-returns-row.js';
 import type { IdempotencyKeysTable } from './tables.js';
 
 export type KeyRow = IdempotencyKeysTable & { db_now: number };
@@ -41,6 +42,10 @@ const CLAIM_NEW = statementPair(
   ),
   `SELECT 1 WHERE ${CLAIM_NEW_KEY_FUNCTION}(?, ?, ?, ?, ?, ?, CAST(? AS BIGINT))`,
 );
+// PostgreSQL: the claim of CLAIM_NEW and, when it did not get the key, the row FIND or FIND_CONFLICT
+// would read, in one round trip (migration 021). SQLite runs those statements one after the other:
+// there they cost no round trip.
+const CLAIM_OR_READ = statement(`SELECT ${CLAIM_KEY_FUNCTION}(?, ?, ?, ?, ?, ?, CAST(? AS BIGINT)) AS c`);
 const FIND = both('SELECT *, {now} AS db_now FROM idempotency_keys WHERE key = ?');
 const FIND_CONFLICT = both('SELECT *, {now} AS db_now FROM idempotency_keys WHERE request_key = ? AND fingerprint <> ? ORDER BY created_at LIMIT 1');
 // Taking over a pending key whose owner stopped renewing (or that predates leases).
@@ -102,6 +107,27 @@ export async function findConflict(store: Store, requestKey: string, fingerprint
 export async function claimNewKey(store: Store, req: KeyRequest, owner: string, leaseMs: number): Promise<boolean> {
   const params: Param[] = [req.key, req.requestKey, req.scope, JSON.stringify(req.request), req.fingerprint, owner, leaseMs];
   return (await store.run(CLAIM_NEW, params)) > 0;
+}
+
+/**
+ * What a claim found: the key is this owner's now (`claimed`), or it was there already (`row`), or
+ * it was not but the caller's key stands for other parameters in another row (`conflict`); neither
+ * when the key was removed meanwhile.
+ */
+export type ClaimAttempt = { claimed: true } | { claimed: false; row?: KeyRow; conflict?: KeyRow };
+
+/** Claims a new key for `owner`, or reads what holds it: one round trip on PostgreSQL. */
+export async function claimOrRead(store: Store, req: KeyRequest, owner: string, leaseMs: number): Promise<ClaimAttempt> {
+  if (store.dialect === 'postgres') {
+    const params: Param[] = [req.key, req.requestKey, req.scope, JSON.stringify(req.request), req.fingerprint, owner, leaseMs];
+    const { c } = (await store.readOne<{ c: { claimed: boolean; db_now?: number | string; row?: KeyRow | null; conflict?: KeyRow | null } }>(CLAIM_OR_READ, params))!;
+    if (c.claimed) return { claimed: true };
+    const at = (row: KeyRow | null | undefined) => withNumbers(row ? { ...row, db_now: Number(c.db_now) } : undefined);
+    return { claimed: false, row: at(c.row), conflict: at(c.conflict) };
+  }
+  if (await claimNewKey(store, req, owner, leaseMs)) return { claimed: true };
+  const row = await findKey(store, req.key);
+  return row ? { claimed: false, row } : { claimed: false, conflict: await findConflict(store, req.requestKey, req.fingerprint) };
 }
 
 /** Takes over a pending key whose lease has run out; true when this owner now holds it. */

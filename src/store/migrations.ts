@@ -12,6 +12,7 @@ import { migrationIdempotencyFencing } from './migration-idempotency-fencing.js'
 import { migration018SettledSidUnique } from './migration-018-settled-sid-unique.js';
 import { migration019AnswerLostAt } from './migration-019-answer-lost-at.js';
 import { migration020LastRequestAt } from './migration-020-last-request-at.js';
+import { migration021ClaimReturnsRow } from './migration-021-claim-returns-row.js';
 import { migration008ServeInstances, migration009WebhookClaimOwner, migration010TurnTickets, migration013TurnLines } from './migrations-instances.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -255,6 +256,7 @@ export function createMigrationProvider(dialect: Dialect): MigrationProvider {
         '018_idempotency_settled_sid_unique': migration018SettledSidUnique(dialect),
         '019_idempotency_answer_lost_at': migration019AnswerLostAt,
         '020_idempotency_last_request_at': migration020LastRequestAt,
+        '021_idempotency_claim_returns_row': migration021ClaimReturnsRow(dialect),
       };
     },
   };

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BatchRow, type RowOutcome, runBatch, toRows } from '../../src/messaging/batch.js';
 import type { MessagingSession } from '../../src/messaging/session.js';
 import { addOptOut } from '../../src/store/optouts.js';
-import type { Store } from '../../src/store/open-store.js';
 import { statement } from '../../src/store/statement.js';
 import { openSandboxSession } from '../helpers/messaging-session.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { countStatements } from '../helpers/statement-count.js';
 import { requirePgInCi, storeKinds } from '../helpers/stores.js';
 
 requirePgInCi();
@@ -24,19 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await ts.close();
 });
-
-/** Counts the statements the store runs, whatever their kind. */
-function countStatements(store: Store): { count: number } {
-  const counter = { count: 0 };
-  for (const method of ['write', 'readOne', 'readMany', 'run'] as const) {
-    const original = store[method].bind(store) as (...args: unknown[]) => Promise<unknown>;
-    (store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-      counter.count++;
-      return original(...args);
-    };
-  }
-  return counter;
-}
 
 const run = (session: MessagingSession, rows: BatchRow[]) => runBatch(session, rows, { concurrency: 8, onOutcome: () => {} });
 const sids = (outcomes: RowOutcome[]) => new Map(outcomes.map((o) => [o.row, o.results?.map((r) => r.sid).join(',')]));

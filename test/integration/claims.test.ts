@@ -4,6 +4,7 @@ import { createClaimOwner, fingerprintOf } from '../../src/store/claims.js';
 import { settleKey, sidIsClaimed } from '../../src/store/idempotency.js';
 import { openStore } from '../../src/store/open-store.js';
 import { statement } from '../../src/store/statement.js';
+import { countStatements } from '../helpers/statement-count.js';
 import { requirePgInCi, storeKinds } from '../helpers/stores.js';
 
 requirePgInCi();
@@ -31,6 +32,29 @@ for (const kind of storeKinds) {
         expect(await a.claim(request('k1'))).toMatchObject({ kind: 'settled', row: { sid: 'SM0001', owner: b.id } });
         expect(await sidIsClaimed(storeA, 'SM0001')).toBe(true);
         expect(await sidIsClaimed(storeA, 'SM0002')).toBe(false);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+        await Promise.all([storeA.close(), storeB.close()]);
+      }
+    });
+
+    it('a claim that meets a held, settled or conflicting key reads what holds it in the same round trip on PostgreSQL', async () => {
+      const url = await kind.url();
+      const [storeA, storeB] = [await openStore(url), await openStore(url)];
+      const [a, b] = [createClaimOwner(storeA), createClaimOwner(storeB)];
+      // SQLite runs the claim and the read one after the other (no round trips there); PostgreSQL one function.
+      const perClaim = kind.name === 'postgres' ? 1 : 2;
+      try {
+        const statements = countStatements(storeB);
+        expect(await a.claim(request('k3'))).toMatchObject({ kind: 'claimed' });
+        expect(await b.claim(request('k3'))).toMatchObject({ kind: 'busy', owner: a.id });
+        expect(statements.count).toBe(perClaim);
+        await settleKey(storeA, 'k3', a.id, 'SM0003', { sid: 'SM0003' });
+        expect(await b.claim(request('k3'))).toMatchObject({ kind: 'settled', row: { key: 'k3', state: 'settled', sid: 'SM0003', owner: a.id } });
+        expect(statements.count).toBe(2 * perClaim);
+        // A chunk key of k3 for another body: no row under it, the caller's key (k3) is the conflict.
+        expect(await b.claim({ ...request('k3', 'other'), key: 'k3#1/2' })).toMatchObject({ kind: 'conflict', row: { key: 'k3', owner: a.id } });
+        expect(statements.count).toBe(2 * perClaim + (kind.name === 'postgres' ? 1 : 3));
       } finally {
         await Promise.all([a.close(), b.close()]);
         await Promise.all([storeA.close(), storeB.close()]);
