@@ -20,6 +20,8 @@ import type { Emit } from './events.js';
 import type { InboundLimits } from './inbound-limits.js';
 import type { SessionRegistry, TurnPlace } from './sessions.js';
 import { createLateReply, type LateReply } from './late-reply.js';
+import { claimAnswerReply, replyRequestKey } from './reply-keys.js';
+import type { ClaimOwner } from '../store/claims.js';
 import type { MediaHost } from '../messaging/outbound-media.js';
 import { hasLocalFile, type ReadyMedia, readyReplyMedia } from './reply-media.js';
 import { type InboundMedia, mediaItemsOf } from './inbound-media.js';
@@ -35,7 +37,9 @@ export interface InboundDeps {
   /** Texts per sender and in total (serve.inboundLimits). */
   limits: InboundLimits;
   /** Sends a slow reply through the REST API under an idempotency key. */
-  sendReply(reply: { to: string; from: string; body: string; key: string; media?: string[]; mediaRecord?: string[] }): Promise<void>;
+  sendReply(reply: { to: string; from: string; body: string; key: string; requestKey: string; fingerprint: string; media?: string[]; mediaRecord?: string[] }): Promise<void>;
+  /** This process's claims on idempotency keys: a reply in a TwiML answer claims its text's reply key (reply-keys.ts). */
+  claims?: ClaimOwner;
   /** Serves the local files an agent attaches (see reply-media.ts); without it only https attachments go. */
   mediaHost?: MediaHost;
   /** Conversations: one turn at a time each, maxConcurrentSessions at once. */
@@ -234,7 +238,11 @@ async function answerTurn(deps: InboundDeps, t: TurnText, late: LateReply, a: An
     const media = await a.attachments(first);
     if (!hasLocalFile(media)) {
       late.decide({ via: 'answer' });
-      return a.reply(a.chunks(first.text, media.urls.length > 0), media.urls);
+      const texts = a.chunks(first.text, media.urls.length > 0);
+      const refused = deps.claims && texts.length ? await claimAnswerReply(deps.store, deps.claims, { messageSid: sid, to: from, from: to, texts, media: media.urls }) : undefined;
+      if (!refused) return a.reply(texts, media.urls);
+      deps.emit('reply.failed', { to: from, key: replyRequestKey(sid), error: `not sent: ${refused}`, unsentParts: texts.length });
+      return a.answer();
     }
     // A local file's URL carries its secret token, and the deduplicator keeps the TwiML answer for a
     // day: such a reply goes through the REST API instead, and the webhook is answered empty.

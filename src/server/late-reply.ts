@@ -9,6 +9,7 @@ import type { ReplyWithMedia } from '../agent/agent.js';
 import type { Emit } from './events.js';
 import type { InboundDeps } from './inbound-sms.js';
 import type { ReadyMedia } from './reply-media.js';
+import { apiReplyFingerprint, replyPartKey, replyRequestKey } from './reply-keys.js';
 
 /** In the webhook's answer (or nothing to send), or through the API (with its attachments when already made ready). */
 export type ReplyRoute = { via: 'answer' } | { via: 'api'; media?: ReadyMedia };
@@ -56,10 +57,13 @@ export function createLateReply(o: LateReplyOptions): LateReply {
 /** Sends a reply part by part through the REST API; the store keeps its files by content, never their token URLs. */
 async function sendThroughApi(text: string | null, media: ReadyMedia, o: LateReplyOptions): Promise<void> {
   const parts = o.parts(text, media.urls.length > 0);
+  // One request for the whole reply (reply-keys.ts): a different reply to the same text is refused.
+  const requestKey = replyRequestKey(o.sid);
+  const fingerprint = apiReplyFingerprint({ to: o.to, from: o.from, text, mediaRecord: media.record, parts });
   for (const [i, body] of parts.entries()) {
-    const key = `reply:${o.sid}:${i + 1}/${parts.length}`;
+    const key = replyPartKey(o.sid, i + 1, parts.length);
     try {
-      await o.sendReply({ to: o.to, from: o.from, body, key, ...(i === 0 ? { media: media.urls, mediaRecord: media.record } : {}) });
+      await o.sendReply({ to: o.to, from: o.from, body, key, requestKey, fingerprint, ...(i === 0 ? { media: media.urls, mediaRecord: media.record } : {}) });
       o.emit('sms.out', { from: o.from, to: o.to, body, via: 'rest' });
     } catch (err) {
       // Kept in the store under its key (pending or failed), so it is never sent twice; said here, with

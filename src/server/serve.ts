@@ -211,7 +211,7 @@ async function openCore({ settings, config, o, stack, emit, checkpoint }: StartC
   checkpoint();
   // Aborted when shutdown gives up waiting: late replies stop before parts not yet requested.
   const stopReplies = new AbortController();
-  return { access, authToken, agent, store, client, metrics, background, sessions, depsFor, dedup, instance, mediaHost, stopReplies };
+  return { access, authToken, agent, store, client, metrics, background, sessions, depsFor, dedup, instance, mediaHost, stopReplies, claims };
 }
 
 /** The processed-webhooks purge, the decisions watch and body retention, each stopped on the way out. */
@@ -270,10 +270,11 @@ async function serveWebhooks({ settings, config, o, stack, emit }: StartContext,
         background.add(work);
         void work.finally(() => background.delete(work));
       },
-      async sendReply({ to, from, body, key, media = [], mediaRecord }) {
-        await deliverMessage({ key, to, from, body, media, mediaRecord, statusCallback: statusCallbackUrl() }, { ...core.depsFor({ from }), signal: core.stopReplies.signal });
+      async sendReply({ to, from, body, key, requestKey, fingerprint, media = [], mediaRecord }) {
+        await deliverMessage({ key, requestKey, fingerprint, to, from, body, media, mediaRecord, statusCallback: statusCallbackUrl() }, { ...core.depsFor({ from }), signal: core.stopReplies.signal });
       },
       mediaHost: core.mediaHost,
+      claims: core.claims,
       statusCallbackUrl,
       media,
     },

@@ -1,0 +1,53 @@
+/**
+ * One reply per inbound text, whichever instance answers it and however: every reply to a text shares
+ * the request key `reply:<MessageSid>`. A reply sent through the REST API claims one key per part
+ * (`reply:<MessageSid>:<n>/<parts>`) carrying the whole reply's fingerprint (its text, media and
+ * layout, chunk-layout.ts); a reply given back in a TwiML answer claims `reply:<MessageSid>` itself,
+ * settled as a TwiML answer, under a fingerprint no API reply can have. So a second, different reply
+ * to the same text (a turn redone on another instance after this one froze past the liveness expiry)
+ * is refused by the claim's conflict check, and a second identical one finds the first settled.
+ */
+import { layoutFingerprint } from '../messaging/chunk-layout.js';
+import { messageFingerprint } from '../messaging/deliver.js';
+import { type ClaimOwner, fingerprintOf } from '../store/claims.js';
+import { settleKey } from '../store/idempotency.js';
+import type { Store } from '../store/open-store.js';
+
+export const replyRequestKey = (messageSid: string) => `reply:${messageSid}`;
+export const replyPartKey = (messageSid: string, part: number, parts: number) => `reply:${messageSid}:${part}/${parts}`;
+
+/** What every part of a reply sent through the API carries: the whole reply's fingerprint. */
+export function apiReplyFingerprint(r: { to: string; from: string; text: string | null; mediaRecord: string[]; parts: string[] }): string {
+  return layoutFingerprint(messageFingerprint({ to: r.to, from: r.from, body: r.text ?? '', media: r.mediaRecord }), r.parts);
+}
+
+/** A reply about to go back in a TwiML answer. */
+export interface AnswerReply {
+  messageSid: string;
+  to: string;
+  from: string;
+  texts: string[];
+  media: string[];
+}
+
+/**
+ * Claims the text's reply for this TwiML answer and settles it at once (the answer is handed to
+ * Twilio with the webhook's response). Undefined when it may go; else why not (another reply to the
+ * text was claimed first, here or on another instance).
+ */
+export async function claimAnswerReply(store: Store, claims: ClaimOwner, r: AnswerReply): Promise<string | undefined> {
+  const key = replyRequestKey(r.messageSid);
+  const request = { to: r.to, from: r.from, body: r.texts.join('\n'), media: r.media, via: 'twiml' };
+  const claim = await claims.claim({ key, requestKey: key, scope: 'sms', request, fingerprint: fingerprintOf(request) });
+  if (claim.kind === 'claimed') {
+    try {
+      await settleKey(store, key, claims.id, `twiml:${r.messageSid}`, { via: 'twiml', to: r.to, parts: r.texts.length });
+    } finally {
+      claims.done(key);
+    }
+    return undefined;
+  }
+  if (claim.kind === 'settled') return 'this text was answered already (a redelivery answered elsewhere)';
+  if (claim.kind === 'conflict') return `another reply to this text was sent or started first (${claim.row.key})`;
+  return `another reply to this text is being sent (${claim.owner})`;
+}
