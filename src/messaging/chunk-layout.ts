@@ -16,6 +16,9 @@ import type { SendResult } from './deliver.js';
 /**
  * The fingerprint the parts of a text carry: the content's alone for one part (as before layouts
  * counted, so stores written then agree), the content's, the parts' count and their texts' digest for several.
+ * Parts a version before this one wrote carry the content's alone, so a rerun of such a text as one
+ * message is not refused by the claim (only a pre-send read of the key's rows could see them, a round
+ * trip on every send for a store from before the upgrade); any other layout is.
  */
 export function layoutFingerprint(contentFingerprint: string, parts: string[]): string {
   return parts.length === 1 ? contentFingerprint : `${contentFingerprint}:${parts.length}:${sha256Hex(JSON.stringify(parts)).slice(0, 16)}`;
