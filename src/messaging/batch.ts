@@ -15,6 +15,7 @@ import { toE164 } from './phone.js';
 import type { MessagingSession } from './session.js';
 import { sendText, type TextOutcome } from './send-text.js';
 import { fromCsvCell } from './csv-cell.js';
+import { decodeBatchBytes } from './batch-encoding.js';
 import { earlierBatchId, earlierRowKey, hash } from './batch-earlier-keys.js';
 import { createRowQueue } from './batch-queue.js';
 import { createSettledRows } from './batch-settled.js';
@@ -104,8 +105,9 @@ export function formatOf(source: string, text: string): BatchFormat {
 export function readBatchFile(source: string, stdinText?: string, flag = '--batch', declaredId?: string): { text: string; id: string; earlierId?: string; format: BatchFormat } {
   let text: string;
   try {
-    text = source === '-' ? (stdinText ?? '') : readFileSync(source, 'utf8');
+    text = source === '-' ? (stdinText ?? '') : decodeBatchBytes(readFileSync(source), flag, source);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw unreadableFile(flag, source, err, 'batch_missing');
   }
   return { text, id: batchId(source, text, declaredId), earlierId: declaredId === undefined ? earlierBatchId(source, text) : undefined, format: formatOf(source, text) };
