@@ -13,7 +13,20 @@ const MIGRATION_LOCK_WAIT_MS = 120_000;
 export async function openPostgres(url: string, location: string): Promise<Connection> {
   const { default: pg } = await import('pg');
   const timeouts = postgresTimeouts(url);
-  const pool = new pg.Pool({ connectionString: url, max: 10, ...poolTimeoutOptions(timeouts) });
+  // A client whose connecting failed in the driver itself (no password for SCRAM) keeps its socket
+  // open until the server gives up (60 s), and the pool forgets it: end it, so the command exits at once.
+  class ClosingClient extends pg.Client {
+    // pg-pool calls connect(callback); the promise form is left as it is.
+    connect(...args: unknown[]): any {
+      const callback = args[0] as ((err?: Error) => void) | undefined;
+      if (!callback) return super.connect();
+      return super.connect((err?: Error) => {
+        if (err) void this.end().catch(() => undefined);
+        callback(err);
+      });
+    }
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 10, Client: ClosingClient as unknown as typeof pg.Client, ...poolTimeoutOptions(timeouts) });
   // An idle connection that dies (keepalive gave up, the server restarted) is reported here; unheard, it would end the process.
   pool.on('error', () => undefined);
   // A connection checked out (a Kysely transaction, the migration lock) hears the server's goodbye on
@@ -27,7 +40,7 @@ export async function openPostgres(url: string, location: string): Promise<Conne
     await endWithin(pool, timeouts.connectMs);
     if (isServerSilent(err)) throw storeUnavailableError(location, timeouts, err, 'connect');
     throw new ConfigError(
-      `The PostgreSQL store at ${location} could not be opened: ${(err as Error).message}`,
+      `The PostgreSQL store at ${location} could not be opened: ${openFailureCause(err)}`,
       openFailureHint(err),
       'store_open',
     );
@@ -110,13 +123,28 @@ async function endWithin(pool: Pool, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
+const PASSWORD_PLACES = 'PGPASSWORD (or ~/.pgpass, %APPDATA%\\postgresql\\pgpass.conf on Windows) rather than in store.url';
+
+/**
+ * The driver refuses by itself, before the server says anything, when the server asks for a SCRAM
+ * password and none was given (no PGPASSWORD, no pgpass entry, none in the URL); its wording
+ * ("SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string") names neither.
+ */
+const isPasswordMissing = (err: unknown) => /client password must be a (non-empty )?string/.test((err as Error).message ?? '');
+
+/** What went wrong, in words: the driver's or the server's message, unless it is one of the driver's puzzles. */
+function openFailureCause(err: unknown): string {
+  return isPasswordMissing(err) ? 'the server asks for a password and none was given' : (err as Error).message;
+}
+
 /**
  * The fix for a server that answered but would not open the store, by PostgreSQL's error code
  * (28P01 password refused, 28000 no such role or no pg_hba.conf entry, 3D000 no such database).
  */
 function openFailureHint(err: unknown): string {
   const code = (err as { code?: unknown }).code;
-  if (code === '28P01') return "The server refused the password: set the right one in PGPASSWORD (or ~/.pgpass, %APPDATA%\\postgresql\\pgpass.conf on Windows) rather than in store.url, and check the user name in store.url.";
+  if (isPasswordMissing(err)) return `Give the password of the user in store.url in ${PASSWORD_PLACES}.`;
+  if (code === '28P01') return `The server refused the password: set the right one in ${PASSWORD_PLACES}, and check the user name in store.url.`;
   if (code === '28000') return "The server does not let this user in from here: check the user in store.url and the server's pg_hba.conf.";
   if (code === '3D000') return 'The database in store.url does not exist: create it (createdb -O USER DBNAME) or fix its name.';
   return 'Check store.url (host, port, database, user), the password (PGPASSWORD or ~/.pgpass), and that the server is running.';
