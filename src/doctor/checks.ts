@@ -22,6 +22,8 @@ export interface CheckResult {
   fix?: string;
   /** The exit code doctor uses when this check fails. */
   exitCode?: number;
+  /** Machine-readable facts printed beside the prose by `doctor --json` (the store's kind, schema, instances). */
+  fields?: Record<string, unknown>;
 }
 
 export interface DoctorInput {
@@ -109,19 +111,25 @@ const storeCheck: Check = async ({ resolution }) => {
     const store = await openStore(resolution.config.store.url);
     const where = store.location;
     let facts: string;
+    let fields: Record<string, unknown>;
     try {
-      const { describeInstances, describeSchema } = await import('./store-facts.js');
+      const { describeInstances, describeSchema, schemaLevel, servingInstances } = await import('./store-facts.js');
       const driver = `driver ${store.driver}${store.driver === 'node:sqlite' ? " (Node's built-in SQLite: better-sqlite3's native addon did not load here)" : ''}`;
       // The serve instances alive on it: several on PostgreSQL, at most one on a SQLite file (the one a second serve's store_in_use names).
-      facts = [driver, await describeSchema(store), await describeInstances(store)].join('; ');
+      const [schema, instances] = [await schemaLevel(store), await servingInstances(store)];
+      facts = [driver, describeSchema(schema), describeInstances(instances)].join('; ');
+      // The same facts for scripts (`doctor --json`), beside the prose.
+      fields = { kind: store.dialect, location: where, driver: store.driver, schema, instances };
     } finally {
       await store.close();
     }
     const exposed = store.dialect === 'sqlite' ? storeFileExposure(where) : undefined;
-    if (exposed) return { name: 'store', status: 'warn', detail: `${exposed}; ${facts}`, fix: `chmod 600 ${where}` };
-    return { name: 'store', status: 'pass', detail: `${store.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite'} store ${where} opens and is migrated: ${facts}` };
+    if (exposed) return { name: 'store', status: 'warn', detail: `${exposed}; ${facts}`, fix: `chmod 600 ${where}`, fields };
+    return { name: 'store', status: 'pass', detail: `${store.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite'} store ${where} opens and is migrated: ${facts}`, fields };
   } catch (err) {
-    return { name: 'store', status: 'fail', detail: (err as Error).message, fix: (err as { hint?: string }).hint, exitCode: ExitCode.config };
+    // The exit code the other commands give this failure: 6 for a store that does not answer (store_unavailable), as send and serve.
+    const { exitCode, code } = err as { exitCode?: number; code?: string };
+    return { name: 'store', status: 'fail', detail: (err as Error).message, fix: (err as { hint?: string }).hint, exitCode: exitCode ?? ExitCode.config, fields: { error: code ?? null } };
   }
 };
 

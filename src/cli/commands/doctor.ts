@@ -9,7 +9,7 @@ const MARK = { pass: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
 export async function doctor(ctx: CommandContext): Promise<number> {
   const results = await runDoctor({ configFile: ctx.global.config, profile: ctx.global.profile, keychain: createKeychainStore(), probe: Boolean(ctx.opts.probe) });
   const failed = results.find((r) => r.status === 'fail');
-  ctx.out.result({ ok: !failed, checks: results.map(({ exitCode: _exit, ...r }) => ({ ...r, fix: r.fix ?? null })) }, () =>
+  ctx.out.result({ ok: !failed, checks: results.map(({ exitCode: _exit, fields, ...r }) => ({ ...r, fix: r.fix ?? null, ...fields })) }, () =>
     results
       .map((r) => {
         const color = r.status === 'pass' ? 'green' : r.status === 'warn' ? 'yellow' : 'red';
