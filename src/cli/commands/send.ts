@@ -100,10 +100,10 @@ export async function send(ctx: CommandContext, toArg?: string, bodyArg?: string
       ctx.out.result(data, () => `Held for approval (${outcome.reason}): ${outcome.approvalId}. Approve with \`${commandPrefix()} approvals approve ${outcome.approvalId}\`.`);
       return 0;
     }
-    if (ctx.out.json) {
-      if (outcome.results.length === 1) ctx.out.result(outcome.results[0], () => '');
-      else for (const r of outcome.results) ctx.out.line(r);
-    } else ctx.out.result(null, () => outcome.results.map(describeResult).join('\n'));
+    // One line per message, a short text's one as a long text's parts, so one reader takes every case
+    // (PowerShell: `| ForEach-Object { $_ | ConvertFrom-Json }`); a pretty-printed object would not read line by line.
+    if (ctx.out.json) for (const r of outcome.results) ctx.out.line(r);
+    else ctx.out.result(null, () => outcome.results.map(describeResult).join('\n'));
     return 0;
   } finally {
     await session.close();

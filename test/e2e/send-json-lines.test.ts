@@ -1,0 +1,41 @@
+/**
+ * `send --json` (trial G11): one JSON line per message, a short text's one like a long text's parts,
+ * so a PowerShell job reads every case the same way (`| ForEach-Object { $_ | ConvertFrom-Json }`).
+ * Before, a short text printed one pretty-printed object over several lines, which that reader cannot parse.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { isolatedEnv, telephony } from '../helpers/cli.js';
+
+let sb: Sandbox;
+const { env, cwd } = isolatedEnv();
+beforeAll(async () => {
+  sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 } });
+  Object.assign(env, { OPENCLAW_TELEPHONY_STORE_URL: path.join(cwd, 'store.sqlite'), OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl, TWILIO_PHONE_NUMBER: sb.describe().numbers[0].phoneNumber });
+});
+afterAll(() => sb.close());
+
+/** What `ForEach-Object { $_ | ConvertFrom-Json }` does: each line of stdout parsed alone. */
+const eachLine = (stdout: string) => stdout.trimEnd().split(/\r?\n/).map((line) => JSON.parse(line) as Record<string, unknown>);
+
+describe('send --json', () => {
+  it('a short text: one line, one object', async () => {
+    const res = await telephony(['send', '--sandbox', '+15550770001', 'short one', '--json'], { env, cwd });
+    expect(res.code).toBe(0);
+    const lines = eachLine(res.stdout);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ to: '+15550770001', sid: expect.stringMatching(/^SM/), deduplicated: false });
+  });
+
+  it('a long text: one line per part, each an object of its own', async () => {
+    const body = Array.from({ length: 8 }, (_, i) => `Sentence number ${i} of a long text.`).join(' ');
+    // Split at 100 characters: several messages.
+    const res = await telephony(['send', '--sandbox', '+15550770002', body, '--json'], { env: { ...env, OPENCLAW_TELEPHONY_SMS_MAX_LENGTH: '100' }, cwd });
+    expect(res.code).toBe(0);
+    const lines = eachLine(res.stdout);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.map((l) => l.chunk)).toEqual(lines.map((_, i) => i + 1));
+    for (const l of lines) expect(l).toMatchObject({ to: '+15550770002', chunks: lines.length, sid: expect.stringMatching(/^SM/) });
+  });
+});
