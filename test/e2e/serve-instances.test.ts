@@ -5,6 +5,7 @@
  * the sender on every instance; an opt-out taken by one holds on the other; two texts of one sender landing on different instances are answered in
  * order; doctor names the instances alive.
  */
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -76,6 +77,32 @@ describe.skipIf(!PG_URL)('several serve instances on one PostgreSQL database', (
     expect(applied().sort()).toEqual(names);
     // The third has shown what it needed to; the rest runs on two.
     expect(await servers.pop()!.stop()).toBe(0);
+  });
+
+  it('the project\'s round-robin proxy script (README step 5): signed webhooks through it reach both instances in turn and verify', async () => {
+    const child = spawn(process.execPath, [path.join(REPO, 'scripts/round-robin-proxy.mjs'), '0', ...servers.map((s) => JSON.parse(s.firstLine).url)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let printed = '';
+      child.stdout.on('data', (d) => (printed += d));
+      await expect.poll(() => printed, { timeout: 20_000 }).toMatch(/round-robin proxy on (http:\/\/127\.0\.0\.1:\d+)/);
+      const url = /round-robin proxy on (\S+)/.exec(printed)![1];
+      const post = async (params: Record<string, string>, signature = sign(PUBLIC + '/telephony/webhook', params)) => {
+        const res = await fetch(`${url}/telephony/webhook`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(params) });
+        return { status: res.status, servedBy: res.headers.get('x-served-by'), body: await res.text() };
+      };
+      const answers = [];
+      for (const n of [1, 2, 3, 4]) answers.push(await post(smsParams({ MessageSid: 'SM' + `8${n}`.repeat(16), Body: `via proxy ${n}` })));
+      expect(answers.map((a) => a.servedBy)).toEqual(['0', '1', '0', '1']);
+      answers.forEach((a, i) => {
+        expect(a.status).toBe(200);
+        expect(a.body).toContain(`reply to via proxy ${i + 1}`);
+      });
+      // The instances do check: a signature that does not match is refused through it too.
+      const forged = await post(smsParams({ MessageSid: 'SM' + '89'.repeat(16), Body: 'forged' }), 'bm90IGEgc2lnbmF0dXJl');
+      expect(forged.status).toBe(403);
+    } finally {
+      child.kill();
+    }
   });
 
   it('a webhook and its redelivery reaching different instances make one agent turn and get one answer', async () => {

@@ -1,10 +1,11 @@
 /**
- * A tiny reverse proxy on loopback, standing in for the load balancer in front of several `serve`
- * instances: requests go round-robin, or to the instance a request names in `x-test-instance` (its
- * index; the header is not forwarded). Each answer says which instance gave it in `x-test-served-by`.
+ * The load balancer in front of several `serve` instances in the tests: the project's round-robin
+ * proxy (scripts/round-robin-proxy.mjs), where a request may also name its instance in
+ * `x-test-instance` (its index; the header is not forwarded). Each answer says which instance gave
+ * it in `x-test-served-by`.
  */
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { startRoundRobinProxy } from '../../scripts/round-robin-proxy.mjs';
 
 export interface TestProxy {
   url: string;
@@ -12,27 +13,10 @@ export interface TestProxy {
 }
 
 export async function startProxy(targets: readonly string[]): Promise<TestProxy> {
-  let next = 0;
-  const server = createServer((req, res) => {
+  const choose = (req: IncomingMessage) => {
     const named = req.headers['x-test-instance'];
-    const index = named === undefined ? next++ % targets.length : Number(named);
-    const target = new URL(targets[index]);
-    const headers = { ...req.headers };
-    delete headers['x-test-instance'];
-    const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'x-test-served-by': String(index) });
-      answer.pipe(res);
-    });
-    upstream.on('error', (err) => res.writeHead(502, { 'content-type': 'text/plain' }).end(`proxy: ${err.message}`));
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    delete req.headers['x-test-instance'];
+    return named === undefined ? undefined : Number(named);
   };
+  return (await startRoundRobinProxy(targets, { choose, servedByHeader: 'x-test-served-by' })) as TestProxy;
 }
