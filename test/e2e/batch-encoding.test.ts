@@ -5,18 +5,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { isolatedEnv, telephony } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { telephony } from '../helpers/cli.js';
+import { useSandboxCli } from '../helpers/sandbox-cli.js';
 import { sentMessages } from '../helpers/sent.js';
 
-let sb: Sandbox;
-const { env, cwd } = isolatedEnv();
-beforeAll(async () => {
-  sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 } });
-  Object.assign(env, { OPENCLAW_TELEPHONY_STORE_URL: path.join(cwd, 'store.sqlite'), OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl, TWILIO_PHONE_NUMBER: sb.describe().numbers[0].phoneNumber });
-});
-afterAll(() => sb.close());
+const { env, cwd, sandbox } = useSandboxCli();
 
 const utf16be = (text: string) => Buffer.from(text, 'utf16le').swap16();
 const csv = (to: string, body: string) => `"to","body"\r\n"${to}","${body}"\r\n`;
@@ -32,7 +26,7 @@ describe('batch file encodings', () => {
     const res = await telephony(['send', '--sandbox', '--batch', file, '--json'], { env, cwd });
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect((await sentMessages(sb)).filter((m) => m.to === to).map((m) => m.body)).toEqual([body]);
+    expect((await sentMessages(sandbox())).filter((m) => m.to === to).map((m) => m.body)).toEqual([body]);
   });
 
   it('sends an NDJSON batch written as UTF-16 LE', async () => {
@@ -40,7 +34,7 @@ describe('batch file encodings', () => {
     writeFileSync(path.join(cwd, 'le.ndjson'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${line}\r\n`, 'utf16le')]));
     const res = await telephony(['send', '--sandbox', '--batch', 'le.ndjson', '--json'], { env, cwd });
     expect(res.code).toBe(0);
-    expect((await sentMessages(sb)).filter((m) => m.to === '+15550440006').map((m) => m.body)).toEqual(['ndjson utf16 row']);
+    expect((await sentMessages(sandbox())).filter((m) => m.to === '+15550440006').map((m) => m.body)).toEqual(['ndjson utf16 row']);
   });
 
   it.each([
@@ -54,6 +48,6 @@ describe('batch file encodings', () => {
     expect(error.code).toBe('batch_unreadable');
     expect(error.message).toMatch(cause);
     expect(error.hint).toMatch(/Out-File -Encoding utf8/);
-    expect((await sentMessages(sb)).filter((m) => m.to === '+15550440007' || m.to === '+15550440008')).toEqual([]);
+    expect((await sentMessages(sandbox())).filter((m) => m.to === '+15550440007' || m.to === '+15550440008')).toEqual([]);
   });
 });

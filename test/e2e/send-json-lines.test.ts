@@ -3,18 +3,11 @@
  * so a PowerShell job reads every case the same way (`| ForEach-Object { $_ | ConvertFrom-Json }`).
  * Before, a short text printed one pretty-printed object over several lines, which that reader cannot parse.
  */
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { isolatedEnv, telephony } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { telephony } from '../helpers/cli.js';
+import { useSandboxCli } from '../helpers/sandbox-cli.js';
 
-let sb: Sandbox;
-const { env, cwd } = isolatedEnv();
-beforeAll(async () => {
-  sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 } });
-  Object.assign(env, { OPENCLAW_TELEPHONY_STORE_URL: path.join(cwd, 'store.sqlite'), OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl, TWILIO_PHONE_NUMBER: sb.describe().numbers[0].phoneNumber });
-});
-afterAll(() => sb.close());
+const { env, cwd, sandbox } = useSandboxCli();
 
 /** What `ForEach-Object { $_ | ConvertFrom-Json }` does: each line of stdout parsed alone. */
 const eachLine = (stdout: string) => stdout.trimEnd().split(/\r?\n/).map((line) => JSON.parse(line) as Record<string, unknown>);
