@@ -31,4 +31,11 @@ describe('send --json', () => {
     expect(lines.map((l) => l.chunk)).toEqual(lines.map((_, i) => i + 1));
     for (const l of lines) expect(l).toMatchObject({ to: '+15550770002', chunks: lines.length, sid: expect.stringMatching(/^SM/) });
   });
+
+  it('a text held for approval: one line too', async () => {
+    const res = await telephony(['send', '--sandbox', '+15550770003', 'held one', '--json'], { env: { ...env, OPENCLAW_TELEPHONY_OUTBOUND_APPROVAL: 'always' }, cwd });
+    expect(res.code).toBe(0);
+    const lines = eachLine(res.stdout);
+    expect(lines).toEqual([expect.objectContaining({ status: 'pending-approval', to: '+15550770003', approvalId: expect.any(String) })]);
+  });
 });

@@ -97,7 +97,9 @@ export async function send(ctx: CommandContext, toArg?: string, bodyArg?: string
     noteSandboxSender(ctx.out, session);
     if (outcome.kind === 'pending-approval') {
       const data = { status: 'pending-approval', approvalId: outcome.approvalId, idempotencyKey: outcome.idempotencyKey, to, reason: outcome.reason };
-      ctx.out.result(data, () => `Held for approval (${outcome.reason}): ${outcome.approvalId}. Approve with \`${commandPrefix()} approvals approve ${outcome.approvalId}\`.`);
+      // One line under --json, as a sent text's (below).
+      if (ctx.out.json) ctx.out.line(data);
+      else ctx.out.result(data, () => `Held for approval (${outcome.reason}): ${outcome.approvalId}. Approve with \`${commandPrefix()} approvals approve ${outcome.approvalId}\`.`);
       return 0;
     }
     // One line per message, a short text's one as a long text's parts, so one reader takes every case
