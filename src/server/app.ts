@@ -56,7 +56,7 @@ export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstanc
     return reply.code(400).type('text/plain').send('Bad request target');
   });
 
-  // A failure inside a route answers 500 (Twilio retries, and de-duplication keeps it to one turn) and leaves a trace.
+  // A failure inside a route answers 500 (a later delivery, if Twilio makes one, is de-duplicated to one turn) and leaves a trace.
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (isStoreUnavailable(err)) {
       // Answered fast (well under Twilio's 15 s) so Twilio's retry or fallback can take over; /healthz says why.

@@ -52,6 +52,13 @@ export function dedupKey(req: FastifyRequest): string {
   return 'hash:' + createHash('sha256').update(`${target}\n${canonical}`).digest('hex');
 }
 
+/** The MessageSid a key names (`msg:<target>:<sid>:<status>`), capped: it came from a request. */
+export function messageSidOfKey(key: string): string | undefined {
+  if (!key.startsWith('msg:')) return undefined;
+  const parts = key.split(':');
+  return parts.at(-2)?.slice(0, 64) || undefined;
+}
+
 /** Status of a row whose webhook is claimed but not answered yet. */
 const CLAIMED = 0;
 /** A copy whose first delivery another live instance is handling waits this long for its answer. */

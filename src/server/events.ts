@@ -33,8 +33,10 @@ export interface ServeEventMap {
   'webhook.replayed': { route: string };
   /** A webhook's handler ran and its answer was stored (COUNT_ONLY: one a webhook; sms.in and the rest say what it was). */
   'webhook.handled': { route: string };
-  /** Another instance holds this webhook: answered 503 so Twilio retries (COUNT_ONLY; a warning says it). */
+  /** Another instance holds this webhook: answered 503, its first delivery is handled there (COUNT_ONLY; a warning says it). */
   'webhook.busy': { route: string };
+  /** A webhook an instance claimed and died before answering (found by the heartbeat sweep; said once): unless Twilio delivers it again, its text never reached the agent. */
+  'webhook.orphaned': { route: string; messageSid?: string; message: string };
   /** A request whose signature did not verify (COUNT_ONLY: every one; webhook.refused says it while under the failure budget). */
   'webhook.unverified': { route: string };
   /** A request refused before any route: bad input or a request target that is not a path (COUNT_ONLY, as above). */

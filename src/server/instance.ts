@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { newOwnerId } from '../store/claims.js';
-import { beat, forgetDeadInstances, HEARTBEAT_MS, INSTANCE_EXPIRY_MS, type InstanceInfo, joinInstances, leaveInstances } from '../store/instances.js';
+import { beat, forgetDeadInstances, HEARTBEAT_MS, INSTANCE_EXPIRY_MS, type InstanceInfo, joinInstances, leaveInstances, type OrphanedWebhook } from '../store/instances.js';
 import type { Store } from '../store/open-store.js';
 import { joinAlone, type OtherInstance } from '../store/instance-alone.js';
 import { ownerIsGoneFromThisMachine } from '../store/owner-id.js';
@@ -60,7 +60,7 @@ async function join(store: Store, info: InstanceInfo): Promise<void> {
 }
 
 /** Joins before listening (so its first claims already belong to a live instance); `listening` adds the URL. */
-export async function joinAsInstance(store: Store, o: { version: string; signal?: AbortSignal; onError(err: Error): void }): Promise<ServeInstance> {
+export async function joinAsInstance(store: Store, o: { version: string; signal?: AbortSignal; onError(err: Error): void; onOrphaned?(webhooks: OrphanedWebhook[]): void }): Promise<ServeInstance> {
   const id = newOwnerId();
   const info = { id, host: os.hostname(), pid: process.pid, started_at: new Date(performance.timeOrigin).toISOString(), version: o.version, url: '', public_url: null as string | null };
   let left = false;
@@ -79,7 +79,10 @@ export async function joinAsInstance(store: Store, o: { version: string; signal?
     try {
       // Gone after a long stall (forgotten by another instance): join again, unless this instance is leaving.
       if (!(await beat(store, id)) && !left) await joinInstances(store, info);
-      if (++beats % SWEEP_EVERY_BEATS === 0) await forgetDeadInstances(store);
+      if (++beats % SWEEP_EVERY_BEATS === 0) {
+        const orphaned = await forgetDeadInstances(store);
+        if (orphaned.length) o.onOrphaned?.(orphaned);
+      }
     } catch (err) {
       o.onError(err as Error);
     }

@@ -20,7 +20,7 @@ import { refuseUnreachableWebhookUrl } from '../twilio/webhook-url-guard.js';
 import { createServeApp } from './app.js';
 import { createServeMediaHost, startMediaPurge } from './media-hosting.js';
 import { type CleanupStack, createCleanupStack, StartAborted } from './cleanup-stack.js';
-import { createDeduplicator, type Deduplicator } from './dedup.js';
+import { createDeduplicator, type Deduplicator, messageSidOfKey } from './dedup.js';
 import { createInboundLimits } from './inbound-limits.js';
 import { createInboundPolicy, type PairingHost } from './inbound-policy.js';
 import { createInboundMedia, inboundMediaOptions } from './inbound-media.js';
@@ -30,9 +30,9 @@ import { createOperator, type Operator } from './operator.js';
 import { joinAsInstance } from './instance.js';
 import { createSessionRegistry } from './sessions.js';
 import { createTurnOrder } from './turn-order.js';
-import { INSTANCE_EXPIRY_MS, liveOthersAt } from '../store/instances.js';
+import { INSTANCE_EXPIRY_MS, liveOthersAt, type OrphanedWebhook } from '../store/instances.js';
 import { joinOrStartSandbox, listen, mountOnHost, numberToPoint, pointNumber, startTunnel, type WebhookHost } from './serve-steps.js';
-import { type EventBus, loggerOnBus } from './events.js';
+import { type EventBus, loggerOnBus, type ServeEventMap } from './events.js';
 import { commandPrefix } from '../command-prefix.js';
 
 export interface ServeOptions {
@@ -70,6 +70,14 @@ export interface RunningServe {
 
 /** What a turn waiting for the one ahead allows for that turn's late reply to be sent (its parts at the sender's rate). */
 const LATE_REPLY_SENDING_MS = 60_000;
+
+/** What the log says of a webhook a dead instance never answered (its body is not stored: it cannot be replayed). */
+function orphanedFields(w: OrphanedWebhook): ServeEventMap['webhook.orphaned'] {
+  const messageSid = messageSidOfKey(w.key);
+  const what = messageSid ? `message ${messageSid}` : 'a webhook';
+  const message = `${w.route.slice(0, 64)}: ${what} was being handled by a serve instance that stopped before answering; unless Twilio delivers it again (the number's fallback URL), it did not reach the agent`;
+  return { route: w.route.slice(0, 64), ...(messageSid ? { messageSid } : {}), message };
+}
 
 /** The simulated handset the dashboard texts from with the sandbox. */
 export const DASHBOARD_HANDSET = '+15550001111';
@@ -179,7 +187,12 @@ async function openCore({ settings, config, o, stack, emit, checkpoint }: StartC
   stack.defer('the store', () => store.close());
   if (store.migrated.length) emit('store.migrated', { migrations: [...store.migrated] });
   // One of possibly several instances on this store: webhook claims and conversation lines carry its id.
-  const instance = await joinAsInstance(store, { version: o.version ?? 'unknown', signal: o.signal, onError: (err) => emit('warning', { message: `the instance heartbeat failed: ${err.message}` }) });
+  const instance = await joinAsInstance(store, {
+    version: o.version ?? 'unknown',
+    signal: o.signal,
+    onError: (err) => emit('warning', { message: `the instance heartbeat failed: ${err.message}` }),
+    onOrphaned: (webhooks) => webhooks.forEach((w) => emit('webhook.orphaned', orphanedFields(w))),
+  });
   stack.defer('the instance row', () => instance.leave());
   // Several serve instances (and send commands) on one store share each sender's rate, the account's limits and the claims on keys.
   const { gate, limiterFor } = sendLimits(store, access, config);

@@ -31,6 +31,20 @@ const DROP_ORPHAN_TICKETS = withDbNow(`DELETE FROM turn_tickets WHERE NOT ${inst
 // Lines with no ticket: only a lock row; one taken again later is simply inserted anew.
 const DROP_IDLE_LINES = statement('DELETE FROM turn_lines WHERE NOT EXISTS (SELECT 1 FROM turn_tickets t WHERE t.session_id = turn_lines.session_id)');
 
+// Webhooks a dead instance claimed and never answered: Twilio sends a text's webhook again only when a
+// connection override or the fallback URL asks for it, so without this nobody would say the text was
+// lost. Each is reported once: the owner is cleared in the same statement (a later delivery still takes
+// it over, as one released after a failure), so two instances sweeping at once cannot both report it.
+const REPORT_ORPHANED = withDbNow(
+  `UPDATE processed_webhooks SET owner = NULL WHERE response_status = 0 AND owner IS NOT NULL AND NOT ${instanceAlive('processed_webhooks.owner')} RETURNING key, route`,
+);
+
+/** A webhook claimed by an instance that died before answering it. */
+export interface OrphanedWebhook {
+  key: string;
+  route: string;
+}
+
 export type InstanceInfo = Omit<InstancesTable, 'last_seen'>;
 export type LiveInstance = InstancesTable & { seen_ms_ago: number };
 
@@ -54,11 +68,16 @@ export async function liveOthersAt(store: Store, publicUrl: string, exceptId: st
   return Number(row?.n ?? 0);
 }
 
-/** Deletes what dead instances left behind: their rows after a while, their turn tickets at once. */
-export async function forgetDeadInstances(store: Store): Promise<void> {
+/**
+ * Deletes what dead instances left behind: their rows after a while, their turn tickets at once; and
+ * returns the webhooks they claimed and never answered (each once, see REPORT_ORPHANED).
+ */
+export async function forgetDeadInstances(store: Store): Promise<OrphanedWebhook[]> {
   await store.run(DROP_ORPHAN_TICKETS, []);
   await store.run(DROP_IDLE_LINES, []);
+  const orphaned = await store.readMany<OrphanedWebhook>(REPORT_ORPHANED, []);
   await store.run(FORGET_DEAD, []);
+  return orphaned;
 }
 
 /** The instances alive now, oldest first (doctor; not a hot path, so through the query builder). */

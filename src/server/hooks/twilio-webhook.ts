@@ -61,9 +61,10 @@ export function dedupHooks(route: string, deps: WebhookHookDeps): { preHandler: 
         first = await Promise.race([delivery, handlerRuns]);
       } catch (err) {
         if (!(err instanceof HandledElsewhere)) throw err;
-        // Not a second turn: Twilio retries later, and gets the stored answer then.
+        // Not a second turn: the first delivery is handled there. Twilio does not retry a 503 unless the
+        // URL's connection overrides ask for it; it calls the number's fallback URL, if one is set.
         deps.emit('webhook.busy', { route });
-        deps.emit('warning', { message: `${route} webhook: ${err.message}; answered 503 so Twilio retries` });
+        deps.emit('warning', { message: `${route} webhook: ${err.message}; this copy was answered 503 (the first delivery is handled there; Twilio retries a 503 only when the URL's connection overrides or the fallback URL ask for it)` });
         return reply.code(503).header('retry-after', '5').type('text/plain').send('Service unavailable: another instance is handling this webhook');
       }
       if (first === 'handle') {
@@ -78,7 +79,7 @@ export function dedupHooks(route: string, deps: WebhookHookDeps): { preHandler: 
       if (!pending) return payload;
       pendingOf.delete(req);
       if (reply.statusCode >= 500) {
-        // Not stored: Twilio retries, and the retry is handled again (the key stays claimed, see dedup.ts).
+        // Not stored: a later delivery (a retry the URL's connection overrides ask for, the fallback URL) is handled again (see dedup.ts).
         pending.fail(new Error(`answered ${reply.statusCode}`));
         await pending.delivery.catch(() => undefined);
         return payload;
