@@ -12,6 +12,8 @@ import type { Store } from '../store/open-store.js';
 import { type Param, type Statement, statement, withDbNow } from '../store/statement.js';
 import type { ProcessedWebhooksTable } from '../store/tables.js';
 import { signedParams } from './verify-signature.js';
+import type { ServeEventMap } from './events.js';
+import type { OrphanedWebhook } from '../store/instances.js';
 
 export interface StoredAnswer {
   status: number;
@@ -57,6 +59,14 @@ export function messageSidOfKey(key: string): string | undefined {
   if (!key.startsWith('msg:')) return undefined;
   const parts = key.split(':');
   return parts.at(-2)?.slice(0, 64) || undefined;
+}
+
+/** What the log says of a webhook a dead instance never answered (its body is not stored: it cannot be replayed). */
+export function orphanedFields(w: OrphanedWebhook): ServeEventMap['webhook.orphaned'] {
+  const messageSid = messageSidOfKey(w.key);
+  const what = messageSid ? `message ${messageSid}` : 'a webhook';
+  const message = `${w.route.slice(0, 64)}: ${what} was being handled by a serve instance that stopped before answering; unless Twilio delivers it again (the number's fallback URL), it did not reach the agent`;
+  return { route: w.route.slice(0, 64), ...(messageSid ? { messageSid } : {}), message };
 }
 
 /** Status of a row whose webhook is claimed but not answered yet. */

@@ -132,3 +132,21 @@ export async function pointNumber(
     o.emit('number.restored', { number: before.phone_number });
   });
 }
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/**
+ * skipSignatureVerification is for a development server only this machine can reach: refused with a
+ * tunnel, a bind others can reach, or a public URL that is not loopback (a reverse proxy would forward
+ * strangers' unsigned requests to it).
+ */
+export function refuseUnsignedBeyondLoopback(bind: string, tunnel: string, publicUrl: string | undefined): void {
+  const fix = 'Turn signature verification back on (unset skipSignatureVerification / OPENCLAW_TELEPHONY_SKIP_SIGNATURE_VERIFICATION), or use --sandbox, which signs its webhooks.';
+  const refuse = (what: string) => new ConfigError(`skipSignatureVerification is only honoured on a server only this machine can reach, and ${what}.`, fix);
+  if (!LOOPBACK.test(bind)) throw refuse(`serve.bind is ${bind} (not loopback)`);
+  if (tunnel !== 'none') throw refuse(`a ${tunnel} tunnel would expose it`);
+  if (publicUrl) {
+    const host = new URL(publicUrl).hostname.replace(/^\[|\]$/g, '');
+    if (!LOOPBACK.test(host)) throw refuse(`publicUrl ${new URL(publicUrl).origin} is not a loopback address`);
+  }
+}

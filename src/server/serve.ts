@@ -20,7 +20,7 @@ import { refuseUnreachableWebhookUrl } from '../twilio/webhook-url-guard.js';
 import { createServeApp } from './app.js';
 import { createServeMediaHost, startMediaPurge } from './media-hosting.js';
 import { type CleanupStack, createCleanupStack, StartAborted } from './cleanup-stack.js';
-import { createDeduplicator, type Deduplicator, messageSidOfKey } from './dedup.js';
+import { createDeduplicator, type Deduplicator, orphanedFields } from './dedup.js';
 import { createInboundLimits } from './inbound-limits.js';
 import { createInboundPolicy, type PairingHost } from './inbound-policy.js';
 import { createInboundMedia, inboundMediaOptions } from './inbound-media.js';
@@ -29,10 +29,10 @@ import { watchDecisions } from './decisions-watch.js';
 import { createOperator, type Operator } from './operator.js';
 import { joinAsInstance } from './instance.js';
 import { createSessionRegistry } from './sessions.js';
-import { createTurnOrder } from './turn-order.js';
-import { INSTANCE_EXPIRY_MS, liveOthersAt, type OrphanedWebhook } from '../store/instances.js';
-import { joinOrStartSandbox, listen, mountOnHost, numberToPoint, pointNumber, startTunnel, type WebhookHost } from './serve-steps.js';
-import { type EventBus, loggerOnBus, type ServeEventMap } from './events.js';
+import { createTurnOrder, longestTurnWaitMs } from './turn-order.js';
+import { liveOthersAt } from '../store/instances.js';
+import { joinOrStartSandbox, listen, mountOnHost, numberToPoint, pointNumber, refuseUnsignedBeyondLoopback, startTunnel, type WebhookHost } from './serve-steps.js';
+import { type EventBus, loggerOnBus } from './events.js';
 import { commandPrefix } from '../command-prefix.js';
 
 export interface ServeOptions {
@@ -68,37 +68,8 @@ export interface RunningServe {
   close(): Promise<void>;
 }
 
-/** What a turn waiting for the one ahead allows for that turn's late reply to be sent (its parts at the sender's rate). */
-const LATE_REPLY_SENDING_MS = 60_000;
-
-/** What the log says of a webhook a dead instance never answered (its body is not stored: it cannot be replayed). */
-function orphanedFields(w: OrphanedWebhook): ServeEventMap['webhook.orphaned'] {
-  const messageSid = messageSidOfKey(w.key);
-  const what = messageSid ? `message ${messageSid}` : 'a webhook';
-  const message = `${w.route.slice(0, 64)}: ${what} was being handled by a serve instance that stopped before answering; unless Twilio delivers it again (the number's fallback URL), it did not reach the agent`;
-  return { route: w.route.slice(0, 64), ...(messageSid ? { messageSid } : {}), message };
-}
-
 /** The simulated handset the dashboard texts from with the sandbox. */
 export const DASHBOARD_HANDSET = '+15550001111';
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
-
-/**
- * skipSignatureVerification is for a development server only this machine can reach: refused with a
- * tunnel, a bind others can reach, or a public URL that is not loopback (a reverse proxy would forward
- * strangers' unsigned requests to it).
- */
-function refuseUnsignedBeyondLoopback(bind: string, tunnel: string, publicUrl: string | undefined): void {
-  const fix = 'Turn signature verification back on (unset skipSignatureVerification / OPENCLAW_TELEPHONY_SKIP_SIGNATURE_VERIFICATION), or use --sandbox, which signs its webhooks.';
-  const refuse = (what: string) => new ConfigError(`skipSignatureVerification is only honoured on a server only this machine can reach, and ${what}.`, fix);
-  if (!LOOPBACK.test(bind)) throw refuse(`serve.bind is ${bind} (not loopback)`);
-  if (tunnel !== 'none') throw refuse(`a ${tunnel} tunnel would expose it`);
-  if (publicUrl) {
-    const host = new URL(publicUrl).hostname.replace(/^\[|\]$/g, '');
-    if (!LOOPBACK.test(host)) throw refuse(`publicUrl ${new URL(publicUrl).origin} is not a loopback address`);
-  }
-}
 
 export async function startServe(settings: Settings, o: ServeOptions): Promise<RunningServe> {
   const stack = createCleanupStack((what, err) => o.events.emit('warning', { message: `${what} failed while stopping: ${err.message}` }));
@@ -187,12 +158,7 @@ async function openCore({ settings, config, o, stack, emit, checkpoint }: StartC
   stack.defer('the store', () => store.close());
   if (store.migrated.length) emit('store.migrated', { migrations: [...store.migrated] });
   // One of possibly several instances on this store: webhook claims and conversation lines carry its id.
-  const instance = await joinAsInstance(store, {
-    version: o.version ?? 'unknown',
-    signal: o.signal,
-    onError: (err) => emit('warning', { message: `the instance heartbeat failed: ${err.message}` }),
-    onOrphaned: (webhooks) => webhooks.forEach((w) => emit('webhook.orphaned', orphanedFields(w))),
-  });
+  const instance = await joinAsInstance(store, { version: o.version ?? 'unknown', signal: o.signal, onError: (err) => emit('warning', { message: `the instance heartbeat failed: ${err.message}` }), onOrphaned: (webhooks) => webhooks.forEach((w) => emit('webhook.orphaned', orphanedFields(w))) });
   stack.defer('the instance row', () => instance.leave());
   // Several serve instances (and send commands) on one store share each sender's rate, the account's limits and the claims on keys.
   const { gate, limiterFor } = sendLimits(store, access, config);
@@ -202,9 +168,7 @@ async function openCore({ settings, config, o, stack, emit, checkpoint }: StartC
   stack.defer('metrics', o.events.subscribe(countEvents(metrics)));
   const background = new Set<Promise<unknown>>();
   // Several instances can only share a PostgreSQL store; on SQLite the order inside this process is all there is.
-  // A turn waits for the one ahead at most the agent's timeout plus margins (store round trips, an
-  // instance's expiry, and sending a late reply's parts at the sender's rate).
-  const orderOptions = { maxWaitMs: config.agent.timeoutMs + INSTANCE_EXPIRY_MS + LATE_REPLY_SENDING_MS };
+  const orderOptions = { maxWaitMs: longestTurnWaitMs(config.agent.timeoutMs) };
   const order = store.dialect === 'postgres' ? createTurnOrder(store, instance.id, (err) => emit('warning', { message: `keeping a conversation's turns in order across instances failed: ${err.message}` }), orderOptions) : undefined;
   if (order) stack.defer('the turn order', () => order.stop());
   const sessions = createSessionRegistry(config.maxConcurrentSessions, order);
@@ -222,9 +186,7 @@ async function openCore({ settings, config, o, stack, emit, checkpoint }: StartC
   await startStoreTimers(store, dedup, config.store.retentionDays, { emit, stack });
   await startMediaPurge(store, { emit, stack });
   checkpoint();
-  // Aborted when shutdown gives up waiting: late replies stop before parts not yet requested.
-  const stopReplies = new AbortController();
-  return { access, authToken, agent, store, client, metrics, background, sessions, depsFor, dedup, instance, mediaHost, stopReplies, claims };
+  return { access, authToken, agent, store, client, metrics, background, sessions, depsFor, dedup, instance, mediaHost, claims };
 }
 
 /** The processed-webhooks purge, the decisions watch and body retention, each stopped on the way out. */
@@ -252,6 +214,7 @@ async function serveWebhooks({ settings, config, o, stack, emit }: StartContext,
   const where: { tunnel?: Tunnel; publicBase?: string } = { publicBase: configuredPublic };
   const statusCallbackUrl = () => (where.publicBase ? where.publicBase + config.serve.statusPath : undefined);
   const limits = createInboundLimits(config.serve.inboundLimits, { metrics, emit });
+  const stopReplies = new AbortController();
   const app = await createServeApp({
     config,
     store,
@@ -284,7 +247,7 @@ async function serveWebhooks({ settings, config, o, stack, emit }: StartContext,
         void work.finally(() => background.delete(work));
       },
       async sendReply({ to, from, body, key, requestKey, fingerprint, media = [], mediaRecord }) {
-        await deliverMessage({ key, requestKey, fingerprint, to, from, body, media, mediaRecord, statusCallback: statusCallbackUrl() }, { ...core.depsFor({ from }), signal: core.stopReplies.signal });
+        await deliverMessage({ key, requestKey, fingerprint, to, from, body, media, mediaRecord, statusCallback: statusCallbackUrl() }, { ...core.depsFor({ from }), signal: stopReplies.signal });
       },
       mediaHost: core.mediaHost,
       claims: core.claims,
@@ -300,7 +263,7 @@ async function serveWebhooks({ settings, config, o, stack, emit }: StartContext,
     while (background.size) await Promise.allSettled([...background]);
   };
   // Past the grace period, a late reply's parts still waiting for a rate slot are not sent (each says so: reply.failed).
-  const abandon = { running: () => agent.running(), close: () => (core.stopReplies.abort(), agent.close()) };
+  const abandon = { running: () => agent.running(), close: () => (stopReplies.abort(), agent.close()) };
   stack.defer('requests in flight and late replies', () => drainOrAbandon(drained(), abandon, o.events.emitByName));
   // Unwound first: downloads still running stop at once (their turns go on with a notice).
   stack.defer('inbound media downloads', () => media.close());

@@ -4,7 +4,7 @@
  * instances, through tickets in the store (store/turn-tickets.ts). Waiting is polling, starting fast
  * (most turns find nobody ahead) and backing off to a few queries a second.
  */
-import { HEARTBEAT_MS } from '../store/instances.js';
+import { HEARTBEAT_MS, INSTANCE_EXPIRY_MS } from '../store/instances.js';
 import type { Store } from '../store/open-store.js';
 import { giveBackTicket, takeTicket, ticketAhead } from '../store/turn-tickets.js';
 import type { TurnOrder, TurnTicket } from './sessions.js';
@@ -14,6 +14,15 @@ const SLOWEST_LOOK_MS = 250;
 
 /** A turn that could not take a ticket (the store failed) runs unordered rather than not at all. */
 const UNORDERED: TurnTicket = { ready: async () => undefined, done: async () => undefined };
+
+/** What a turn waiting for the one ahead allows for that turn's late reply to be sent (its parts at the sender's rate). */
+const LATE_REPLY_SENDING_MS = 60_000;
+
+/**
+ * How long a turn waits for the one ahead (serve's maxWaitMs): the agent's timeout plus margins for
+ * store round trips and an instance's expiry, and for sending a late reply's parts.
+ */
+export const longestTurnWaitMs = (agentTimeoutMs: number) => agentTimeoutMs + INSTANCE_EXPIRY_MS + LATE_REPLY_SENDING_MS;
 
 export interface TurnOrderOptions {
   /**
