@@ -170,8 +170,9 @@ async function migrateOnce(connection: Connection, dialect: Dialect, location: s
     const { error, results } = await (connection.migrationLock ? connection.migrationLock(migrate) : migrate());
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     // Lost the race to another process: its transaction holds the lock, or already created the tables
-    // or added the columns (seen here: "duplicate column name" from migration 005 with three processes).
-    if (attempt < 20 && /SQLITE_BUSY|database is locked|already exists|duplicate column name/i.test(String((error as Error).message ?? error))) {
+    // or added the columns (seen here: "duplicate column name" from migration 005 with three processes),
+    // or, for a migration with nothing to do on SQLite (021), recorded it first (a unique name in kysely_migration).
+    if (attempt < 20 && /SQLITE_BUSY|database is locked|already exists|duplicate column name|UNIQUE constraint failed: kysely_migration/i.test(String((error as Error).message ?? error))) {
       await new Promise((r) => setTimeout(r, 50 + attempt * 50));
       continue;
     }
