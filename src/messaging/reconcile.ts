@@ -11,6 +11,7 @@
  */
 import { monotonicMs } from '../monotonic-ms.js';
 import { sidIsClaimed } from '../store/idempotency.js';
+import { withDbNow } from '../store/statement.js';
 import type { Store } from '../store/open-store.js';
 import { listMessages, type TwilioMessage } from '../twilio/messages-api.js';
 import type { RestClient } from '../twilio/rest-client.js';
@@ -29,6 +30,13 @@ export interface SentLookup {
  * match may seem to have been created. Wider would match more of someone else's identical texts.
  */
 export const CLOCK_MARGIN_MS = 60_000;
+const STORE_NOW = withDbNow('SELECT {now} AS now_ms');
+/** The store's clock now (epoch ms): the clock every request time is written in. */
+async function storeNowMs(store: Store): Promise<number> {
+  const row = await store.readOne<{ now_ms: number | string }>(STORE_NOW, []);
+  return Number(row!.now_ms);
+}
+
 /** How many messages to the recipient one look reads at most (Twilio's largest page). */
 const MAX_SCANNED = 1000;
 /**
@@ -38,14 +46,32 @@ const MAX_SCANNED = 1000;
 export const RECHECK_AFTER_MS = [1000, 2000] as const;
 export const LIST_SETTLE_MS = 5000;
 
+/**
+ * The earliest creation time (Twilio's clock) a message of the request may show. `requestedAt` is the
+ * store's clock, which may be minutes off Twilio's (a desktop that syncs weekly, a database host without
+ * NTP): where both clocks are known against this machine's (the store's now, read here; Twilio's from
+ * its answers' Date header), the request's time is moved onto Twilio's clock, and the wider bound wins,
+ * so a clock ahead of Twilio's cannot hide the message (a clock behind only widens the window).
+ */
+function earliestCreation(q: SentLookup, dbMinusLocalMs: number, client: RestClient): number {
+  const plain = q.requestedAt - CLOCK_MARGIN_MS;
+  const twilioMinusLocalMs = client.serverClockOffsetMs();
+  if (twilioMinusLocalMs === undefined) return plain;
+  // The Date header has whole seconds: a second more of margin.
+  return Math.min(plain, q.requestedAt - dbMinusLocalMs + twilioMinusLocalMs - CLOCK_MARGIN_MS - 1000);
+}
+
 export async function findSentMessage(client: RestClient, store: Store, q: SentLookup): Promise<TwilioMessage | undefined> {
-  const earliest = q.requestedAt - CLOCK_MARGIN_MS;
+  const dbMinusLocalMs = (await storeNowMs(store)) - Date.now();
+  // Read after each page of the list: its answer's Date header is the freshest reading of Twilio's clock.
+  const earliest = () => earliestCreation(q, dbMinusLocalMs, client);
   const candidates = await listMessages(client, { to: q.to, from: q.messagingServiceSid ? undefined : q.from, limit: MAX_SCANNED, createdBackTo: earliest });
+  const bound = earliest();
   // Oldest first, so two identical pending sends claim the messages in the order they were made.
   for (const m of [...candidates].reverse()) {
     if (m.direction === 'inbound' || m.body !== q.body) continue;
     if (q.messagingServiceSid ? m.messaging_service_sid !== q.messagingServiceSid : m.from !== q.from) continue;
-    if (Date.parse(m.date_created) < earliest) continue;
+    if (Date.parse(m.date_created) < bound) continue;
     if (await sidIsClaimed(store, m.sid)) continue;
     return m;
   }

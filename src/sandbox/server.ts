@@ -133,6 +133,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     res.writeHead(answer.status, {
       'content-type': answer.json !== undefined ? 'application/json; charset=utf-8' : (answer.contentType ?? 'text/plain'),
       'twilio-request-id': `RQ${Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32)}`,
+      // Twilio's clock, as its answers carry it: the same clock as the dates in the resources.
+      date: new Date().toUTCString(),
       ...answer.headers,
     });
     res.end(answer.status === 204 ? undefined : body);

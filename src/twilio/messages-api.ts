@@ -47,13 +47,13 @@ export interface ListMessagesFilter {
   /** YYYY-MM-DD: messages sent on or after this day (a message not sent yet has no sent date: left out). */
   sentAfter?: string;
   limit: number;
-  /** Newest first: follow no further page once a message of this one was created before this time (epoch ms). */
-  createdBackTo?: number;
+  /** Newest first: follow no further page once a message of this one was created before this time (epoch ms; read after each page). */
+  createdBackTo?: number | (() => number);
 }
 
 /** Up to `limit` messages, newest first, following the pages. */
 export async function listMessages(client: RestClient, f: ListMessagesFilter): Promise<TwilioMessage[]> {
   const back = f.createdBackTo;
-  const lastPageWhen = back === undefined ? undefined : (m: unknown) => Date.parse((m as TwilioMessage).date_created) < back;
+  const lastPageWhen = back === undefined ? undefined : (m: unknown) => Date.parse((m as TwilioMessage).date_created) < (typeof back === 'number' ? back : back());
   return listAll<TwilioMessage>(client, 'Messages.json', 'messages', { query: { To: f.to, From: f.from, 'DateSent>': f.sentAfter }, limit: f.limit, lastPageWhen });
 }

@@ -72,6 +72,11 @@ export interface RestClient {
   request<T = unknown>(method: 'GET' | 'POST' | 'DELETE', path: string, opts?: RequestOptions): Promise<T>;
   /** Raw bytes of a resource, e.g. recording media. */
   download(path: string): Promise<{ contentType: string; body: Buffer }>;
+  /**
+   * Twilio's clock less this machine's (ms), from the `Date` header of the latest answer (whole
+   * seconds, so within a second); undefined before any answer carried one.
+   */
+  serverClockOffsetMs(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -101,6 +106,11 @@ export function createRestClient(opts: RestClientOptions): RestClient {
   const sleep = opts.sleep ?? realSleep;
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const authorization = 'Basic ' + Buffer.from(`${opts.username}:${opts.password}`).toString('base64');
+  let serverClockOffsetMs: number | undefined;
+  const noteServerClock = (res: HttpResponse) => {
+    const date = Date.parse(res.header('date') ?? '');
+    if (Number.isFinite(date)) serverClockOffsetMs = date - Date.now();
+  };
   const urlFor = (path: string, query?: FormParams) => {
     const absolute = path.startsWith('/') ? path : `/2010-04-01/Accounts/${opts.accountSid}/${path}`;
     const qs = encodeForm(query);
@@ -143,6 +153,7 @@ export function createRestClient(opts: RestClientOptions): RestClient {
       try {
         // A failed wait for the gate (RequestNotMadeError) made no request: it is not retried here.
         const res = await exchange(url, { method, headers, body, timeoutMs }, ro);
+        noteServerClock(res);
         const retryable = RETRY_ALWAYS.has(res.status) || (safe && res.status >= 500);
         if (!retryable || attempt >= retries) return res;
         retryAfterMs = parseRetryAfter(res.header('retry-after'));
@@ -175,6 +186,7 @@ export function createRestClient(opts: RestClientOptions): RestClient {
       if (res.status >= 400) throw apiError(res.status, res.text());
       return { contentType: res.header('content-type') ?? '', body: res.body };
     },
+    serverClockOffsetMs: () => serverClockOffsetMs,
     // Idle keep-alive connections are unref'd by the agent and never hold the process.
     close: async () => {
       await opts.gate?.close();
