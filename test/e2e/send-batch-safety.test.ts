@@ -6,22 +6,16 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
 import { addOptOut, removeOptOut } from '../../src/store/optouts.js';
-import { BIN, isolatedEnv, telephony } from '../helpers/cli.js';
+import { BIN, telephony } from '../helpers/cli.js';
+import { useSandboxCli } from '../helpers/sandbox-cli.js';
 import { duplicates, sentMessages } from '../helpers/sent.js';
 
-let sb: Sandbox;
-const { env, cwd } = isolatedEnv();
-beforeAll(async () => {
-  sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 1000 } });
-  Object.assign(env, { OPENCLAW_TELEPHONY_STORE_URL: path.join(cwd, 'store.sqlite'), OPENCLAW_TELEPHONY_SANDBOX_URL: sb.baseUrl, TWILIO_PHONE_NUMBER: sb.describe().numbers[0].phoneNumber });
-});
-afterAll(() => sb.close());
+const { env, cwd, sandbox } = useSandboxCli();
 
-const bodiesOf = async (prefix: string) => (await sentMessages(sb)).filter((m) => m.body.startsWith(prefix));
+const bodiesOf = async (prefix: string) => (await sentMessages(sandbox())).filter((m) => m.body.startsWith(prefix));
 
 describe('the failed-rows CSV', () => {
   it('neutralises formula cells with a leading quote, and sending the file again sends the original text', async () => {
@@ -44,7 +38,7 @@ describe('the failed-rows CSV', () => {
     await store.close();
     const again = await telephony(['send', '--sandbox', '--batch', failedFile, '--json'], { env, cwd });
     expect(again.code).toBe(0);
-    const sent = (await sentMessages(sb)).filter((m) => numbers.includes(m.to));
+    const sent = (await sentMessages(sandbox())).filter((m) => numbers.includes(m.to));
     expect(sent.map((m) => m.body).sort()).toEqual([...bodies].sort());
   });
 });
