@@ -3,18 +3,18 @@
  * segments, opt-out, approval, an idempotency key already used), plus how long the senders' rates
  * make it take. Reads the store, never writes it, and never touches Twilio.
  */
-import { findKey } from '../store/idempotency.js';
 import { hasMessaged } from '../store/message-log.js';
 import type { Store } from '../store/open-store.js';
 import { optOutReason, optOutSource } from '../store/optouts.js';
 import type { BatchRow } from './batch.js';
+import { earlierUseOf } from './batch-plan-earlier.js';
 import type { Encoding } from './segments.js';
 import { planMessage } from './plan.js';
 import type { Sender } from './rate-limiter.js';
 import type { TextPolicy } from './send-text.js';
 
 /** What a real run would do with a row. */
-export type RowVerdict = 'would-send' | 'already-sent' | 'opted-out' | 'needs-approval' | 'no-sender';
+export type RowVerdict = 'would-send' | 'already-sent' | 'opted-out' | 'needs-approval' | 'no-sender' | 'refused';
 
 export interface RowPlan {
   row: number;
@@ -37,6 +37,8 @@ export interface BatchPlanTotals {
   optedOut: number;
   needsApproval: number;
   noSender: number;
+  /** Refused by the key's earlier use: begun in another split and unfinished, or the key stands for another text. */
+  refused: number;
   messages: number;
   segments: number;
   estimatedPrice: number;
@@ -52,13 +54,13 @@ export interface BatchPlanDeps {
   rateFor(sender: Sender): number;
 }
 
-async function verdictOf(row: BatchRow, sender: Sender, chunks: number, deps: BatchPlanDeps): Promise<{ verdict: RowVerdict; reason?: string }> {
+async function verdictOf(row: BatchRow, sender: Sender, parts: string[], deps: BatchPlanDeps): Promise<{ verdict: RowVerdict; reason?: string }> {
   if (!sender.from && !sender.messagingServiceSid) return { verdict: 'no-sender', reason: 'neither a from number nor a Messaging Service is configured' };
   const optedOut = await optOutSource(deps.store, row.to);
   if (optedOut) return { verdict: 'opted-out', reason: optOutReason(row.to, optedOut) };
-  // A re-run: the row's key (its first chunk's, as send-text names chunks) was settled, so the real run answers from the store.
-  const used = await findKey(deps.store, chunks > 1 ? `${row.key}#1/${chunks}` : row.key);
-  if (used?.state === 'settled') return { verdict: 'already-sent' };
+  // A re-run: the row's key was used before (sent, perhaps split otherwise, or begun in another split), as the real run's claim would find it.
+  const earlier = await earlierUseOf(deps.store, row, sender, parts);
+  if (earlier) return earlier;
   const { approval } = deps.policy;
   if (approval === 'always') return { verdict: 'needs-approval', reason: 'outbound.approval is "always"' };
   if (approval === 'first-contact' && !(await hasMessaged(deps.store, row.to))) return { verdict: 'needs-approval', reason: `first contact with ${row.to}` };
@@ -71,7 +73,7 @@ export async function planBatch(rows: BatchRow[], deps: BatchPlanDeps): Promise<
   for (const row of rows) {
     const sender = row.from ? { from: row.from } : deps.defaultSender;
     const plan = planMessage(row.body, row.media, deps.policy.chunking, deps.policy.prices);
-    const { verdict, reason } = await verdictOf(row, sender, plan.chunks.length, deps);
+    const { verdict, reason } = await verdictOf(row, sender, plan.chunks.map((c) => c.text), deps);
     plans.push({ row: row.row, to: row.to, ...sender, verdict, ...(reason ? { reason } : {}), messages: plan.chunks.length, segments: plan.segments, encoding: plan.encoding, estimatedPrice: plan.estimatedPrice, warnings: plan.warnings });
     if (verdict !== 'would-send') continue;
     const id = sender.messagingServiceSid ?? sender.from ?? '';
@@ -91,6 +93,7 @@ export async function planBatch(rows: BatchRow[], deps: BatchPlanDeps): Promise<
       optedOut: count('opted-out'),
       needsApproval: count('needs-approval'),
       noSender: count('no-sender'),
+      refused: count('refused'),
       messages: sending.reduce((n, p) => n + p.messages, 0),
       segments: sending.reduce((n, p) => n + p.segments, 0),
       estimatedPrice: Math.round(sending.reduce((n, p) => n + p.estimatedPrice, 0) * 100000) / 100000,

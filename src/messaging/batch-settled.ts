@@ -21,6 +21,9 @@ import type { Store } from '../store/open-store.js';
 import { findSettledKeys, type SettledKey } from '../store/settled-keys.js';
 import { uuidV7 } from '../unique-id.js';
 import type { BatchRow } from './batch.js';
+import { settledWholeNote } from './chunk-layout.js';
+import type { ChunkOptions } from './chunk.js';
+import { planMessage, type Prices } from './plan.js';
 import { answerFromSettled, messageFingerprint, type SendResult } from './deliver.js';
 import type { TextPolicy } from './send-text.js';
 
@@ -75,8 +78,10 @@ export function createSettledRows(ctx: SettledRowsContext, rows: readonly BatchR
       if (!found.has(r.key)) await readIfDue(Math.floor(index / STRETCH));
       const settled = found.get(r.key);
       // The key stands for other parameters (a key column reused): the usual way refuses it.
-      if (!settled || settled.fingerprint !== fingerprintOf(r, ctx.sender)) return undefined;
+      const note = settled && settledWholeNote(settled.fingerprint, { contentFingerprint: fingerprintOf(r, ctx.sender), parts: partsOf(r, ctx.policy.chunking, ctx.policy.prices) });
+      if (!settled || !note) return undefined;
       const answer = answerFromSettled(settled, ctx.claims);
+      answer.result = { ...answer.result, ...note };
       const correlationId = uuidV7();
       const fields = { key: r.key, to: r.to, outcome: answer.outcome, ...answer.fields };
       ctx.logger.event('twilio.sms.send', { correlationId, ...fields });
@@ -93,6 +98,11 @@ export function createSettledRows(ctx: SettledRowsContext, rows: readonly BatchR
 function fingerprintOf(r: BatchRow, defaultSender: SettledRowsContext['sender']): string {
   const sender = r.from ? { from: r.from } : defaultSender;
   return messageFingerprint({ to: r.to, ...sender, body: r.body, media: [] });
+}
+
+/** The row's text as this run splits it (send-text.ts does the same for a row sent the usual way). */
+function partsOf(r: BatchRow, chunking: ChunkOptions, prices: Prices): string[] {
+  return planMessage(r.body, [], chunking, prices).chunks.map((c) => c.text);
 }
 
 /** Audit events logged in one turn of the event loop go in one insert; each caller waits for its own to be written. */

@@ -14,14 +14,15 @@ import type { Store } from '../store/open-store.js';
 import type { SendResult } from './deliver.js';
 
 /**
- * The fingerprint the parts of a text carry: the content's alone for one part (as before layouts
- * counted, so stores written then agree), the content's, the parts' count and their texts' digest for several.
- * Parts a version before this one wrote carry the content's alone, so a rerun of such a text as one
- * message is not refused by the claim (only a pre-send read of the key's rows could see them, a round
- * trip on every send for a store from before the upgrade); any other layout is.
+ * The fingerprint the parts of a text carry: the content's, the parts' count and their texts' digest,
+ * for one part too. Parts a version before this one wrote carry the content's alone, so any rerun of
+ * them (as one message, or split in as many or other parts) differs from them and the claim refuses
+ * it: `earlierLayout` then reads what the old rows say. Were one part to carry the content's alone, a
+ * rerun as one message of a text an older version sent in several parts would find no row of its key
+ * and no other fingerprint under the caller's key, and be sent again.
  */
 export function layoutFingerprint(contentFingerprint: string, parts: string[]): string {
-  return parts.length === 1 ? contentFingerprint : `${contentFingerprint}:${parts.length}:${sha256Hex(JSON.stringify(parts)).slice(0, 16)}`;
+  return `${contentFingerprint}:${parts.length}:${sha256Hex(JSON.stringify(parts)).slice(0, 16)}`;
 }
 
 const contentOf = (fingerprint: string | null) => fingerprint?.split(':')[0];
@@ -39,22 +40,44 @@ export interface ThisLayout {
 
 /** What to do about a claim refused for the text's first part (undefined: the key stands for another message; its own error stands). */
 export type EarlierLayout =
-  /** The rows predate layouts in fingerprints and split into as many parts: carry on under the content's fingerprint. */
+  /** The rows predate layouts in fingerprints, split into as many parts with the same texts (as far as the store kept them): carry on under the content's fingerprint. */
   | { kind: 'same-parts-unrecorded' }
   /** The earlier layout went out whole: its results, nothing sent now. */
   | { kind: 'sent'; results: SendResult[] };
 
 export async function earlierLayout(store: Store, now: ThisLayout): Promise<EarlierLayout | undefined> {
-  const rows = await keysOfRequest(store, now.requestKey);
+  return judgeEarlierLayout(await keysOfRequest(store, now.requestKey), now);
+}
+
+/** `earlierLayout` on rows already read (a dry run reads them itself): throws the refusal a real run would. */
+export function judgeEarlierLayout(rows: RequestKeyRow[], now: ThisLayout): EarlierLayout | undefined {
   if (!rows.length || rows.some((r) => contentOf(r.fingerprint) !== now.contentFingerprint)) return undefined;
   const earlierParts = partOf(now.requestKey, rows[0].key).parts;
-  if (now.parts.length > 1 && earlierParts === now.parts.length && rows.every((r) => r.fingerprint === now.contentFingerprint)) return { kind: 'same-parts-unrecorded' };
+  if (earlierParts === now.parts.length && rows.every((r) => r.fingerprint === now.contentFingerprint && sameText(r, now))) return { kind: 'same-parts-unrecorded' };
   const layoutChanged = { earlierParts, partsThisRun: now.parts.length };
   if (rows.length === earlierParts && rows.every((r) => r.state === 'settled' && r.result)) {
     const inOrder = [...rows].sort((a, b) => partOf(now.requestKey, a.key).part - partOf(now.requestKey, b.key).part);
     return { kind: 'sent', results: inOrder.map((r) => ({ ...(JSON.parse(r.result!) as SendResult), deduplicated: true, layoutChanged })) };
   }
   throw layoutChangedError(now, rows, earlierParts);
+}
+
+/** An old row's part holds the text this run gives that part (or the store no longer keeps it: retention pruned it). */
+function sameText(row: RequestKeyRow, now: ThisLayout): boolean {
+  const body = bodyOf(row.request);
+  return body === undefined || body === now.parts[partOf(now.requestKey, row.key).part - 1];
+}
+
+/**
+ * What a settled row under the caller's key itself (`K`: the text went out as one message) says of this
+ * run's text, for a batch that reads such rows in stretches instead of claiming them (batch-settled.ts):
+ * undefined when it stands for other content, else the note its claim would answer with (`layoutChanged`
+ * when this run splits the text otherwise).
+ */
+export function settledWholeNote(fingerprint: string | null, now: Omit<ThisLayout, 'requestKey'>): Pick<SendResult, 'layoutChanged'> | undefined {
+  if (contentOf(fingerprint) !== now.contentFingerprint) return undefined;
+  const sameLayout = fingerprint === layoutFingerprint(now.contentFingerprint, now.parts) || (fingerprint === now.contentFingerprint && now.parts.length === 1);
+  return sameLayout ? {} : { layoutChanged: { earlierParts: 1, partsThisRun: now.parts.length } };
 }
 
 const earlierWords = (n: number) => (n === 1 ? 'sent as one message' : `split into ${n} parts`);
@@ -71,7 +94,7 @@ function layoutChangedError(now: ThisLayout, rows: RequestKeyRow[], earlierParts
   const longest = Math.max(0, ...rows.map((r) => [...(bodyOf(r.request) ?? '')].length));
   const then = earlierParts > 1 && longest ? ` (its longest part had ${longest} characters, so sms.maxLength was at least ${longest})` : '';
   return new UserError(
-    `Idempotency key "${now.requestKey}" was ${earlierWords(earlierParts)} before (${states.join(', ')}), and this run would ${nowWords(now.parts.length)}; nothing was sent.`,
+    `Idempotency key "${now.requestKey}" was ${earlierWords(earlierParts)} before (${states.join(', ')}), and this run would ${nowWords(now.parts.length)}${earlierParts === now.parts.length ? ' with other texts' : ''}; nothing was sent.`,
     {
       code: 'idempotency_key_layout_changed',
       hint:

@@ -113,7 +113,7 @@ export function messageFingerprint(m: { to: string; from?: string; messagingServ
 }
 
 /** A key that already stands for another request: name it and the original, and send nothing. */
-export function keyReusedError(key: string, row: KeyRow): UserError {
+export function keyReusedError(key: string, row: Pick<KeyRow, 'request' | 'state' | 'sid' | 'settled_at' | 'created_at'>): UserError {
   const original = JSON.parse(row.request) as { to?: string };
   const what =
     row.state === 'settled'

@@ -7,9 +7,9 @@
 import type { Store } from './open-store.js';
 import type { IdempotencyKeysTable } from './tables.js';
 
-export type RequestKeyRow = Pick<IdempotencyKeysTable, 'key' | 'state' | 'fingerprint' | 'result' | 'request'>;
+export type RequestKeyRow = Pick<IdempotencyKeysTable, 'key' | 'state' | 'fingerprint' | 'result' | 'request' | 'sid' | 'settled_at' | 'created_at'>;
 
 export async function keysOfRequest(store: Store, requestKey: string): Promise<RequestKeyRow[]> {
   const db = await store.queryBuilder();
-  return db.selectFrom('idempotency_keys').select(['key', 'state', 'fingerprint', 'result', 'request']).where('request_key', '=', requestKey).execute();
+  return db.selectFrom('idempotency_keys').select(['key', 'state', 'fingerprint', 'result', 'request', 'sid', 'settled_at', 'created_at']).where('request_key', '=', requestKey).execute();
 }

@@ -77,14 +77,19 @@ for (const kind of storeKinds) {
     });
 
     it('a batch rerun with another sms.maxLength sends none of its rows again, whichever way the layout changed', async () => {
-      const batch = async (name: string, rows: string[], settings: Record<string, string>) => {
+      const batch = async (name: string, rows: string[], settings: Record<string, string>, flags: string[] = []) => {
         const file = path.join(cwd, `${name}-${kind.name}.csv`);
         writeFileSync(file, ['to,body', ...rows].join('\n'));
-        return send(['--batch', file, '--yes', '--batch-id', `${name}-${kind.name}`], settings);
+        return send(['--batch', file, '--yes', '--batch-id', `${name}-${kind.name}`, ...flags], settings);
       };
       // Sent whole, rerun where the long row splits in three.
       const whole = [`${to(3)},${BODY}`, `${to(4)},short row`];
       expect((await batch('layout-a', whole, {})).code).toBe(0);
+      // The dry run says what the real run does: nothing to send.
+      const dry = await batch('layout-a', whole, SHORT, ['--dry-run', '--json']);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(jsonLines(dry.stdout).find((l) => l.row === 1)).toMatchObject({ verdict: 'already-sent', reason: 'in 1 part; this run would split it in 3, so it answers from the store' });
+      expect(jsonLines(dry.stdout).at(-1).dryRun).toMatchObject({ wouldSend: 0, alreadySent: 2 });
       const again = await batch('layout-a', whole, SHORT);
       expect(again.code, again.stderr).toBe(0);
       expect(again.stderr).toMatch(/0 sent, 2 already sent before/);
@@ -121,6 +126,22 @@ for (const kind of storeKinds) {
       const sent = await sentTo(sb, to(5));
       expect(sent.length).toBe(3);
       expect(new Set(sent.map((m) => m.body)).size).toBe(3);
+    });
+
+    it('a batch row cut short in three parts: the dry run and the real run both refuse it where it is one message, and nothing goes out', async () => {
+      const file = path.join(cwd, `cut-batch-${kind.name}.csv`);
+      writeFileSync(file, ['to,body', `${to(8)},${BODY}`].join('\n'));
+      const run = (settings: Record<string, string>, flags: string[] = []) => send(['--batch', file, '--yes', '--batch-id', `cut-batch-${kind.name}`, ...flags], settings);
+      expect((await run({ ...SHORT, OPENCLAW_TELEPHONY_FAULT_CRASH_AFTER_SENDS: '2' })).code).not.toBe(0);
+      const dry = await run({}, ['--dry-run', '--json']);
+      expect(dry.code, dry.stderr).toBe(7);
+      expect(jsonLines(dry.stdout)[0]).toMatchObject({ row: 1, verdict: 'refused', reason: expect.stringContaining('was split into 3 parts before (1 sent, 1 pending, 1 not started), and this run would send it as one message') });
+      const human = await run({}, ['--dry-run']);
+      expect(human.stdout).toContain('row 1 ' + to(8) + ': would fail: refused (Idempotency key');
+      const real = await run({}, ['--json']);
+      expect(real.code, real.stderr).toBe(7);
+      expect(jsonLines(real.stdout)[0]).toMatchObject({ row: 1, ok: false, error: { code: 'idempotency_key_layout_changed' } });
+      expect((await sentTo(sb, to(8))).length).toBe(2);
     });
 
     it('two runs claiming one key with different layouts at the same moment: one layout goes out, the other run sends nothing', async () => {

@@ -80,5 +80,30 @@ for (const kind of storeKinds) {
         await rerun.close();
       }
     });
+
+    it('answers a row whose text this run splits otherwise with the same layoutChanged note its claim would give', async () => {
+      const url = await kind.url();
+      const ROWS = 20;
+      const body = (i: number) => `layout ${kind.name} ${i}: the quick brown fox jumps over the lazy dog, twice over`;
+      const { rows } = toRows(Array.from({ length: ROWS }, (_, i) => ({ to: `+15550083${String(i).padStart(3, '0')}`, body: body(i) })), `layout-${kind.name}`);
+      const first = await openSandboxSession(ts, { rate: 1000 }, url);
+      const sent = await run(first, rows).finally(() => first.close());
+      expect(sent.outcomes.every((o) => o.ok && o.results?.length === 1)).toBe(true);
+
+      const rerun = await openSandboxSession(ts, { rate: 1000 }, url);
+      try {
+        // Another sms.maxLength: each row now splits in 3.
+        rerun.policy = { ...rerun.policy, chunking: { ...rerun.policy.chunking, maxLength: 30 } };
+        const statements = countStatements(rerun.store);
+        const again = await run(rerun, rows);
+        for (const o of again.outcomes) expect(o.results).toEqual([expect.objectContaining({ deduplicated: true, layoutChanged: { earlierParts: 1, partsThisRun: 3 } })]);
+        expect(sids(again.outcomes)).toEqual(sids(sent.outcomes));
+        // Answered by the stretch read, not a claim per row.
+        expect(statements.count).toBeLessThan(ROWS / 2);
+        expect(ts.sb.acceptedMessages().filter((m) => m.body.startsWith(`layout ${kind.name} `))).toHaveLength(ROWS);
+      } finally {
+        await rerun.close();
+      }
+    });
   });
 }

@@ -29,6 +29,7 @@ const VERDICT_TEXT: Record<RowPlan['verdict'], string> = {
   'opted-out': 'would fail: opted out',
   'needs-approval': 'would be held for approval',
   'no-sender': 'would fail: no sender',
+  refused: 'would fail: refused',
 };
 
 function describeRow(p: RowPlan): string {
@@ -60,10 +61,10 @@ export async function dryRunBatch(out: Output, settings: Settings, input: BatchI
     else {
       out.stderr.write(
         `Dry run, nothing was sent: ${totals.wouldSend} of ${totals.rows} rows would send ${totals.messages} message(s), ${totals.segments} segment(s), estimated $${totals.estimatedPrice.toFixed(4)}, about ${totals.estimatedSeconds}s at the senders' rates` +
-          `; ${totals.alreadySent} already sent, ${totals.needsApproval} held for approval, ${totals.optedOut + totals.noSender + totals.invalid} would fail.\n`,
+          `; ${totals.alreadySent} already sent, ${totals.needsApproval} held for approval, ${totals.optedOut + totals.noSender + totals.refused + totals.invalid} would fail.\n`,
       );
     }
-    return totals.optedOut + totals.noSender + totals.invalid > 0 ? ExitCode.partial : 0;
+    return totals.optedOut + totals.noSender + totals.refused + totals.invalid > 0 ? ExitCode.partial : 0;
   } finally {
     await store.close();
   }
