@@ -4,6 +4,7 @@
  * tunnel and the number's URLs. A failure at any step, or a stop request during start-up, unwinds what
  * exists in reverse; so does close() on shutdown.
  */
+import { watchStoreVersion } from './store-version-watch.js';
 import { type Agent, createAgent } from '../agent/agent.js';
 import { drainOrAbandon } from '../agent/drain.js';
 import type { Settings } from '../config/settings.js';
@@ -197,6 +198,8 @@ async function startStoreTimers(store: Store, dedup: Deduplicator, retentionDays
   purge.unref();
   stack.defer('the purge timer', () => clearInterval(purge));
   stack.defer('the decisions watch', watchDecisions(store, emit));
+  // A newer version upgrading the shared store while this one runs is said at once (schema-guard.ts).
+  stack.defer('the store version watch', watchStoreVersion(store, { onNewer: (message) => emit('error', { message }), onError: (err) => emit('warning', { message: `checking the store's schema failed: ${err.message}` }) }));
   // Message bodies older than store.retentionDays are blanked, now and daily.
   const stopRetention = await startBodyRetention(store, retentionDays, (err) => emit('warning', { message: `pruning old message bodies failed: ${err.message}` }));
   stack.defer('the retention timer', stopRetention);

@@ -11,6 +11,7 @@ import type { Kysely, MigrationResultSet } from 'kysely';
 import { ConfigError, InternalError } from '../errors.js';
 import { createMigrationProvider, type Dialect } from './migrations.js';
 import { openPostgres } from './postgres-connection.js';
+import { RECORDED_MIGRATIONS, storeNewerError, unknownMigrations } from './schema-guard.js';
 import type { DriverHandle } from './query-builder.js';
 import { openSqlite } from './sqlite-connection.js';
 import { describeStoreUrl } from './store-url.js';
@@ -136,16 +137,20 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
 
 /**
  * True when every migration is already recorded. The usual case for a short command; checking it with
- * one query skips the Migrator (and loading Kysely at all).
+ * one query skips the Migrator (and loading Kysely at all). A store a newer version migrated is refused
+ * here (schema-guard.ts), before anything reads or writes it.
  */
-async function isMigrated(connection: Connection, names: string[]): Promise<boolean> {
+async function isMigrated(connection: Connection, names: string[], location: string): Promise<boolean> {
   let applied: { name: string }[];
   try {
-    applied = await connection.readAll<{ name: string }>('SELECT name FROM kysely_migration');
+    applied = await connection.readAll<{ name: string }>(RECORDED_MIGRATIONS.sqlite);
   } catch {
     return false; // a new store: no migration table yet
   }
-  const done = new Set(applied.map((r) => r.name));
+  const recorded = applied.map((r) => r.name);
+  const unknown = unknownMigrations(recorded, names);
+  if (unknown.length) throw storeNewerError(location, unknown);
+  const done = new Set(recorded);
   return names.every((n) => done.has(n));
 }
 
@@ -161,12 +166,12 @@ async function migrateOnce(connection: Connection, dialect: Dialect, location: s
   const provider = createMigrationProvider(dialect);
   const names = Object.keys(await provider.getMigrations());
   const migrate = async (): Promise<MigrationResultSet> => {
-    if (await isMigrated(connection, names)) return { results: [] };
+    if (await isMigrated(connection, names, location)) return { results: [] };
     const { migrateToLatest } = await loadQueryBuilder();
     return migrateToLatest(await queryBuilder(), provider);
   };
   for (let attempt = 0; ; attempt++) {
-    if (await isMigrated(connection, names)) return [];
+    if (await isMigrated(connection, names, location)) return [];
     const { error, results } = await (connection.migrationLock ? connection.migrationLock(migrate) : migrate());
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     // Lost the race to another process: its transaction holds the lock, or already created the tables
