@@ -146,6 +146,11 @@ export function Dashboard({ header, model, actions, refreshMs = 200, feedLines =
           signatures: {header.signatures === 'verified' ? <Text color="green">verified</Text> : <Text color="red" bold>SKIPPED (loopback only)</Text>}  in: {c.inbound}  out: {c.outbound}  refused: {c.refused}  errors: {c.errors}
           {header.sandboxNumber ? `  sandbox number: ${header.sandboxNumber}` : ''}
         </Text>
+        {snap.orphaned.count ? (
+          <Text color="red">
+            orphaned webhooks: {snap.orphaned.count} (newest {snap.orphaned.newestAt} UTC): texts an instance stopped handling, which did not reach the agent
+          </Text>
+        ) : null}
       </Box>
       <Text bold>Messages</Text>
       {snap.feed.slice(-feedLines).map((f, i) => (

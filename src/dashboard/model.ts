@@ -26,6 +26,8 @@ export interface DashboardSnapshot {
   feed: FeedItem[];
   errors: FeedItem[];
   counts: { inbound: number; outbound: number; refused: number; errors: number };
+  /** Webhooks an instance died handling (the heartbeat sweep's webhook.orphaned) since this serve started, and when the newest was reported (HH:MM:SS UTC). */
+  orphaned: { count: number; newestAt?: string };
   /** A message or call has come or gone (start-up events such as number.configured do not count). */
   traffic: boolean;
 }
@@ -64,6 +66,7 @@ export function createDashboardModel(): DashboardModel {
   const feed: FeedItem[] = [];
   const errors: FeedItem[] = [];
   const counts = { inbound: 0, outbound: 0, refused: 0, errors: 0 };
+  const orphaned: DashboardSnapshot['orphaned'] = { count: 0 };
   let traffic = false;
   const add = (list: FeedItem[], item: FeedItem, limit: number) => {
     // Feed lines quote strangers (bodies, numbers, refused requests' fields): terminal-safe and redacted.
@@ -112,6 +115,12 @@ export function createDashboardModel(): DashboardModel {
         case 'decision':
           add(feed, { at, kind: 'info', text: `${f.kind === 'pairing' ? 'pairing code' : 'held text'} ${s(f.id)} for ${s(f.who)} ${s(f.status)}` }, FEED_LIMIT);
           break;
+        case 'webhook.orphaned':
+          // Its body was never stored (nothing to show or replay): the route and the MessageSid say which.
+          orphaned.count++;
+          orphaned.newestAt = at;
+          add(errors, { at, kind: 'info', text: `orphaned webhook: ${s(f.route)}${f.messageSid ? ` message ${s(f.messageSid)}` : ''} was being handled by a serve instance that stopped before answering; it did not reach the agent unless Twilio delivers it again` }, ERROR_LIMIT);
+          break;
         case 'agent.error':
         case 'warning':
           counts.errors++;
@@ -121,6 +130,6 @@ export function createDashboardModel(): DashboardModel {
           add(feed, { at, kind: 'info', text: `${event} ${Object.entries(f).map(([k, v]) => `${k}=${s(v)}`).join(' ')}` }, FEED_LIMIT);
       }
     },
-    snapshot: () => ({ feed: [...feed], errors: [...errors], counts: { ...counts }, traffic }),
+    snapshot: () => ({ feed: [...feed], errors: [...errors], counts: { ...counts }, orphaned: { ...orphaned }, traffic }),
   };
 }

@@ -105,6 +105,10 @@ const credentialsCheck: Check = async (state) => {
   };
 };
 
+const ORPHANED_FIX =
+  'Those texts did not reach the agent (their bodies were never stored). The `webhook.orphaned` lines of serve\'s log name their MessageSids; ' +
+  'set the number\'s fallback URL to another instance (or the round-robin proxy) so Twilio delivers such a text again, and stop instances with SIGTERM, which lets turns finish.';
+
 const storeCheck: Check = async ({ resolution }) => {
   if (!resolution) return { name: 'store', status: 'fail', detail: 'skipped: the configuration did not load', exitCode: ExitCode.config };
   try {
@@ -112,19 +116,23 @@ const storeCheck: Check = async ({ resolution }) => {
     const where = store.location;
     let facts: string;
     let fields: Record<string, unknown>;
+    let orphaned: { last24h: number; newestAt: string | null };
     try {
-      const { describeInstances, describeSchema, schemaLevel, servingInstances } = await import('./store-facts.js');
+      const { describeInstances, describeOrphaned, describeSchema, schemaLevel, servingInstances } = await import('./store-facts.js');
+      const { orphanedFacts } = await import('../server/orphaned-webhooks.js');
       const driver = `driver ${store.driver}${store.driver === 'node:sqlite' ? " (Node's built-in SQLite: better-sqlite3's native addon did not load here)" : ''}`;
       // The serve instances alive on it: several on PostgreSQL, at most one on a SQLite file (the one a second serve's store_in_use names).
       const [schema, instances] = [await schemaLevel(store), await servingInstances(store)];
-      facts = [driver, describeSchema(schema), describeInstances(instances)].join('; ');
+      orphaned = await orphanedFacts(store);
+      facts = [driver, describeSchema(schema), describeInstances(instances), describeOrphaned(orphaned)].join('; ');
       // The same facts for scripts (`doctor --json`), beside the prose.
-      fields = { kind: store.dialect, location: where, driver: store.driver, schema, instances };
+      fields = { kind: store.dialect, location: where, driver: store.driver, schema, instances, orphanedWebhooks: orphaned };
     } finally {
       await store.close();
     }
     const exposed = store.dialect === 'sqlite' ? storeFileExposure(where) : undefined;
     if (exposed) return { name: 'store', status: 'warn', detail: `${exposed}; ${facts}`, fix: `chmod 600 ${where}`, fields };
+    if (orphaned.last24h) return { name: 'store', status: 'warn', detail: facts, fix: ORPHANED_FIX, fields };
     return { name: 'store', status: 'pass', detail: `${store.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite'} store ${where} opens and is migrated: ${facts}`, fields };
   } catch (err) {
     // The exit code the other commands give this failure: 6 for a store that does not answer (store_unavailable), as send and serve.

@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { createMigrationProvider } from '../store/migrations.js';
 import { liveInstances } from '../store/instances.js';
 import type { Store } from '../store/open-store.js';
+import type { OrphanedFacts } from '../server/orphaned-webhooks.js';
 
 export interface SchemaLevel {
   /** The last migration applied, or null on an empty store. */
@@ -51,4 +52,10 @@ export function describeInstances(live: LiveInstance[]): string {
   if (!live.length) return 'no serve instance is running on it';
   const each = live.map((i) => `${i.url || '(starting)'} on ${i.host} pid ${i.pid}, ${i.version}, up since ${i.startedAt}, seen ${i.seenSecondsAgo} s ago`);
   return `${live.length} serve instance${live.length === 1 ? '' : 's'} running on it: ${each.join('; ')}`;
+}
+
+/** "2 webhooks orphaned in the last 24 h (newest ...)": texts a serve instance died handling, which did not reach the agent. */
+export function describeOrphaned(o: OrphanedFacts): string {
+  if (!o.last24h) return o.newestAt ? `no webhook orphaned in the last 24 h (the last at ${o.newestAt})` : 'no webhook orphaned';
+  return `${o.last24h} webhook${o.last24h === 1 ? '' : 's'} orphaned in the last 24 h (a serve instance stopped before answering; newest at ${o.newestAt})`;
 }

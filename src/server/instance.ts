@@ -7,12 +7,13 @@
 import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { newOwnerId } from '../store/claims.js';
-import { beat, forgetDeadInstances, HEARTBEAT_MS, INSTANCE_EXPIRY_MS, type InstanceInfo, joinInstances, leaveInstances, type OrphanedWebhook } from '../store/instances.js';
+import { beat, HEARTBEAT_MS, INSTANCE_EXPIRY_MS, type InstanceInfo, joinInstances, leaveInstances, type OrphanedWebhook } from '../store/instances.js';
 import type { Store } from '../store/open-store.js';
 import { joinAlone, type OtherInstance } from '../store/instance-alone.js';
 import { ownerIsGoneFromThisMachine } from '../store/owner-id.js';
 import type { InstancesTable } from '../store/tables.js';
 import { ConfigError } from '../errors.js';
+import { sweepDeadInstances } from './orphaned-webhooks.js';
 
 export interface ServeInstance {
   readonly id: string;
@@ -79,10 +80,7 @@ export async function joinAsInstance(store: Store, o: { version: string; signal?
     try {
       // Gone after a long stall (forgotten by another instance): join again, unless this instance is leaving.
       if (!(await beat(store, id)) && !left) await joinInstances(store, info);
-      if (++beats % SWEEP_EVERY_BEATS === 0) {
-        const orphaned = await forgetDeadInstances(store);
-        if (orphaned.length) o.onOrphaned?.(orphaned);
-      }
+      if (++beats % SWEEP_EVERY_BEATS === 0) await sweepDeadInstances(store, o.onOrphaned);
     } catch (err) {
       o.onError(err as Error);
     }

@@ -1,12 +1,15 @@
 /**
  * A webhook whose instance died mid-turn is reported once (review R6): the heartbeat sweep of any live
  * instance finds the claimed, unanswered rows of owners no longer alive and reports each once, even
- * with two instances sweeping at the same moment; a later delivery of that webhook is still handled.
+ * with two instances sweeping at the same moment, and written to the audit log for doctor (route and
+ * MessageSid only); a later delivery of that webhook is still handled.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeduplicator, messageSidOfKey } from '../../src/server/dedup.js';
 import { newOwnerId } from '../../src/store/claims.js';
-import { forgetDeadInstances, joinInstances, leaveInstances } from '../../src/store/instances.js';
+import { orphanedFacts, sweepDeadInstances } from '../../src/server/orphaned-webhooks.js';
+import { forgetDeadInstances, joinInstances, leaveInstances, type OrphanedWebhook } from '../../src/store/instances.js';
+import { statement } from '../../src/store/statement.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { requirePgInCi, storeKinds } from '../helpers/stores.js';
 
@@ -50,8 +53,17 @@ for (const kind of storeKinds) {
       expect([...(await forgetDeadInstances(a)), ...(await forgetDeadInstances(b))]).toEqual([]);
       // A is gone (its row removed, as after its expiry): both survivors sweep at once.
       await leaveInstances(a, idA);
-      const reports = (await Promise.all([forgetDeadInstances(a), forgetDeadInstances(b)])).flat();
+      // (The heartbeat's sweep: it also writes each report to the audit log, for doctor.)
+      const reports: OrphanedWebhook[] = [];
+      await Promise.all([sweepDeadInstances(a, (w) => reports.push(...w)), sweepDeadInstances(b, (w) => reports.push(...w))]);
       expect(reports).toEqual([{ key, route: 'sms' }]);
+      const facts = await orphanedFacts(b);
+      expect(facts.last24h).toBe(1);
+      expect(Date.now() - Date.parse(facts.newestAt!)).toBeLessThan(60_000);
+      // A day later it no longer counts, and the newest's time stays known.
+      expect(await orphanedFacts(a, Date.now() + 25 * 3600_000)).toEqual({ last24h: 0, newestAt: facts.newestAt });
+      const logged = await b.readMany<{ correlation_id: string; data: string }>(statement("SELECT correlation_id, data FROM events WHERE kind = 'webhook.orphaned'"), []);
+      expect(logged.map((e) => [e.correlation_id, JSON.parse(e.data)])).toEqual([[sid, { route: 'sms', messageSid: sid }]]);
       expect(messageSidOfKey(reports[0].key)).toBe(sid);
       expect(await forgetDeadInstances(b)).toEqual([]);
       // Should Twilio deliver it again after all (a fallback URL), B handles it.

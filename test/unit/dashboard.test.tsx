@@ -52,6 +52,17 @@ describe('dashboard (rendered to a fake terminal)', () => {
     view.unmount();
   });
 
+  it('counts webhooks an instance died handling since start, with the newest time, and names each in the errors (no body)', async () => {
+    const { model, view } = setup();
+    expect(frame(view)).not.toContain('orphaned');
+    model.push('webhook.orphaned', { route: 'sms', messageSid: 'SM' + 'ab'.repeat(16), message: 'sms: message SM... was being handled by a serve instance that stopped' });
+    model.push('webhook.orphaned', { route: 'voice', message: 'voice: a webhook was being handled by a serve instance that stopped' });
+    await vi.waitFor(() => expect(frame(view)).toMatch(/orphaned webhooks: 2 \(newest \d\d:\d\d:\d\d UTC\)/));
+    expect(frame(view)).toContain(`orphaned webhook: sms message SM${'ab'.repeat(16)} was being handled`);
+    expect(model.snapshot().orphaned).toEqual({ count: 2, newestAt: expect.stringMatching(/^\d\d:\d\d:\d\d$/) });
+    view.unmount();
+  });
+
   it('approves the selected pairing code with a, moves with arrows, rejects with r, and quits with q', async () => {
     const { actions, view } = setup([
       { kind: 'pairing', id: 'KTHCDU', who: '+15550001111', detail: '' },
