@@ -17,7 +17,7 @@ import { AnswerLostError, KeyInFlightError, NetworkError, RequestNotMadeError, S
 import type { Logger } from '../log.js';
 import { appendEvent } from '../store/events.js';
 import { type Claim, type ClaimOwner, claimOwnerFor, type EarlierRequest, fingerprintOf } from '../store/claims.js';
-import { failKey, type KeyRow, settleKey } from '../store/idempotency.js';
+import { failKey, type KeyRow } from '../store/idempotency.js';
 import { keyLostAfterSend } from './key-lost.js';
 import { recordMessage } from '../store/message-log.js';
 import type { Store } from '../store/open-store.js';
@@ -30,6 +30,7 @@ import type { RateLimiter } from './rate-limiter.js';
 import { reconcileRequest } from './reconcile.js';
 import { analyzeSegments, type Encoding } from './segments.js';
 import { type AttemptContext, SEND_TIMEOUT_MS, sendAttempts } from './send-attempts.js';
+import { settleSent } from './settle-sent.js';
 import { uuidV7 } from '../unique-id.js';
 
 export { SEND_TIMEOUT_MS } from './send-attempts.js';
@@ -286,7 +287,7 @@ type DeliveryRequest = { to: string; from?: string; messagingServiceSid?: string
 async function settle(ctx: AttemptContext, m: TwilioMessage, outcome: string): Promise<SendResult | undefined> {
   const { msg, deps } = ctx;
   const result = resultOf(msg, m, false);
-  const settled = await settleKey(deps.store, msg.key, ctx.claims.id, m.sid, result);
+  const settled = await settleSent({ store: deps.store, key: msg.key, owner: ctx.claims.id, sid: m.sid, result, sleep: ctx.sleep, logger: deps.logger });
   if (settled === 'sid-taken') return undefined;
   await recordMessage(deps.store, { sid: m.sid, account_sid: null, direction: 'outbound-api', from_number: m.from ?? '', to_number: m.to, body: msg.body, status: m.status, num_segments: result.segments, error_code: null });
   if (settled === 'lost') await keyLostAfterSend(deps.store, msg.key, m, ctx.log);

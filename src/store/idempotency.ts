@@ -70,8 +70,14 @@ const START_REQUEST = both(
 const REQUEST_NOT_MADE = statement("UPDATE idempotency_keys SET requested_at = NULL, answer_lost_at = NULL, last_request_at = NULL WHERE key = ? AND owner = ? AND requested_at = ? AND state = 'pending'");
 // The answer to the key's request was lost (the message may have been made): kept for whoever takes the key over.
 const ANSWER_LOST = both("UPDATE idempotency_keys SET answer_lost_at = {now} WHERE key = ? AND owner = ? AND state = 'pending'");
-const RELEASE_ONE = statement("UPDATE idempotency_keys SET owner = NULL, lease_until = 0 WHERE key = ? AND owner = ? AND state = 'pending'");
-const RELEASE_ALL = statement("UPDATE idempotency_keys SET owner = NULL, lease_until = 0 WHERE owner = ? AND state = 'pending'");
+// Letting go of a key never shortens the fence of a request made under it (review S2 of session 9): a
+// key released with its outcome unknown (the settle or the loss record failed, a stop) is taken over
+// once its last request can no longer reach Twilio (START_REQUEST's fence; the lease, if renewed later,
+// ends at most LEASE_MS after), so the next owner watches the list as for an answer lost at the
+// request's time limit instead of sending after a short look. A key never requested is free at once.
+const RELEASE_LEASE = 'lease_until = CASE WHEN last_request_at IS NULL THEN 0 ELSE lease_until END';
+const RELEASE_ONE = statement(`UPDATE idempotency_keys SET owner = NULL, ${RELEASE_LEASE} WHERE key = ? AND owner = ? AND state = 'pending'`);
+const RELEASE_ALL = statement(`UPDATE idempotency_keys SET owner = NULL, ${RELEASE_LEASE} WHERE owner = ? AND state = 'pending'`);
 // Only a fresh claim (never sent, never taken over) is withdrawn: a taken-over key may have gone out.
 const WITHDRAW = statement("DELETE FROM idempotency_keys WHERE key = ? AND owner = ? AND state = 'pending'");
 // Only the key's owner settles it: a run that lost the key (stalled past its lease) must not overwrite
@@ -201,14 +207,19 @@ export async function settleKey(store: Store, key: string, owner: string, sid: s
   } catch (err) {
     // PostgreSQL: a settle with this SID by another connection committed after this statement's check;
     // the unique index refused this one. Anything else is the store's failure.
-    if (!(await sidSettledElsewhere(store, sid, key))) throw err;
+    const holder = await sidHolder(store, sid);
+    if (holder === undefined) throw err;
+    if (holder === key) return 'settled';
   }
-  return (await sidSettledElsewhere(store, sid, key)) ? 'sid-taken' : 'lost';
+  // This key holds the SID already: an earlier try of this settle committed, and its answer was lost.
+  const holder = await sidHolder(store, sid);
+  if (holder === key) return 'settled';
+  return holder === undefined ? 'lost' : 'sid-taken';
 }
 
-async function sidSettledElsewhere(store: Store, sid: string, key: string): Promise<boolean> {
-  const row = await store.readOne<{ key: string }>(SID_CLAIMED, [sid]);
-  return row !== undefined && row.key !== key;
+/** The settled key that holds this SID, if any. */
+async function sidHolder(store: Store, sid: string): Promise<string | undefined> {
+  return (await store.readOne<{ key: string }>(SID_CLAIMED, [sid]))?.key;
 }
 
 /**

@@ -165,8 +165,9 @@ for (const kind of storeKinds) {
         expect(await store.readOne(statement('SELECT answer_lost_at FROM idempotency_keys WHERE key = ?'), [m.key])).toMatchObject({ answer_lost_at: expect.anything() });
         await stopped.close();
         // The rerun: the request is older than the few seconds a plain takeover looks for, the list 8 s late.
+        // The stopped run let go of the key with its request's fence kept (review S2, session 9): the rerun waits for it.
         const rerun = createClaimOwner(other);
-        const again = await deliverMessage(m, deps(other, clientAt(lagging), rerun));
+        const again = await deliverMessage(m, { ...deps(other, clientAt(lagging), rerun), busyWaitMs: 30_000 });
         await rerun.close();
         expect(again).toMatchObject({ sid: expect.stringMatching(/^SM/), deduplicated: true });
         expect(proxy.creates).toBe(1);
