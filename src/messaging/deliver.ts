@@ -276,6 +276,8 @@ async function deliverClaimed(ctx: AttemptContext, request: DeliveryRequest, sta
 function startFromEarlier(earlier: EarlierRequest | undefined): Start {
   if (!earlier) return {};
   const last = earlier.lastAt ?? earlier.at;
+  // Written "in the future": the store's clock was set back since, so the request's age is unknown; it is watched for as an answer lost now.
+  if (last > earlier.dbNow) return { lost: lostByEarlierOwner(earlier, earlier.dbNow) };
   if (earlier.answerLostAt !== undefined && earlier.answerLostAt >= last) return { lost: lostByEarlierOwner(earlier, earlier.answerLostAt) };
   if (earlier.dbNow - last >= SEND_TIMEOUT_MS) return { lost: lostByEarlierOwner(earlier, last + SEND_TIMEOUT_MS) };
   return { earlier };

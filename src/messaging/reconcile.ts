@@ -54,11 +54,26 @@ export const LIST_SETTLE_MS = 5000;
  * so a clock ahead of Twilio's cannot hide the message (a clock behind only widens the window).
  */
 function earliestCreation(q: SentLookup, dbMinusLocalMs: number, client: RestClient): number {
-  const plain = q.requestedAt - CLOCK_MARGIN_MS;
+  const requestedAt = requestTimeOnTodaysClock(q.requestedAt, Date.now() + dbMinusLocalMs);
+  const plain = requestedAt - CLOCK_MARGIN_MS;
   const twilioMinusLocalMs = client.serverClockOffsetMs();
   if (twilioMinusLocalMs === undefined) return plain;
   // The Date header has whole seconds: a second more of margin.
-  return Math.min(plain, q.requestedAt - dbMinusLocalMs + twilioMinusLocalMs - CLOCK_MARGIN_MS - 1000);
+  return Math.min(plain, requestedAt - dbMinusLocalMs + twilioMinusLocalMs - CLOCK_MARGIN_MS - 1000);
+}
+
+/**
+ * How far back a request time recorded "in the future" is looked for: the store's clock was set back
+ * between the request and the look (a fast desktop clock corrected after the crash, NTP stepping a
+ * resumed VM or the database host; review S3 of session 9), so how old the request really is cannot
+ * be known. Wide, for that rare case only: a message of ours is settled under its key (and skipped
+ * here), so a wider window risks only someone else's identical text to the same number.
+ */
+export const STEPPED_BACK_LOOKBACK_MS = 15 * 60_000;
+
+/** The request's time as the store's clock reads now: a time after its now was written before a step back. */
+export function requestTimeOnTodaysClock(requestedAt: number, storeNowMs: number): number {
+  return requestedAt > storeNowMs ? storeNowMs - STEPPED_BACK_LOOKBACK_MS : requestedAt;
 }
 
 export async function findSentMessage(client: RestClient, store: Store, q: SentLookup): Promise<TwilioMessage | undefined> {
