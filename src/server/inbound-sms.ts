@@ -8,8 +8,7 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import { splitBody } from '../messaging/chunk.js';
 import { keywordOf } from '../messaging/keywords.js';
 import { toPlainText } from '../messaging/plain-text.js';
-import { appendEvent } from '../store/events.js';
-import { recordMessage } from '../store/message-log.js';
+import { recordMessageWithEvents } from '../store/message-log.js';
 import type { Store } from '../store/open-store.js';
 import { addOptOut, removeOptOut } from '../store/optouts.js';
 import type { StoredAnswer } from './dedup.js';
@@ -119,12 +118,12 @@ async function handleText(p: InboundParams, deps: InboundDeps, refusal: Refusal,
   // URLs only for now: fetched once the sender is admitted (inbound-media.ts), never for strangers.
   const mediaItems = mediaItemsOf(p);
   const media = mediaItems.map((m) => m.url);
-  // Issued together so they share one commit (see store/group-commit.ts); all are stored before anything else happens.
-  await Promise.all([
-    recordMessage(store, { sid, account_sid: one(p.AccountSid) || null, direction: 'inbound', from_number: from, to_number: to, body: text, status: 'received', num_segments: Number(one(p.NumSegments)) || null, error_code: null, refused: refusal?.reason ?? null }),
-    appendEvent(store, 'sms.inbound', sid, { from, to, media: media.length }),
-    refusal && appendEvent(store, 'sms.refused', sid, { reason: refusal.reason }),
-  ]);
+  // One commit (SQLite) or one round trip (PostgreSQL); all are stored before anything else happens.
+  await recordMessageWithEvents(
+    store,
+    { sid, account_sid: one(p.AccountSid) || null, direction: 'inbound', from_number: from, to_number: to, body: text, status: 'received', num_segments: Number(one(p.NumSegments)) || null, error_code: null, refused: refusal?.reason ?? null },
+    [{ kind: 'sms.inbound', correlationId: sid, data: { from, to, media: media.length } }, ...(refusal ? [{ kind: 'sms.refused', correlationId: sid, data: { reason: refusal.reason } }] : [])],
+  );
   deps.emit('sms.in', { from, to, body: text, ...(media.length ? { media: media.length } : {}) });
   if (refusal) {
     // Stored with its reason (messages list shows it), said on the bus; answered 200 with empty TwiML, so

@@ -10,7 +10,7 @@
 import { layoutFingerprint } from '../messaging/chunk-layout.js';
 import { messageFingerprint } from '../messaging/deliver.js';
 import { type ClaimOwner, fingerprintOf } from '../store/claims.js';
-import { settleKey } from '../store/idempotency.js';
+import { claimSettledKey, settleKey } from '../store/idempotency.js';
 import type { Store } from '../store/open-store.js';
 
 export const replyRequestKey = (messageSid: string) => `reply:${messageSid}`;
@@ -33,15 +33,21 @@ export interface AnswerReply {
 /**
  * Claims the text's reply for this TwiML answer and settles it at once (the answer is handed to
  * Twilio with the webhook's response). Undefined when it may go; else why not (another reply to the
- * text was claimed first, here or on another instance).
+ * text was claimed first, here or on another instance). The usual case, a text nobody answered yet,
+ * is one statement (claimSettledKey: on SQLite inside the webhook's group commit); anything else is
+ * claimed as usual, which says what holds the key.
  */
 export async function claimAnswerReply(store: Store, claims: ClaimOwner, r: AnswerReply): Promise<string | undefined> {
   const key = replyRequestKey(r.messageSid);
   const request = { to: r.to, from: r.from, body: r.texts.join('\n'), media: r.media, via: 'twiml' };
-  const claim = await claims.claim({ key, requestKey: key, scope: 'sms', request, fingerprint: fingerprintOf(request) });
+  const keyRequest = { key, requestKey: key, scope: 'sms', request, fingerprint: fingerprintOf(request) };
+  const sid = `twiml:${r.messageSid}`;
+  const result = { via: 'twiml', to: r.to, parts: r.texts.length };
+  if (await claimSettledKey(store, keyRequest, claims.id, sid, result)) return undefined;
+  const claim = await claims.claim(keyRequest);
   if (claim.kind === 'claimed') {
     try {
-      await settleKey(store, key, claims.id, `twiml:${r.messageSid}`, { via: 'twiml', to: r.to, parts: r.texts.length });
+      await settleKey(store, key, claims.id, sid, result);
     } finally {
       claims.done(key);
     }

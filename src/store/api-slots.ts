@@ -42,8 +42,8 @@ export async function acquireApiSlot(store: Store, h: SlotHolder): Promise<numbe
  * Frees a slot once its request has its answer. A group-committed write: on the one-message path it
  * shares the commit of the settle that follows the answer.
  */
-export function releaseApiSlot(store: Store, h: SlotHolder, slot: number): Promise<void> {
-  return store.write(RELEASE, [h.account, slot, h.owner]);
+export async function releaseApiSlot(store: Store, h: SlotHolder, slot: number): Promise<void> {
+  await store.write(RELEASE, [h.account, slot, h.owner]);
 }
 
 /** Extends the lease of every slot the owner holds (a request slower than the lease). */

@@ -12,12 +12,13 @@ interface PendingWrite {
   queuedAt: number;
   sql: string;
   params: Param[];
-  resolve(): void;
+  resolve(changes: number): void;
   reject(err: unknown): void;
 }
 
 export interface GroupCommit {
-  write(sql: string, params: Param[]): Promise<void>;
+  /** Resolves once the commit is done, with the rows the statement changed (a conditional write's outcome: see store.write). */
+  write(sql: string, params: Param[]): Promise<number>;
   /** Commits what is queued now (before the database closes). */
   flush(): void;
 }
@@ -79,12 +80,12 @@ export function createGroupCommit(db: Database, prepare: (sql: string) => Prepar
       return;
     }
     // A failing statement (say, a constraint) fails alone: SQLite undoes that statement, not the transaction.
-    const failures = batch.map((w) => {
+    // Each runs under the transaction's one write lock, so a conditional write (a claim) decides as it would alone.
+    const outcomes = batch.map((w): { changes: number } | { failure: unknown } => {
       try {
-        prepare(w.sql).run(w.params);
-        return undefined;
+        return { changes: Number(prepare(w.sql).run(w.params).changes) };
       } catch (err) {
-        return err ?? new Error('statement failed');
+        return { failure: err ?? new Error('statement failed') };
       }
     });
     try {
@@ -95,12 +96,16 @@ export function createGroupCommit(db: Database, prepare: (sql: string) => Prepar
       for (const w of batch) w.reject(err);
       return;
     }
-    batch.forEach((w, i) => (failures[i] ? w.reject(failures[i]) : w.resolve()));
+    batch.forEach((w, i) => {
+      const outcome = outcomes[i];
+      if ('failure' in outcome) w.reject(outcome.failure);
+      else w.resolve(outcome.changes);
+    });
   }
 
   return {
     write(sql, params) {
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<number>((resolve, reject) => {
         queue.push({ queuedAt: Date.now(), sql, params, resolve, reject });
         schedule();
       });

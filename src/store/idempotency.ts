@@ -9,6 +9,7 @@ import type { Store } from './open-store.js';
 import { type Param, NOW_ISO, NOW_MS, statement, statementPair } from './statement.js';
 import { CLAIM_NEW_KEY_FUNCTION } from './migration-idempotency-fencing.js';
 import { CLAIM_KEY_FUNCTION } from './migration-021-claim-returns-row.js';
+import { CLAIM_SETTLED_KEY_FUNCTION } from './migration-022-claim-settled-key.js';
 import type { IdempotencyKeysTable } from './tables.js';
 
 export type KeyRow = IdempotencyKeysTable & { db_now: number };
@@ -41,6 +42,20 @@ const CLAIM_NEW = statementPair(
     'sqlite',
   ),
   `SELECT 1 WHERE ${CLAIM_NEW_KEY_FUNCTION}(?, ?, ?, ?, ?, ?, CAST(? AS BIGINT))`,
+);
+// A new key claimed already settled, for an action done when claimed (see claimSettledKey): CLAIM_NEW's
+// tests and SETTLE's (no settled key has the SID) in one statement; PostgreSQL's function of migration
+// 022 takes CLAIM_NEW's lock first.
+const CLAIM_SETTLED = statementPair(
+  forDialect(
+    'INSERT INTO idempotency_keys (key, request_key, scope, request, fingerprint, state, result, sid, owner, lease_until, created_at, settled_at) ' +
+      "SELECT p.k, p.rk, p.scope, p.req, p.fp, 'settled', p.result, p.sid, p.owner, {now}, {nowIso}, {nowIso} " +
+      'FROM (SELECT ? AS k, ? AS rk, ? AS scope, ? AS req, ? AS fp, ? AS owner, ? AS result, ? AS sid) AS p ' +
+      'WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE request_key = p.rk AND fingerprint <> p.fp) ' +
+      "AND NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE sid = p.sid AND state = 'settled') ON CONFLICT (key) DO NOTHING",
+    'sqlite',
+  ),
+  `SELECT 1 WHERE ${CLAIM_SETTLED_KEY_FUNCTION}(?, ?, ?, ?, ?, ?, ?, ?)`,
 );
 // PostgreSQL: the claim of CLAIM_NEW and, when it did not get the key, the row FIND or FIND_CONFLICT
 // would read, in one round trip (migration 021). SQLite runs those statements one after the other:
@@ -134,6 +149,18 @@ export async function claimOrRead(store: Store, req: KeyRequest, owner: string, 
   if (await claimNewKey(store, req, owner, leaseMs)) return { claimed: true };
   const row = await findKey(store, req.key);
   return row ? { claimed: false, row } : { claimed: false, conflict: await findConflict(store, req.requestKey, req.fingerprint) };
+}
+
+/**
+ * Claims a new key already settled with `sid` and `result`: one statement for an action that is done
+ * the moment it is claimed (a reply in a webhook's TwiML answer). On SQLite it shares the group commit
+ * of its event-loop turn (resolved once committed); on PostgreSQL it is one round trip. False when the
+ * key exists, the caller's key stands for other parameters, or another key is settled with `sid`:
+ * the caller then claims as usual (ClaimOwner.claim) to learn which, and what to do.
+ */
+export async function claimSettledKey(store: Store, req: KeyRequest, owner: string, sid: string, result: unknown): Promise<boolean> {
+  const params: Param[] = [req.key, req.requestKey, req.scope, JSON.stringify(req.request), req.fingerprint, owner, JSON.stringify(result), sid];
+  return (await store.write(CLAIM_SETTLED, params)) > 0;
 }
 
 /** Takes over a pending key whose lease has run out; true when this owner now holds it. */

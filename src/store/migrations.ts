@@ -13,6 +13,8 @@ import { migration018SettledSidUnique } from './migration-018-settled-sid-unique
 import { migration019AnswerLostAt } from './migration-019-answer-lost-at.js';
 import { migration020LastRequestAt } from './migration-020-last-request-at.js';
 import { migration021ClaimReturnsRow } from './migration-021-claim-returns-row.js';
+import { migration022ClaimSettledKey } from './migration-022-claim-settled-key.js';
+import { migration023TakeTurnTicket } from './migration-023-take-turn-ticket.js';
 import { migration008ServeInstances, migration009WebhookClaimOwner, migration010TurnTickets, migration013TurnLines } from './migrations-instances.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -257,6 +259,8 @@ export function createMigrationProvider(dialect: Dialect): MigrationProvider {
         '019_idempotency_answer_lost_at': migration019AnswerLostAt,
         '020_idempotency_last_request_at': migration020LastRequestAt,
         '021_idempotency_claim_returns_row': migration021ClaimReturnsRow(dialect),
+        '022_idempotency_claim_settled_key': migration022ClaimSettledKey(dialect),
+        '023_take_turn_ticket': migration023TakeTurnTicket(dialect),
       };
     },
   };

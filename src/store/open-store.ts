@@ -33,8 +33,12 @@ export interface Store {
   location: string;
   /** The migrations this open applied: empty when the schema was current (another process, or an earlier run, migrated it). */
   migrated: readonly string[];
-  /** Runs a fixed write statement; on SQLite, writes of the same event-loop turn share one commit. */
-  write(statement: Statement, params: Param[]): Promise<void>;
+  /**
+   * Runs a fixed write statement; on SQLite, writes of the same event-loop turn share one commit.
+   * Resolves once committed, with how many rows it changed: a conditional write (a claim) whose
+   * outcome may wait for the shared commit uses this rather than `run`.
+   */
+  write(statement: Statement, params: Param[]): Promise<number>;
   /** The first row of a fixed read statement. */
   readOne<Row>(statement: Statement, params: Param[]): Promise<Row | undefined>;
   /** Every row of a fixed read statement. */

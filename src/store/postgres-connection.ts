@@ -59,7 +59,7 @@ export async function openPostgres(url: string, location: string): Promise<Conne
   return {
     handle: { dialect: 'postgres', pool },
     driver: 'pg',
-    write: async (s, params) => void (await query(s.postgres, params)),
+    write: async (s, params) => (await query(s.postgres, params)).rowCount ?? 0,
     readOne: async <Row>(s: Statement, params: Param[]) => (await query<Row>(s.postgres, params)).rows[0] as Row | undefined,
     readMany: async <Row>(s: Statement, params: Param[]) => (await query<Row>(s.postgres, params)).rows as Row[],
     run: async (s, params) => (await query(s.postgres, params)).rowCount ?? 0,
