@@ -40,7 +40,8 @@ export interface MessagingSession {
   defaultCountry?: string;
   depsFor(sender: { from?: string; messagingServiceSid?: string }): DeliverDeps;
   rateFor(sender: { from?: string; messagingServiceSid?: string }): number;
-  close(): Promise<void>;
+  /** `forExit`: the process exits right after, so the store is closed for that (Store.closeForExit). */
+  close(opts?: { forExit?: boolean }): Promise<void>;
 }
 
 /** The sender of a message that names none: --messaging-service, --from, then the configuration. */
@@ -107,10 +108,10 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
         afterAccepted: crashAfter > 0 ? () => ++accepted >= crashAfter && process.kill(process.pid, 'SIGKILL') : undefined,
       };
     },
-    async close() {
+    async close({ forExit = false } = {}) {
       await claims.close();
       await client.close();
-      await store.close();
+      await (forExit ? store.closeForExit() : store.close());
     },
   };
 }

@@ -3,7 +3,7 @@ import { createGroupCommit } from './group-commit.js';
 import { createLockWait } from './sqlite-lock-wait.js';
 import type { Connection, StoreHealth } from './open-store.js';
 import { openSqliteDatabase, type SqliteDatabase, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
-import { prepareSqliteFile, storeFileError } from './sqlite-file.js';
+import { prepareSqliteFile, storeFileError, syncWriteAheadLog } from './sqlite-file.js';
 import type { Param, Statement } from './statement.js';
 
 export async function openSqlite(file: string, busyTimeoutMs: number): Promise<Connection> {
@@ -49,6 +49,8 @@ export async function openSqlite(file: string, busyTimeoutMs: number): Promise<C
     probe: async () => probeSqliteLock(opened, busyTimeoutMs),
     beforeClose: commits.flush,
     end: async () => void opened.close(),
+    // Left open for the exit (open-store.ts, closeForExit says why) once the log is on the disk.
+    endForExit: async () => void (syncWriteAheadLog(file) || opened.close()),
   };
 }
 

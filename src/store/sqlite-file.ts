@@ -5,7 +5,7 @@
  * create is 0700, as is the default data folder; on Windows, files inherit the ACL of the user's
  * profile folder, which already keeps other users out.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { resolveAppPaths } from '../config/paths.js';
 import { ConfigError } from '../errors.js';
@@ -19,6 +19,27 @@ export function prepareSqliteFile(file: string): void {
   // The default data folder may have been made by an older version or another command with 0755.
   if (POSIX && folder === path.resolve(resolveAppPaths().dataDir)) chmodSync(folder, 0o700);
   if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+}
+
+/**
+ * Makes every transaction committed to the store durable without a checkpoint: its write-ahead log
+ * (`<file>-wal`, where WAL mode commits go) synced to the disk, as SQLite's checkpoint syncs it first.
+ * False when there is nothing to sync this way (an in-memory store, no WAL file) or it failed: the
+ * caller then closes the database the usual way, which checkpoints.
+ */
+export function syncWriteAheadLog(file: string): boolean {
+  if (file === ':memory:' || file === '') return false;
+  let fd: number | undefined;
+  try {
+    // Opened for writing: Windows flushes a file only through a handle that may write it.
+    fd = openSync(`${file}-wal`, 'r+');
+    fsyncSync(fd);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** A SQLite or file-system failure on the store as an error that names the file and the fix. */

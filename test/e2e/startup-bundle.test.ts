@@ -11,6 +11,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import BetterSqlite3 from 'better-sqlite3';
 import { MODULE_WRAPPER } from '../../src/cli/cached-bundle.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { isolatedEnv, REPO, telephony } from '../helpers/cli.js';
@@ -107,6 +108,33 @@ describe('a one-message send', () => {
     // node:crypto (with its ~15 internal modules) is not loaded over plain http: the request's fingerprint
     // is src/sha256.ts, the key and ids src/unique-id.ts, and media and approvals load it when they run.
     expect(builtins.filter((m) => /crypto/.test(m))).toEqual([]);
+  });
+});
+
+describe('the store of a one-message send', () => {
+  it("is closed for the exit: the write-ahead log stays (no checkpoint, no new log for the next send) with the send's rows, and the output and exit code are whole", async () => {
+    const file = path.join(home, 'exit-store', 'telephony.sqlite');
+    const storeEnv = { OPENCLAW_TELEPHONY_STORE_URL: file };
+    const sids: string[] = [];
+    // The first creates and migrates the store (loading Kysely), the second opens it as every later send does.
+    for (const body of ['left for the next open 1', 'left for the next open 2']) {
+      const res = await telephony(['send', '--sandbox', '--json', '+15550007010', body], { env: { ...env, ...storeEnv }, cwd });
+      expect(res.code, res.stderr).toBe(0);
+      sids.push((JSON.parse(res.stdout) as { sid: string }).sid);
+      // Closed the usual way, SQLite would have copied the log into the file and deleted it.
+      expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
+    }
+    const raw = new BetterSqlite3(file, { readonly: true });
+    try {
+      expect(raw.prepare("SELECT sid FROM messages WHERE to_number = '+15550007010' ORDER BY sid").pluck().all()).toEqual([...sids].sort());
+      expect(raw.prepare("SELECT count(*) FROM idempotency_keys WHERE state = 'settled' AND sid IN (?, ?)").pluck().get(sids)).toBe(2);
+    } finally {
+      raw.close();
+    }
+    // An error still exits with its own code after its message is written.
+    const refused = await telephony(['send', '--sandbox', '--json', 'not-a-number', 'x'], { env: { ...env, ...storeEnv }, cwd });
+    expect(refused.code).not.toBe(0);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ error: expect.anything() });
   });
 });
 

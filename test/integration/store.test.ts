@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { sql } from 'kysely';
 import BetterSqlite3 from 'better-sqlite3';
 import { createMigrationProvider } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/open-store.js';
+import { isOptedOut } from '../../src/store/optouts.js';
 import { requirePgInCi, storeKinds } from '../helpers/stores.js';
 
 requirePgInCi();
@@ -93,5 +95,30 @@ describe('SQLite specifics', () => {
     const raw = new BetterSqlite3(url);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
+  });
+
+  it('closed for exit by a process that then exits: no checkpoint, the write-ahead log stays beside the file with every write, and the next open reads it', async () => {
+    const url = await storeKinds[0].url();
+    // Migrated first, as by an earlier run: the process below then opens it without Kysely, as `send` does.
+    await (await openStore(url)).close();
+    expect(existsSync(`${url}-wal`)).toBe(false);
+    const dist = (file: string) => JSON.stringify(pathToFileURL(path.resolve('dist/store', file)).href);
+    const exiting = `import { openStore } from ${dist('open-store.js')}; import { addOptOut } from ${dist('optouts.js')};
+      const s = await openStore(process.argv[1], { queryBuilder: false }); await addOptOut(s, '+15550001111', 'operator'); await s.closeForExit();
+      console.log('closed'); process.exit(0);`;
+    expect(await runNode(exiting, url)).toBe('closed');
+    // Closed as close() closes it, SQLite would have copied the log into the file and deleted it.
+    expect(statSync(`${url}-wal`).size).toBeGreaterThan(0);
+    const raw = new BetterSqlite3(url, { readonly: true });
+    expect(raw.prepare('SELECT phone, source FROM optouts').all()).toEqual([{ phone: '+15550001111', source: 'operator' }]);
+    raw.close();
+    // The next store's close() checkpoints it: the log is copied into the file and deleted.
+    const next = await openStore(url, { queryBuilder: false });
+    expect(await isOptedOut(next, '+15550001111')).toBe(true);
+    await next.close();
+    expect(existsSync(`${url}-wal`)).toBe(false);
+    const after = new BetterSqlite3(url, { readonly: true });
+    expect(after.prepare('SELECT count(*) AS n FROM optouts').get()).toEqual({ n: 1 });
+    after.close();
   });
 });

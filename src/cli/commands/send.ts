@@ -108,7 +108,7 @@ export async function send(ctx: CommandContext, toArg?: string, bodyArg?: string
     else ctx.out.result(null, () => outcome.results.map(describeResult).join('\n'));
     return 0;
   } finally {
-    await session.close();
+    await session.close({ forExit: ctx.exitsWhenDone });
   }
 }
 
@@ -191,7 +191,7 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
     if (s.interrupted) return ExitCode.interrupted;
     return s.failed ? ExitCode.partial : 0;
   } finally {
-    await session.close();
+    await session.close({ forExit: ctx.exitsWhenDone });
   }
 }
 
