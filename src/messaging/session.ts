@@ -57,9 +57,13 @@ export async function openMessagingSession(settings: Settings, opts: SessionOpti
   const { config } = settings.resolution;
   const defaultCountry = opts.defaultCountry ?? config.sms.defaultCountry;
   const { from, messagingServiceSid } = resolveDefaultSender(config, opts);
-  // Both start at once: the store opens while the sandbox (or the credential store) answers. Sending
+  // The store opens while the sandbox (or the credential store) answers. Opening a SQLite store is
+  // synchronous work, so it waits one turn of the event loop: by then the sandbox's request is written
+  // (its socket connects in that turn), and the sandbox answers meanwhile instead of after it. Sending
   // runs on fixed statements; the query builder loads only if something rarer asks for it.
-  const [accessResult, storeResult] = await Promise.allSettled([resolveTwilioAccess(settings, { sandbox: opts.sandbox }), openStore(config.store.url, { queryBuilder: false })]);
+  const accessing = resolveTwilioAccess(settings, { sandbox: opts.sandbox });
+  const opening = new Promise((resolve) => setImmediate(resolve)).then(() => openStore(config.store.url, { queryBuilder: false }));
+  const [accessResult, storeResult] = await Promise.allSettled([accessing, opening]);
   if (accessResult.status === 'rejected') {
     // An open PostgreSQL pool would keep the process alive after the error.
     if (storeResult.status === 'fulfilled') await storeResult.value.close();
