@@ -14,6 +14,7 @@ import { openTunnel, type Tunnel } from '../tunnel/tunnel.js';
 import { fetchSandboxAccount } from '../twilio/access.js';
 import { configureNumber, findNumber, type NumberUrls } from '../twilio/numbers-api.js';
 import type { RestClient } from '../twilio/rest-client.js';
+import type { OriginalUrls } from '../store/number-originals.js';
 import type { CleanupStack } from './cleanup-stack.js';
 import type { Emit } from './events.js';
 import { hintCommand } from '../command-prefix.js';
@@ -102,33 +103,51 @@ export function numberToPoint(o: { sandboxNumberSid?: string; configureNumber?: 
   return o.fromNumber;
 }
 
+/** What instances sharing the store know of a number they point (store/number-originals.ts). */
+export interface SharedNumber {
+  /** Records the URLs found, unless another instance recorded the original first. */
+  record(numberSid: string, found: OriginalUrls): Promise<void>;
+  /** Marks this instance stopping; the others still serving at its public URL, and the original when none is left. */
+  decideStop(numberSid: string): Promise<{ others: number; original?: OriginalUrls }>;
+  /** The number was given back. */
+  forget(numberSid: string): Promise<void>;
+}
+
 /**
  * Points the number's SmsUrl, VoiceUrl (unless voice.enabled is false: calls are then not serve's)
- * and StatusCallback at `publicBase`, and puts the old ones back on the way out, unless another
- * instance pointed the number at itself since, or other live instances on the store serve at the same
- * public URL: restoring would cut them off.
+ * and StatusCallback at `publicBase`, and on the way out gives it back as the first instance of the
+ * store found it, unless another instance pointed the number at itself since, or other instances on
+ * the store still serve at the same public URL: restoring would cut them off. Of instances stopping
+ * at the same moment, the last to decide restores (`decideStop` is one transaction).
  */
 export async function pointNumber(
   client: RestClient,
   ref: string,
   publicBase: string,
   config: Pick<ResolvedConfig, 'serve' | 'voice'>,
-  o: { emit: Emit; stack: CleanupStack; othersServing: () => Promise<number> },
+  o: { emit: Emit; stack: CleanupStack; shared: SharedNumber },
 ): Promise<void> {
   const before = await findNumber(client, ref);
   if (!before) throw new ConfigError(`${ref} is not one of this account's numbers.`, '`' + hintCommand('numbers list') + '` shows them.');
   const { serve, voice } = config;
   const point: NumberUrls = { smsUrl: publicBase + serve.path, voiceUrl: voice.enabled ? publicBase + serve.voicePath : undefined, statusCallback: publicBase + serve.statusPath };
+  await o.shared.record(before.sid, { smsUrl: before.sms_url ?? null, voiceUrl: before.voice_url ?? null, statusCallback: before.status_callback ?? null });
   await configureNumber(client, before.sid, point);
   o.emit('number.configured', { number: before.phone_number, smsUrl: point.smsUrl ?? '', voiceUrl: point.voiceUrl ?? '' });
   o.stack.defer("restoring the number's URLs", async () => {
     // Another instance started since pointed the number at itself: restoring would cut it off.
     const now = await findNumber(client, before.sid);
-    if (now && now.sms_url !== point.smsUrl) return o.emit('number.kept', { number: before.phone_number, reason: 'another instance pointed it at its own URL since' });
+    if (now && now.sms_url !== point.smsUrl) {
+      await o.shared.decideStop(before.sid);
+      return o.emit('number.kept', { number: before.phone_number, reason: 'another instance pointed it at its own URL since' });
+    }
     // Other live instances behind the same public URL (a load balancer) still take this number's webhooks.
-    const others = await o.othersServing();
+    const { others, original } = await o.shared.decideStop(before.sid);
     if (others > 0) return o.emit('number.kept', { number: before.phone_number, reason: `${others} other live instance(s) serve at ${publicBase}` });
-    await configureNumber(client, before.sid, { smsUrl: before.sms_url ?? '', voiceUrl: voice.enabled ? (before.voice_url ?? '') : undefined, statusCallback: before.status_callback ?? '' });
+    // As the first instance found it (what this one found may be another instance's URL).
+    const back = original ?? { smsUrl: before.sms_url ?? null, voiceUrl: before.voice_url ?? null, statusCallback: before.status_callback ?? null };
+    await configureNumber(client, before.sid, { smsUrl: back.smsUrl ?? '', voiceUrl: voice.enabled ? (back.voiceUrl ?? '') : undefined, statusCallback: back.statusCallback ?? '' });
+    await o.shared.forget(before.sid);
     o.emit('number.restored', { number: before.phone_number });
   });
 }

@@ -31,7 +31,7 @@ import { createOperator, type Operator } from './operator.js';
 import { joinAsInstance } from './instance.js';
 import { createSessionRegistry } from './sessions.js';
 import { createTurnOrder, longestTurnWaitMs } from './turn-order.js';
-import { liveOthersAt } from '../store/instances.js';
+import { decideStop, forgetOriginal, type OriginalUrls, recordOriginal } from '../store/number-originals.js';
 import { joinOrStartSandbox, listen, mountOnHost, numberToPoint, pointNumber, refuseUnsignedBeyondLoopback, startTunnel, type WebhookHost } from './serve-steps.js';
 import { type EventBus, loggerOnBus } from './events.js';
 import { commandPrefix } from '../command-prefix.js';
@@ -121,7 +121,12 @@ async function startSteps(settings: Settings, o: ServeOptions, stack: CleanupSta
   const numberRef = numberToPoint({ sandboxNumberSid: sandbox?.number.sid, configureNumber: o.configureNumber, fromNumber: config.fromNumber });
   if (numberRef) {
     if (!core.access.sandbox) refuseUnreachableWebhookUrl(publicBase, '--configure-number: the public URL');
-    await pointNumber(core.client, numberRef, publicBase, config, { emit: ctx.emit, stack, othersServing: () => liveOthersAt(core.store, publicBase, core.instance.id) });
+    const shared = {
+      record: (sid: string, found: OriginalUrls) => recordOriginal(core.store, sid, found),
+      decideStop: (sid: string) => decideStop(core.store, { instanceId: core.instance.id, publicUrl: publicBase, numberSid: sid }),
+      forget: (sid: string) => forgetOriginal(core.store, sid),
+    };
+    await pointNumber(core.client, numberRef, publicBase, config, { emit: ctx.emit, stack, shared });
   }
   ctx.checkpoint();
   if (skip) ctx.emit('warning', { message: 'skipSignatureVerification is on: unsigned webhooks are accepted (loopback only).' });

@@ -24,7 +24,6 @@ const JOIN = withDbNow(
 );
 const BEAT = withDbNow('UPDATE instances SET last_seen = {now} WHERE id = ?');
 const LEAVE = statement('DELETE FROM instances WHERE id = ?');
-const OTHERS_AT = withDbNow(`SELECT COUNT(*) AS n FROM instances WHERE public_url = ? AND id <> ? AND last_seen > {now} - ${INSTANCE_EXPIRY_MS}`);
 const FORGET_DEAD = withDbNow(`DELETE FROM instances WHERE last_seen < {now} - ${FORGET_AFTER_MS}`);
 // Tickets of instances that are gone, or dead: nobody will finish those turns.
 const DROP_ORPHAN_TICKETS = withDbNow(`DELETE FROM turn_tickets WHERE NOT ${instanceAlive('turn_tickets.owner')}`);
@@ -59,13 +58,6 @@ export async function beat(store: Store, id: string): Promise<boolean> {
 
 export async function leaveInstances(store: Store, id: string): Promise<void> {
   await store.run(LEAVE, [id]);
-}
-
-/** How many other live instances serve at `publicUrl` (a number pointed there is still in use). */
-export async function liveOthersAt(store: Store, publicUrl: string, exceptId: string): Promise<number> {
-  const row = await store.readOne<{ n: number | string }>(OTHERS_AT, [publicUrl, exceptId]);
-  // PostgreSQL returns COUNT(*) as text.
-  return Number(row?.n ?? 0);
 }
 
 /**

@@ -152,6 +152,16 @@ export interface InstancesTable {
   public_url: string | null;
   /** Epoch ms in the database's clock. */
   last_seen: number;
+  /** When it decided to stop (epoch ms, the database's clock): it no longer counts as serving its number (migration 024). */
+  stopping_at?: number | null;
+}
+
+export interface NumberOriginalsTable {
+  number_sid: string;
+  sms_url: string | null;
+  voice_url: string | null;
+  status_callback: string | null;
+  recorded_at: string;
 }
 
 export interface TurnTicketsTable {
@@ -193,6 +203,7 @@ export interface Database {
   calls: CallsTable;
   events: EventsTable;
   idempotency_keys: IdempotencyKeysTable;
+  number_originals: NumberOriginalsTable;
   processed_webhooks: ProcessedWebhooksTable;
   pairing_requests: PairingRequestsTable;
   allowlist: AllowlistTable;
