@@ -43,6 +43,12 @@ export async function sendAttempts(ctx: AttemptContext, first: number, unknownEa
     // Only the first attempt can be stopped: a retry follows a request already made, which completes.
     const stop = attempt === 0 ? deps.signal : undefined;
     const slot = await stoppable(stop, msg.key, () => deps.limiter.take(stop));
+    // The wait for the slot can be long (a slow sender's rate): what the caller knows now may say not to send.
+    const refusal = await deps.refuseBeforeRequest?.();
+    if (refusal) {
+      await slot.refund();
+      throw refusal;
+    }
     // The irreversible step comes: the store records the request and fences the key (the statement that
     // renewed its lease here). If the key was lost (this process stalled past its lease and another run
     // took it over), sending now could send twice. The request is given up before the fence ends.

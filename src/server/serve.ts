@@ -8,7 +8,8 @@ import { watchStoreVersion } from './store-version-watch.js';
 import { type Agent, createAgent } from '../agent/agent.js';
 import { drainOrAbandon } from '../agent/drain.js';
 import type { Settings } from '../config/settings.js';
-import { ConfigError, CredentialsError } from '../errors.js';
+import { ConfigError, CredentialsError, UserError } from '../errors.js';
+import { isOptedOut } from '../store/optouts.js';
 import { type DeliverDeps, deliverMessage } from '../messaging/deliver.js';
 import { type Sender, sendLimits } from '../messaging/account-limits.js';
 import { createClaimOwner } from '../store/claims.js';
@@ -255,7 +256,10 @@ async function serveWebhooks({ settings, config, o, stack, emit }: StartContext,
         void work.finally(() => background.delete(work));
       },
       async sendReply({ to, from, body, key, requestKey, fingerprint, media = [], mediaRecord }) {
-        await deliverMessage({ key, requestKey, fingerprint, to, from, body, media, mediaRecord, statusCallback: statusCallbackUrl() }, { ...core.depsFor({ from }), signal: stopReplies.signal });
+        // A STOP that landed (on any instance) while a late reply goes out part by part ends it here,
+        // not only at Twilio, whose 21610 refusal depends on the account's opt-out settings.
+        const refuseBeforeRequest = async () => ((await isOptedOut(store, to)) ? new UserError(`${to} opted out while this reply was going out: the rest of it is not sent.`, { code: 'opted_out' }) : undefined);
+        await deliverMessage({ key, requestKey, fingerprint, to, from, body, media, mediaRecord, statusCallback: statusCallbackUrl() }, { ...core.depsFor({ from }), signal: stopReplies.signal, refuseBeforeRequest });
       },
       mediaHost: core.mediaHost,
       claims: core.claims,

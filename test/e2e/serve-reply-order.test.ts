@@ -92,3 +92,33 @@ describe('serve stopping while a late reply is being sent', () => {
     }
   }, 60_000);
 });
+
+describe('a STOP while a late reply is going out', () => {
+  it('ends the reply at the next part, whatever Twilio would do with it', async () => {
+    // One message every 4 s for the sender: the STOP lands between the reply's parts.
+    const { env, cwd } = slowAgentEnv({ OPENCLAW_TELEPHONY_SMS_RATE: '0.25' });
+    const sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 100 } });
+    env.OPENCLAW_TELEPHONY_SANDBOX_URL = sb.baseUrl;
+    const server = await startCli(['serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
+    try {
+      const number = JSON.parse(server.firstLine).sandbox.number;
+      const handset = '+15550003636';
+      expect((await telephony(['sandbox', 'text', '--from', handset, '--to', number, `slow ${'and long '.repeat(20)}`], { env, cwd })).code).toBe(0);
+      await expect.poll(() => inboxOf(sb, handset), { timeout: 30_000 }).toHaveLength(1);
+      expect((await telephony(['sandbox', 'text', '--from', handset, '--to', number, 'STOP'], { env, cwd })).code).toBe(0);
+      await expect.poll(() => server.stderr().split('\n').filter((l) => l.includes('"event":"reply.failed"')), { timeout: 30_000 }).toHaveLength(1);
+      const failed = JSON.parse(server.stderr().split('\n').find((l) => l.includes('"event":"reply.failed"'))!);
+      // Refused by serve itself before the request, not by the API's 21610.
+      expect(failed.error).toMatch(/opted out while this reply was going out/);
+      // The parts sent before it (one, unless the machine was slow to take the STOP) and the ones refused make the whole reply.
+      const sentParts = (server.stderr().match(/"event":"sms\.out"[^\n]*"via":"rest"/g) ?? []).length;
+      expect(sentParts).toBeGreaterThanOrEqual(1);
+      expect(failed.unsentParts).toBeGreaterThanOrEqual(1);
+      expect(sentParts + failed.unsentParts).toBe(Number(/:(\d+)\/(\d+)$/.exec(failed.key)![2]));
+      expect(server.stderr()).not.toMatch(/21610/);
+    } finally {
+      await server.stop();
+      await sb.close();
+    }
+  }, 60_000);
+});
