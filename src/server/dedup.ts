@@ -102,17 +102,17 @@ export function createDeduplicator(store: Store, owner = newOwnerId()) {
     const now = Date.now();
     return [new Date(now).toISOString(), new Date(now + TTL_MS).toISOString()];
   };
-  // PostgreSQL: conditional statements whose row count says who won, so two instances cannot both
-  // claim a key. SQLite (one serve per file): the claim rides the group commit (a commit of its own
-  // per webhook would cost more than the rest of the webhook's writes); `inFlight` keeps copies within
-  // the process to one turn.
-  const claimed = async (s: Statement, params: Param[]) => (store.dialect === 'postgres' ? (await store.run(s, params)) === 1 : (await store.write(s, params), true));
+  // Conditional statements whose row count says who won, so two instances (PostgreSQL) cannot both
+  // claim a key. On SQLite (one serve per file) they ride the group commit (a commit of its own per
+  // webhook would cost more than the rest of the webhook's writes); `inFlight` keeps copies within the
+  // process to one turn. A new webhook is claimed first, and read only when the claim did not get it.
+  const claimed = async (s: Statement, params: Param[]) => (await store.write(s, params)) === 1;
   const tryClaim = (key: string, route: string) => claimed(CLAIM, [key, route, ...stamps(), owner]);
   const tryTakeOver = (key: string) => claimed(TAKE_OVER, [owner, ...stamps(), key, new Date().toISOString(), owner]);
 
   /** Claims the key for this instance, or finds the answer (waiting for one another live instance is working on). */
   async function claimOrAnswer(key: string, route: string): Promise<Delivery | { claimedBefore: boolean }> {
-    if (store.dialect === 'postgres' && (await tryClaim(key, route))) return { claimedBefore: false };
+    if (await tryClaim(key, route)) return { claimedBefore: false };
     const started = Date.now();
     for (let pause = 25; ; pause = Math.min(pause * 2, 250)) {
       const row = await store.readOne<Row>(FIND, [new Date().toISOString(), key]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDeduplicator } from '../../src/server/dedup.js';
 import { openStore } from '../../src/store/open-store.js';
+import { countStatements } from '../helpers/statement-count.js';
 import { requirePgInCi, storeKinds } from '../helpers/stores.js';
 
 requirePgInCi();
@@ -28,6 +29,17 @@ for (const kind of storeKinds) {
       const later = await createDeduplicator(store).once('token:same', 'inbound', handle);
       expect(later).toEqual({ answer: ANSWER, replayed: true, claimedBefore: false });
       expect(turns).toBe(1);
+      await store.close();
+    });
+
+    it('a new webhook costs two statements, its claim and its answer, both in the group commit on SQLite; a copy reads the stored answer', async () => {
+      const store = await openStore(await kind.url());
+      const dedup = createDeduplicator(store);
+      const statements = countStatements(store);
+      expect(await dedup.once('token:new', 'inbound', async () => ANSWER)).toEqual({ answer: ANSWER, replayed: false, claimedBefore: false });
+      expect(statements.byMethod).toEqual({ write: 2, readOne: 0, readMany: 0, run: 0 });
+      expect(await createDeduplicator(store).once('token:new', 'inbound', async () => ANSWER)).toEqual({ answer: ANSWER, replayed: true, claimedBefore: false });
+      expect(statements.byMethod).toEqual({ write: 3, readOne: 1, readMany: 0, run: 0 });
       await store.close();
     });
 
