@@ -46,10 +46,15 @@ export async function ask(question: string, opts: { hidden?: boolean } = {}): Pr
   });
 }
 
-export async function readAllStdin(): Promise<string> {
+/** Everything piped in, as bytes: text inputs decode them by their mark (src/text/input-text.ts). */
+export async function readAllStdinBytes(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+export async function readAllStdin(): Promise<string> {
+  return (await readAllStdinBytes()).toString('utf8');
 }
 
 /** Asks yes/no on a terminal; false when there is none. */

@@ -3,7 +3,8 @@
  * is replaced in place, so comments and layout survive; otherwise the file is rewritten as JSON5
  * (comments are lost then, and the command says so).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readConfigText } from './config-text.js';
 import path from 'node:path';
 import JSON5 from 'json5';
 import { ConfigError, UserError } from '../errors.js';
@@ -45,7 +46,8 @@ export function parseSetValue(key: string, text: string): unknown {
 
 export function setConfigValue(file: string, key: string, value: unknown): SetResult {
   const created = !existsSync(file);
-  const text = created ? '{}\n' : readFileSync(file, 'utf8');
+  // Written back as UTF-8 (without a mark), whatever it was read as.
+  const text = created ? '{}\n' : readConfigText(file);
   const isPackageJson = path.basename(file) === 'package.json';
   const rootKeys = [...(isPackageJson ? ['openclaw'] : []), 'channels', 'telephony'];
   const inPlace = created ? undefined : replaceInPlace(text, [...rootKeys, ...key.split('.')], value);

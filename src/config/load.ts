@@ -7,13 +7,14 @@
  * A project file wins over OpenClaw's so one checkout can carry its own settings; OpenClaw's wins over
  * the user folder because inside OpenClaw that is the file its operators edit.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import JSON5 from 'json5';
 import { ConfigError } from '../errors.js';
 import { openclawConfigPath } from './openclaw-config.js';
 import type { AppPaths } from './paths.js';
 import { searchProjectConfig } from './search.js';
+import { peekConfigText, readConfigText } from './config-text.js';
 
 export { SEARCH_PLACES } from './search.js';
 import { commandPrefix } from '../command-prefix.js';
@@ -69,12 +70,12 @@ export async function findConfigFile(opts: { explicit?: string; cwd: string; pat
 /** True when the file exists and has `channels.telephony` (a syntax error is reported, not skipped). */
 function hasTelephonySection(filepath: string): boolean {
   if (!existsSync(filepath)) return false;
-  const doc = parseJson5(readFileSync(filepath, 'utf8'), filepath) as { channels?: { telephony?: unknown } } | null;
+  const doc = parseJson5(peekConfigText(filepath), filepath) as { channels?: { telephony?: unknown } } | null;
   return typeof doc?.channels?.telephony === 'object' && doc.channels.telephony !== null;
 }
 
 export function readConfigFile(filepath: string): LoadedFile {
-  const text = readFileSync(filepath, 'utf8');
+  const text = readConfigText(filepath);
   const isPackageJson = path.basename(filepath) === 'package.json';
   const parsed = parseJson5(text, filepath);
   const document = (isPackageJson ? (parsed as Record<string, unknown>)?.openclaw : parsed) ?? {};

@@ -6,9 +6,9 @@
  * "global" step also read `config.json`, `config.yaml` or even ran `config.js` from the user folder before
  * OpenClaw's file was looked at, against the documented order (the user folder is step 4).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError, UserError } from '../errors.js';
+import { peekConfigText, readConfigText } from './config-text.js';
 
 export const SEARCH_PLACES = ['openclaw.config.json5', '.openclawrc', '.openclawrc.json5', '.openclawrc.json', 'package.json'];
 
@@ -20,7 +20,7 @@ export function searchProjectConfig(cwd: string, parse: (text: string, filepath:
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
     for (const place of SEARCH_PLACES) {
       const filepath = path.join(dir, place);
-      const text = readCandidate(filepath);
+      const text = readCandidate(filepath, place === 'package.json' ? peekConfigText : readConfigText);
       if (text === undefined || text.trim() === '') continue;
       if (place !== 'package.json' || packageHasChannels(text, filepath, parse)) return filepath;
     }
@@ -28,10 +28,11 @@ export function searchProjectConfig(cwd: string, parse: (text: string, filepath:
   }
 }
 
-function readCandidate(filepath: string): string | undefined {
+function readCandidate(filepath: string, read: (filepath: string) => string): string | undefined {
   try {
-    return readFileSync(filepath, 'utf8');
+    return read(filepath);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? '';
     if (NOT_A_CANDIDATE.has(code)) return undefined;
     throw new ConfigError(`cannot read ${filepath}: ${(err as Error).message}`, 'Check that the file is readable, or give another file with --config.', 'config_unreadable');

@@ -15,7 +15,7 @@ import { toE164 } from './phone.js';
 import type { MessagingSession } from './session.js';
 import { sendText, type TextOutcome } from './send-text.js';
 import { fromCsvCell } from './csv-cell.js';
-import { decodeBatchBytes } from './batch-encoding.js';
+import { decodeInputText } from '../text/input-text.js';
 import { earlierBatchId, earlierRowKey, hash } from './batch-earlier-keys.js';
 import { createRowQueue } from './batch-queue.js';
 import { createSettledRows } from './batch-settled.js';
@@ -102,10 +102,13 @@ export function formatOf(source: string, text: string): BatchFormat {
   return text.trimStart().startsWith('{') ? 'ndjson' : 'csv';
 }
 
-export function readBatchFile(source: string, stdinText?: string, flag = '--batch', declaredId?: string): { text: string; id: string; earlierId?: string; format: BatchFormat } {
+/** A batch file, or (`-`) the bytes piped in, decoded as every text input is (src/text/input-text.ts). */
+export function readBatchFile(source: string, stdinBytes?: Buffer, flag = '--batch', declaredId?: string): { text: string; id: string; earlierId?: string; format: BatchFormat } {
   let text: string;
   try {
-    text = source === '-' ? (stdinText ?? '') : decodeBatchBytes(readFileSync(source), flag, source);
+    const stdin = source === '-';
+    const label = stdin ? `${flag} - (standard input)` : `${flag} ${source}`;
+    text = decodeInputText(stdin ? (stdinBytes ?? Buffer.alloc(0)) : readFileSync(source), { kind: 'batch', label, stdin }, { keepUtf8Mark: true });
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw unreadableFile(flag, source, err, 'batch_missing');

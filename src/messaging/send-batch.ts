@@ -35,9 +35,9 @@ export function parseNumberList(text: string, body: string): Record<string, unkn
 }
 
 /** Reads `--batch` or `--to-file` into validated rows (bad rows kept aside with why). */
-export async function loadBatch(from: BatchSource, readStdin: () => Promise<string>, defaultCountry?: string): Promise<LoadedBatch> {
+export async function loadBatch(from: BatchSource, readStdin: () => Promise<Buffer>, defaultCountry?: string): Promise<LoadedBatch> {
   if (from.toFile) {
-    const file = readBatchFile(from.toFile, undefined, '--to-file', from.batchId);
+    const file = readBatchFile(from.toFile, from.toFile === '-' ? await readStdin() : undefined, '--to-file', from.batchId);
     return { source: from.toFile, ...toRows(parseNumberList(file.text, from.body ?? ''), file.id, defaultCountry, file.earlierId) };
   }
   const source = from.batch!;

@@ -42,7 +42,7 @@ function checkArgs(args: string[]): void {
   if (args[0] === 'telephony') throw new Error("The CLI under test is openclaw-telephony: drop the leading 'telephony' word from the arguments.");
 }
 
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; bin?: string; uid?: number; gid?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; /** Standard input: text (written as UTF-8) or bytes as they are. */ input?: string | Buffer; bin?: string; uid?: number; gid?: number } = {}): Promise<CliResult> {
   checkArgs(args);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], { env: opts.env ?? process.env, cwd: opts.cwd ?? REPO, uid: opts.uid, gid: opts.gid, stdio: ['pipe', 'pipe', 'pipe'] });

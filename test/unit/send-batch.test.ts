@@ -16,7 +16,7 @@ describe('batch input', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'batch-'));
     const file = path.join(dir, 'numbers.txt');
     writeFileSync(file, '+15550000001\nnot a number\n');
-    const batch = await loadBatch({ toFile: file, body: 'hello' }, async () => '', 'US');
+    const batch = await loadBatch({ toFile: file, body: 'hello' }, async () => Buffer.alloc(0), 'US');
     expect(batch.source).toBe(file);
     expect(batch.rows).toMatchObject([{ row: 1, to: '+15550000001', body: 'hello' }]);
     expect(batch.rows[0].key).toMatch(/^batch:/);
@@ -24,7 +24,7 @@ describe('batch input', () => {
   });
 
   it('reads --batch - from standard input as NDJSON', async () => {
-    const batch = await loadBatch({ batch: '-' }, async () => '{"to":"+15550000001","body":"a"}\n', undefined);
+    const batch = await loadBatch({ batch: '-' }, async () => Buffer.from('{"to":"+15550000001","body":"a"}\n'), undefined);
     expect(batch.rows).toMatchObject([{ to: '+15550000001', body: 'a' }]);
   });
 

@@ -12,7 +12,8 @@ import { sendText } from '../../messaging/send-text.js';
 import type { CommandContext } from '../context.js';
 import type { Output } from '../output.js';
 import { createProgress } from '../progress.js';
-import { confirm, readAllStdin } from '../prompt.js';
+import { confirm, readAllStdinBytes } from '../prompt.js';
+import { decodeInputText } from '../../text/input-text.js';
 import { loadSettings, type Settings } from '../../config/settings.js';
 import { safeForTerminal } from '../../text/terminal-safe.js';
 import { STOP_SIGNALS } from '../signals.js';
@@ -49,15 +50,18 @@ function parseRate(text: string | undefined): number | undefined {
   return rate;
 }
 
+/** The body: the argument, `--body-file`, or (`-`) standard input; files and pipes decoded as every text input is. */
 async function readBody(bodyArg: string | undefined, f: SendFlags): Promise<string> {
   if (f.bodyFile) {
+    let bytes: Buffer;
     try {
-      return readFileSync(f.bodyFile, 'utf8').replace(/\r?\n$/, '');
+      bytes = readFileSync(f.bodyFile);
     } catch (err) {
       throw unreadableFile('--body-file', f.bodyFile, err, 'body_file');
     }
+    return decodeInputText(bytes, { kind: 'body', label: `--body-file ${f.bodyFile}` }).replace(/\r?\n$/, '');
   }
-  if (bodyArg === '-') return (await readAllStdin()).replace(/\r?\n$/, '');
+  if (bodyArg === '-') return decodeInputText(await readAllStdinBytes(), { kind: 'body', label: 'the body from standard input (-)', stdin: true }).replace(/\r?\n$/, '');
   return bodyArg ?? '';
 }
 
@@ -130,9 +134,11 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
   const settings = await loadSettings(ctx.global);
   const defaultCountry = f.defaultCountry ?? settings.resolution.config.sms.defaultCountry;
   // `send --to-file numbers.txt "body"`: the body is the one positional argument.
-  const body = f.toFile ? await readBody(bodyArg ?? toArg, f) : undefined;
+  const bodyArgument = bodyArg ?? toArg;
+  if (f.toFile === '-' && bodyArgument === '-' && !f.bodyFile) throw new UserError('--to-file - and the body - both read standard input: only one of them can.', { code: 'usage', hint: 'Give the body as text or with --body-file, or the numbers with --to-file numbers.txt.' });
+  const body = f.toFile ? await readBody(bodyArgument, f) : undefined;
   const batchName = f.batchId === undefined ? undefined : checkBatchIdName(f.batchId);
-  const batch = await loadBatch({ batch: f.batch, toFile: f.toFile, body, batchId: batchName }, readAllStdin, defaultCountry);
+  const batch = await loadBatch({ batch: f.batch, toFile: f.toFile, body, batchId: batchName }, readAllStdinBytes, defaultCountry);
   const { rows, invalid } = batch;
   if (f.dryRun) return dryRunBatch(ctx.out, settings, batch, { from: f.from, messagingServiceSid: f.messagingService, defaultCountry, rate: parseRate(f.rate), sandbox: ctx.global.sandbox });
   const session = await openMessagingSession(settings, { sandbox: ctx.global.sandbox, rate: parseRate(f.rate), from: f.from, messagingServiceSid: f.messagingService, defaultCountry });
