@@ -12,6 +12,7 @@ import type { Store } from '../store/open-store.js';
 import { type Param, type Statement, statement, withDbNow } from '../store/statement.js';
 import type { ProcessedWebhooksTable } from '../store/tables.js';
 import { signedParams } from './verify-signature.js';
+import { voidUnsentAnswerReply } from './reply-keys.js';
 import type { ServeEventMap } from './events.js';
 import type { OrphanedWebhook } from '../store/instances.js';
 
@@ -31,7 +32,9 @@ const TAKE_OVER = withDbNow(
   `UPDATE processed_webhooks SET owner = ?, response_status = ${CLAIMED_SQL}, response_type = '', response_body = '', created_at = ?, expires_at = ? ` +
     `WHERE key = ? AND (expires_at <= ? OR (response_status = ${CLAIMED_SQL} AND (owner IS NULL OR owner = ? OR NOT ${instanceAlive('processed_webhooks.owner')})))`,
 );
-const KEEP_ANSWER = statement('UPDATE processed_webhooks SET response_status = ?, response_type = ?, response_body = ?, owner = NULL WHERE key = ?');
+// Kept only by the instance that still holds the key: one whose claim another instance took over
+// (it froze past the liveness expiry) keeps nothing and hands nothing to Twilio.
+const KEEP_ANSWER = statement('UPDATE processed_webhooks SET response_status = ?, response_type = ?, response_body = ?, owner = NULL WHERE key = ? AND owner = ?');
 const RELEASE = statement(`UPDATE processed_webhooks SET owner = NULL WHERE key = ? AND owner = ? AND response_status = ${CLAIMED_SQL}`);
 
 /**
@@ -124,12 +127,32 @@ export function createDeduplicator(store: Store, owner = newOwnerId()) {
       if (!expired && row.response_status !== CLAIMED) return { answer: { status: row.response_status, type: row.response_type, body: row.response_body }, replayed: true, claimedBefore: false };
       // Expired, released after a failure, or its instance died: handled again, by one instance.
       if (expired || !row.owner || !row.owner_alive || row.owner === owner) {
-        if (await tryTakeOver(key)) return { claimedBefore: !expired };
-        continue;
+        if (!(await tryTakeOver(key))) continue;
+        // Its earlier handling kept no answer, so Twilio got none: a TwiML reply it claimed never went.
+        if (!expired) await voidUnsentAnswerReply(store, messageSidOfKey(key));
+        return { claimedBefore: !expired };
       }
       if (Date.now() - started > WAIT_FOR_OTHER_MS) throw new HandledElsewhere(row.owner);
       await new Promise((r) => setTimeout(r, pause));
     }
+  }
+
+  /**
+   * Stores the answer before it goes to Twilio (review S4, session 9). When the store fails, Twilio gets
+   * an error instead, so the key is let go and its TwiML reply voided (as far as the store allows), and
+   * a redelivery is handled afresh with its reply; when another instance took the key over meanwhile,
+   * that instance answers, not this one.
+   */
+  async function keepAnswer(key: string, answer: StoredAnswer): Promise<void> {
+    let kept: number;
+    try {
+      kept = await store.write(KEEP_ANSWER, [answer.status, answer.type, answer.body, key, owner]);
+    } catch (err) {
+      await store.write(RELEASE, [key, owner]).catch(() => undefined);
+      await voidUnsentAnswerReply(store, messageSidOfKey(key)).catch(() => undefined);
+      throw err;
+    }
+    if (kept === 0) throw new HandledElsewhere('another instance, which took this webhook over');
   }
 
   return {
@@ -150,7 +173,7 @@ export function createDeduplicator(store: Store, owner = newOwnerId()) {
           await store.write(RELEASE, [key, owner]);
           throw err;
         }
-        await store.write(KEEP_ANSWER, [answer.status, answer.type, answer.body, key]);
+        await keepAnswer(key, answer);
         return { answer, replayed: false, claimedBefore: claim.claimedBefore };
       })();
       const answer = work.then((d) => d.answer);

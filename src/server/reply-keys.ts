@@ -11,6 +11,7 @@ import { layoutFingerprint } from '../messaging/chunk-layout.js';
 import { messageFingerprint } from '../messaging/deliver.js';
 import { type ClaimOwner, fingerprintOf } from '../store/claims.js';
 import { claimSettledKey, settleKey } from '../store/idempotency.js';
+import { statement } from '../store/statement.js';
 import type { Store } from '../store/open-store.js';
 
 export const replyRequestKey = (messageSid: string) => `reply:${messageSid}`;
@@ -56,4 +57,15 @@ export async function claimAnswerReply(store: Store, claims: ClaimOwner, r: Answ
   if (claim.kind === 'settled') return 'this text was answered already (a redelivery answered elsewhere)';
   if (claim.kind === 'conflict') return `another reply to this text was sent or started first (${claim.row.key})`;
   return `another reply to this text is being sent (${claim.owner})`;
+}
+
+const VOID_TWIML_REPLY = statement("DELETE FROM idempotency_keys WHERE key = ? AND state = 'settled' AND sid = ?");
+
+/**
+ * Forgets the TwiML reply claimed for a text whose webhook answer was never kept (the instance died or
+ * the store failed before the answer was stored, and it goes to Twilio only once stored): Twilio never
+ * got it, so the turn that handles the text again may reply. A reply sent through the API stays.
+ */
+export async function voidUnsentAnswerReply(store: Store, messageSid: string | undefined): Promise<void> {
+  if (messageSid) await store.write(VOID_TWIML_REPLY, [replyRequestKey(messageSid), `twiml:${messageSid}`]);
 }
