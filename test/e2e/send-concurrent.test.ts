@@ -1,8 +1,8 @@
 /**
  * Exactly once across processes: one idempotency key, one message, whichever of several `send`
  * processes sharing a store gets there first; a key reused for different parameters is refused;
- * concurrent runs of one batch (one of them killed and restarted) send every row once, together
- * at the sender's rate. Runs on SQLite and on PostgreSQL.
+ * concurrent runs of one batch (one of them killed with a message in flight, and restarted) send
+ * every row once, with no row failed but by design, the killed run's message reconciled. Runs on SQLite and on PostgreSQL.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -10,6 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFaults } from '../../src/sandbox/faults.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { openStore } from '../../src/store/open-store.js';
+import { statement } from '../../src/store/statement.js';
 import { BIN, isolatedEnv, telephony } from '../helpers/cli.js';
 import { duplicates, sentMessages } from '../helpers/sent.js';
 import { requirePgInCi, storeKinds } from '../helpers/stores.js';
@@ -72,24 +74,35 @@ for (const kind of storeKinds) {
   });
 }
 
-/** A CLI run in the background; `killAfterRows` kills it with SIGKILL once it has printed that many rows. */
-function background(args: string[], env: NodeJS.ProcessEnv, cwd: string, killAfterRows = Infinity) {
+/** A CLI run in the background. */
+function background(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
   return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    let rows = 0;
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d;
-      rows += (d.toString().match(/^\{"row"/gm) ?? []).length;
-      if (rows >= killAfterRows && child.exitCode === null && !child.killed) child.kill('SIGKILL');
-    });
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
 
 const summaryOf = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!).summary;
+
+/** A batch's failed rows as its NDJSON output reports them. */
+const failedRows = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{"row"'))
+    .map((l) => JSON.parse(l) as { row: number; ok: boolean; error?: { code: string; twilioCode?: number } })
+    .filter((r) => !r.ok);
+
+/**
+ * The one way a row may fail in this round by design: Twilio's 429 on the first try and on each of
+ * its 3 retries (5% each: about 6 in a million messages), which fails the row rather than hammer the
+ * API; the batch reports it and a rerun sends it. A row held by another run is put off, never failed,
+ * for 120 s (longer than this test may run), and a lost answer is watched for, then looked up.
+ */
+const byDesign = (r: { error?: { code: string; twilioCode?: number } }) => r.error?.code === 'twilio_api' && r.error.twilioCode === 20429;
 
 describe('three runs of one 1,000-row batch at once, one killed with kill -9 and restarted, through 429s and resets', () => {
   let faulty: Sandbox;
@@ -99,9 +112,10 @@ describe('three runs of one 1,000-row batch at once, one killed with kill -9 and
   afterAll(() => faulty.close());
 
   for (const kind of storeKinds) {
-    it.skipIf(kind.skip)(`every row exactly once on ${kind.name} (the time against one run is measured by the concurrent-batches bench)`, { timeout: 120_000 }, async () => {
+    it.skipIf(kind.skip)(`every row exactly once on ${kind.name}, the killed run's message in flight reconciled (the time against one run is measured by the concurrent-batches bench)`, { timeout: 120_000 }, async () => {
       const { env, cwd } = isolatedEnv({ OPENCLAW_TELEPHONY_SANDBOX_URL: faulty.baseUrl, TWILIO_PHONE_NUMBER: faulty.describe().numbers[0].phoneNumber });
-      env.OPENCLAW_TELEPHONY_STORE_URL = await kind.url();
+      const storeUrl = await kind.url();
+      env.OPENCLAW_TELEPHONY_STORE_URL = storeUrl;
       const rows = 1000;
       const rate = 100;
       const batch = (name: string) => {
@@ -110,33 +124,50 @@ describe('three runs of one 1,000-row batch at once, one killed with kill -9 and
         return file;
       };
       const args = (file: string) => ['send', '--sandbox', '--batch', file, '--rate', String(rate), '--json'];
-      const sentOnce = async (name: string) => {
-        const sent = (await sentMessages(faulty)).filter((m) => m.body.startsWith(`${name} `));
-        expect(duplicates(sent)).toEqual([]);
-        expect(sent.length).toBe(rows);
-      };
-
-      const shared = batch(`three-${kind.name}`);
-      const restarted = background(args(shared), env, cwd, 300).then(async (killed) => {
-        expect(killed.signal).toBe('SIGKILL');
+      const name = `three-${kind.name}`;
+      const shared = batch(name);
+      // The run is killed (SIGKILL, as kill -9) right after Twilio accepted its 120th message and before
+      // that message's key is settled: a request in flight at the kill, every time. (A kill from outside
+      // at a moment of the test's choosing can land between two requests, which tests nothing of the
+      // kind: with answers taking milliseconds, most moments are between requests.) The run that takes
+      // its key over must find the message in Twilio's list ("reconciled"), not send it again.
+      const killed = background(args(shared), { ...env, OPENCLAW_TELEPHONY_FAULT_CRASH_AFTER_SENDS: '120' }, cwd);
+      const restarted = killed.then(async (k) => {
+        expect(k.signal, k.stderr).toBe('SIGKILL');
         return background(args(shared), env, cwd);
       });
       const runs = await Promise.all([background(args(shared), env, cwd), background(args(shared), env, cwd), restarted]);
-      // Under injected 429s and resets a run may end with a row failed (exit 7; the batch reports it and its
-      // key stays claimed, never resent blindly): the operator's rerun finishes it. Seen once in a loaded CI
-      // rehearsal; the failed rows are printed so the cause can be read. What must hold always: each row once.
-      for (const run of runs) expect([0, 7], run.stderr).toContain(run.code);
-      for (const run of runs) if (run.code === 7) console.log('failed rows:', run.stdout.split('\n').filter((l) => /"failed"|"error"/.test(l)).slice(0, 5).join('\n'));
-      if (runs.some((r) => r.code === 7)) {
-        const rerun = await background(args(shared), env, cwd);
-        expect(rerun.code, rerun.stderr).toBe(0);
-        expect(summaryOf(rerun.stdout)).toMatchObject({ rows, failed: 0, notStarted: 0 });
-      }
-      await sentOnce(`three-${kind.name}`);
+      // A liveness regression (rows failed, left behind or not started) fails here: exit 0, or exit 7 with
+      // every failed row one the design fails (listed above), which a rerun then sends, and nothing else.
+      const failed = runs.flatMap((run) => failedRows(run.stdout));
+      for (const run of runs) expect(run.code === 0 || (run.code === 7 && failedRows(run.stdout).length > 0), `exit ${run.code}: ${run.stderr}`).toBe(true);
+      expect(failed.filter((r) => !byDesign(r)), 'rows failed other than by four 429s in a row').toEqual([]);
       const summaries = runs.map((r) => summaryOf(r.stdout));
       for (const s of summaries) expect(s).toMatchObject({ rows, notStarted: 0 });
       // The runs shared the rows: each reports the others' rows as sent by another run.
       for (const s of summaries.slice(0, 2)) expect(s.byOtherRun).toBeGreaterThan(0);
+      const failedOnce = new Set(failed.map((r) => r.row));
+      if (failedOnce.size) {
+        const rerun = await background(args(shared), env, cwd);
+        expect(rerun.code, rerun.stderr).toBe(0);
+        expect(summaryOf(rerun.stdout)).toMatchObject({ rows, failed: 0, notStarted: 0, sentNow: failedOnce.size });
+      }
+      const sent = (await sentMessages(faulty)).filter((m) => m.body.startsWith(`${name} `));
+      expect(duplicates(sent)).toEqual([]);
+      expect(sent.length).toBe(rows);
+      // In the store: every key settled (the killed run's included), and the message it had in flight
+      // found in Twilio's list by the run that took its key over.
+      const store = await openStore(storeUrl);
+      try {
+        const states = await store.readMany<{ state: string; n: number | string }>(statement('SELECT state, COUNT(*) AS n FROM idempotency_keys GROUP BY state'), []);
+        expect(states.map((r) => [r.state, Number(r.n)])).toEqual([['settled', rows]]);
+        const events = await store.readMany<{ data: string }>(statement("SELECT data FROM events WHERE kind = 'twilio.sms.send'"), []);
+        const reconciled = events.map((e) => JSON.parse(e.data) as { outcome: string; sid?: string }).filter((e) => e.outcome === 'reconciled');
+        expect(reconciled.length, 'the killed run\'s message in flight was not reconciled by the run that took its key over').toBeGreaterThan(0);
+        for (const r of reconciled) expect(sent.filter((m) => m.sid === r.sid)).toHaveLength(1);
+      } finally {
+        await store.close();
+      }
     });
   }
 });
