@@ -3,11 +3,9 @@
  * through a session's worker pool, and sum up what happened, writing the failed rows to a CSV that
  * `send --batch` takes again. The command only prompts, shows progress and prints.
  */
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { type BatchInput, type BatchRow, parseBatch, readBatchFile, type RowOutcome, runBatch, toRows } from './batch.js';
 import type { MessagingSession } from './session.js';
-import { csvCell } from './csv-cell.js';
+import { type FailedRowsFile, writeFailedRows } from './failed-rows-file.js';
 import { keepEarlierKeys } from './batch-earlier-keys.js';
 
 export interface BatchSource {
@@ -76,8 +74,10 @@ export interface BatchSummary {
   segments: number;
   elapsedSeconds: number;
   ratePerSecond: number;
-  /** The rows to run again (failed, and not started when the run stopped early), as a batch file with their keys. */
+  /** The rows to run again (failed, and not started when the run stopped early), as a batch file with their keys (failed-rows-file.ts says where). */
   failedFile: string | null;
+  /** Why there are rows to run again but no file: every folder tried refused it. */
+  failedFileError: FailedRowsFile['error'];
   interrupted: boolean;
   /** Set when the store stopped answering and the batch stopped there (the rest are not started). */
   storeUnavailable: { code: string; message: string; hint?: string } | null;
@@ -99,7 +99,7 @@ export async function sendBatch(session: MessagingSession, batch: LoadedBatch, o
   const why = storeError ? 'the store stopped answering' : 'the run was stopped';
   const notStartedRows = rows.filter((r) => !done.has(r.row)).map((r) => ({ row: r.row, to: r.to, body: r.body, media: r.media.join(' '), key: r.key, from: r.from ?? '', error: `not started: ${why} before this row` }));
   const rowsToRerun = [...failedRows, ...notStartedRows].sort((a, b) => a.row - b.row);
-  const failedFile = rowsToRerun.length ? writeFailedRows(batch.source, rowsToRerun) : null;
+  const written = rowsToRerun.length ? writeFailedRows(batch.source, rowsToRerun) : { file: null, error: null };
   const messages = outcomes.flatMap((o) => o.results ?? []);
   const sentNow = outcomes.filter((o) => o.ok && o.results && !o.results.every((r) => r.deduplicated)).length;
   return {
@@ -116,7 +116,8 @@ export async function sendBatch(session: MessagingSession, batch: LoadedBatch, o
     elapsedSeconds: Math.round(elapsed * 1000) / 1000,
     // What this run sent: rows found sent already (deduplicated, or by another run) cost no send.
     ratePerSecond: Math.round((sentNow / Math.max(elapsed, 0.001)) * 100) / 100,
-    failedFile,
+    failedFile: written.file,
+    failedFileError: written.error,
     interrupted: stopped,
     storeUnavailable: storeError ? { code: storeError.code, message: storeError.message, ...(storeError.hint ? { hint: storeError.hint } : {}) } : null,
   };
@@ -125,13 +126,4 @@ export async function sendBatch(session: MessagingSession, batch: LoadedBatch, o
 function failedRowOf(o: RowOutcome, rows: BatchRow[]) {
   const r = rows.find((x) => x.row === o.row)!;
   return { row: o.row, to: o.to, body: r.body, media: r.media.join(' '), key: o.key, from: r.from ?? '', error: o.error?.message ?? '' };
-}
-
-/** Failed rows as a CSV that `send --batch` takes again (same keys, so nothing that went out is resent); formula cells neutralised. */
-function writeFailedRows(source: string, rows: Record<string, string | number>[]): string {
-  const base = source === '-' ? 'batch' : path.parse(source).name;
-  const file = path.resolve(`${base}.failed-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`);
-  const header = ['to', 'body', 'media', 'key', 'from', 'row', 'error'];
-  writeFileSync(file, [header.join(','), ...rows.map((r) => header.map((h) => csvCell(r[h] ?? '')).join(','))].join('\n') + '\n');
-  return file;
 }

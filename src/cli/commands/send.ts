@@ -188,7 +188,7 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
     progress.finish();
     if (ctx.out.json) ctx.out.line({ summary: s });
     else {
-      ctx.out.stderr.write(`${s.sentNow} sent${s.deduplicated ? `, ${s.deduplicated} already sent before and not sent again${s.byOtherRun ? ` (${s.byOtherRun} of them by another run)` : ''}` : ''}, ${s.failed} failed, ${s.pendingApproval} held for approval${s.notStarted ? `, ${s.notStarted} not started` : ''} in ${s.elapsedSeconds}s (${s.ratePerSecond}/s)${s.failedFile ? `\nFailed rows: ${s.failedFile} (fix and re-run it with --batch)` : ''}\n`);
+      ctx.out.stderr.write(`${s.sentNow} sent${s.deduplicated ? `, ${s.deduplicated} already sent before and not sent again${s.byOtherRun ? ` (${s.byOtherRun} of them by another run)` : ''}` : ''}, ${s.failed} failed, ${s.pendingApproval} held for approval${s.notStarted ? `, ${s.notStarted} not started` : ''} in ${s.elapsedSeconds}s (${s.ratePerSecond}/s)${failedFileNote(s)}\n`);
     }
     if (s.storeUnavailable) {
       if (!ctx.out.json) ctx.out.stderr.write(`Stopped: ${safeForTerminal(s.storeUnavailable.message)}\n  hint: run the same batch again once the store answers: rows already sent are skipped, the one in flight is checked against Twilio.\n`);
@@ -199,6 +199,13 @@ async function sendBatchCommand(ctx: CommandContext, f: SendFlags, toArg: string
   } finally {
     await session.close({ forExit: ctx.exitsWhenDone });
   }
+}
+
+/** Where the rows to run again went, or why they went nowhere. */
+function failedFileNote(s: BatchSummary): string {
+  if (s.failedFile) return `\nFailed rows: ${safeForTerminal(s.failedFile)} (fix and re-run it with --batch)`;
+  if (s.failedFileError) return `\n${safeForTerminal(s.failedFileError.message)}\n  hint: ${safeForTerminal(s.failedFileError.hint)}`;
+  return '';
 }
 
 function emitOutcome(out: Output, o: RowOutcome): void {
