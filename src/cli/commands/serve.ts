@@ -1,13 +1,22 @@
 /** `serve`: the long-running webhook server. Logs go to stderr: plain lines, or NDJSON with --json. */
-import { ExitCode, UserError } from '../../errors.js';
+import { UserError } from '../../errors.js';
 import { tryItCommands } from '../../onboarding/try-it.js';
-import { COUNT_ONLY, createEventBus } from '../../server/events.js';
+import { COUNT_ONLY, createEventBus, type EventBus } from '../../server/events.js';
 import { DASHBOARD_HANDSET, startServe } from '../../server/serve.js';
 import { VERSION } from '../version.js';
 import { formatLogJson, formatLogText } from '../../log.js';
 import type { CommandContext } from '../context.js';
 import { loadSettings } from '../../config/settings.js';
 import { exitCodeAfter, stopRequested } from '../signals.js';
+
+/** Serve's events as log lines on stderr: plain, or NDJSON with --json. */
+export function followWithLogLines(events: EventBus, out: CommandContext['out']): void {
+  events.subscribe(({ type, fields }) => {
+    if (COUNT_ONLY.has(type)) return;
+    if (out.json) out.stderr.write(formatLogJson(type, fields) + '\n');
+    else if (!out.quiet || type === 'warning') out.stderr.write(formatLogText(type, fields) + '\n');
+  });
+}
 
 export async function serve(ctx: CommandContext): Promise<number> {
   const { opts, out, global } = ctx;
@@ -24,11 +33,7 @@ export async function serve(ctx: CommandContext): Promise<number> {
   const dashboardModule = dashboard ? await import('../../dashboard/model.js') : undefined;
   const model = dashboardModule?.createDashboardModel();
   if (model) dashboardModule!.followBus(model, events);
-  else events.subscribe(({ type, fields }) => {
-    if (COUNT_ONLY.has(type)) return;
-    if (out.json) out.stderr.write(formatLogJson(type, fields) + '\n');
-    else if (!out.quiet || type === 'warning') out.stderr.write(formatLogText(type, fields) + '\n');
-  });
+  else followWithLogLines(events, out);
   const stopped = stopRequested();
   // A long-running server logs what slipped through instead of dying of it.
   process.on('unhandledRejection', (err) => events.emit('error', { message: err instanceof Error ? err.message : String(err) }));
@@ -44,27 +49,18 @@ export async function serve(ctx: CommandContext): Promise<number> {
     throw err;
   }
   if (model) {
-    const { renderDashboard } = await import('../../dashboard/render.js');
-    let quitByKey = false;
-    let quit = () => {};
-    const quitting = new Promise<void>((resolve) => (quit = () => ((quitByKey = true), resolve())));
-    const view = renderDashboard({
-      model,
-      header: {
-        publicUrl: running.publicUrl,
-        tunnel: running.tunnel ? running.tunnel.provider : 'none',
-        signatures: running.signatures,
-        policy: settings.resolution.config.inboundPolicy,
-        sandboxNumber: running.sandbox?.number,
-        tryIt: running.sandbox && tryItCommands({ number: running.sandbox.number, handset: DASHBOARD_HANDSET }),
-      },
-      actions: { ...running.operator, quit },
-    });
-    const signal = await Promise.race([stopped, quitting.then(() => undefined), view.done.then(() => undefined)]);
-    view.unmount();
+    const { runDashboard } = await import('./serve-dashboard.js');
+    const header = {
+      publicUrl: running.publicUrl,
+      tunnel: running.tunnel ? running.tunnel.provider : 'none',
+      signatures: running.signatures,
+      policy: settings.resolution.config.inboundPolicy,
+      sandboxNumber: running.sandbox?.number,
+      tryIt: running.sandbox && tryItCommands({ number: running.sandbox.number, handset: DASHBOARD_HANDSET }),
+    };
+    const exitCode = await runDashboard({ model, header, operator: running.operator, stopped, fallBack: () => followWithLogLines(events, out), out });
     await running.close();
-    // q is a normal end; Ctrl-C (a signal, or the key in the dashboard's raw mode) is "interrupted".
-    return signal ? exitCodeAfter(signal) : quitByKey ? 0 : ExitCode.interrupted;
+    return exitCode;
   }
   const ready = { url: running.url, publicUrl: running.publicUrl, tunnel: running.tunnel ?? null, webhook: running.publicUrl + settings.resolution.config.serve.path, sandbox: running.sandbox ?? null, policy: settings.resolution.config.inboundPolicy };
   if (out.json) out.line(ready);
