@@ -22,6 +22,10 @@ export interface Prices {
   pricePerMms: number;
 }
 
+// Control characters (an ESC from a pasted coloured line) are not GSM-7 either: without them the text
+// would be GSM-7, so they are named in the warning like any other character that forces UCS-2.
+const CONTROL_CHARACTERS = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
 export function planMessage(body: string, media: string[], chunking: ChunkOptions, prices: Prices): MessagePlan {
   const texts = body === '' && media.length ? [''] : splitBody(body, chunking);
   const chunks = texts.map((text) => {
@@ -36,7 +40,7 @@ export function planMessage(body: string, media: string[], chunking: ChunkOption
   if (nonGsm.length && !media.length) {
     // Only worth a warning when UCS-2 costs more segments than GSM-7 would.
     const asGsm = texts.map((t) => [...t].map((ch) => GSM_REPLACEMENTS[ch] ?? ch).join(''));
-    const gsmSegments = asGsm.reduce((n, t) => n + analyzeSegments(t.replace(/[^\u0000-\u00ff]/gu, '?')).segments, 0);
+    const gsmSegments = asGsm.reduce((n, t) => n + analyzeSegments(t.replace(/[^\u0000-\u00ff]/gu, '?').replace(CONTROL_CHARACTERS, '?')).segments, 0);
     if (segments > gsmSegments) {
       const fixable = nonGsm.filter((ch) => GSM_REPLACEMENTS[ch]);
       const shown = nonGsm.slice(0, 5).map(describeChar).join(', ') + (nonGsm.length > 5 ? ` and ${nonGsm.length - 5} more` : '');

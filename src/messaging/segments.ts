@@ -3,6 +3,7 @@
  * a segment, UCS-2 70/67, GSM escape characters count double, surrogate pairs never split.
  */
 import { SegmentedMessage } from 'sms-segments-calculator';
+import { safeForTerminal } from '../text/terminal-safe.js';
 
 export type Encoding = 'GSM-7' | 'UCS-2';
 
@@ -22,7 +23,8 @@ export function analyzeSegments(body: string): SegmentInfo {
 
 /** How a character is named in a warning: the character and its code point. */
 export function describeChar(ch: string): string {
-  return `"${ch}" (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+  // The character is outside text and this description reaches terminals: a control character shows as its escape.
+  return `"${safeForTerminal(ch)}" (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
 }
 
 // Look-alikes people paste from word processors, and their GSM-7 equivalents.

@@ -86,7 +86,7 @@ export async function send(ctx: CommandContext, toArg?: string, bodyArg?: string
     ctx.out.result({ to, ...sender, segments: plan.segments, encoding: plan.encoding, chunks: plan.chunks, estimatedPrice: plan.estimatedPrice, warnings: plan.warnings }, () =>
       [
         `to ${to}, from ${sender.messagingServiceSid ? `Messaging Service ${sender.messagingServiceSid}` : (sender.from ?? 'no sender configured (the real send would fail)')}`,
-        ...plan.chunks.map((c, i) => `chunk ${i + 1}/${plan.chunks.length}: ${c.characters} characters, ${c.segments} segment(s), ${c.encoding}\n  ${c.text.replace(/\n/g, '\n  ')}`),
+        ...plan.chunks.map((c, i) => `chunk ${i + 1}/${plan.chunks.length}: ${c.characters} characters, ${c.segments} segment(s), ${c.encoding}\n  ${safeForTerminal(c.text, { multiline: true, max: Number.POSITIVE_INFINITY }).replace(/\n/g, '\n  ')}`),
         `total: ${plan.chunks.length} message(s), ${plan.segments} segment(s), ${plan.encoding}, estimated $${plan.estimatedPrice.toFixed(4)} (nothing was sent)`,
       ].join('\n'),
     );
