@@ -207,7 +207,8 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
   }
 }
 
-type SettledRow = Pick<KeyRow, 'result' | 'owner' | 'settled_at' | 'db_now'>;
+/** `read_uptime_ms`: this process's uptime when db_now was read, when that was not just now (store/settled-keys.ts). */
+type SettledRow = Pick<KeyRow, 'result' | 'owner' | 'settled_at' | 'db_now'> & { read_uptime_ms?: number };
 
 /** What a settled key answers: its result, deduplicated, and the outcome to log (with the owner when another run going on now sent it). */
 export function answerFromSettled(row: SettledRow, claims: ClaimOwner): { result: SendResult; outcome: 'sent-by-other-run' | 'deduplicated'; fields: Record<string, unknown> } {
@@ -225,7 +226,9 @@ export function answerFromSettled(row: SettledRow, claims: ClaimOwner): { result
  * settle time against this process's start (the database's now at the read, less this process's uptime).
  */
 function sentByOtherRun(row: SettledRow, claims: ClaimOwner): string | undefined {
-  const startedAt = row.db_now - process.uptime() * 1000;
+  // The uptime of the read, not of now: counted from now, a row read a while ago would put this start
+  // too early, and a run that finished just before this one started would pass for one going on now.
+  const startedAt = row.db_now - (row.read_uptime_ms ?? process.uptime() * 1000);
   return row.owner && row.owner !== claims.id && Date.parse(row.settled_at!) >= startedAt ? row.owner : undefined;
 }
 

@@ -17,6 +17,11 @@ export interface SettledKey {
   settled_at: string;
   /** The database's clock at the read (epoch ms). */
   db_now: number;
+  /**
+   * This process's uptime at the read (ms): db_now less it is this process's start on the database's
+   * clock. Kept because a batch answers a row from what it read up to a stretch earlier.
+   */
+  read_uptime_ms: number;
 }
 
 // One JSON parameter, an array of [key, recipient] pairs: both databases read it as rows. A key whose
@@ -33,6 +38,7 @@ const FIND_SETTLED = statementPair(
 export async function findSettledKeys(store: Store, wanted: readonly { key: string; to: string }[]): Promise<SettledKey[]> {
   if (!wanted.length) return [];
   const rows = await store.readMany<SettledKey>(FIND_SETTLED, [JSON.stringify(wanted.map((w) => [w.key, w.to]))]);
+  const readUptimeMs = process.uptime() * 1000;
   // PostgreSQL returns BIGINT as text.
-  return rows.map((r) => ({ ...r, db_now: Number(r.db_now) }));
+  return rows.map((r) => ({ ...r, db_now: Number(r.db_now), read_uptime_ms: readUptimeMs }));
 }
