@@ -12,6 +12,7 @@ import { storeFileExposure } from '../store/sqlite-file.js';
 import { commandPrefix, hintCommand } from '../command-prefix.js';
 import { createConfigHint } from '../config/openclaw-config.js';
 import { inboundPolicyCheck } from './inbound-policy-check.js';
+import { envNamesCheck } from './env-names-check.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -203,7 +204,7 @@ const numberCheck: Check = async ({ resolution, credentials }) => {
   }
 };
 
-export const DOCTOR_CHECKS: Check[] = [nodeCheck, configCheck, inboundPolicyCheck, credentialStoreCheck, credentialsCheck, storeCheck, webhookCheck, signatureCheck, numberCheck];
+export const DOCTOR_CHECKS: Check[] = [nodeCheck, configCheck, envNamesCheck, inboundPolicyCheck, credentialStoreCheck, credentialsCheck, storeCheck, webhookCheck, signatureCheck, numberCheck];
 
 /**
  * The checks of the configuration as it stands, without asking Twilio anything (OpenClaw's `doctor`

@@ -16,6 +16,8 @@ import { maskSecret } from '../../secrets/redact.js';
 import type { CommandContext } from '../context.js';
 import { formatTable } from '../output.js';
 import { commandPrefix } from '../../command-prefix.js';
+import { unknownEnvNames, unknownEnvWarning } from '../../config/env-names.js';
+import { safeForTerminal } from '../../text/terminal-safe.js';
 
 export async function configPath(ctx: CommandContext): Promise<number> {
   const paths = resolveAppPaths();
@@ -55,18 +57,22 @@ export async function configShow(ctx: CommandContext): Promise<number> {
 export async function configValidate(ctx: CommandContext): Promise<number> {
   const resolution = await resolveConfig({ configFile: ctx.global.config, profile: ctx.global.profile, tolerateErrors: true });
   const file = resolution.file;
+  // Misspelt OPENCLAW_TELEPHONY_* names: warnings with no key path, the variable named instead.
+  const envWarnings = unknownEnvNames().map((u) => ({ path: null, variable: u.name, ...unknownEnvWarning(u), line: null, column: null }));
+  const envLines = envWarnings.map((w) => `warning: ${safeForTerminal(w.message)}\n  fix: ${safeForTerminal(w.hint)}`);
   if (!file) {
-    ctx.out.result({ file: null, valid: true, errors: [], warnings: [] }, () => 'No configuration file found: the defaults and the environment apply.');
+    ctx.out.result({ file: null, valid: true, errors: [], warnings: envWarnings }, () => [...envLines, 'No configuration file found: the defaults and the environment apply.'].join('\n'));
     return 0;
   }
   const located = resolution.problems.map((p) => withLocation(p, file));
   const errors = located.filter((p) => p.severity === 'error');
   const warnings = located.filter((p) => p.severity === 'warning');
   const shape = (p: (typeof located)[number]) => ({ path: `channels.telephony.${p.path}`, message: p.message, hint: p.hint ?? null, line: p.line ?? null, column: p.column ?? null });
-  ctx.out.result({ file: file.filepath, valid: errors.length === 0, errors: errors.map(shape), warnings: warnings.map(shape) }, () => {
+  const warned = warnings.length + envWarnings.length;
+  ctx.out.result({ file: file.filepath, valid: errors.length === 0, errors: errors.map(shape), warnings: [...warnings.map(shape), ...envWarnings] }, () => {
     const lines = [...errors.map((p) => `error: ${formatProblem(p, file)}${p.hint ? `\n  fix: ${p.hint}` : ''}`)];
-    lines.push(...warnings.map((p) => `warning: ${formatProblem(p, file)}${p.hint ? `\n  fix: ${p.hint}` : ''}`));
-    lines.push(errors.length ? `${file.filepath}: ${errors.length} error(s), ${warnings.length} warning(s).` : `${file.filepath} is valid${warnings.length ? ` (${warnings.length} warning(s))` : ''}.`);
+    lines.push(...warnings.map((p) => `warning: ${formatProblem(p, file)}${p.hint ? `\n  fix: ${p.hint}` : ''}`), ...envLines);
+    lines.push(errors.length ? `${file.filepath}: ${errors.length} error(s), ${warned} warning(s).` : `${file.filepath} is valid${warned ? ` (${warned} warning(s))` : ''}.`);
     return lines.join('\n');
   });
   return errors.length ? ExitCode.config : 0;
