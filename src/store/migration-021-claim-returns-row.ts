@@ -7,24 +7,20 @@
  * returns that row (or the conflicting one) with the database's clock, read after the claim.
  */
 // Types only at load: every send evaluates this file, and Kysely loads only with query-builder.ts when it runs.
-import type { Kysely, Migration } from 'kysely';
+import type { Migration } from 'kysely';
 import type { Dialect } from './migrations.js';
 import { CLAIM_NEW_KEY_FUNCTION } from './migration-idempotency-fencing.js';
+import { postgresFunctionMigration } from './postgres-function-migration.js';
 
 export const CLAIM_KEY_FUNCTION = 'openclaw_claim_key';
 
 const ARGS = 'p_key text, p_request_key text, p_scope text, p_request text, p_fingerprint text, p_owner text, p_lease_ms bigint';
 
 export function migration021ClaimReturnsRow(dialect: Dialect): Migration {
-  return {
-    async up(db: Kysely<unknown>) {
-      if (dialect !== 'postgres') return;
-      const { sql } = await import('./query-builder.js');
-      // Each statement of a VOLATILE function sees what committed before it: the reads see the row a
-      // concurrent claimant's insert (which the claim waited for) or settle wrote.
-      await sql
-        .raw(
-          `CREATE OR REPLACE FUNCTION ${CLAIM_KEY_FUNCTION}(${ARGS})
+  // Each statement of a VOLATILE function sees what committed before it: the reads see the row a
+  // concurrent claimant's insert (which the claim waited for) or settle wrote.
+  return postgresFunctionMigration(dialect, {
+    create: `CREATE OR REPLACE FUNCTION ${CLAIM_KEY_FUNCTION}(${ARGS})
 RETURNS json LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
   own_row idempotency_keys;
@@ -42,13 +38,6 @@ BEGIN
     'conflict', CASE WHEN other_row.key IS NULL THEN NULL ELSE row_to_json(other_row) END);
 END
 $fn$`,
-        )
-        .execute(db);
-    },
-    async down(db: Kysely<unknown>) {
-      if (dialect !== 'postgres') return;
-      const { sql } = await import('./query-builder.js');
-      await sql.raw(`DROP FUNCTION IF EXISTS ${CLAIM_KEY_FUNCTION}(text, text, text, text, text, text, bigint)`).execute(db);
-    },
-  };
+    drop: `DROP FUNCTION IF EXISTS ${CLAIM_KEY_FUNCTION}(text, text, text, text, text, text, bigint)`,
+  });
 }

@@ -7,23 +7,19 @@
  * each seeing what the one before committed.
  */
 // Types only at load: every send evaluates this file, and Kysely loads only with query-builder.ts when it runs.
-import type { Kysely, Migration } from 'kysely';
+import type { Migration } from 'kysely';
 import type { Dialect } from './migrations.js';
+import { postgresFunctionMigration } from './postgres-function-migration.js';
 
 export const CLAIM_SETTLED_KEY_FUNCTION = 'openclaw_claim_settled_key';
 
 const ARGS = 'p_key text, p_request_key text, p_scope text, p_request text, p_fingerprint text, p_owner text, p_result text, p_sid text';
 
 export function migration022ClaimSettledKey(dialect: Dialect): Migration {
-  return {
-    async up(db: Kysely<unknown>) {
-      if (dialect !== 'postgres') return;
-      const { sql } = await import('./query-builder.js');
-      // Inserted only when the key is new, the caller's key stands for no other parameters, and no
-      // settled key has this SID (migration 018's unique index; checked here so the usual case raises nothing).
-      await sql
-        .raw(
-          `CREATE OR REPLACE FUNCTION ${CLAIM_SETTLED_KEY_FUNCTION}(${ARGS})
+  // Inserted only when the key is new, the caller's key stands for no other parameters, and no
+  // settled key has this SID (migration 018's unique index; checked here so the usual case raises nothing).
+  return postgresFunctionMigration(dialect, {
+    create: `CREATE OR REPLACE FUNCTION ${CLAIM_SETTLED_KEY_FUNCTION}(${ARGS})
 RETURNS boolean LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
   now_ms bigint := (extract(epoch from clock_timestamp()) * 1000)::bigint;
@@ -40,13 +36,6 @@ BEGIN
   RETURN inserted > 0;
 END
 $fn$`,
-        )
-        .execute(db);
-    },
-    async down(db: Kysely<unknown>) {
-      if (dialect !== 'postgres') return;
-      const { sql } = await import('./query-builder.js');
-      await sql.raw(`DROP FUNCTION IF EXISTS ${CLAIM_SETTLED_KEY_FUNCTION}(text, text, text, text, text, text, text, text)`).execute(db);
-    },
-  };
+    drop: `DROP FUNCTION IF EXISTS ${CLAIM_SETTLED_KEY_FUNCTION}(text, text, text, text, text, text, text, text)`,
+  });
 }

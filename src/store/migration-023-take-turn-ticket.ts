@@ -7,20 +7,16 @@
  * would be older than the lock).
  */
 // Types only at load: every send evaluates this file, and Kysely loads only with query-builder.ts when it runs.
-import type { Kysely, Migration } from 'kysely';
+import type { Migration } from 'kysely';
 import type { Dialect } from './migrations.js';
+import { postgresFunctionMigration } from './postgres-function-migration.js';
 
 export const TAKE_TURN_TICKET_FUNCTION = 'openclaw_take_turn_ticket';
 
 export function migration023TakeTurnTicket(dialect: Dialect): Migration {
-  return {
-    async up(db: Kysely<unknown>) {
-      if (dialect !== 'postgres') return;
-      const { sql } = await import('./query-builder.js');
-      // The take is turn-tickets.ts's TAKE; `earlier` counts every earlier ticket, a dead instance's too.
-      await sql
-        .raw(
-          `CREATE OR REPLACE FUNCTION ${TAKE_TURN_TICKET_FUNCTION}(p_session_id text, p_owner text, p_created_at text)
+  // The take is the statement turn-tickets.ts ran before this migration; `earlier` counts every earlier ticket, a dead instance's too.
+  return postgresFunctionMigration(dialect, {
+    create: `CREATE OR REPLACE FUNCTION ${TAKE_TURN_TICKET_FUNCTION}(p_session_id text, p_owner text, p_created_at text)
 RETURNS json LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
   ticket bigint;
@@ -30,13 +26,6 @@ BEGIN
   RETURN json_build_object('id', ticket, 'earlier', EXISTS (SELECT 1 FROM turn_tickets t WHERE t.session_id = p_session_id AND t.id < ticket));
 END
 $fn$`,
-        )
-        .execute(db);
-    },
-    async down(db: Kysely<unknown>) {
-      if (dialect !== 'postgres') return;
-      const { sql } = await import('./query-builder.js');
-      await sql.raw(`DROP FUNCTION IF EXISTS ${TAKE_TURN_TICKET_FUNCTION}(text, text, text)`).execute(db);
-    },
-  };
+    drop: `DROP FUNCTION IF EXISTS ${TAKE_TURN_TICKET_FUNCTION}(text, text, text)`,
+  });
 }
