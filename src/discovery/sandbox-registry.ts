@@ -8,13 +8,12 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { resolveAppPaths } from '../config/paths.js';
 import { commandPrefix } from '../command-prefix.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, ExitCode, UserError } from '../errors.js';
 import { processIsGone } from '../process-alive.js';
 
 /**
- * The port a sandbox takes when it is free, and where commands look when nothing is registered:
- * 4010, or OPENCLAW_TELEPHONY_SANDBOX_PORT for a machine where 4010 belongs to something else (or
- * where several users or test runs must not find each other's sandbox there).
+ * The port a sandbox takes when it is free: 4010, or OPENCLAW_TELEPHONY_SANDBOX_PORT for a machine
+ * where 4010 belongs to something else. Commands never look there by themselves (see locateSandbox).
  */
 export function preferredSandboxPort(): number {
   const raw = process.env.OPENCLAW_TELEPHONY_SANDBOX_PORT;
@@ -48,9 +47,23 @@ export function readRegisteredSandbox(file = sandboxRuntimeFile()): RuntimeEntry
   return entry as RuntimeEntry;
 }
 
-/** Where `--sandbox` goes: the configured URL (OPENCLAW_TELEPHONY_SANDBOX_URL, twilio.apiBaseUrl), else the registered one, else the preferred port (4010). */
+/**
+ * Where `--sandbox` goes: the configured URL (OPENCLAW_TELEPHONY_SANDBOX_URL, twilio.apiBaseUrl), else
+ * the one registered in this user's data folder. Never "whatever answers on port 4010": on a shared
+ * machine or CI runner that is another user's sandbox, whose account, numbers and queue would be
+ * used (trial H2). With neither, the error says how to start one or name one.
+ */
 export function locateSandbox(configured: string | undefined): string {
-  return (configured ?? readRegisteredSandbox()?.url ?? `http://127.0.0.1:${preferredSandboxPort()}`).replace(/\/+$/, '');
+  const url = configured ?? readRegisteredSandbox()?.url;
+  if (url === undefined) {
+    // The exit code of a sandbox that does not answer: in both cases there is no sandbox of this user's to talk to.
+    throw new UserError(`No sandbox is registered in ${resolveAppPaths(process.env).dataDir} (this user's data folder), and none is named.`, {
+      code: 'sandbox_not_found',
+      exitCode: ExitCode.network,
+      hint: `${sandboxNotRunningHint('')} To use a sandbox started elsewhere, name it: OPENCLAW_TELEPHONY_SANDBOX_URL=http://127.0.0.1:PORT.`,
+    });
+  }
+  return url.replace(/\/+$/, '');
 }
 
 /**

@@ -74,6 +74,37 @@ describe('sandbox discovery through the data folder', () => {
     }
   });
 
+  it("send, sandbox text and sandbox inbox with --sandbox refuse another user's unregistered sandbox on the preferred port (trial H2)", async () => {
+    const theirs = isolatedEnv();
+    const sandbox = await startCli(['sandbox', '--json'], { env: theirs.env, cwd: theirs.cwd });
+    try {
+      const info = JSON.parse(sandbox.firstLine) as { baseUrl: string; accountSid: string; authToken: string };
+      expect(new URL(info.baseUrl).port).toBe(theirs.env.OPENCLAW_TELEPHONY_SANDBOX_PORT);
+      const theirMessages = async () => {
+        const auth = 'Basic ' + Buffer.from(`${info.accountSid}:${info.authToken}`).toString('base64');
+        const page = await (await fetch(`${info.baseUrl}/2010-04-01/Accounts/${info.accountSid}/Messages.json?PageSize=1000`, { headers: { authorization: auth } })).json();
+        return (page.messages as unknown[]).length;
+      };
+      const before = await theirMessages();
+      // Another user: another data folder with nothing registered, the same preferred port.
+      const mine = isolatedEnv({ OPENCLAW_TELEPHONY_SANDBOX_PORT: theirs.env.OPENCLAW_TELEPHONY_SANDBOX_PORT });
+      for (const args of [['send', '--sandbox', '+15550007777', 'from another data folder'], ['sandbox', 'text', '--from', '+15550499999', 'cross-user text'], ['sandbox', 'inbox', '+15550007777']]) {
+        const res = await telephony(args, { env: mine.env, cwd: mine.cwd });
+        expect(res.code, args.join(' ')).toBe(6);
+        expect(res.stderr).toContain('No sandbox is registered in');
+        expect(res.stderr).toContain('serve --sandbox');
+        expect(res.stderr).toContain('OPENCLAW_TELEPHONY_SANDBOX_URL');
+      }
+      expect(await theirMessages()).toBe(before);
+      // Named explicitly, it is used: the user chose it.
+      const named = await telephony(['send', '--sandbox', '+15550007777', 'named on purpose', '--json'], { env: { ...mine.env, OPENCLAW_TELEPHONY_SANDBOX_URL: info.baseUrl }, cwd: mine.cwd });
+      expect(named.code).toBe(0);
+      expect(await theirMessages()).toBe(before + 1);
+    } finally {
+      await sandbox.stop('SIGTERM');
+    }
+  });
+
   it('a registered sandbox that does not answer is named, with a fix that is not "start another"', async () => {
     const { env, cwd, home } = isolatedEnv();
     mkdirSync(path.dirname(runtimeFile(home)), { recursive: true });

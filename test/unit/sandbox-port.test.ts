@@ -1,4 +1,4 @@
-/** OPENCLAW_TELEPHONY_SANDBOX_PORT moves the sandbox's preferred port (and where `--sandbox` looks when nothing is registered). */
+/** OPENCLAW_TELEPHONY_SANDBOX_PORT moves the sandbox's preferred port (never where `--sandbox` looks: only a registered or named sandbox is used). */
 import { afterEach, describe, expect, it } from 'vitest';
 import { locateSandbox, preferredSandboxPort } from '../../src/discovery/sandbox-registry.js';
 
@@ -16,9 +16,11 @@ describe('the preferred sandbox port', () => {
     expect(preferredSandboxPort()).toBe(4010);
     process.env.OPENCLAW_TELEPHONY_SANDBOX_PORT = '14567';
     expect(preferredSandboxPort()).toBe(14567);
-    // Nothing registered in an empty data folder: `--sandbox` looks on the preferred port.
+    // Nothing registered in an empty data folder: `--sandbox` does not look on the preferred port
+    // (another user's sandbox may answer there, trial H2); it names the folder and the fixes.
     process.env.XDG_DATA_HOME = '/nonexistent-oct-data';
-    expect(locateSandbox(undefined)).toBe('http://127.0.0.1:14567');
+    expect(() => locateSandbox(undefined)).toThrow(/No sandbox is registered in .*nonexistent-oct-data/);
+    expect(locateSandbox('http://127.0.0.1:14567/')).toBe('http://127.0.0.1:14567');
   });
 
   it('refuses a value that is not a port, naming the variable and the fix', () => {
