@@ -63,7 +63,7 @@ export async function fetchSandboxAccount(baseUrl: string): Promise<SandboxAccou
   const res = await callSandboxControl(baseUrl, '/sandbox/v1/account');
   if (res.status !== 200) throw notTheSandbox(baseUrl, res.status);
   const account = res.body as SandboxAccount;
-  // Whatever answers there may not be ours (another user's process on the preferred port): its
+  // Whatever answers at a named URL may not be a sandbox (a mistyped port, another program): its
   // numbers reach hints and the terminal, so only an account shaped like the sandbox's is taken.
   if (!looksLikeSandboxAccount(account)) throw notTheSandbox(baseUrl, res.status);
   registerSecret(account.authToken);
