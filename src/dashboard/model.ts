@@ -121,6 +121,10 @@ export function createDashboardModel(): DashboardModel {
           orphaned.newestAt = at;
           add(errors, { at, kind: 'info', text: `orphaned webhook: ${s(f.route)}${f.messageSid ? ` message ${s(f.messageSid)}` : ''} was being handled by a serve instance that stopped before answering; it did not reach the agent unless Twilio delivers it again` }, ERROR_LIMIT);
           break;
+        case 'reply.orphaned':
+          counts.errors++;
+          add(errors, { at, kind: 'info', text: s(f.message) }, ERROR_LIMIT);
+          break;
         case 'agent.error':
         case 'warning':
           counts.errors++;

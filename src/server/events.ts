@@ -23,6 +23,8 @@ export interface ServeEventMap {
   'status.conflict': ServeEventMap['status'];
   'agent.error': { from: string; error: string };
   'agent.slow': { from: string; replyTimeoutMs: number };
+  /** A late reply cut off by the death of the instance sending it (found by the sweep on any instance; said once): the parts that went of all. */
+  'reply.orphaned': { to: string; messageSid: string; parts: number; sent: number; startedAt: string; message: string };
   /** A reply sent through the API failed (or serve stopped first): the part's key, and how many parts (it included) did not go. */
   'reply.failed': { to: string; key: string; error: string; unsentParts?: number };
   /** An outbound message through the REST API (a late reply, an approved message): each outcome of deliverMessage. */

@@ -21,6 +21,7 @@ import type { SessionRegistry, TurnPlace } from './sessions.js';
 import { createLateReply, type LateReply } from './late-reply.js';
 import { claimAnswerReply, replyRequestKey } from './reply-keys.js';
 import type { ClaimOwner } from '../store/claims.js';
+import type { ReplyPlan } from '../store/reply-plans.js';
 import type { MediaHost } from '../messaging/outbound-media.js';
 import { hasLocalFile, type ReadyMedia, readyReplyMedia } from './reply-media.js';
 import { type InboundMedia, mediaItemsOf } from './inbound-media.js';
@@ -37,6 +38,8 @@ export interface InboundDeps {
   limits: InboundLimits;
   /** Sends a slow reply through the REST API under an idempotency key. */
   sendReply(reply: { to: string; from: string; body: string; key: string; requestKey: string; fingerprint: string; media?: string[]; mediaRecord?: string[] }): Promise<void>;
+  /** Late replies going out now, kept in the store (store/reply-plans.ts); failures to record are said, never block the reply. */
+  replyPlans?: { begin(plan: ReplyPlan): Promise<void>; end(messageSid: string): Promise<void> };
   /** This process's claims on idempotency keys: a reply in a TwiML answer claims its text's reply key (reply-keys.ts). */
   claims?: ClaimOwner;
   /** Serves the local files an agent attaches (see reply-media.ts); without it only https attachments go. */
@@ -184,7 +187,7 @@ async function handleText(p: InboundParams, deps: InboundDeps, refusal: Refusal,
     return ready;
   };
   // Decided below; a reply sent through the API goes out in the turn's place in the conversation.
-  const late = createLateReply({ sid, to: from, from: to, parts: chunks, attachments, sendReply: deps.sendReply, emit: deps.emit });
+  const late = createLateReply({ sid, to: from, from: to, parts: chunks, attachments, sendReply: deps.sendReply, emit: deps.emit, plans: deps.replyPlans });
   try {
     return await answerTurn(deps, { sessionId, from, to, text, sid, mediaItems, place: handOverPlace?.(), started }, late, { reply, answer, chunks, attachments });
   } finally {

@@ -33,6 +33,8 @@ export interface LateReplyOptions {
   attachments(reply: ReplyWithMedia): Promise<ReadyMedia>;
   sendReply: InboundDeps['sendReply'];
   emit: Emit;
+  /** Records the reply while it goes out, so one cut off by this instance's death is reported elsewhere (store/reply-plans.ts). */
+  plans?: InboundDeps['replyPlans'];
 }
 
 export function createLateReply(o: LateReplyOptions): LateReply {
@@ -60,16 +62,21 @@ async function sendThroughApi(text: string | null, media: ReadyMedia, o: LateRep
   // One request for the whole reply (reply-keys.ts): a different reply to the same text is refused.
   const requestKey = replyRequestKey(o.sid);
   const fingerprint = apiReplyFingerprint({ to: o.to, from: o.from, text, mediaRecord: media.record, parts });
-  for (const [i, body] of parts.entries()) {
-    const key = replyPartKey(o.sid, i + 1, parts.length);
-    try {
-      await o.sendReply({ to: o.to, from: o.from, body, key, requestKey, fingerprint, ...(i === 0 ? { media: media.urls, mediaRecord: media.record } : {}) });
-      o.emit('sms.out', { from: o.from, to: o.to, body, via: 'rest' });
-    } catch (err) {
-      // Kept in the store under its key (pending or failed), so it is never sent twice; said here, with
-      // the parts left unsent, so it is not lost silently.
-      o.emit('reply.failed', { to: o.to, key, error: (err as Error).message, unsentParts: parts.length - i });
-      return;
+  await o.plans?.begin({ messageSid: o.sid, to: o.to, from: o.from, parts: parts.length });
+  try {
+    for (const [i, body] of parts.entries()) {
+      const key = replyPartKey(o.sid, i + 1, parts.length);
+      try {
+        await o.sendReply({ to: o.to, from: o.from, body, key, requestKey, fingerprint, ...(i === 0 ? { media: media.urls, mediaRecord: media.record } : {}) });
+        o.emit('sms.out', { from: o.from, to: o.to, body, via: 'rest' });
+      } catch (err) {
+        // Kept in the store under its key (pending or failed), so it is never sent twice; said here, with
+        // the parts left unsent, so it is not lost silently.
+        o.emit('reply.failed', { to: o.to, key, error: (err as Error).message, unsentParts: parts.length - i });
+        return;
+      }
     }
+  } finally {
+    await o.plans?.end(o.sid);
   }
 }

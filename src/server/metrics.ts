@@ -77,6 +77,8 @@ function countRequestEvent(metrics: Metrics, e: ServeEvent): void {
       return metrics.count('webhooks_total', { route: e.fields.route, outcome: 'busy-elsewhere' });
     case 'webhook.orphaned':
       return metrics.count('webhooks_orphaned_total', { route: e.fields.route });
+    case 'reply.orphaned':
+      return metrics.count('replies_orphaned_total');
     case 'webhook.unverified':
       return metrics.count('webhook_verification_failures_total', { route: e.fields.route });
     case 'webhook.rejected':

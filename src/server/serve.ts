@@ -5,6 +5,7 @@
  * exists in reverse; so does close() on shutdown.
  */
 import { watchStoreVersion } from './store-version-watch.js';
+import { orphanedReplyFields, replyPlansOf, sweepOrphanedReplies } from './reply-orphans.js';
 import { type Agent, createAgent } from '../agent/agent.js';
 import { drainOrAbandon } from '../agent/drain.js';
 import type { Settings } from '../config/settings.js';
@@ -204,6 +205,7 @@ async function startStoreTimers(store: Store, dedup: Deduplicator, retentionDays
   purge.unref();
   stack.defer('the purge timer', () => clearInterval(purge));
   stack.defer('the decisions watch', watchDecisions(store, emit));
+  stack.defer('the cut-off replies sweep', sweepOrphanedReplies(store, { onOrphaned: (r) => emit('reply.orphaned', orphanedReplyFields(r)), onError: (err) => emit('warning', { message: `looking for cut-off replies failed: ${err.message}` }) }));
   // A newer version upgrading the shared store while this one runs is said at once (schema-guard.ts).
   stack.defer('the store version watch', watchStoreVersion(store, { onNewer: (message) => emit('error', { message }), onError: (err) => emit('warning', { message: `checking the store's schema failed: ${err.message}` }) }));
   // Message bodies older than store.retentionDays are blanked, now and daily.
@@ -263,6 +265,7 @@ async function serveWebhooks({ settings, config, o, stack, emit }: StartContext,
       },
       mediaHost: core.mediaHost,
       claims: core.claims,
+      replyPlans: replyPlansOf(store, core.instance.id, (err) => emit('warning', { message: `recording a late reply in the store failed: ${err.message}` })),
       statusCallbackUrl,
       media,
     },

@@ -16,6 +16,7 @@ import { migration021ClaimReturnsRow } from './migration-021-claim-returns-row.j
 import { migration022ClaimSettledKey } from './migration-022-claim-settled-key.js';
 import { migration023TakeTurnTicket } from './migration-023-take-turn-ticket.js';
 import { migration024NumberRestore } from './migration-024-number-restore.js';
+import { migration025ReplyPlans } from './migration-025-reply-plans.js';
 import { migration008ServeInstances, migration009WebhookClaimOwner, migration010TurnTickets, migration013TurnLines } from './migrations-instances.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -263,6 +264,7 @@ export function createMigrationProvider(dialect: Dialect): MigrationProvider {
         '022_idempotency_claim_settled_key': migration022ClaimSettledKey(dialect),
         '023_take_turn_ticket': migration023TakeTurnTicket(dialect),
         '024_number_restore': migration024NumberRestore,
+        '025_reply_plans': migration025ReplyPlans,
       };
     },
   };

@@ -134,6 +134,17 @@ export interface RateSlotsTable {
 }
 
 /** A sender's recent sends: one row per place of its rate window (rate-window.ts). */
+/** A late reply going out now (reply-plans.ts): removed after its last part; left by a dead instance, reported. */
+export interface ReplyPlansTable {
+  message_sid: string;
+  to_number: string;
+  from_number: string;
+  parts: number;
+  /** The serve instance sending it (instances.id). */
+  owner: string;
+  started_at: string;
+}
+
 export interface RateSendsTable {
   sender: string;
   place: number;
@@ -210,6 +221,7 @@ export interface Database {
   optouts: OptoutsTable;
   rate_slots: RateSlotsTable;
   rate_sends: RateSendsTable;
+  reply_plans: ReplyPlansTable;
   instances: InstancesTable;
   turn_tickets: TurnTicketsTable;
   outbound_media: OutboundMediaTable;

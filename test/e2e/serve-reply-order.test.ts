@@ -11,6 +11,7 @@ import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/server.js';
 import { isolatedEnv, REPO, startCli, telephony } from '../helpers/cli.js';
+import { sentMessages } from '../helpers/sent.js';
 
 const SLOW = 'slow first, a text long enough to need two parts';
 
@@ -121,4 +122,37 @@ describe('a STOP while a late reply is going out', () => {
       await sb.close();
     }
   }, 60_000);
+});
+
+describe('serve killed while a late reply is going out', () => {
+  it('the restarted serve says which reply was cut off and how many parts went', async () => {
+    // One message every 4 s for the sender: the kill lands between the reply's parts.
+    const { env, cwd } = slowAgentEnv({ OPENCLAW_TELEPHONY_SMS_RATE: '0.25' });
+    const sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 100 } });
+    env.OPENCLAW_TELEPHONY_SANDBOX_URL = sb.baseUrl;
+    let server = await startCli(['serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
+    try {
+      const number = JSON.parse(server.firstLine).sandbox.number;
+      const handset = '+15550003737';
+      expect((await telephony(['sandbox', 'text', '--from', handset, '--to', number, `slow ${'and long '.repeat(20)}`], { env, cwd })).code).toBe(0);
+      await expect.poll(() => inboxOf(sb, handset), { timeout: 30_000 }).toHaveLength(1);
+      await server.stop('SIGKILL');
+      server = await startCli(['serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
+      const orphanedLines = () => server.stderr().split('\n').filter((l) => l.includes('"event":"reply.orphaned"'));
+      // Found once the dead instance's heartbeat is 10 s old, by a sweep every 10 s.
+      await expect.poll(orphanedLines, { timeout: 45_000, interval: 250 }).toHaveLength(1);
+      const orphaned = JSON.parse(orphanedLines()[0]);
+      expect(orphaned).toMatchObject({ to: handset, parts: 5 });
+      // The parts recorded as handed to Twilio; one more may have been made as the kill landed, before it was recorded.
+      const made = (await sentMessages(sb)).filter((m) => m.to === handset).length;
+      expect(orphaned.sent).toBeGreaterThanOrEqual(1);
+      expect(orphaned.sent).toBeLessThan(5);
+      expect(made - orphaned.sent).toBeGreaterThanOrEqual(0);
+      expect(made - orphaned.sent).toBeLessThanOrEqual(1);
+      expect(orphaned.message).toMatch(/cut off/);
+    } finally {
+      await server.stop();
+      await sb.close();
+    }
+  }, 90_000);
 });
