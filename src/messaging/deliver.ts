@@ -89,10 +89,7 @@ export interface DeliverDeps {
    * claim is withdrawn, and StoppedBeforeSendError is thrown. A request already made completes.
    */
   signal?: AbortSignal;
-  /**
-   * Asked once the message has its rate slot, right before each request: an error to throw instead of
-   * sending (nothing is requested). Serve's late replies stop at a STOP that arrived meanwhile.
-   */
+  /** Asked once the message has its rate slot, before each request: an error to throw instead of sending (serve: a STOP meanwhile). */
   refuseBeforeRequest?: () => Promise<Error | undefined>;
   /** Fault injection for crash tests: called after the API accepted a message, before it is settled. */
   afterAccepted?: (sid: string) => void;

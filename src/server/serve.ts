@@ -9,8 +9,8 @@ import { orphanedReplyFields, replyPlansOf, sweepOrphanedReplies } from './reply
 import { type Agent, createAgent } from '../agent/agent.js';
 import { drainOrAbandon } from '../agent/drain.js';
 import type { Settings } from '../config/settings.js';
-import { ConfigError, CredentialsError, UserError } from '../errors.js';
-import { isOptedOut } from '../store/optouts.js';
+import { ConfigError, CredentialsError } from '../errors.js';
+import { refuseIfOptedOut } from './reply-optout.js';
 import { type DeliverDeps, deliverMessage } from '../messaging/deliver.js';
 import { type Sender, sendLimits } from '../messaging/account-limits.js';
 import { createClaimOwner } from '../store/claims.js';
@@ -205,8 +205,8 @@ async function startStoreTimers(store: Store, dedup: Deduplicator, retentionDays
   purge.unref();
   stack.defer('the purge timer', () => clearInterval(purge));
   stack.defer('the decisions watch', watchDecisions(store, emit));
+  // Late replies cut off by a dead instance, and a newer version upgrading the shared store, are said at once.
   stack.defer('the cut-off replies sweep', sweepOrphanedReplies(store, { onOrphaned: (r) => emit('reply.orphaned', orphanedReplyFields(r)), onError: (err) => emit('warning', { message: `looking for cut-off replies failed: ${err.message}` }) }));
-  // A newer version upgrading the shared store while this one runs is said at once (schema-guard.ts).
   stack.defer('the store version watch', watchStoreVersion(store, { onNewer: (message) => emit('error', { message }), onError: (err) => emit('warning', { message: `checking the store's schema failed: ${err.message}` }) }));
   // Message bodies older than store.retentionDays are blanked, now and daily.
   const stopRetention = await startBodyRetention(store, retentionDays, (err) => emit('warning', { message: `pruning old message bodies failed: ${err.message}` }));
@@ -258,10 +258,8 @@ async function serveWebhooks({ settings, config, o, stack, emit }: StartContext,
         void work.finally(() => background.delete(work));
       },
       async sendReply({ to, from, body, key, requestKey, fingerprint, media = [], mediaRecord }) {
-        // A STOP that landed (on any instance) while a late reply goes out part by part ends it here,
-        // not only at Twilio, whose 21610 refusal depends on the account's opt-out settings.
-        const refuseBeforeRequest = async () => ((await isOptedOut(store, to)) ? new UserError(`${to} opted out while this reply was going out: the rest of it is not sent.`, { code: 'opted_out' }) : undefined);
-        await deliverMessage({ key, requestKey, fingerprint, to, from, body, media, mediaRecord, statusCallback: statusCallbackUrl() }, { ...core.depsFor({ from }), signal: stopReplies.signal, refuseBeforeRequest });
+        // A STOP that landed meanwhile ends the reply before the next part (reply-optout.ts).
+        await deliverMessage({ key, requestKey, fingerprint, to, from, body, media, mediaRecord, statusCallback: statusCallbackUrl() }, { ...core.depsFor({ from }), signal: stopReplies.signal, refuseBeforeRequest: refuseIfOptedOut(store, to) });
       },
       mediaHost: core.mediaHost,
       claims: core.claims,

@@ -245,10 +245,13 @@ for (const kind of storeKinds) {
 
       it('reconciling never takes someone else\'s identical text sent before our request, nor a SID settled under another key (finding 11c)', async () => {
         const m = messageTo(sb, `identical ${kind.name}`);
-        // Another app sent the very same text to the same number ninety seconds before our request.
-        const theirs = await createMessage(client, m);
-        expect(await findSentMessage(client, store, { ...m, requestedAt: Date.now() + 90_000 })).toBeUndefined();
-        expect(await findSentMessage(client, store, { ...m, requestedAt: Date.now() })).toMatchObject({ sid: theirs.sid });
+        // Another app sent the very same text to the same number ninety seconds before our request (the
+        // in-process sandbox dates it by this process's clock, set back for that create only).
+        vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+        vi.setSystemTime(Date.now() - 90_000);
+        const theirs = await createMessage(client, m).finally(() => vi.useRealTimers());
+        expect(await findSentMessage(client, store, { ...m, requestedAt: Date.now() })).toBeUndefined();
+        expect(await findSentMessage(client, store, { ...m, requestedAt: Date.now() - 90_000 })).toMatchObject({ sid: theirs.sid });
         // Settled under another of our keys: not ours either.
         await a.claim(claimOf({ ...m, key: `${m.key}-other` }));
         expect(await settleKey(store, `${m.key}-other`, a.id, theirs.sid, {})).toBe('settled');

@@ -18,7 +18,7 @@ const runNode = (source: string, arg: string) =>
     execFile(process.execPath, ['--input-type=module', '-e', source, arg], (err, stdout) => (err ? reject(err) : resolve(stdout.trim())));
   });
 
-const TABLES = ['allowlist', 'approvals', 'auto_replies', 'calls', 'events', 'idempotency_keys', 'messages', 'optouts', 'pairing_requests', 'processed_webhooks', 'rate_slots', 'rate_sends', 'instances', 'turn_tickets', 'outbound_media', 'turn_lines', 'api_slots', 'number_originals'].sort();
+const TABLES = ['allowlist', 'approvals', 'auto_replies', 'calls', 'events', 'idempotency_keys', 'messages', 'optouts', 'pairing_requests', 'processed_webhooks', 'rate_slots', 'rate_sends', 'instances', 'turn_tickets', 'outbound_media', 'turn_lines', 'api_slots', 'number_originals', 'reply_plans'].sort();
 
 for (const kind of storeKinds) {
   describe.skipIf(kind.skip)(`store on ${kind.name}`, () => {
