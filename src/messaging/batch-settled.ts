@@ -24,7 +24,8 @@ import type { BatchRow } from './batch.js';
 import { settledWholeNote } from './chunk-layout.js';
 import type { ChunkOptions } from './chunk.js';
 import { planMessage, type Prices } from './plan.js';
-import { answerFromSettled, messageFingerprint, type SendResult } from './deliver.js';
+import { messageFingerprint, type SendResult } from './deliver.js';
+import { answerFromSettled } from './settled-answer.js';
 import type { TextPolicy } from './send-text.js';
 
 /** Rows read in one statement. */

@@ -31,6 +31,7 @@ import { reconcileRequest } from './reconcile.js';
 import { analyzeSegments, type Encoding } from './segments.js';
 import { type AttemptContext, SEND_TIMEOUT_MS, sendAttempts } from './send-attempts.js';
 import { settleSent } from './settle-sent.js';
+import { answerFromSettled } from './settled-answer.js';
 import { uuidV7 } from '../unique-id.js';
 
 export { SEND_TIMEOUT_MS } from './send-attempts.js';
@@ -205,30 +206,6 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
 }
 
 /** `read_uptime_ms`: this process's uptime when db_now was read, when that was not just now (store/settled-keys.ts). */
-type SettledRow = Pick<KeyRow, 'result' | 'owner' | 'settled_at' | 'db_now'> & { read_uptime_ms?: number };
-
-/** What a settled key answers: its result, deduplicated, and the outcome to log (with the owner when another run going on now sent it). */
-export function answerFromSettled(row: SettledRow, claims: ClaimOwner): { result: SendResult; outcome: 'sent-by-other-run' | 'deduplicated'; fields: Record<string, unknown> } {
-  const stored = JSON.parse(row.result!) as SendResult;
-  const byOther = sentByOtherRun(row, claims);
-  return {
-    result: { ...stored, deduplicated: true, ...(byOther ? { sentByOtherRun: byOther } : {}) },
-    outcome: byOther ? 'sent-by-other-run' : 'deduplicated',
-    fields: { sid: stored.sid, ...(byOther ? { owner: byOther } : {}) },
-  };
-}
-
-/**
- * Settled by another run going on now (its owner id), judged on the database's clock alone: the key's
- * settle time against this process's start (the database's now at the read, less this process's uptime).
- */
-function sentByOtherRun(row: SettledRow, claims: ClaimOwner): string | undefined {
-  // The uptime of the read, not of now: counted from now, a row read a while ago would put this start
-  // too early, and a run that finished just before this one started would pass for one going on now.
-  const startedAt = row.db_now - (row.read_uptime_ms ?? process.uptime() * 1000);
-  return row.owner && row.owner !== claims.id && Date.parse(row.settled_at!) >= startedAt ? row.owner : undefined;
-}
-
 /** From the claim to the settle: reconcile, send, look for a lost answer, and look again when an identical text's key took the SID. */
 async function deliverClaimed(ctx: AttemptContext, request: DeliveryRequest, start: Start): Promise<SendResult> {
   const { msg, deps } = ctx;

@@ -6,7 +6,7 @@
  * batch-stop.test.ts once runs ended sooner).
  */
 import { describe, expect, it } from 'vitest';
-import { answerFromSettled } from '../../src/messaging/deliver.js';
+import { answerFromSettled } from '../../src/messaging/settled-answer.js';
 import type { ClaimOwner } from '../../src/store/claims.js';
 
 const claims = { id: 'this-run' } as ClaimOwner;
