@@ -144,8 +144,9 @@ describe('serve killed while a late reply is going out', () => {
       const orphaned = JSON.parse(orphanedLines()[0]);
       expect(orphaned).toMatchObject({ to: handset, parts: 5 });
       // The parts recorded as handed to Twilio; one more may have been made as the kill landed, before it was recorded.
+      // (Under load the kill can even land between the first part's create and its record.)
       const made = (await sentMessages(sb)).filter((m) => m.to === handset).length;
-      expect(orphaned.sent).toBeGreaterThanOrEqual(1);
+      expect(made).toBeGreaterThanOrEqual(1);
       expect(orphaned.sent).toBeLessThan(5);
       expect(made - orphaned.sent).toBeGreaterThanOrEqual(0);
       expect(made - orphaned.sent).toBeLessThanOrEqual(1);
