@@ -205,7 +205,6 @@ export async function deliverMessage(msg: OutboundMessage, deps: DeliverDeps): P
   }
 }
 
-/** `read_uptime_ms`: this process's uptime when db_now was read, when that was not just now (store/settled-keys.ts). */
 /** From the claim to the settle: reconcile, send, look for a lost answer, and look again when an identical text's key took the SID. */
 async function deliverClaimed(ctx: AttemptContext, request: DeliveryRequest, start: Start): Promise<SendResult> {
   const { msg, deps } = ctx;
