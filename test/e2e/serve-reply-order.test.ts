@@ -33,6 +33,27 @@ function slowAgentEnv(extra: Record<string, string> = {}) {
 const inboxOf = async (sb: Sandbox, handset: string): Promise<string[]> =>
   (await (await fetch(`${sb.baseUrl}/sandbox/v1/handsets/${encodeURIComponent(handset)}/inbox`)).json()).messages.map((m: { body: string }) => m.body);
 
+/**
+ * A serve whose sender may send one message every 4 s, with a late reply of several parts under way
+ * to `handset` (its first part in the handset's inbox): a stop, a STOP or a kill lands between parts.
+ */
+async function serveMidReply(handset: string, text: string) {
+  const { env, cwd } = slowAgentEnv({ OPENCLAW_TELEPHONY_SMS_RATE: '0.25' });
+  const sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 100 } });
+  env.OPENCLAW_TELEPHONY_SANDBOX_URL = sb.baseUrl;
+  const server = await startCli(['serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
+  const number = JSON.parse(server.firstLine).sandbox.number as string;
+  try {
+    expect((await telephony(['sandbox', 'text', '--from', handset, '--to', number, text], { env, cwd })).code).toBe(0);
+    await expect.poll(() => inboxOf(sb, handset), { timeout: 30_000 }).toHaveLength(1);
+  } catch (err) {
+    await server.stop('SIGKILL');
+    await sb.close();
+    throw err;
+  }
+  return { env, cwd, sb, server, number };
+}
+
 describe('one sender\'s replies on one serve', () => {
   let sb: Sandbox;
   let server: Awaited<ReturnType<typeof startCli>>;
@@ -64,17 +85,9 @@ describe('one sender\'s replies on one serve', () => {
 
 describe('serve stopping while a late reply is being sent', () => {
   it('stops within its grace period, and says which parts of the reply did not go', async () => {
-    // One message every 4 s for the sender: the reply's later parts are still waiting for their slot at the stop.
-    const { env, cwd } = slowAgentEnv({ OPENCLAW_TELEPHONY_SMS_RATE: '0.25' });
-    const sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 100 } });
-    env.OPENCLAW_TELEPHONY_SANDBOX_URL = sb.baseUrl;
-    const server = await startCli(['serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
+    const handset = '+15550003535';
+    const { sb, server } = await serveMidReply(handset, `slow ${'and long '.repeat(40)}`);
     try {
-      const number = JSON.parse(server.firstLine).sandbox.number;
-      const handset = '+15550003535';
-      const long = `slow ${'and long '.repeat(40)}`;
-      expect((await telephony(['sandbox', 'text', '--from', handset, '--to', number, long], { env, cwd })).code).toBe(0);
-      await expect.poll(() => inboxOf(sb, handset), { timeout: 30_000 }).toHaveLength(1);
       const started = performance.now();
       expect(await server.stop('SIGTERM')).toBe(0);
       // 5 s of grace and 2 s after abandoning, far short of the ~40 s the reply's parts would take.
@@ -96,16 +109,9 @@ describe('serve stopping while a late reply is being sent', () => {
 
 describe('a STOP while a late reply is going out', () => {
   it('ends the reply at the next part, whatever Twilio would do with it', async () => {
-    // One message every 4 s for the sender: the STOP lands between the reply's parts.
-    const { env, cwd } = slowAgentEnv({ OPENCLAW_TELEPHONY_SMS_RATE: '0.25' });
-    const sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 100 } });
-    env.OPENCLAW_TELEPHONY_SANDBOX_URL = sb.baseUrl;
-    const server = await startCli(['serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
+    const handset = '+15550003636';
+    const { env, cwd, sb, server, number } = await serveMidReply(handset, `slow ${'and long '.repeat(20)}`);
     try {
-      const number = JSON.parse(server.firstLine).sandbox.number;
-      const handset = '+15550003636';
-      expect((await telephony(['sandbox', 'text', '--from', handset, '--to', number, `slow ${'and long '.repeat(20)}`], { env, cwd })).code).toBe(0);
-      await expect.poll(() => inboxOf(sb, handset), { timeout: 30_000 }).toHaveLength(1);
       expect((await telephony(['sandbox', 'text', '--from', handset, '--to', number, 'STOP'], { env, cwd })).code).toBe(0);
       await expect.poll(() => server.stderr().split('\n').filter((l) => l.includes('"event":"reply.failed"')), { timeout: 30_000 }).toHaveLength(1);
       const failed = JSON.parse(server.stderr().split('\n').find((l) => l.includes('"event":"reply.failed"'))!);
@@ -126,16 +132,11 @@ describe('a STOP while a late reply is going out', () => {
 
 describe('serve killed while a late reply is going out', () => {
   it('the restarted serve says which reply was cut off and how many parts went', async () => {
-    // One message every 4 s for the sender: the kill lands between the reply's parts.
-    const { env, cwd } = slowAgentEnv({ OPENCLAW_TELEPHONY_SMS_RATE: '0.25' });
-    const sb = await startSandbox({ port: 0, deliveryDelayMs: 10, rates: { longcode: 100 } });
-    env.OPENCLAW_TELEPHONY_SANDBOX_URL = sb.baseUrl;
-    let server = await startCli(['serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
+    const handset = '+15550003737';
+    const started = await serveMidReply(handset, `slow ${'and long '.repeat(20)}`);
+    const { env, cwd, sb } = started;
+    let server = started.server;
     try {
-      const number = JSON.parse(server.firstLine).sandbox.number;
-      const handset = '+15550003737';
-      expect((await telephony(['sandbox', 'text', '--from', handset, '--to', number, `slow ${'and long '.repeat(20)}`], { env, cwd })).code).toBe(0);
-      await expect.poll(() => inboxOf(sb, handset), { timeout: 30_000 }).toHaveLength(1);
       await server.stop('SIGKILL');
       server = await startCli(['serve', '--sandbox', '--port', '0', '--json'], { env, cwd });
       const orphanedLines = () => server.stderr().split('\n').filter((l) => l.includes('"event":"reply.orphaned"'));

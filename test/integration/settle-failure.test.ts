@@ -64,35 +64,28 @@ for (const kind of storeKinds) {
       return { key: `settle-${name}-${kind.name}`, to, from, body: `settle ${name} ${kind.name} ${Date.now()}`, media: [] };
     };
 
-    it('is recorded by a retry of the settle when the store failed once', async () => {
-      const store = await openStore(await kind.url());
-      const claims = createClaimOwner(store);
-      try {
-        const m = message('once', `+1555062${kind.name === 'sqlite' ? 1 : 2}001`);
-        const result = await deliverMessage(m, deps(settleFails(store, 1, 'before'), claims));
-        expect(result.deduplicated).toBe(false);
-        expect((await messagesWithBody(m.body, result.sid)).map((x) => x.sid)).toEqual([result.sid]);
-        const row = await store.db.selectFrom('idempotency_keys').select(['state', 'sid']).where('key', '=', m.key).executeTakeFirstOrThrow();
-        expect(row).toEqual({ state: 'settled', sid: result.sid });
-      } finally {
-        await claims.close();
-        await store.close();
-      }
-    }, 60_000);
-
-    it('is not taken for another key\'s message when the failed settle had committed', async () => {
-      const store = await openStore(await kind.url());
-      const claims = createClaimOwner(store);
-      try {
-        const m = message('committed', `+1555062${kind.name === 'sqlite' ? 1 : 2}002`);
-        const result = await deliverMessage(m, deps(settleFails(store, 1, 'after'), claims));
-        // One message: the retry found this key settled with the SID instead of looking for "its own" message again.
-        expect((await messagesWithBody(m.body, result.sid)).map((x) => x.sid)).toEqual([result.sid]);
-      } finally {
-        await claims.close();
-        await store.close();
-      }
-    }, 60_000);
+    const recordedByRetry = [
+      { name: 'once', when: 'before', title: 'is recorded by a retry of the settle when the store failed once' },
+      // One message: the retry finds this key settled with the SID instead of looking for "its own" message again.
+      { name: 'committed', when: 'after', title: "is not taken for another key's message when the failed settle had committed" },
+    ] as const;
+    for (const [i, c] of recordedByRetry.entries()) {
+      it(c.title, async () => {
+        const store = await openStore(await kind.url());
+        const claims = createClaimOwner(store);
+        try {
+          const m = message(c.name, `+1555062${kind.name === 'sqlite' ? 1 : 2}00${i + 1}`);
+          const result = await deliverMessage(m, deps(settleFails(store, 1, c.when), claims));
+          expect(result.deduplicated).toBe(false);
+          expect((await messagesWithBody(m.body, result.sid)).map((x) => x.sid)).toEqual([result.sid]);
+          const row = await store.db.selectFrom('idempotency_keys').select(['state', 'sid']).where('key', '=', m.key).executeTakeFirstOrThrow();
+          expect(row).toEqual({ state: 'settled', sid: result.sid });
+        } finally {
+          await claims.close();
+          await store.close();
+        }
+      }, 60_000);
+    }
 
     it('is found, not sent again, by a cooperating run when the store kept failing', async () => {
       const url = await kind.url();
