@@ -71,17 +71,12 @@ export async function sendAttempts(ctx: AttemptContext, first: number, unknownEa
     let verdict;
     try {
       // The first attempt can still be stopped while it waits for an API request slot (store/api-gate.ts) or its window.
-      // Answered, the request is over: the sender's window counts it from now (rate-limiter.ts).
-      const message = await createMessage(deps.client, msg, { maxRetries: 0, beforeSend, signal: stop });
-      await slot.answered();
+      // Answered or not, the request is over: the sender's window counts it from now (rate-limiter.ts).
+      const message = await createMessage(deps.client, msg, { maxRetries: 0, beforeSend, signal: stop }).finally(() => slot.answered());
       deps.afterAccepted?.(message.sid);
       return { kind: 'created', message, requestedAt };
     } catch (err) {
       verdict = classifyAttemptError(err);
-      // A lost answer (a time-out, a reset after the request was written, a bare 5xx) says nothing of when
-      // Twilio makes the message: perhaps after we gave up. Its place keeps the in-flight hold (counted
-      // from its admission, past the request's time limit) rather than counting from now (review S5, session 9).
-      if (verdict?.kind !== 'unknown') await slot.answered();
       if (!verdict) throw err;
     }
     const err = verdict.err;

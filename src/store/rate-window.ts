@@ -18,9 +18,7 @@
  * the rate is perWindow per (windowMs + round trip): ~99.5% of 100/s against the local sandbox,
  * less against a far API (1,000 / (1,000 + 150) = 87% at a 150 ms round trip).
  * While its request is in flight a place holds a time IN_FLIGHT_HOLD_MS ahead (no one takes it), so
- * a process that dies mid-request leaves its place busy for that long, then free; so does a request
- * whose answer was lost (send-attempts.ts does not call it answered): the API may have counted it at
- * any time up to the request's time limit.
+ * a process that dies mid-request leaves its place busy for that long, then free.
  */
 import type { Store } from './open-store.js';
 import { statementPair } from './statement.js';
