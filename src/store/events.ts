@@ -4,7 +4,7 @@ import { statement, statementPair } from './statement.js';
 
 const INSERT_EVENT = statement('INSERT INTO events (at, kind, correlation_id, data) VALUES (?, ?, ?, ?)');
 // Many events in one statement: one JSON parameter (eventsParam), an array of [at, kind, correlation_id, data].
-/** PostgreSQL's form, `?` placeholder: other statements append it to their own (message-log.ts). */
+/** PostgreSQL's form, its one parameter written `?`: other statements append it to their own (message-log.ts). */
 export const INSERT_EVENTS_POSTGRES = 'INSERT INTO events (at, kind, correlation_id, data) SELECT e->>0, e->>1, e->>2, e->>3 FROM json_array_elements(CAST(? AS json)) WITH ORDINALITY AS x(e, n) ORDER BY n';
 const INSERT_EVENTS = statementPair(
   "INSERT INTO events (at, kind, correlation_id, data) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]') FROM json_each(?) ORDER BY key",
